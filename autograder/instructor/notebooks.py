@@ -1,0 +1,116 @@
+"""Handout notebooks and the nbgrader course built from them.
+
+`solutions/<id>/<id>.ipynb` is the source notebook of a level: markdown handout cells, written
+questions as nbgrader solution cells, and autograded test cells. From it:
+
+- `student_notebook()` makes the student's copy (`assignments/<id>/<id>.ipynb`) with nbgrader's
+  own ClearSolutions and ClearOutput, so it matches what `nbgrader generate_assignment` gives;
+- `grade.py notebooks --course DIR` lays out an nbgrader course: `DIR/nbgrader_config.py`
+  and `DIR/source/<id>/` holding the source notebook and the *generated stubs* of the level's
+  editable files (nbgrader copies non-notebook files verbatim, so it must never see
+  `solutions/`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+
+from autograder.instructor.levels import InstructorError, kit_root, select_levels
+
+NBGRADER_DIR = Path(__file__).parent / "nbgrader"
+
+
+def _student_preprocessors() -> list:
+    from nbgrader.preprocessors import ClearMarkScheme, ClearOutput, ClearSolutions
+
+    return [ClearSolutions(), ClearMarkScheme(), ClearOutput()]
+
+
+def student_notebook(text: str) -> str:
+    """The student's copy of a source notebook (solutions cleared, outputs cleared)."""
+    notebook = nbformat.reads(text, as_version=4)
+    resources: dict = {}
+    for preprocessor in _student_preprocessors():
+        notebook, resources = preprocessor.preprocess(notebook, resources)
+    return nbformat.writes(notebook) + "\n"
+
+
+def source_notebooks(root: Path, level_id: str) -> list[Path]:
+    """The source notebooks of a level (`solutions/<id>/*.ipynb`)."""
+    return sorted((root / "solutions" / level_id).glob("*.ipynb"))
+
+
+def build_course(root: Path, course: Path, level_ids: list[str], force: bool = False) -> list[str]:
+    """Lay out an nbgrader course for the levels; return the assignment names written.
+
+    `course/source/<id>/` gets the level's source notebooks and the stubs the release generates
+    (computed here, not read from `assignments/`, so drift cannot reach nbgrader).
+    """
+    from autograder.instructor.release import generate
+
+    ctx = generate(root, None)
+    written: list[str] = []
+    course.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(NBGRADER_DIR / "nbgrader_config.py", course / "nbgrader_config.py")
+    for level_id in level_ids:
+        notebooks = source_notebooks(root, level_id)
+        if not notebooks:
+            continue
+        dest = course / "source" / level_id
+        if dest.exists():
+            if not force:
+                raise InstructorError(f"{dest} exists (use --force to replace it)")
+            shutil.rmtree(dest)
+        for item in ctx.files:
+            if item.level != level_id or item.kind == "notebook" or item.stub is None:
+                continue
+            target = dest / item.key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(item.stub, encoding="utf-8")
+        for notebook in notebooks:
+            dest.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(notebook, dest / notebook.name)
+        written.append(level_id)
+    return written
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `grade.py notebooks`."""
+    parser.add_argument("level", nargs="?", default="all", help="level id, or all (default)")
+    parser.add_argument(
+        "--course",
+        type=Path,
+        required=True,
+        help="nbgrader course directory to lay out (nbgrader_config.py, source/<level>/)",
+    )
+    parser.add_argument("--force", action="store_true", help="replace existing source folders")
+    parser.add_argument("--root", type=Path, default=None, help=argparse.SUPPRESS)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Lay out the nbgrader course; 0 on success, 2 on bad input."""
+    root = args.root or kit_root()
+    try:
+        levels = select_levels(root, args.level)
+        done = build_course(root, args.course, [lv.id for lv in levels], force=args.force)
+    except InstructorError as exc:
+        print(f"notebooks: error: {exc}", file=sys.stderr)
+        return 2
+    if not done:
+        print("notebooks: error: no level has a source notebook", file=sys.stderr)
+        return 2
+    for level_id in done:
+        print(f"source/{level_id}/ ready in {args.course}")
+    print(f"next: cd {args.course} && nbgrader generate_assignment <level> (docs/instructor.md)")
+    return 0
+
+
+if __name__ == "__main__":
+    _parser = argparse.ArgumentParser(prog="python -m autograder.instructor.notebooks")
+    add_arguments(_parser)
+    sys.exit(run(_parser.parse_args()))

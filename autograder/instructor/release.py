@@ -1,0 +1,117 @@
+"""`grade.py release`: regenerate the student files from `solutions/`, or check they match.
+
+    python -m autograder.instructor.release                 # write assignments/, rust stubs
+    python -m autograder.instructor.release --check         # exit 1 naming files that differ
+    python -m autograder.instructor.release --student-repo DIR [--force]
+
+The release is an ordered list of steps (autograder/instructor/steps/), declared in STEPS
+with the reason for its place in the order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from pathlib import Path
+
+from autograder.instructor.levels import InstructorError, kit_root, select_levels
+from autograder.instructor.steps import ReleaseContext, Step
+from autograder.instructor.steps.check_leaks import CheckLeaks
+from autograder.instructor.steps.collect import CollectFiles
+from autograder.instructor.steps.make_stubs import MakeStubs
+from autograder.instructor.steps.validate_markers import ValidateMarkers
+from autograder.instructor.steps.write_files import WriteFiles
+
+STEPS: list[type[Step]] = [
+    CollectFiles,  # every later step works on the planned files
+    ValidateMarkers,  # before stubbing: an unrecognised marker would ship a solution
+    MakeStubs,  # needs the validated regions
+    CheckLeaks,  # after stubbing, before writing: a leak must never reach the disk
+    WriteFiles,  # last, and only when no step reported a problem
+]
+
+
+def generate(
+    root: Path, level: str | None, check_only: bool = True, steps: list[type[Step]] | None = None
+) -> ReleaseContext:
+    """Run the release steps (by default all but WriteFiles, i.e. nothing is written).
+
+    Raises InstructorError listing every problem, one per line, when a step reported any.
+    """
+    ctx = ReleaseContext(root=root, levels=select_levels(root, level), check_only=check_only)
+    for step_type in steps or STEPS[:-1]:
+        step_type().run(ctx)
+        if ctx.problems:
+            raise InstructorError("\n".join(ctx.problems))
+    return ctx
+
+
+def _diff(item, root: Path) -> str:
+    try:
+        current = item.target.read_text(encoding="utf-8").splitlines(keepends=True)
+    except (FileNotFoundError, UnicodeDecodeError):
+        current = []
+    rel = item.target.relative_to(root).as_posix()
+    lines = difflib.unified_diff(
+        current, (item.stub or "").splitlines(keepends=True), rel, f"{rel} (generated)"
+    )
+    return "".join(lines)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `grade.py release`."""
+    parser.add_argument("level", nargs="?", default="all", help="level id, or all (default)")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 naming the student files that differ from the solutions",
+    )
+    parser.add_argument("--diff", action="store_true", help="with --check, show unified diffs")
+    parser.add_argument(
+        "--student-repo",
+        type=Path,
+        metavar="DIR",
+        help="also write a complete student repository into DIR (must be empty, or --force)",
+    )
+    parser.add_argument("--force", action="store_true", help="write into a non-empty DIR")
+    parser.add_argument("--root", type=Path, default=None, help=argparse.SUPPRESS)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Release (or check); 0 ok, 1 files differ / leak scan failed, 2 bad input or leak."""
+    root = (args.root or kit_root()).resolve()
+    try:
+        ctx = generate(root, args.level, check_only=args.check, steps=STEPS)
+    except InstructorError as exc:
+        for line in str(exc).splitlines():
+            print(f"release: error: {line}", file=sys.stderr)
+        return 2
+    for note in ctx.notes:
+        print(f"note: {note}")
+    if args.check:
+        if ctx.differing:
+            print(f"release --check: {len(ctx.differing)} file(s) differ from the solutions:")
+            for item in ctx.differing:
+                state = "missing" if not item.target.exists() else "differs"
+                print(f"  {ctx.rel(item.target)}: {state} (from {ctx.rel(item.source)})")
+                if args.diff:
+                    print(_diff(item, root))
+            print("run `python grade.py release` to regenerate them")
+            return 1
+        print(f"release --check: {len(ctx.files)} student file(s) up to date")
+    else:
+        for item in ctx.written:
+            print(f"wrote {ctx.rel(item.target)}")
+        print(f"release: {len(ctx.written)} written, {len(ctx.files) - len(ctx.written)} unchanged")
+    if args.student_repo is not None:
+        from autograder.instructor import student_repo
+
+        return student_repo.run(args)
+    return 0
+
+
+if __name__ == "__main__":
+    _parser = argparse.ArgumentParser(prog="python -m autograder.instructor.release")
+    add_arguments(_parser)
+    sys.exit(run(_parser.parse_args()))

@@ -1,0 +1,1 @@
+"""The judge: builds workspaces, drives workers, runs the graded suites, scores."""

@@ -1,0 +1,94 @@
+"""What graded suites import: comparison helpers and the exceptions `student.call` raises."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from autograder.judge.errors import (
+    BannedImport,
+    NotImplementedByStudent,
+    StudentError,
+    WorkerCrashed,
+    WorkerTimeout,
+)
+
+__all__ = ["BannedImport", "NotImplementedByStudent", "StudentError", "WorkerCrashed",
+           "WorkerTimeout", "check_close", "check_equal", "expect_raises"]
+
+
+def _describe(value: Any) -> str:
+    text = np.array2string(np.asarray(value), threshold=20, precision=6) \
+        if _is_numeric(value) else repr(value)
+    return text if len(text) < 300 else text[:300] + " ..."
+
+
+def _is_numeric(value: Any) -> bool:
+    try:
+        return np.asarray(value).dtype.kind in "biuf"
+    except (ValueError, TypeError):
+        return False
+
+
+def check_close(actual: Any, expected: Any, what: str = "result", hint: str = "",
+                rtol: float = 1e-5, atol: float = 1e-6) -> None:
+    """Assert `actual` ≈ `expected` (same shape, NaN where expected has NaN), else explain.
+
+    The failure message names `what`, both shapes, the worst element and the hint.
+    """
+    if not _is_numeric(actual):
+        raise AssertionError(f"{what}: expected numbers, got {_describe(actual)}"
+                             + (f" — {hint}" if hint else ""))
+    got = np.asarray(actual, dtype=np.float64)
+    want = np.asarray(expected, dtype=np.float64)
+    if got.shape != want.shape:
+        raise AssertionError(f"{what}: shape {got.shape}, expected {want.shape}"
+                             + (f" — {hint}" if hint else ""))
+    close = np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
+    if close.all():
+        return
+    bad = np.argwhere(~close)
+    index = tuple(int(i) for i in bad[0])
+    message = (f"{what}: {len(bad)} of {got.size} values differ; at index {index} got "
+               f"{got[index]!r}, expected {want[index]!r}")
+    if hint:
+        message += f" — {hint}"
+    detail = f"\n  got:      {_describe(got)}\n  expected: {_describe(want)}"
+    raise AssertionError(message + detail)
+
+
+def check_equal(actual: Any, expected: Any, what: str = "result", hint: str = "") -> None:
+    """Assert exact equality of plain data (shapes, strides, lists of ints...), else explain."""
+    if actual == expected:
+        return
+    message = f"{what}: got {_describe(actual)}, expected {_describe(expected)}"
+    raise AssertionError(message + (f" — {hint}" if hint else ""))
+
+
+def expect_raises(student: Any, probe: Any, *args: Any, error: str = "ValueError",
+                  match: str | None = None, what: str = "", **kwargs: Any) -> StudentError:
+    """Assert that running `probe` makes the student's code raise `error` (by class name).
+
+    A NotImplementedError still ends the test as "not implemented". Returns the error.
+    """
+    label = what or getattr(probe, "__name__", str(probe))
+    try:
+        value = student.call(probe, *args, **kwargs)
+    except StudentError as exc:
+        if exc.type_name != error:
+            raise AssertionError(f"{label}: expected {error}, but your code raised "
+                                 f"{exc.type_name}: {exc.message}") from None
+        if match is not None and match.lower() not in exc.message.lower():
+            raise AssertionError(f"{label}: {error} message should mention {match!r}, "
+                                 f"got {exc.message!r}") from None
+        return exc
+    raise AssertionError(f"{label}: expected {error}, but your code returned {_describe(value)}")
+
+
+def fraction_between(achieved: float, floor: float, target: float) -> float:
+    """Continuous partial credit: 0 at `floor`, 1 at `target`, linear between (clamped)."""
+    if math.isnan(achieved) or target <= floor:
+        return 1.0 if achieved >= target else 0.0
+    return min(max((achieved - floor) / (target - floor), 0.0), 1.0)

@@ -1,0 +1,102 @@
+"""Build a level's Rust crate from the trusted kit plus the student's kernel files (maturin).
+
+The kit's `rust_kernels/` is copied fresh (never the student's Cargo files), the student's
+kernel files are laid over it, and `maturin build --release` makes a wheel that is unpacked into
+the workspace. A student file that does not compile is swapped for its stub, with the first
+rustc error in its "not implemented" message, so the other kernels are still graded.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from autograder.judge.errors import GraderError
+from autograder.judge.workspace import SKIP_DIRS, Workspace
+from autograder.levels import Level
+
+BUILD_TIMEOUT = 900
+ERROR_LOCATION = re.compile(
+    r"^error(?:\[\w+\])?: (?P<what>.*)\n\s*--> (?P<file>[^:\n]+):(?P<line>\d+)", re.MULTILINE)
+STUB_MESSAGE = "not implemented yet — see the doc comment above"
+
+
+def cache_dir() -> Path:
+    """Where cargo's build products are kept between runs (dependencies build once)."""
+    base = os.environ.get("TEENYGRAD_CACHE") or Path.home() / ".cache" / "teenygrad-kit"
+    path = Path(base) / "cargo-target"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _copy_kit_crates(source: Path, dest: Path) -> None:
+    shutil.copytree(source, dest,
+                    ignore=lambda _dir, names: [n for n in names if n in SKIP_DIRS])
+
+
+def _first_errors(log: str, rust_keys: list[str]) -> dict[str, str]:
+    """The first compiler error of each student file named in a cargo log."""
+    errors: dict[str, str] = {}
+    for match in ERROR_LOCATION.finditer(log):
+        reported = match["file"].replace("\\", "/")
+        for key in rust_keys:
+            tail = key.removeprefix("rust_kernels/")
+            if reported.endswith(tail) or tail.endswith(reported.lstrip("./")):
+                errors.setdefault(key, f"{match['what']} ({Path(key).name}:{match['line']})")
+    return errors
+
+
+def _run_maturin(crate_dir: Path, wheels: Path) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "maturin", "build", "--release", "--quiet",
+           "-m", str(crate_dir / "Cargo.toml"), "-o", str(wheels), "-i", sys.executable]
+    env = {**os.environ, "CARGO_TARGET_DIR": str(cache_dir()), "CARGO_TERM_COLOR": "never"}
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, env=env,
+                              timeout=BUILD_TIMEOUT, check=False)
+    except FileNotFoundError as exc:
+        raise GraderError(f"cannot run maturin: {exc}") from None
+    except subprocess.TimeoutExpired:
+        raise GraderError(f"the Rust build took longer than {BUILD_TIMEOUT} s") from None
+
+
+def _swap_for_stub(level: Level, ws: Workspace, build_root: Path, key: str, error: str) -> None:
+    stub = level.student_path(key).read_text()
+    reason = f"your file did not compile: {error}".replace("\\", "\\\\").replace('"', "'")
+    (build_root / key).write_text(stub.replace(STUB_MESSAGE, reason))
+
+
+def build_maturin(level: Level, ws: Workspace) -> None:
+    """Build the level's crate into `ws.root/site` and put it on the worker's path."""
+    build_root = ws.root / "build"
+    build_root.mkdir()
+    _copy_kit_crates(level.root / "rust_kernels", build_root / "rust_kernels")
+    rust_keys = [k for k in ws.keys if k.startswith("rust_kernels/")]
+    for key in rust_keys:
+        shutil.copyfile(ws.student / key, build_root / key)
+    crate_dir = build_root / level.build["crate"]
+    wheels = ws.root / "wheels"
+    result = _run_maturin(crate_dir, wheels)
+    if result.returncode != 0:
+        log = result.stdout + result.stderr
+        errors = _first_errors(log, rust_keys)
+        if not errors:  # e.g. a changed signature breaks the kit's call site: blame them all
+            first = next(ERROR_LOCATION.finditer(log), None)
+            summary = first["what"] if first else log.strip().splitlines()[-1][:200]
+            errors = {key: summary for key in rust_keys}
+        for key, error in errors.items():
+            _swap_for_stub(level, ws, build_root, key, error)
+            ws.notes.append(f"{key} did not compile: {error}")
+        result = _run_maturin(crate_dir, wheels)
+        if result.returncode != 0:
+            raise GraderError("the kit's Rust crate does not build even with stubs:\n"
+                              + (result.stdout + result.stderr)[-3000:])
+    site = ws.root / "site"
+    for wheel in wheels.glob("*.whl"):
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(site)
+    ws.extra_paths.append(site)

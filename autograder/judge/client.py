@@ -1,0 +1,282 @@
+"""`WorkerClient`: start a worker on a workspace, send it calls with deadlines, end it cleanly.
+
+The worker runs in its own session (process group) under resource limits; every call has a
+wall-clock deadline. A timeout, a crash or a corrupt reply ends the worker's whole process group
+and raises in the judge; the next call starts a fresh worker.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from autograder import KIT_ROOT
+from autograder.judge.errors import (
+    BannedImport,
+    NotImplementedByStudent,
+    StudentError,
+    WorkerCrashed,
+    WorkerTimeout,
+)
+from autograder.worker.codec import CodecError, encode, read_message
+
+STARTUP_TIMEOUT = 60.0
+OUTPUT_TAIL_BYTES = 2000
+
+
+@dataclass
+class WorkerSpec:
+    """Everything needed to start workers for one grading run."""
+
+    workspace: Path
+    scratch: Path
+    extra_paths: list[Path] = field(default_factory=list)
+    banned_imports: list[str] = field(default_factory=list)
+    call_timeout: float = 10.0
+    memory_mb: int = 2048
+    cpu_seconds: int = 300
+    env: dict[str, str] = field(default_factory=dict)
+
+
+class Timed(NamedTuple):
+    """A call's value with the judge's wall-clock time and the worker's CPU time."""
+
+    value: Any
+    wall_s: float
+    cpu_s: float
+
+
+def _limits(spec: WorkerSpec) -> Callable[[], None]:
+    def apply() -> None:  # runs in the child between fork and exec
+        memory = spec.memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_CPU, (spec.cpu_seconds, spec.cpu_seconds + 5))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (256 << 20, 256 << 20))
+
+    return apply
+
+
+def describe_exit(returncode: int | None) -> str:
+    """A student-readable reason for a worker's death."""
+    if returncode is None:
+        return "the worker stopped answering"
+    if returncode < 0:
+        sig = signal.Signals(-returncode)
+        reasons = {
+            signal.SIGSEGV: "segmentation fault (an out-of-bounds access in native code?)",
+            signal.SIGABRT: "aborted (a Rust panic that could not unwind, or memory exhausted?)",
+            signal.SIGKILL: "killed (memory or CPU-time limit reached?)",
+            signal.SIGXCPU: "CPU-time limit reached",
+            signal.SIGBUS: "bus error",
+            signal.SIGFPE: "arithmetic fault",
+        }
+        return f"crashed: {reasons.get(sig, sig.name)} [{sig.name}]"
+    return f"the worker exited with status {returncode} (did your code call sys.exit or os._exit?)"
+
+
+class _DeadlineReader:
+    """A read-only view of a pipe that raises WorkerTimeout past a deadline."""
+
+    def __init__(self, fd: int, deadline: float, on_timeout: Callable[[], BaseException]):
+        self.fd, self.deadline, self.on_timeout = fd, deadline, on_timeout
+
+    def read(self, size: int = -1) -> bytes:
+        remaining = self.deadline - time.monotonic()
+        ready, _, _ = select.select([self.fd], [], [], max(remaining, 0))
+        if not ready:
+            raise self.on_timeout()
+        return os.read(self.fd, min(size, 1 << 20))
+
+
+class WorkerClient:
+    """The judge's handle on one worker process (started lazily, restarted after failure)."""
+
+    def __init__(self, spec: WorkerSpec, name: str = "worker") -> None:
+        self.spec = spec
+        self.name = name
+        self.proc: subprocess.Popen | None = None
+        self._send_fd = -1
+        self._recv_fd = -1
+        self._out_dir = Path(tempfile.mkdtemp(prefix="out-", dir=spec.scratch))
+        self.calls = 0
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start a fresh worker and wait until it is ready."""
+        self.close()
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        cmd = [sys.executable, "-m", "autograder.worker", "--fd-in", str(req_r),
+               "--fd-out", str(rep_w), "--workspace", str(self.spec.workspace),
+               "--banned", ",".join(self.spec.banned_imports)]
+        for path in self.spec.extra_paths:
+            cmd += ["--path", str(path)]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+        env.update({"PYTHONPATH": str(KIT_ROOT), "PYTHONHASHSEED": "0",
+                    "PYTHONDONTWRITEBYTECODE": "1", "HOME": str(self.spec.scratch)})
+        env.update(self.spec.env)
+        stdout, stderr = self._out_dir / "stdout", self._out_dir / "stderr"
+        with open(stdout, "wb") as out, open(stderr, "wb") as err:
+            self.proc = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=self.spec.scratch,
+                env=env, pass_fds=(req_r, rep_w), start_new_session=True,
+                preexec_fn=_limits(self.spec))
+        os.close(req_r)
+        os.close(rep_w)
+        self._send_fd, self._recv_fd = req_w, rep_r
+        reply = self._receive(time.monotonic() + STARTUP_TIMEOUT, "starting")
+        if reply.get("value") != "ready":
+            raise WorkerCrashed("the worker did not start")
+
+    def close(self) -> None:
+        """End the worker's whole process group (children included) and close the pipes."""
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.proc.wait()
+            self.proc = None
+        for fd in (self._send_fd, self._recv_fd):
+            if fd >= 0:
+                os.close(fd)
+        self._send_fd = self._recv_fd = -1
+
+    @property
+    def alive(self) -> bool:
+        """Whether a worker process is running."""
+        return self.proc is not None and self.proc.poll() is None
+
+    # -- calls -------------------------------------------------------------------------------
+    def call(self, probe: Any, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        """Run a probe in the worker and return its plain-data value (see docs)."""
+        request = {"op": "call", "target": probe_target(probe), "args": list(args),
+                   "kwargs": kwargs}
+        return self.request(request, timeout=timeout, what=request["target"].split(":")[-1])
+
+    def call_timed(self, probe: Any, *args: Any, timeout: float | None = None,
+                   **kwargs: Any) -> Timed:
+        """`call`, timed by the judge's clock and by the worker's CPU time from /proc."""
+        if not self.alive:
+            self.start()
+        cpu_before = self.cpu_seconds()
+        start = time.perf_counter()
+        value = self.call(probe, *args, timeout=timeout, **kwargs)
+        wall = time.perf_counter() - start
+        return Timed(value, wall, self.cpu_seconds() - cpu_before)
+
+    def import_module(self, module: str, timeout: float | None = None) -> None:
+        """Import a student module in the worker (the import preflight)."""
+        self.request({"op": "import", "module": module}, timeout=timeout, what=f"import {module}")
+
+    def request(self, request: dict, timeout: float | None, what: str) -> Any:
+        """Send one request and decode the reply, turning failures into judge exceptions."""
+        if not self.alive:
+            self.start()
+        limit = self.spec.call_timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        self.calls += 1
+        self._send(encode(request), deadline, what, limit)
+        reply = self._receive(deadline, what, limit)
+        if reply.get("ok"):
+            return reply.get("value")
+        raise self._failure(reply.get("error") or {})
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU seconds of the worker (all its threads), read from /proc."""
+        if self.proc is None:
+            return 0.0
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def output_tail(self, limit: int = OUTPUT_TAIL_BYTES) -> str:
+        """The last `limit` bytes the student's code printed (stdout and stderr)."""
+        parts = []
+        for stream in ("stdout", "stderr"):
+            path = self._out_dir / stream
+            if not path.exists():
+                continue
+            size = path.stat().st_size
+            with open(path, "rb") as handle:
+                handle.seek(max(0, size - limit))
+                text = handle.read().decode("utf-8", "replace")
+            if text.strip():
+                cut = f"[... {size - limit} bytes cut ...]\n" if size > limit else ""
+                parts.append(f"[{stream}]\n{cut}{text}")
+        return "\n".join(parts)
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def _timeout(self, what: str, limit: float) -> WorkerTimeout:
+        self.close()
+        return WorkerTimeout(f"{what} timed out after {limit:g} s (an infinite loop?)")
+
+    def _crash(self, what: str) -> WorkerCrashed:
+        proc = self.proc
+        code = None
+        if proc is not None:
+            try:
+                code = proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                code = None
+        self.close()
+        return WorkerCrashed(f"{what}: {describe_exit(code)}")
+
+    def _send(self, frame: bytes, deadline: float, what: str, limit: float) -> None:
+        view = memoryview(frame)
+        while view:
+            remaining = max(deadline - time.monotonic(), 0)
+            _, ready, _ = select.select([], [self._send_fd], [], remaining)
+            if not ready:
+                raise self._timeout(what, limit)
+            try:
+                sent = os.write(self._send_fd, view[: 1 << 16])
+            except BrokenPipeError:
+                raise self._crash(what) from None
+            view = view[sent:]
+
+    def _receive(self, deadline: float, what: str, limit: float = STARTUP_TIMEOUT) -> dict:
+        reader = _DeadlineReader(self._recv_fd, deadline, lambda: self._timeout(what, limit))
+        try:
+            reply = read_message(reader)
+        except EOFError:
+            raise self._crash(what) from None
+        except (CodecError, ValueError, UnicodeDecodeError) as exc:
+            self.close()
+            raise WorkerCrashed(f"{what}: the worker sent a corrupt reply ({exc})") from None
+        if not isinstance(reply, dict):
+            self.close()
+            raise WorkerCrashed(f"{what}: the worker sent a corrupt reply")
+        return reply
+
+    def _failure(self, error: dict) -> BaseException:
+        kind = error.get("kind")
+        message = str(error.get("message", ""))
+        where = str(error.get("where", ""))
+        trace = str(error.get("traceback", ""))
+        if kind == "not_implemented":
+            at = f" ({where})" if where else ""
+            return NotImplementedByStudent(f"not implemented: {message}{at}", trace)
+        if kind == "banned_import":
+            return BannedImport(message, trace)
+        return StudentError(str(error.get("type", "Exception")), message, where, trace)
+
+
+def probe_target(probe: Any) -> str:
+    """`module:qualname` of a probe function (or the string itself)."""
+    if isinstance(probe, str):
+        return probe
+    return f"{probe.__module__}:{probe.__qualname__}"

@@ -1,0 +1,64 @@
+"""What `WorkerClient.call` raises in the judge when student code misbehaves.
+
+`StudentError` is an ordinary exception (hypothesis may shrink it to a minimal example). The
+others end the test at once: they derive from BaseException, which hypothesis does not catch,
+so a hang is not retried a hundred times while shrinking.
+"""
+
+from __future__ import annotations
+
+
+class StudentError(Exception):
+    """The student's code raised an exception (reported with the student's own frames)."""
+
+    def __init__(self, type_name: str, message: str, where: str = "", traceback: str = ""):
+        self.type_name = type_name
+        self.message = message
+        self.where = where
+        self.traceback = traceback
+        super().__init__(self.summary())
+
+    def summary(self) -> str:
+        """One line for a student: `your code raised IndexError: ... (at teenygrad/x.py:3)`."""
+        at = f" (at {self.where})" if self.where else ""
+        text = f"{self.type_name}: {self.message}" if self.message else self.type_name
+        return f"your code raised {text}{at}"
+
+
+class StudentStop(BaseException):
+    """Base of the outcomes that end a test immediately."""
+
+    outcome = "failed"
+
+    def __init__(self, message: str, detail: str = ""):
+        self.message = message
+        self.detail = detail
+        super().__init__(message)
+
+
+class NotImplementedByStudent(StudentStop):
+    """The student's code raised NotImplementedError: the stub is still there."""
+
+    outcome = "not implemented"
+
+
+class BannedImport(StudentStop):
+    """The student's code imported a module the level forbids."""
+
+    outcome = "banned import"
+
+
+class WorkerTimeout(StudentStop):
+    """A call did not answer within its time limit (the worker was killed)."""
+
+    outcome = "timed out"
+
+
+class WorkerCrashed(StudentStop):
+    """The worker died (signal, exit, memory limit) or sent a corrupt reply."""
+
+    outcome = "crashed"
+
+
+class GraderError(Exception):
+    """A fault of the kit itself (bad manifest, bad probe, build system failure)."""

@@ -1,0 +1,210 @@
+"""The judge as a pytest plugin: markers, the `student` fixture, scoring and result records.
+
+pytest runs the graded suites in the judge process; this plugin gives each test a fresh worker,
+turns each test's outcome into a `TestResult` (points, a one-line reason a student can act on,
+the full detail for `-v`), and checks that the suites' points match the manifest.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from autograder.judge.client import WorkerClient, WorkerSpec
+from autograder.judge.errors import StudentError, StudentStop
+from autograder.levels import Level
+from autograder.report.record import TestResult
+
+MARKERS = {
+    "points(n)": "the test's weight in points (required)",
+    "part(id)": "the manifest part the test belongs to (required)",
+}
+OUTPUT_KEY = pytest.StashKey[str]()
+PARTIAL_KEY = pytest.StashKey[tuple[float, str]]()
+
+
+@dataclass
+class RunContext:
+    """What the plugin needs from the runner, and what it hands back."""
+
+    level: Level
+    spec: WorkerSpec
+    blocked_modules: dict[str, StudentStop] = field(default_factory=dict)
+    progress: Callable[[TestResult, int, int], None] | None = None
+    results: list[TestResult] = field(default_factory=list)
+    benchmarks: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    collected: list[pytest.Item] = field(default_factory=list)
+    pending: dict[str, TestResult] = field(default_factory=dict)
+
+
+class BlockedClient:
+    """Stands in for a worker when a module the test needs cannot even be imported."""
+
+    def __init__(self, reason: StudentStop) -> None:
+        self.reason = reason
+
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            raise type(self.reason)(self.reason.message, self.reason.detail)
+
+        return fail
+
+
+def classify(excinfo: pytest.ExceptionInfo) -> tuple[str, str, str]:
+    """(outcome, one-line message, detail) of a failed test phase."""
+    exc: BaseException = excinfo.value
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    notes = "\n".join(str(n) for n in getattr(exc, "__notes__", []))
+    if isinstance(exc, StudentStop):
+        return exc.outcome, exc.message, "\n".join(filter(None, [exc.detail, notes]))
+    if isinstance(exc, StudentError):
+        return "failed", exc.summary(), "\n".join(filter(None, [exc.traceback, notes]))
+    if isinstance(exc, AssertionError):
+        text = str(exc).strip() or "assertion failed"
+        return "failed", text.splitlines()[0], "\n".join(filter(None, [text, notes]))
+    if isinstance(exc, pytest.fail.Exception) and "Timeout" in str(exc):
+        return "timed out", f"the test took longer than its limit ({exc})", ""
+    if isinstance(exc, pytest.skip.Exception):
+        return "skipped", str(exc), ""
+    text = excinfo.getrepr(style="short", chain=False)
+    return "grader error", f"{type(exc).__name__}: {exc}"[:300], str(text)
+
+
+def new_result(item: pytest.Item) -> TestResult:
+    """A blank result for a collected test, titled by its docstring's first line."""
+    points = item.get_closest_marker("points")
+    part = item.get_closest_marker("part")
+    doc = getattr(getattr(item, "function", None), "__doc__", "") or ""
+    return TestResult(
+        nodeid=item.nodeid, name=item.name,
+        title=doc.strip().splitlines()[0] if doc.strip() else item.name,
+        part=part.args[0] if part else "", max_points=float(points.args[0]) if points else 0.0,
+        hidden="/hidden/" in str(item.path))
+
+
+class GradingPlugin:
+    """Registered into `pytest.main` by the runner for one level."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+
+    # -- configuration ---------------------------------------------------------------------
+    def pytest_configure(self, config: pytest.Config) -> None:
+        for name, help_text in MARKERS.items():
+            config.addinivalue_line("markers", f"{name}: {help_text}")
+        settings.register_profile(
+            "grading", derandomize=True, database=None, deadline=None, print_blob=False,
+            max_examples=50,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                   HealthCheck.data_too_large, HealthCheck.filter_too_much])
+        settings.load_profile("grading")
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.ctx.errors.append(f"could not collect {report.nodeid}: {report.longreprtext}")
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """Check every test's markers against the manifest before -k deselects any."""
+        level, sums = self.ctx.level, defaultdict(float)
+        for item in items:
+            points, part = item.get_closest_marker("points"), item.get_closest_marker("part")
+            if points is None or part is None:
+                self.ctx.errors.append(f"{item.nodeid}: needs both @points and @part markers")
+            elif part.args[0] not in level.parts:
+                self.ctx.errors.append(f"{item.nodeid}: unknown part {part.args[0]!r}")
+            else:
+                sums[part.args[0]] += float(points.args[0])
+        has_hidden = (level.suites_dir / "hidden").is_dir()
+        for part in level.parts.values():
+            if has_hidden and abs(sums[part.id] - part.points) > 1e-9:
+                self.ctx.errors.append(
+                    f"part {part.id!r}: tests total {sums[part.id]:g} points, manifest says "
+                    f"{part.points:g}")
+        if self.ctx.errors:
+            items[:] = []
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.ctx.collected = list(session.items)
+
+    # -- fixtures --------------------------------------------------------------------------
+    @pytest.fixture
+    def student(self, request: pytest.FixtureRequest) -> Iterator[Any]:
+        """A worker running the student's code, fresh for this test."""
+        part = request.node.get_closest_marker("part")
+        modules = self.ctx.level.parts[part.args[0]].modules if part else ()
+        blocked = next((self.ctx.blocked_modules[m] for m in modules
+                        if m in self.ctx.blocked_modules), None)
+        if blocked is not None:
+            yield BlockedClient(blocked)
+            return
+        client = WorkerClient(self.ctx.spec, name=request.node.name)
+        try:
+            yield client
+        finally:
+            request.node.stash[OUTPUT_KEY] = client.output_tail()
+            client.close()
+
+    @pytest.fixture
+    def partial_credit(self, request: pytest.FixtureRequest) -> Callable[[float, str], None]:
+        """Call with a fraction in [0, 1] to award part of a passing test's points."""
+
+        def award(fraction: float, detail: str = "") -> None:
+            request.node.stash[PARTIAL_KEY] = (min(max(float(fraction), 0.0), 1.0), detail)
+
+        return award
+
+    @pytest.fixture
+    def record_benchmark(self, request: pytest.FixtureRequest) -> Callable[..., None]:
+        """Call with a name and figures to add a row to the level's benchmark table."""
+
+        def record(name: str, **figures: Any) -> None:
+            self.ctx.benchmarks.append({"name": name, "test": request.node.name, **figures})
+
+        return record
+
+    @pytest.fixture
+    def level(self) -> Level:
+        """The level's manifest."""
+        return self.ctx.level
+
+    # -- results ---------------------------------------------------------------------------
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator:
+        outcome = yield
+        report = outcome.get_result()
+        result = self.ctx.pending.get(item.nodeid)
+        if result is None:
+            result = new_result(item)
+            self.ctx.pending[item.nodeid] = result
+        result.duration += report.duration
+        failed_before = result.outcome != "passed"
+        if call.excinfo is not None and not failed_before:
+            result.outcome, result.message, result.detail = classify(call.excinfo)
+            if call.when != "call" and result.outcome == "failed":
+                result.outcome = "grader error"  # a fixture failed: the kit's fault
+        if call.when == "teardown":
+            result.output = item.stash.get(OUTPUT_KEY, "")
+            fraction, detail = item.stash.get(PARTIAL_KEY, (1.0, ""))
+            if result.outcome == "passed":
+                result.points = round(result.max_points * fraction, 6)
+                result.message = detail
+                if fraction < 1.0:
+                    result.outcome = "partial credit"
+            elif result.outcome == "not implemented" and "did not compile" in result.message:
+                result.outcome = "did not compile"
+
+    def pytest_runtest_logfinish(self, nodeid: str) -> None:
+        result = self.ctx.pending.pop(nodeid, None)
+        if result is None:
+            return
+        self.ctx.results.append(result)
+        if self.ctx.progress is not None:
+            self.ctx.progress(result, len(self.ctx.results), len(self.ctx.collected))

@@ -1,0 +1,121 @@
+"""Grade one level: build the workspace, preflight imports, run the suites, collect results."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from autograder.judge.build import build_maturin
+from autograder.judge.client import WorkerClient, WorkerSpec
+from autograder.judge.errors import GraderError, StudentError, StudentStop, WorkerCrashed
+from autograder.judge.plugin import GradingPlugin, RunContext, new_result
+from autograder.judge.static_checks import scan_workspace
+from autograder.judge.workspace import Source, Workspace, build_workspace
+from autograder.levels import Level
+from autograder.report.record import LevelResult, TestResult
+
+JUDGE_INI = Path(__file__).with_name("pytest.ini")
+
+
+@dataclass
+class GradeOptions:
+    """Choices of one run that are not part of the level."""
+
+    keyword: str | None = None
+    public_only: bool = False
+    list_only: bool = False
+    progress: Callable[[TestResult, int, int], None] | None = None
+    on_stage: Callable[[str], None] | None = None
+
+
+def worker_spec(level: Level, ws: Workspace) -> WorkerSpec:
+    """The worker settings of a level's run."""
+    return WorkerSpec(workspace=ws.student, scratch=ws.scratch, extra_paths=ws.extra_paths,
+                      banned_imports=list(level.banned_imports),
+                      call_timeout=level.limits.call_timeout, memory_mb=level.limits.memory_mb,
+                      cpu_seconds=level.limits.cpu_seconds)
+
+
+def preflight(level: Level, spec: WorkerSpec) -> dict[str, StudentStop]:
+    """Import each student module once; those that hang or kill the worker block their parts."""
+    blocked: dict[str, StudentStop] = {}
+    modules = dict.fromkeys(m for part in level.parts.values() for m in part.modules)
+    client = WorkerClient(spec, name="preflight")
+    try:
+        for module in modules:
+            try:
+                client.import_module(module)
+            except StudentError:
+                pass  # an ordinary exception: each test reports it quickly and clearly
+            except StudentStop as stop:
+                if isinstance(stop, StudentStop) and stop.outcome in ("timed out", "crashed"):
+                    stop.message = f"importing {module}: {stop.message}"
+                    blocked[module] = stop
+    finally:
+        client.close()
+    return blocked
+
+
+def _pytest_args(level: Level, options: GradeOptions) -> list[str]:
+    suites = [level.suites_dir / "public"]
+    if not options.public_only and (level.suites_dir / "hidden").is_dir():
+        suites.append(level.suites_dir / "hidden")
+    args = [str(s) for s in suites if s.is_dir()]
+    if not args:
+        raise GraderError(f"{level.id}: no graded suites under {level.suites_dir}")
+    args += ["-c", str(JUDGE_INI), "--rootdir", str(level.root), "-p", "no:terminal",
+             "-p", "no:cacheprovider", "-p", "no:benchmark", "--import-mode=importlib",
+             "-o", f"timeout={level.limits.test_timeout}", "-W", "ignore::DeprecationWarning"]
+    if options.keyword:
+        args += ["-k", options.keyword]
+    if options.list_only:
+        args.append("--collect-only")
+    return args
+
+
+def _run_suites(level: Level, spec: WorkerSpec, options: GradeOptions,
+                blocked: dict[str, StudentStop]) -> RunContext:
+    ctx = RunContext(level=level, spec=spec, blocked_modules=blocked, progress=options.progress)
+    code = pytest.main(_pytest_args(level, options), plugins=[GradingPlugin(ctx)])
+    if ctx.errors:
+        raise GraderError(f"{level.id}: " + "; ".join(ctx.errors[:5]))
+    if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR,
+                pytest.ExitCode.USAGE_ERROR):
+        raise GraderError(f"{level.id}: pytest stopped with {code!r}")
+    return ctx
+
+
+def grade_level(level: Level, source: Source, options: GradeOptions | None = None) -> LevelResult:
+    """Grade `level` on the student files from `source`."""
+    options = options or GradeOptions()
+    started = time.monotonic()
+    result = LevelResult(level=level.id, title=level.title, source=source.label())
+    ws = build_workspace(level, source)
+    try:
+        result.ignored_files, result.missing_files = ws.ignored, ws.missing
+        if level.build.get("kind") == "maturin" and not options.list_only:
+            if options.on_stage:
+                options.on_stage("building the Rust crate (maturin build --release)")
+            build_maturin(level, ws)
+        result.notes += scan_workspace(ws.student, ws.keys, level.banned_imports)
+        spec = worker_spec(level, ws)
+        blocked = {} if options.list_only else preflight(level, spec)
+        ctx = _run_suites(level, spec, options, blocked)
+        if options.list_only:
+            result.tests = [new_result(item) for item in ctx.collected]
+            for test in result.tests:
+                test.outcome = "listed"
+        else:
+            result.tests, result.benchmarks = ctx.results, ctx.benchmarks
+        result.notes += ws.notes
+        result.summarize_parts({p.id: p.title for p in level.parts.values()})
+    except WorkerCrashed as exc:
+        raise GraderError(f"{level.id}: the worker could not start: {exc}") from None
+    finally:
+        ws.cleanup()
+    result.duration = time.monotonic() - started
+    return result

@@ -1,0 +1,1 @@
+"""Probes: kit functions that run inside the worker and turn student objects into plain data."""

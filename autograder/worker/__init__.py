@@ -1,0 +1,1 @@
+"""The worker: the only process where student code runs (see `autograder.worker.main`)."""

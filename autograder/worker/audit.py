@@ -1,0 +1,63 @@
+"""The import audit: a level's banned modules cannot be imported from student code.
+
+It is a `sys.addaudithook` hook, which student code cannot remove. An import counts as the
+student's when any frame on the stack belongs to the student's workspace, whatever spelling
+reached it (`import`, `__import__`, `importlib`, `exec` of a string). Every attempt is recorded,
+so a call that tried is failed even if the student caught the ImportError.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+class BannedImportError(ImportError):
+    """Raised inside the worker when student code imports a banned module."""
+
+
+class ImportAudit:
+    """Blocks and records imports of banned top-level modules from student frames."""
+
+    def __init__(self, banned: list[str], student_root: Path) -> None:
+        names = set(banned)
+        # Each banned module's C accelerator counts too (ctypes -> _ctypes).
+        self.banned = names | {"_" + name for name in names}
+        self.student_root = str(student_root.resolve()) + "/"
+        self.attempts: list[str] = []
+
+    def student_location(self) -> str | None:
+        """`file:line` of the innermost student frame on the stack, or None."""
+        frame = sys._getframe(1)
+        while frame is not None:
+            filename = frame.f_code.co_filename
+            if filename.startswith(self.student_root):
+                return f"{filename[len(self.student_root):]}:{frame.f_lineno}"
+            frame = frame.f_back
+        return None
+
+    def hook(self, event: str, args: tuple) -> None:
+        """The audit hook proper (see `sys.addaudithook`)."""
+        if event != "import" or not self.banned:
+            return
+        top = str(args[0]).split(".")[0]
+        if top not in self.banned:
+            return
+        where = self.student_location()
+        if where is None:
+            return  # the kit's own import
+        attempt = f"banned import '{top}' at {where}"
+        self.attempts.append(attempt)
+        raise BannedImportError(attempt)
+
+    def install(self) -> None:
+        """Install the hook and forget banned modules already loaded, so they re-trigger it."""
+        for name in list(sys.modules):
+            if name.split(".")[0] in self.banned:
+                del sys.modules[name]
+        sys.addaudithook(self.hook)
+
+    def take_attempts(self) -> list[str]:
+        """Return and clear the attempts recorded since the last call."""
+        attempts, self.attempts = self.attempts, []
+        return attempts

@@ -1,0 +1,116 @@
+"""The worker's request loop: import probes, call them on student code, reply with plain data.
+
+Started by `autograder.judge.client.WorkerClient`, never by hand. Requests arrive on a dedicated
+pipe (not stdin/stdout, which student prints would corrupt):
+  {"op": "call", "target": "autograder.probes.mod:fn", "args": [...], "kwargs": {...}}
+  {"op": "import", "module": "teenygrad.blas"}
+Replies are {"ok": true, "value": ...} or {"ok": false, "error": {...}} (see `_error_reply`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from autograder.worker.audit import BannedImportError, ImportAudit
+from autograder.worker.codec import CodecError, encode, read_message, write_message
+
+PROBE_PACKAGE = "autograder.probes."
+
+
+def _student_traceback(exc: BaseException, student_root: str) -> tuple[str, str]:
+    """The traceback limited to student frames, and the innermost student `file:line`."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if f.filename.startswith(student_root)]
+    if isinstance(exc, SyntaxError) and exc.filename and exc.filename.startswith(student_root):
+        where = f"{exc.filename[len(student_root):]}:{exc.lineno}"
+    elif frames:
+        where = f"{frames[-1].filename[len(student_root):]}:{frames[-1].lineno}"
+    else:
+        where = ""
+    lines = traceback.format_list(frames) + traceback.format_exception_only(exc)
+    return "".join(lines).replace(student_root, ""), where
+
+
+def _error_reply(exc: BaseException, student_root: str, attempts: list[str]) -> dict:
+    text, where = _student_traceback(exc, student_root)
+    if attempts:
+        kind = "banned_import"
+        message = attempts[0]
+    elif isinstance(exc, NotImplementedError):
+        kind, message = "not_implemented", str(exc)
+    elif isinstance(exc, CodecError):
+        kind, message = "codec", f"returned a value that cannot be checked: {exc}"
+    else:
+        kind, message = "exception", str(exc)
+    return {"ok": False, "error": {"kind": kind, "type": type(exc).__name__,
+                                   "message": message[:2000], "where": where,
+                                   "traceback": text[-4000:]}}
+
+
+def _resolve(target: str) -> Any:
+    module_name, _, attr = target.partition(":")
+    if not module_name.startswith(PROBE_PACKAGE):
+        raise ValueError(f"only probes may be called, not {target!r}")
+    fn: Any = importlib.import_module(module_name)
+    for part in attr.split("."):
+        fn = getattr(fn, part)
+    return fn
+
+
+def _handle(request: dict) -> Any:
+    op = request.get("op")
+    if op == "call":
+        fn = _resolve(request["target"])
+        return fn(*request.get("args", []), **request.get("kwargs", {}))
+    if op == "import":
+        importlib.import_module(request["module"])
+        return None
+    if op == "ping":
+        return "pong"
+    raise ValueError(f"unknown request {op!r}")
+
+
+def serve(channel_in: Any, channel_out: Any, audit: ImportAudit, student_root: str) -> None:
+    """Answer requests until the judge closes the channel."""
+    write_message(channel_out, {"ok": True, "value": "ready"})
+    while True:
+        try:
+            request = read_message(channel_in)
+        except EOFError:
+            return
+        try:
+            value = _handle(request)
+            attempts = audit.take_attempts()
+            if attempts:
+                raise BannedImportError(attempts[0])
+            frame = encode({"ok": True, "value": value})
+        except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too
+            frame = encode(_error_reply(exc, student_root, audit.take_attempts()))
+        channel_out.write(frame)
+        channel_out.flush()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: `python -m autograder.worker --fd-in N --fd-out M --workspace DIR ...`."""
+    parser = argparse.ArgumentParser(prog="autograder.worker")
+    parser.add_argument("--fd-in", type=int, required=True)
+    parser.add_argument("--fd-out", type=int, required=True)
+    parser.add_argument("--workspace", type=Path, required=True)
+    parser.add_argument("--path", action="append", default=[], help="extra sys.path entries")
+    parser.add_argument("--banned", default="", help="comma-separated banned modules")
+    args = parser.parse_args(argv)
+
+    workspace = args.workspace.resolve()
+    sys.path[:0] = [str(workspace), *args.path]
+    sys.dont_write_bytecode = True  # no __pycache__ left in the student's workspace
+    audit = ImportAudit([b for b in args.banned.split(",") if b], workspace)
+    audit.install()
+    channel_in = os.fdopen(args.fd_in, "rb")
+    channel_out = os.fdopen(args.fd_out, "wb")
+    serve(channel_in, channel_out, audit, str(workspace) + "/")

@@ -1,0 +1,1 @@
+"""calc: a made-up student package."""

@@ -19,8 +19,10 @@ class InstructorError(Exception):
 
 
 def kit_root() -> Path:
-    """The kit's repository root (the folder holding `grade.py` and `autograder/`)."""
-    return Path(__file__).resolve().parents[2]
+    """The kit's content root: the repository, or the tree named by TEENYGRAD_KIT_ROOT."""
+    from autograder import content_root
+
+    return content_root()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ and raises in the judge; the next call starts a fresh worker.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import resource
 import select
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,10 @@ from autograder.judge.errors import (
 from autograder.worker.codec import CodecError, encode, read_message
 
 STARTUP_TIMEOUT = 60.0
+CLONE_NEWNS, CLONE_NEWPID, PR_CAPBSET_DROP = 0x00020000, 0x20000000, 24
+MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 32, 4096, 1 << 14, 1 << 18
+NOBODY_UID = NOBODY_GID = 65534
+NPROC_LIMIT = 512
 OUTPUT_TAIL_BYTES = 2000
 
 
@@ -46,6 +52,8 @@ class WorkerSpec:
     memory_mb: int = 2048
     cpu_seconds: int = 300
     env: dict[str, str] = field(default_factory=dict)
+    hidden_paths: list[Path] = field(default_factory=list)
+    isolate: bool = True
 
 
 class Timed(NamedTuple):
@@ -56,15 +64,121 @@ class Timed(NamedTuple):
     cpu_s: float
 
 
-def _limits(spec: WorkerSpec) -> Callable[[], None]:
-    def apply() -> None:  # runs in the child between fork and exec
+def _read_only_everywhere(libc: ctypes.CDLL, writable: list[bytes], hidden: list[bytes]) -> None:
+    """In a fresh mount namespace: every mount read-only, `hidden` covered, `writable` rw."""
+    if libc.unshare(CLONE_NEWNS) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
+    libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None)
+    for path in writable:  # a bind mount of its own, so it keeps its rw flag below
+        libc.mount(path, path, None, MS_BIND | MS_REC, None)
+    with open("/proc/self/mountinfo", "rb") as handle:
+        points = [line.split()[4] for line in handle]
+    for point in points:
+        if point not in writable:
+            libc.mount(None, point, None, MS_BIND | MS_REMOUNT | MS_RDONLY, None)
+    for path in hidden:
+        libc.mount(b"tmpfs", path, b"tmpfs", MS_RDONLY, None)
+
+
+def _enter_pid_namespace(libc: ctypes.CDLL) -> None:
+    """Fork into a new PID namespace: the worker cannot see or signal the judge."""
+    if libc.unshare(CLONE_NEWPID) != 0:
+        return
+    child = os.fork()
+    if child:  # stay as the worker's parent so the judge's handle keeps working
+        # Close our copies of every descriptor (among them subprocess's exec-status pipe, which
+        # the judge waits on until it closes) so only the worker holds them.
+        os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+        _, status = os.waitpid(child, 0)
+        os._exit(os.waitstatus_to_exitcode(status) % 256 if os.WIFEXITED(status)
+                 else 128 + os.WTERMSIG(status))
+
+
+def _drop_root(libc: ctypes.CDLL, as_nobody: bool) -> None:
+    """Become `nobody` when the interpreter allows it; otherwise drop every capability."""
+    resource.setrlimit(resource.RLIMIT_NPROC, (NPROC_LIMIT, NPROC_LIMIT))
+    if as_nobody:
+        os.setgroups([])
+        os.setgid(NOBODY_GID)
+        os.setuid(NOBODY_UID)
+        return
+    for cap in range(64):  # uid 0 without capabilities cannot remount, ptrace or override DAC
+        libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+
+
+def _sandbox(spec: WorkerSpec) -> Callable[[], None]:
+    """The steps run in the child between fork and exec: limits, then (as root) isolation."""
+    isolate = os.geteuid() == 0 and spec.isolate
+    libc = ctypes.CDLL(None, use_errno=True) if isolate else None
+    hidden = [str(p).encode() for p in spec.hidden_paths if p.is_dir()]
+    writable = [str(spec.scratch.resolve()).encode()]
+    as_nobody = isolate and nobody_can_run_python()
+
+    def apply() -> None:
         memory = spec.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         resource.setrlimit(resource.RLIMIT_CPU, (spec.cpu_seconds, spec.cpu_seconds + 5))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_FSIZE, (256 << 20, 256 << 20))
+        if libc is None:
+            return
+        _read_only_everywhere(libc, writable, hidden)
+        _enter_pid_namespace(libc)
+        _drop_root(libc, as_nobody)
 
     return apply
+
+
+_NOBODY_OK: list[bool] = []
+
+
+def nobody_can_run_python() -> bool:
+    """Whether `nobody` can start this interpreter (not when it lives under a private /root)."""
+    if not _NOBODY_OK:
+        def become_nobody() -> None:
+            os.setgroups([])
+            os.setgid(NOBODY_GID)
+            os.setuid(NOBODY_UID)
+
+        try:
+            done = subprocess.run([sys.executable, "-c", "import numpy, autograder"],
+                                  preexec_fn=become_nobody, capture_output=True, timeout=60,
+                                  env={"PYTHONPATH": str(KIT_ROOT)}, cwd="/")
+            _NOBODY_OK.append(done.returncode == 0)
+        except (OSError, subprocess.SubprocessError):
+            _NOBODY_OK.append(False)
+    return _NOBODY_OK[0]
+
+
+def prepare_for_nobody(ws_root: Path, readable: list[Path], writable: list[Path]) -> None:
+    """Let the unprivileged worker read `readable` and write `writable` (root only)."""
+    if os.geteuid() != 0:
+        return
+    ws_root.chmod(0o711)
+    for top in readable:
+        for dirpath, _dirnames, filenames in os.walk(top):
+            os.chmod(dirpath, 0o755)
+            for name in filenames:
+                os.chmod(os.path.join(dirpath, name), 0o644)
+    for top in writable:
+        os.chown(top, NOBODY_UID, NOBODY_GID)
+        for dirpath, dirnames, filenames in os.walk(top):
+            for name in dirnames + filenames:
+                os.lchown(os.path.join(dirpath, name), NOBODY_UID, NOBODY_GID)
+
+
+def kill_marked(marker: str) -> None:
+    """Kill every process whose environment carries `marker` (children that left the group)."""
+    needle = f"TEENYGRAD_WORKER={marker}".encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                if needle in handle.read().split(b"\0"):
+                    os.kill(int(entry), signal.SIGKILL)
+        except (OSError, ValueError):
+            continue
 
 
 def describe_exit(returncode: int | None) -> str:
@@ -110,6 +224,7 @@ class WorkerClient:
         self._recv_fd = -1
         self._out_dir = Path(tempfile.mkdtemp(prefix="out-", dir=spec.scratch))
         self.calls = 0
+        self.marker = ""
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -126,12 +241,14 @@ class WorkerClient:
         env.update({"PYTHONPATH": str(KIT_ROOT), "PYTHONHASHSEED": "0",
                     "PYTHONDONTWRITEBYTECODE": "1", "HOME": str(self.spec.scratch)})
         env.update(self.spec.env)
+        self.marker = uuid.uuid4().hex
+        env["TEENYGRAD_WORKER"] = self.marker
         stdout, stderr = self._out_dir / "stdout", self._out_dir / "stderr"
         with open(stdout, "wb") as out, open(stderr, "wb") as err:
             self.proc = subprocess.Popen(
                 cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=self.spec.scratch,
                 env=env, pass_fds=(req_r, rep_w), start_new_session=True,
-                preexec_fn=_limits(self.spec))
+                preexec_fn=_sandbox(self.spec))
         os.close(req_r)
         os.close(rep_w)
         self._send_fd, self._recv_fd = req_w, rep_r
@@ -148,6 +265,7 @@ class WorkerClient:
                 pass
             self.proc.wait()
             self.proc = None
+            kill_marked(self.marker)
         for fd in (self._send_fd, self._recv_fd):
             if fd >= 0:
                 os.close(fd)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.judge.build import build_maturin
-from autograder.judge.client import WorkerClient, WorkerSpec
+from autograder import KIT_ROOT
+from autograder.judge.build import build_maturin, cache_dir
+from autograder.judge.client import WorkerClient, WorkerSpec, prepare_for_nobody
 from autograder.judge.errors import GraderError, StudentError, StudentStop, WorkerCrashed
 from autograder.judge.plugin import GradingPlugin, RunContext, new_result
 from autograder.judge.static_checks import scan_workspace
@@ -33,8 +34,13 @@ class GradeOptions:
 
 
 def worker_spec(level: Level, ws: Workspace) -> WorkerSpec:
-    """The worker settings of a level's run."""
-    return WorkerSpec(workspace=ws.student, scratch=ws.scratch, extra_paths=ws.extra_paths,
+    """The worker settings of a level's run (and, as root, the workspace made ready for them)."""
+    prepare_for_nobody(ws.root, [ws.student, *ws.extra_paths], [ws.scratch])
+    secret = [level.root / "solutions", level.root / "autograder" / "suites", level.root / "tests",
+              KIT_ROOT / "solutions", KIT_ROOT / "autograder" / "suites", KIT_ROOT / "tests",
+              cache_dir()]
+    return WorkerSpec(hidden_paths=list(dict.fromkeys(secret)),
+                      workspace=ws.student, scratch=ws.scratch, extra_paths=ws.extra_paths,
                       banned_imports=list(level.banned_imports),
                       call_timeout=level.limits.call_timeout, memory_mb=level.limits.memory_mb,
                       cpu_seconds=level.limits.cpu_seconds)

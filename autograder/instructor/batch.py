@@ -1,0 +1,412 @@
+"""`grade.py batch LEVEL SUBMISSIONS_DIR --csv grades.csv`: grade a folder of submissions.
+
+Each sub-folder of SUBMISSIONS_DIR is one student's submission (the folder name is the
+student id). Submissions are graded one at a time (benchmarks must not disturb each other),
+each by its own `grade.py LEVEL --submission DIR --format json` process in its own session and
+temporary folder, so one submission cannot affect another.
+
+Every finished grade is committed to an SQLite gradebook beside the CSV (`grades.sqlite3`)
+before the next submission starts. The gradebook only ever gains rows: a finished grade is
+never overwritten. A run that is interrupted (Ctrl-C, kill, power cut) resumes where it stopped:
+a submission whose content hash matches its latest grade is not graded again; a changed one is.
+The CSV (latest grade of every student) is rewritten atomically after every grade.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import ctypes
+import hashlib
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.instructor.levels import InstructorError, kit_root, select_levels
+
+DEFAULT_TIMEOUT = 1800.0
+SKIP_NAMES = {".git", "__pycache__", ".ipynb_checkpoints", "target", ".DS_Store", ".venv"}
+CSV_COLUMNS = ["student", "score", "max_score", "status", "content_hash", "message"]
+#: grade.py exit status -> gradebook status. 0 and 1 are grades; the rest need a look.
+STATUS_BY_EXIT = {0: "graded", 1: "graded", 2: "bad input", 3: "grader error"}
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS grades (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    level TEXT NOT NULL,
+    student TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    status TEXT NOT NULL,
+    exit_code INTEGER,
+    score REAL,
+    max_score REAL,
+    message TEXT NOT NULL DEFAULT '',
+    record_json TEXT,
+    finished_at REAL NOT NULL,
+    duration REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS grades_by_student ON grades (level, student, id);
+"""
+
+
+@dataclass
+class Grade:
+    """One finished grading of one submission."""
+
+    student: str
+    content_hash: str
+    status: str
+    exit_code: int | None
+    score: float | None
+    max_score: float | None
+    message: str
+    record_json: str | None
+    duration: float
+
+
+# --- submissions and their content hash ---------------------------------------------------
+
+
+def submissions(folder: Path) -> list[Path]:
+    """The student folders of SUBMISSIONS_DIR, sorted by name (hidden folders skipped)."""
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def content_hash(folder: Path) -> str:
+    """SHA-256 over every file's relative path and bytes (caches and VCS folders skipped)."""
+    digest = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_NAMES)
+        for name in sorted(filenames):
+            if name in SKIP_NAMES:
+                continue
+            path = Path(dirpath, name)
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            try:
+                digest.update(path.read_bytes())
+            except OSError as exc:
+                digest.update(f"<unreadable: {exc.strerror}>".encode())
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
+# --- the gradebook ------------------------------------------------------------------------
+
+
+class Gradebook:
+    """The SQLite gradebook: append-only rows, one per finished grading."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = sqlite3.connect(path, isolation_level=None)  # explicit transactions below
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.executescript(SCHEMA)
+
+    def latest(self, level: str, student: str) -> sqlite3.Row | None:
+        """The latest grade of a student at a level, or None."""
+        self.db.row_factory = sqlite3.Row
+        return self.db.execute(
+            "SELECT * FROM grades WHERE level = ? AND student = ? ORDER BY id DESC LIMIT 1",
+            (level, student),
+        ).fetchone()
+
+    def add(self, level: str, grade: Grade) -> None:
+        """Commit one finished grade (durably, before the caller moves on)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute(
+            "INSERT INTO grades (level, student, content_hash, status, exit_code, score,"
+            " max_score, message, record_json, finished_at, duration)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                level,
+                grade.student,
+                grade.content_hash,
+                grade.status,
+                grade.exit_code,
+                grade.score,
+                grade.max_score,
+                grade.message,
+                grade.record_json,
+                time.time(),
+                grade.duration,
+            ),
+        )
+        self.db.execute("COMMIT")
+
+    def latest_all(self, level: str) -> list[sqlite3.Row]:
+        """The latest grade of every student at a level, by student."""
+        self.db.row_factory = sqlite3.Row
+        return self.db.execute(
+            "SELECT g.* FROM grades g JOIN (SELECT student, MAX(id) AS id FROM grades"
+            " WHERE level = ? GROUP BY student) last ON g.id = last.id ORDER BY g.student",
+            (level,),
+        ).fetchall()
+
+    def close(self) -> None:
+        """Close the database."""
+        self.db.close()
+
+
+def export_csv(book: Gradebook, level: str, path: Path) -> int:
+    """Write the latest grades as CSV, atomically (temp file + rename); return the row count."""
+    rows = book.latest_all(level)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(
+            [
+                row["student"],
+                "" if row["score"] is None else f"{row['score']:g}",
+                "" if row["max_score"] is None else f"{row['max_score']:g}",
+                row["status"],
+                row["content_hash"][:12],
+                row["message"],
+            ]
+        )
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        handle.write(buffer.getvalue())
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    return len(rows)
+
+
+# --- grading one submission ---------------------------------------------------------------
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Ask Linux to kill the grader if the batch process dies (e.g. kill -9)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def grade_one(grade_py: Path, level: str, folder: Path, timeout: float) -> Grade:
+    """Grade one submission in its own process session and temporary folder."""
+    started = time.monotonic()
+    digest = content_hash(folder)
+    with tempfile.TemporaryDirectory(prefix="batch-") as tmp:
+        out = Path(tmp) / "record.json"
+        cmd = [
+            sys.executable,
+            str(grade_py),
+            level,
+            "--submission",
+            str(folder.resolve()),
+            "--format",
+            "json",
+            "--output",
+            str(out),
+            "--quiet",
+        ]
+        proc = subprocess.Popen(
+            cmd,
+            cwd=tmp,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )
+        try:
+            _stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            return Grade(
+                folder.name,
+                digest,
+                "timeout",
+                None,
+                None,
+                None,
+                f"grading took longer than {timeout:g} s and was stopped",
+                None,
+                time.monotonic() - started,
+            )
+        except BaseException:
+            _kill(proc)
+            raise
+        duration = time.monotonic() - started
+        last = (stderr.strip().splitlines() or [""])[-1][:300]
+        status = STATUS_BY_EXIT.get(proc.returncode, "grader error")
+        try:
+            raw = out.read_text(encoding="utf-8")
+            record = json.loads(raw)
+            score, max_score = float(record["points"]), float(record["max_points"])
+        except (OSError, ValueError, KeyError, TypeError):
+            message = last or f"grade.py exited with status {proc.returncode} and no report"
+            if status == "graded":
+                status = "grader error"
+            return Grade(
+                folder.name, digest, status, proc.returncode, None, None, message, None, duration
+            )
+        message = last if status != "graded" else ""
+        return Grade(
+            folder.name, digest, status, proc.returncode, score, max_score, message, raw, duration
+        )
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.communicate()
+
+
+# --- progress -----------------------------------------------------------------------------
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal, one line per submission otherwise."""
+
+    def __init__(self, total: int, stream=sys.stderr) -> None:
+        self.total, self.done, self.stream = total, 0, stream
+        self.tty = stream.isatty()
+
+    def show(self, student: str, what: str) -> None:
+        """Report `what` happened to `student`'s submission."""
+        width = 24
+        filled = width * self.done // max(self.total, 1)
+        line = (
+            f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} {student}: {what}"
+        )
+        if self.tty:
+            self.stream.write("\r\033[K" + line[:200])
+            if self.done == self.total:
+                self.stream.write("\n")
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+# --- the batch ----------------------------------------------------------------------------
+
+
+def run_batch(
+    level: str,
+    folder: Path,
+    csv_path: Path,
+    grade_py: Path,
+    timeout: float,
+    retry_errors: bool = False,
+    db_path: Path | None = None,
+) -> dict[str, int]:
+    """Grade every submission of `folder` that has no up-to-date grade; return counts."""
+    book = Gradebook(db_path or csv_path.with_suffix(".sqlite3"))
+    counts = {"graded": 0, "unchanged": 0, "errors": 0}
+    try:
+        todo = submissions(folder)
+        bar = ProgressBar(len(todo))
+        for sub in todo:
+            latest = book.latest(level, sub.name)
+            digest = content_hash(sub)
+            up_to_date = latest is not None and latest["content_hash"] == digest
+            if up_to_date and (latest["status"] == "graded" or not retry_errors):
+                counts["unchanged"] += 1
+                bar.done += 1
+                bar.show(sub.name, f"unchanged ({_points(latest)})")
+                continue
+            bar.show(sub.name, "grading…")
+            grade = grade_one(grade_py, level, sub, timeout)
+            book.add(level, grade)  # committed before the next submission starts
+            export_csv(book, level, csv_path)
+            counts["graded"] += 1
+            counts["errors"] += grade.status != "graded"
+            bar.done += 1
+            bar.show(sub.name, f"{_points(grade)} in {grade.duration:.1f} s")
+        export_csv(book, level, csv_path)
+    finally:
+        book.close()
+    return counts
+
+
+def _points(grade) -> str:
+    score = grade["score"] if isinstance(grade, sqlite3.Row) else grade.score
+    max_score = grade["max_score"] if isinstance(grade, sqlite3.Row) else grade.max_score
+    status = grade["status"] if isinstance(grade, sqlite3.Row) else grade.status
+    if score is None:
+        return status
+    return f"{score:g}/{max_score:g}" + ("" if status == "graded" else f" ({status})")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `grade.py batch`."""
+    parser.add_argument("level", help="the level to grade (e.g. level-1)")
+    parser.add_argument(
+        "submissions",
+        type=Path,
+        metavar="SUBMISSIONS_DIR",
+        help="folder with one sub-folder per student",
+    )
+    parser.add_argument(
+        "--csv",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="grades CSV to write (the gradebook FILE.sqlite3 sits beside it)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds per submission before it is stopped (default {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--retry-errors",
+        action="store_true",
+        help="grade again unchanged submissions whose last grading failed",
+    )
+    parser.add_argument("--grade-py", type=Path, default=None, help=argparse.SUPPRESS)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Grade the batch: 0 all graded, 1 some grader errors or timeouts, 2 bad input."""
+    root = kit_root()
+    try:
+        select_levels(root, args.level)
+        if not args.submissions.is_dir():
+            raise InstructorError(f"submissions folder not found: {args.submissions}")
+        if not args.csv.parent.is_dir():
+            raise InstructorError(f"folder of the CSV not found: {args.csv.parent}")
+    except InstructorError as exc:
+        print(f"batch: error: {exc}", file=sys.stderr)
+        return 2
+    grade_py = args.grade_py or root / "grade.py"
+    try:
+        counts = run_batch(
+            args.level, args.submissions, args.csv, grade_py, args.timeout, args.retry_errors
+        )
+    except KeyboardInterrupt:
+        print(
+            "\nbatch: interrupted; finished grades are saved, run the same command to resume",
+            file=sys.stderr,
+        )
+        return 130
+    except sqlite3.DatabaseError as exc:
+        print(f"batch: error: gradebook {args.csv.with_suffix('.sqlite3')}: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"batch: {counts['graded']} graded, {counts['unchanged']} unchanged, "
+        f"{counts['errors']} need a look; wrote {args.csv}"
+    )
+    return 1 if counts["errors"] else 0
+
+
+if __name__ == "__main__":
+    _parser = argparse.ArgumentParser(prog="python -m autograder.instructor.batch")
+    add_arguments(_parser)
+    sys.exit(run(_parser.parse_args()))

@@ -1,0 +1,315 @@
+"""`grade.py gradescope LEVEL -o autograder.zip`: a Gradescope autograder for one level.
+
+The zip holds, at its root (Gradescope unpacks it into /autograder/source):
+- the kit without `solutions/` or the kit's own tests (hidden suites included: Gradescope's
+  autograder is private to the course staff), with the generated stubs in `assignments/`;
+- `setup.sh`, run once when Gradescope builds the image: a Python >= 3.11 virtual environment
+  with the kit installed, the Rust toolchain (level 0), and level 0's crate built once so its
+  dependencies are cached;
+- `run_autograder`, run for every submission: `python grade.py LEVEL --submission
+  /autograder/submission --format gradescope --output /autograder/results/results.json`
+  through `run_autograder()` below, which writes a valid results.json whatever happens (bad upload,
+  grader crash, timeout, even a Python that cannot start: the shell script has a last resort).
+
+The root (`/autograder`) comes from `--root` or `$AUTOGRADER_ROOT`, so the kit's tests run the
+real `run_autograder` in a temporary folder laid out like /autograder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from autograder.instructor.levels import InstructorError, kit_root, select_levels
+from autograder.instructor.release import generate
+
+TEMPLATES = Path(__file__).parent / "templates"
+DEFAULT_ROOT = "/autograder"
+DEFAULT_TIMEOUT = 2100.0  # seconds for one submission, under Gradescope's 40-minute maximum
+
+#: Copied from the kit into the zip (relative to the kit root).
+INCLUDE = ["grade.py", "pyproject.toml", "autograder", "assignments", "rust_kernels"]
+SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".hypothesis", "target"}
+SKIP_SUFFIXES = {".pyc", ".so"}
+
+SUPPORT = "please tell the course staff; this is not a problem with your work"
+
+
+# --- building the zip ---------------------------------------------------------------------
+
+
+def _kit_files(root: Path) -> list[tuple[str, Path]]:
+    files = []
+    for rel in INCLUDE:
+        src = root / rel
+        paths = [src] if src.is_file() else sorted(p for p in src.rglob("*") if p.is_file())
+        for path in paths:
+            arc = path.relative_to(root).as_posix()
+            if SKIP_PARTS.isdisjoint(Path(arc).parts) and path.suffix not in SKIP_SUFFIXES:
+                files.append((arc, path))
+    return files
+
+
+def _script(name: str, level: str) -> str:
+    return (TEMPLATES / name).read_text(encoding="utf-8").replace("@LEVEL@", level)
+
+
+def _add(archive: zipfile.ZipFile, arcname: str, data: bytes, executable: bool = False) -> None:
+    info = zipfile.ZipInfo(arcname, date_time=(2020, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = (0o100755 if executable else 0o100644) << 16
+    archive.writestr(info, data)
+
+
+def build_zip(root: Path, level: str, output: Path) -> list[str]:
+    """Write the autograder zip for `level`; return its member names."""
+    select_levels(root, level)  # one-line error for an unknown level
+    ctx = generate(root, level)
+    stubs = {item.target.relative_to(root).as_posix(): item.stub or "" for item in ctx.files}
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(f".{output.name}.partial")
+    with zipfile.ZipFile(tmp, "w") as archive:
+        for arc, path in _kit_files(root):
+            if arc not in stubs:
+                _add(archive, arc, path.read_bytes(), executable=os.access(path, os.X_OK))
+        for arc, text in sorted(stubs.items()):
+            _add(archive, arc, text.encode("utf-8"))
+        _add(archive, "setup.sh", _script("gradescope_setup.sh", level).encode(), True)
+        _add(archive, "run_autograder", _script("run_autograder", level).encode(), True)
+        names = archive.namelist()
+    os.replace(tmp, output)
+    return names
+
+
+# --- running one submission ---------------------------------------------------------------
+
+
+def fallback_results(message: str, elapsed: float = 0.0) -> dict[str, Any]:
+    """A valid results.json for a run that produced none: 0 points, the reason, who to ask."""
+    return {
+        "score": 0.0,
+        "execution_time": round(elapsed, 3),
+        "output": message,
+        "output_format": "text",
+        "visibility": "visible",
+        "tests": [
+            {
+                "name": "grading",
+                "score": 0.0,
+                "max_score": 100.0,
+                "status": "failed",
+                "output": message,
+                "visibility": "visible",
+            }
+        ],
+    }
+
+
+def validate(results: Any) -> str | None:
+    """None if `results` follows the Gradescope schema, else the first problem (one line)."""
+    schema_path = Path(__file__).resolve().parents[1] / "report" / "gradescope_schema.json"
+    if not isinstance(results, dict):
+        return "results.json is not a JSON object"
+    try:
+        import jsonschema
+    except ImportError:
+        return None if "score" in results or "tests" in results else "no score and no tests"
+    try:
+        schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None if "score" in results or "tests" in results else "no score and no tests"
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(schema).iter_errors(results)
+    )
+    return None if error is None else f"{'/'.join(map(str, error.path))}: {error.message}"
+
+
+def arrange_submission(submission: Path, keys: list[str], level: str, work: Path) -> Path:
+    """The folder to grade: the upload itself when it uses the repository or key layout,
+    else a copy in `work` with each uploaded file moved to the key of the same file name
+    (Gradescope uploads are often flat: `blas.py` for `teenygrad/blas.py`)."""
+    if (submission / "assignments" / level).is_dir() or any(
+        (submission / key).is_file() for key in keys
+    ):
+        return submission
+    by_name: dict[str, list[str]] = {}
+    for key in keys:
+        by_name.setdefault(Path(key).name, []).append(key)
+    uploaded = [p for p in submission.rglob("*") if p.is_file()]
+    arranged = work / "submission"
+    arranged.mkdir(parents=True, exist_ok=True)
+    for path in uploaded:
+        matches = by_name.get(path.name, [])
+        rel = matches[0] if len(matches) == 1 else path.relative_to(submission).as_posix()
+        dest = arranged / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest)
+    return arranged
+
+
+def _level_keys(level: str) -> list[str]:
+    try:
+        from autograder.levels import load_level
+
+        return load_level(level).stub_keys()
+    except Exception:  # noqa: BLE001 - arranging is a convenience; grading reports real errors
+        return []
+
+
+def _grade(source: Path, level: str, submission: Path, out: Path, timeout: float):
+    cmd = [
+        sys.executable,
+        str(source / "grade.py"),
+        level,
+        "--submission",
+        str(submission),
+        "--format",
+        "gradescope",
+        "--output",
+        str(out),
+        "--quiet",
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        cwd=source,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return None, "", ""
+    return proc.returncode, stdout, stderr
+
+
+def run_autograder(
+    root: Path, level: str, timeout: float = DEFAULT_TIMEOUT, source: Path | None = None
+) -> dict[str, Any]:
+    """Grade `root/submission` and write `root/results/results.json`; return what was written.
+
+    Never raises for a submission problem: every path ends in a schema-valid results.json.
+    """
+    started = time.monotonic()
+    results_path = root / "results" / "results.json"
+    results_path.parent.mkdir(parents=True, exist_ok=True)
+    source = source or Path(__file__).resolve().parents[2]
+    try:
+        results = _run_grader(root, source, level, timeout, started)
+    except Exception as exc:  # noqa: BLE001 - whatever breaks, the student gets a results.json
+        results = fallback_results(
+            f"The autograder failed ({type(exc).__name__}: {exc}); {SUPPORT}.",
+            time.monotonic() - started,
+        )
+    problem = validate(results)
+    if problem is not None:
+        results = fallback_results(
+            f"The autograder wrote an invalid results.json ({problem}); {SUPPORT}.",
+            time.monotonic() - started,
+        )
+    tmp = results_path.with_name(".results.json.partial")
+    tmp.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    os.replace(tmp, results_path)
+    return results
+
+
+def _run_grader(root: Path, source: Path, level: str, timeout: float, started: float):
+    submission = root / "submission"
+    if not submission.is_dir():
+        return fallback_results(f"No submission found at {submission}; {SUPPORT}.")
+    with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
+        work = Path(tmp)
+        folder = arrange_submission(submission, _level_keys(level), level, work)
+        out = work / "results.json"
+        status, _stdout, stderr = _grade(source, level, folder, out, timeout)
+        elapsed = time.monotonic() - started
+        if status is None:
+            return fallback_results(
+                f"Grading took longer than {timeout:.0f} s and was stopped. Look for an "
+                "infinite loop or a very slow function, then submit again.",
+                elapsed,
+            )
+        last = (stderr.strip().splitlines() or [""])[-1]
+        if out.is_file():
+            results = json.loads(out.read_text(encoding="utf-8"))
+            if status == 3 and isinstance(results, dict):
+                results["output"] = f"The grader itself failed ({last}); {SUPPORT}.\n\n" + str(
+                    results.get("output", "")
+                )
+            return results
+        if status == 2:
+            return fallback_results(f"Your submission could not be graded: {last}", elapsed)
+        return fallback_results(
+            f"The grader stopped without results (exit {status}: {last}); {SUPPORT}.", elapsed
+        )
+
+
+# --- command line -------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `grade.py gradescope`."""
+    parser.add_argument("level", help="the level this autograder grades (e.g. level-1)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("autograder.zip"),
+        help="zip to write (default: autograder.zip)",
+    )
+    parser.add_argument(
+        "--run",
+        action="store_true",
+        help="grade ROOT/submission into ROOT/results/results.json "
+        "(what run_autograder does inside Gradescope)",
+    )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path(os.environ.get("AUTOGRADER_ROOT") or DEFAULT_ROOT),
+        help="with --run: the Gradescope root (default: $AUTOGRADER_ROOT or /autograder)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=float(os.environ.get("TEENYGRAD_GRADESCOPE_TIMEOUT") or DEFAULT_TIMEOUT),
+        help=f"with --run: seconds before grading is stopped (default {DEFAULT_TIMEOUT:.0f})",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the zip, or (--run) grade one submission; 0 ok, 2 bad input."""
+    if args.run:
+        results = run_autograder(args.root, args.level, args.timeout)
+        print(f"results.json: {results.get('score', 0)} points")
+        return 0
+    try:
+        names = build_zip(kit_root(), args.level, args.output)
+    except InstructorError as exc:
+        for line in str(exc).splitlines():
+            print(f"gradescope: error: {line}", file=sys.stderr)
+        return 2
+    print(
+        f"wrote {args.output} ({len(names)} files) — upload it as the Gradescope autograder "
+        f"of {args.level}; see docs/instructor.md"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    _parser = argparse.ArgumentParser(prog="python -m autograder.instructor.gradescope")
+    add_arguments(_parser)
+    sys.exit(run(_parser.parse_args()))

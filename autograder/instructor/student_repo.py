@@ -1,0 +1,225 @@
+"""`grade.py release --student-repo DIR`: the repository students get (GitHub Classroom template).
+
+It holds everything a student needs — the generated stubs and handouts (`assignments/`),
+`grade.py` and the engine, the public suites, the Rust workspace with the student stubs,
+`pyproject.toml`, a README for students and `.github/workflows/classroom.yml` — and nothing
+they must not see: no `solutions/`, no hidden suites, no kit tests or fixtures, no instructor
+tools. The tree is built in a staging folder, scanned for leaks (solution-region text, hidden
+test names, markers, forbidden paths), and only then copied into DIR. DIR must be empty unless
+`--force`; files already in DIR are overwritten only where the student repo has the same path
+and never deleted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.instructor import leaks
+from autograder.instructor.levels import InstructorError, kit_root
+from autograder.instructor.release import generate
+from autograder.instructor.steps import ReleaseContext
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+#: What is copied from the kit, relative to its root (files or folders).
+INCLUDE = ["grade.py", "pyproject.toml", ".gitignore", "autograder", "assignments", "rust_kernels"]
+
+#: Never copied (fnmatch on the path relative to the kit root; a folder excludes its content).
+EXCLUDE = [
+    "autograder/instructor",  # instructor tools: release, nbgrader, Gradescope, batch
+    "autograder/suites/*/hidden",  # hidden tests
+    "autograder/suites/*/hidden_*",
+    "autograder/references/private",  # reference data only hidden tests use
+    "*/__pycache__",
+    "*.pyc",
+    "*.so",
+    "rust_kernels/target",
+    "*/.ipynb_checkpoints",
+    "*/.pytest_cache",
+    "*/.hypothesis",
+    "*/.benchmarks",
+]
+
+#: Paths whose presence in a student repository is a leak by itself.
+FORBIDDEN = ["solutions", "tests", "autograder/suites/*/hidden", "autograder/instructor"]
+
+MAX_SCAN_BYTES = 2_000_000
+
+
+@dataclass
+class LeakReport:
+    """What the scan found; empty lists mean a clean repository."""
+
+    paths: list[str] = field(default_factory=list)
+    solution_text: list[str] = field(default_factory=list)
+    hidden_names: list[str] = field(default_factory=list)
+    markers: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        """Every finding, one line each."""
+        return [*self.paths, *self.solution_text, *self.hidden_names, *self.markers]
+
+
+def _excluded(rel: str) -> bool:
+    return any(fnmatch.fnmatchcase(rel, pattern) for pattern in EXCLUDE)
+
+
+def _copy_tree(root: Path, rel: str, dest: Path) -> None:
+    src = root / rel
+    if _excluded(rel) or not src.exists():
+        return
+    if src.is_dir():
+        for child in sorted(src.iterdir()):
+            _copy_tree(root, f"{rel}/{child.name}", dest)
+    else:
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dest / rel)
+
+
+def _level_rows(ctx: ReleaseContext) -> str:
+    rows = []
+    for level in ctx.levels:
+        files = [f for f in ctx.files if f.level == level.id]
+        edits = [
+            f"`{f.target.relative_to(ctx.root).as_posix()}`" for f in files if f.kind == "source"
+        ]
+        notebook = [
+            f"`{f.target.relative_to(ctx.root).as_posix()}`" for f in files if f.kind == "notebook"
+        ]
+        rows.append(f"| `{level.id}` | {', '.join(edits)} | {', '.join(notebook) or '—'} |")
+    return "\n".join(rows)
+
+
+def build(root: Path, dest: Path, level: str | None = None) -> ReleaseContext:
+    """Write the student repository into `dest` (an empty folder); return the release context."""
+    ctx = generate(root, None)
+    for rel in INCLUDE:
+        _copy_tree(root, rel, dest)
+    for item in ctx.files:  # the generated stubs win over whatever the kit tree holds
+        target = dest / item.target.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(item.stub or "", encoding="utf-8")
+    workflow = (TEMPLATES / "classroom.yml").read_text(encoding="utf-8")
+    workflow = workflow.replace("@LEVEL@", level or "all")
+    (dest / ".github" / "workflows").mkdir(parents=True, exist_ok=True)
+    (dest / ".github" / "workflows" / "classroom.yml").write_text(workflow, encoding="utf-8")
+    (dest / ".github" / "scripts").mkdir(parents=True, exist_ok=True)
+    shutil.copy2(TEMPLATES / "classroom_payload.py", dest / ".github" / "scripts")
+    readme = (TEMPLATES / "README.student.md").read_text(encoding="utf-8")
+    readme = readme.replace("@LEVEL_ROWS@", _level_rows(ctx))
+    (dest / "README.md").write_text(readme, encoding="utf-8")
+    return ctx
+
+
+def _text_files(folder: Path) -> list[tuple[str, Path]]:
+    out = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and ".git" not in path.relative_to(folder).parts:
+            out.append((path.relative_to(folder).as_posix(), path))
+    return out
+
+
+def scan(repo: Path, root: Path, ctx: ReleaseContext | None = None) -> LeakReport:
+    """Scan a student repository for anything of `root`'s solutions or hidden tests."""
+    ctx = ctx or generate(root, None)
+    report = LeakReport()
+    for pattern in FORBIDDEN:
+        for path in sorted(repo.glob(pattern)):
+            report.paths.append(f"{path.relative_to(repo).as_posix()}: must not be shipped")
+    secrets: dict[str, str] = {}
+    for item in ctx.files:
+        for line in leaks.solution_lines(item.source, item.solution):
+            secrets.setdefault(line, item.source.relative_to(root).as_posix())
+    suites = root / "autograder" / "suites"
+    hidden = leaks.hidden_test_names(suites.glob("*/hidden*/**/*.py"))
+    public = leaks.hidden_test_names(
+        p for p in suites.glob("*/**/*.py") if "hidden" not in p.relative_to(suites).as_posix()
+    )
+    hidden -= public
+    student_files = {f.target.relative_to(root).as_posix() for f in ctx.files}
+    for rel, path in _text_files(repo):
+        if path.stat().st_size > MAX_SCAN_BYTES:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        for line in leaks.find_solution_lines(set(secrets), path, text):
+            report.solution_text.append(f"{rel}: solution line {line!r} (from {secrets[line]})")
+        for name in leaks.find_names(hidden, text):
+            report.hidden_names.append(f"{rel}: hidden test name {name!r}")
+        if rel in student_files or rel.startswith("assignments/") or path.suffix == ".ipynb":
+            for number, line in leaks.find_markers(text):
+                report.markers.append(f"{rel}:{number}: marker {line!r}")
+    return report
+
+
+def _is_inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def write_student_repo(root: Path, dest: Path, force: bool = False, level: str | None = None):
+    """Build, scan, then copy into `dest`; raise InstructorError on bad input or a leak."""
+    dest = dest.resolve()
+    if _is_inside(root, dest):
+        raise InstructorError(f"{dest} contains the kit itself: choose another folder")
+    if any(_is_inside(dest, (root / rel).resolve()) for rel in [*INCLUDE, "solutions", "tests"]):
+        raise InstructorError(f"{dest} is inside a folder of the kit that would be copied")
+    if dest.exists() and not dest.is_dir():
+        raise InstructorError(f"{dest} is not a folder")
+    if dest.is_dir() and any(dest.iterdir()) and not force:
+        raise InstructorError(f"{dest} is not empty (use --force to write into it anyway)")
+    with tempfile.TemporaryDirectory(prefix="student-repo-") as tmp:
+        staged = Path(tmp)
+        ctx = build(root, staged, level)
+        problems = scan(staged, root, ctx).problems()
+        if problems:
+            raise InstructorError("leak scan failed, nothing written:\n" + "\n".join(problems))
+        shutil.copytree(staged, dest, dirs_exist_ok=True)
+    problems = scan(dest, root, ctx).problems()
+    if problems:
+        raise InstructorError(
+            f"leak scan of {dest} failed (files already there):\n" + "\n".join(problems)
+        )
+    return ctx
+
+
+def run(args: argparse.Namespace) -> int:
+    """Entry from `grade.py release --student-repo DIR`: 0 ok, 1 leak found, 2 bad input."""
+    root = (args.root or kit_root()).resolve()
+    level = None if args.level in (None, "all") else args.level
+    try:
+        ctx = write_student_repo(root, args.student_repo, force=args.force, level=level)
+    except InstructorError as exc:
+        lines = str(exc).splitlines()
+        status = 1 if lines[0].startswith("leak scan") else 2
+        for line in lines:
+            print(f"release: error: {line}", file=sys.stderr)
+        return status
+    print(
+        f"student repository written to {args.student_repo} "
+        f"({len(ctx.files)} generated files, leak scan clean)"
+    )
+    return 0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Same options as `grade.py release` (this is its --student-repo mode)."""
+    from autograder.instructor import release
+
+    release.add_arguments(parser)
+
+
+if __name__ == "__main__":
+    _parser = argparse.ArgumentParser(prog="python -m autograder.instructor.student_repo")
+    add_arguments(_parser)
+    _args = _parser.parse_args()
+    if _args.student_repo is None:
+        _parser.error("--student-repo DIR is required")
+    sys.exit(run(_args))

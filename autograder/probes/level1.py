@@ -1,0 +1,529 @@
+"""Level 1 probes: run inside the worker, next to the student's teenygrad; plain data out.
+
+Each probe builds tensors from numpy inputs sent by the judge, calls the student's code, runs
+backward, and returns values and gradients as arrays (None where a tensor got no gradient).
+No verdicts here: the judge compares. Student modules are imported inside each probe so that a
+broken file only fails the tests that need it.
+
+The graph probes use three tiny ops defined here through the student's `Tensor.from_op`, so
+part `graph` does not depend on the student's `ops.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+# ----- probe-defined primitive ops (graph and gradcheck parts) --------------------------------
+
+
+def _from_op(data: Any, parents: tuple[Any, ...], vjp: Any, name: str) -> Any:
+    from teenygrad.tensor import Tensor
+
+    return Tensor.from_op(data, parents, vjp, name)
+
+
+def _scale(x: Any, c: float) -> Any:
+    return _from_op(x.data * c, (x,), lambda g: (g * c,), "probe_scale")
+
+
+def _add(x: Any, y: Any) -> Any:
+    return _from_op(x.data + y.data, (x, y), lambda g: (g, g), "probe_add")
+
+
+def _mul(x: Any, y: Any) -> Any:
+    return _from_op(x.data * y.data, (x, y), lambda g: (g * y.data, g * x.data), "probe_mul")
+
+
+def _sin(x: Any) -> Any:
+    return _from_op(np.sin(x.data), (x,), lambda g: (g * np.cos(x.data),), "probe_sin")
+
+
+def _total(x: Any) -> Any:
+    return _from_op(np.sum(x.data), (x,), lambda g: (np.broadcast_to(g, x.data.shape),),
+                    "probe_sum")
+
+
+def _grad(t: Any) -> np.ndarray | None:
+    return None if t.grad is None else np.asarray(t.grad)
+
+
+def _build_dag(inputs: list[np.ndarray], requires: list[bool], program: list[list[Any]]
+               ) -> list[Any]:
+    from teenygrad.tensor import Tensor
+
+    nodes = [Tensor(x, requires_grad=r) for x, r in zip(inputs, requires, strict=True)]
+    for op, i, j, c in program:
+        if op == "scale":
+            nodes.append(_scale(nodes[i], c))
+        elif op == "add":
+            nodes.append(_add(nodes[i], nodes[j]))
+        elif op == "mul":
+            nodes.append(_mul(nodes[i], nodes[j]))
+        else:
+            nodes.append(_sin(nodes[i]))
+    return nodes
+
+
+# ----- part graph --------------------------------------------------------------------------------
+
+
+def leaf_facts() -> dict[str, Any]:
+    """How the constructor treats dtypes, copies and the leaf attributes."""
+    from teenygrad.tensor import Tensor
+
+    source = np.array([1.0, 2.0])
+    t = Tensor(source, requires_grad=True)
+    source[0] = 99.0
+    return {
+        "list_float": str(Tensor([1.0, 2.0]).data.dtype),
+        "list_int": str(Tensor([1, 2]).data.dtype),
+        "scalar": [str(Tensor(3.0).data.dtype), list(Tensor(3.0).data.shape)],
+        "float32": str(Tensor(np.ones(2, np.float32)).data.dtype),
+        "copied": float(t.data[0]),
+        "is_ndarray": isinstance(t.data, np.ndarray),
+        "grad": t.grad,
+        "requires_grad": [t.requires_grad, Tensor([1.0]).requires_grad],
+        "is_leaf": t.is_leaf,
+        "parents": len(t.parents),
+    }
+
+
+def int_requires_grad() -> None:
+    """Ask for gradients on an integer tensor (must raise TypeError)."""
+    from teenygrad.tensor import Tensor
+
+    Tensor(np.array([1, 2, 3]), requires_grad=True)
+
+
+def run_dag(inputs: list[np.ndarray], requires: list[bool], program: list[list[Any]],
+            seed: np.ndarray) -> dict[str, Any]:
+    """Build a DAG of probe ops, backward from the last node with `seed`; value and grads."""
+    nodes = _build_dag(inputs, requires, program)
+    nodes[-1].backward(seed)
+    return {"value": np.asarray(nodes[-1].data), "grads": [_grad(n) for n in nodes[:len(inputs)]],
+            "requires_grad": [bool(n.requires_grad) for n in nodes]}
+
+
+def chain(n: int, x0: np.ndarray, c: float) -> dict[str, Any]:
+    """x -> c*x, n times, then sum; backward; the gradient is c**n (no recursion allowed)."""
+    from teenygrad.tensor import Tensor
+
+    x = Tensor(x0, requires_grad=True)
+    y = x
+    for _ in range(n):
+        y = _scale(y, c)
+    _total(y).backward()
+    return {"value": np.asarray(y.data), "grad": _grad(x)}
+
+
+def backward_twice(x0: np.ndarray, y0: np.ndarray) -> dict[str, Any]:
+    """Two backward calls: through one graph twice, then through a fresh graph."""
+    from teenygrad.tensor import Tensor
+
+    x, y = Tensor(x0, requires_grad=True), Tensor(y0, requires_grad=True)
+    loss = _total(_mul(x, y))
+    loss.backward()
+    first = _grad(x)
+    loss.backward()
+    second = _grad(x)
+    _total(_sin(x)).backward()
+    return {"first": first, "second": second, "third": _grad(x), "y": _grad(y)}
+
+
+def toposort_order(inputs: list[np.ndarray], requires: list[bool],
+                   program: list[list[Any]]) -> list[int]:
+    """Indices (into the DAG's node list) of what `toposort(last node)` returns; -1 for a
+    tensor that is not one of the nodes."""
+    from teenygrad.tensor import toposort
+
+    nodes = _build_dag(inputs, requires, program)
+    where = {id(n): k for k, n in enumerate(nodes)}
+    return [where.get(id(t), -1) for t in toposort(nodes[-1])]
+
+
+def detach_facts(x0: np.ndarray) -> dict[str, Any]:
+    """detach(): shared data, no graph, and no gradient flowing through it."""
+    from teenygrad.tensor import Tensor
+
+    x = Tensor(x0, requires_grad=True)
+    y = _scale(x, 3.0)
+    d = y.detach()
+    out = _add(_mul(d, x), x)  # d(out)/dx = d + 1, with d treated as a constant
+    _total(out).backward()
+    return {"shares_data": d.data is y.data, "requires_grad": bool(d.requires_grad),
+            "is_leaf": d.is_leaf, "grad": _grad(x), "d_grad": _grad(d)}
+
+
+def no_grad_facts(x0: np.ndarray) -> dict[str, Any]:
+    """Inside no_grad nothing is recorded; the state is restored on exit, on errors, nested."""
+    from teenygrad.tensor import Tensor, is_grad_enabled, no_grad
+
+    x = Tensor(x0, requires_grad=True)
+    with no_grad():
+        inside = _scale(x, 2.0)
+        with no_grad():
+            pass
+        after_nested = _scale(x, 2.0)
+        state_inside = is_grad_enabled()
+    outside = _scale(x, 2.0)
+    raised = False
+    try:
+        with no_grad():
+            raise KeyError("probe")
+    except KeyError:
+        raised = True
+    after_error = _scale(x, 2.0)
+    return {
+        "inside": [bool(inside.requires_grad), len(inside.parents)],
+        "after_nested": bool(after_nested.requires_grad),
+        "state_inside": bool(state_inside),
+        "outside": [bool(outside.requires_grad), len(outside.parents)],
+        "after_error": [raised, bool(after_error.requires_grad), bool(is_grad_enabled())],
+    }
+
+
+def backward_misuse(kind: str) -> None:
+    """Call backward wrongly: `no_seed` (non-scalar, no seed), `bad_seed` (wrong shape),
+    `no_grad` (a tensor that does not require grad)."""
+    from teenygrad.tensor import Tensor
+
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    y = _scale(x, 2.0)
+    if kind == "no_seed":
+        y.backward()
+    elif kind == "bad_seed":
+        y.backward(np.ones((3, 2)))
+    else:
+        Tensor(np.ones(3)).backward()
+
+
+# ----- part ops ----------------------------------------------------------------------------------
+
+
+def _index(desc: list[dict[str, Any]]) -> tuple[Any, ...]:
+    items: list[Any] = []
+    for d in desc:
+        if "int" in d:
+            items.append(int(d["int"]))
+        elif "slice" in d:
+            items.append(slice(*d["slice"]))
+        elif "array" in d:
+            items.append(np.asarray(d["array"]))
+        elif "none" in d:
+            items.append(None)
+        else:
+            items.append(Ellipsis)
+    return tuple(items)
+
+
+def _axis(axis: Any) -> Any:
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+def _call_op(ops: Any, name: str, xs: list[Any], kw: dict[str, Any]) -> Any:
+    """Apply the student's op `name` to tensors `xs` with the judge's keyword arguments."""
+    if name in ("sum", "mean", "max"):
+        return getattr(ops, name)(xs[0], axis=_axis(kw.get("axis")),
+                                  keepdims=kw.get("keepdims", False))
+    if name == "logsumexp":
+        return ops.logsumexp(xs[0], axis=_axis(kw.get("axis", -1)),
+                             keepdims=kw.get("keepdims", False))
+    if name in ("softmax", "log_softmax"):
+        return getattr(ops, name)(xs[0], axis=kw.get("axis", -1))
+    if name in ("pow_scalar", "square"):
+        return ops.pow(xs[0], kw.get("exponent", 2.0))
+    if name in ("reshape", "broadcast_to"):
+        return getattr(ops, name)(xs[0], tuple(kw["shape"]))
+    if name == "transpose":
+        axes = kw.get("axes")
+        return ops.transpose(xs[0], None if axes is None else tuple(axes))
+    if name == "getitem":
+        return ops.getitem(xs[0], _index(kw["index"]))
+    if name in ("concatenate", "stack"):
+        return getattr(ops, name)(xs, axis=kw.get("axis", 0))
+    if name == "where":
+        return ops.where(np.asarray(kw["condition"], bool), xs[0], xs[1])
+    return getattr(ops, name)(*xs)
+
+
+def run_op(name: str, inputs: list[np.ndarray], kw: dict[str, Any],
+           grad_out: np.ndarray | None, requires: list[bool] | None = None) -> dict[str, Any]:
+    """Apply op `name` to fresh leaves, backward with `grad_out`; value, grads and dtypes."""
+    from teenygrad import ops
+    from teenygrad.tensor import Tensor
+
+    requires = requires or [np.asarray(x).dtype.kind == "f" for x in inputs]
+    leaves = [Tensor(x, requires_grad=r) for x, r in zip(inputs, requires, strict=True)]
+    out = _call_op(ops, name, leaves, kw)
+    if grad_out is not None:
+        out.backward(grad_out)
+    return {"value": np.asarray(out.data), "grads": [_grad(t) for t in leaves],
+            "dtype": str(out.data.dtype),
+            "grad_dtypes": [None if t.grad is None else str(t.grad.dtype) for t in leaves]}
+
+
+def run_unbroadcast(grad: np.ndarray, shape: list[int]) -> np.ndarray:
+    """The student's `unbroadcast(grad, shape)`."""
+    from teenygrad.ops import unbroadcast
+
+    return np.asarray(unbroadcast(np.array(grad), tuple(shape)))
+
+
+def run_program(inputs: list[np.ndarray], program: list[list[Any]], grad_out: np.ndarray
+                ) -> dict[str, Any]:
+    """Evaluate a straight-line program of the student's ops and backward through it."""
+    from teenygrad import ops
+    from teenygrad.tensor import Tensor
+
+    nodes = [Tensor(x, requires_grad=True) for x in inputs]
+    for name, args, kw in program:
+        nodes.append(_call_op(ops, name, [nodes[i] for i in args], kw))
+    nodes[-1].backward(grad_out)
+    return {"value": np.asarray(nodes[-1].data), "grads": [_grad(t) for t in nodes[:len(inputs)]]}
+
+
+def operators(x0: np.ndarray, y0: np.ndarray) -> dict[str, Any]:
+    """The given operator methods (x + 2, 2 - x, x ** 2, x @ y, ...) reach the student's ops."""
+    from teenygrad.tensor import Tensor
+
+    x, y = Tensor(x0, requires_grad=True), Tensor(y0, requires_grad=True)
+    out = ((2.0 - x) * 3.0 + x / 2.0 - (-x) ** 2.0 + 1.0 / (x * x + 1.0)) @ y
+    out.sum().backward()
+    return {"value": np.asarray(out.data), "grads": [_grad(x), _grad(y)]}
+
+
+# ----- part losses -------------------------------------------------------------------------------
+
+
+def run_loss(name: str, prediction: np.ndarray, target: np.ndarray, target_grad: bool
+             ) -> dict[str, Any]:
+    """A loss of the student's `losses` module on fresh leaves, then backward()."""
+    from teenygrad import losses
+    from teenygrad.tensor import Tensor
+
+    p = Tensor(prediction, requires_grad=True)
+    if name == "cross_entropy":
+        t: Any = np.asarray(target)
+    else:
+        t = Tensor(target, requires_grad=target_grad)
+    out = getattr(losses, name)(p, t)
+    out.backward()
+    return {"value": np.asarray(out.data), "shape": list(np.shape(out.data)),
+            "grad": _grad(p), "target_grad": _grad(t) if isinstance(t, Tensor) else None}
+
+
+# ----- part gradcheck ----------------------------------------------------------------------------
+
+
+def _function(name: str) -> Any:
+    """Functions of probe ops: `sin_mul` = sum(sin(x) * y); `wrong` has a VJP off by 2."""
+    if name == "sin_mul":
+        return lambda x, y: _total(_mul(_sin(x), y))
+    if name == "square":
+        return lambda x: _total(_mul(x, x))
+
+    def doubled(x: Any) -> Any:  # forward x*x, VJP claims 4x instead of 2x
+        return _total(_from_op(x.data * x.data, (x,), lambda g: (4 * g * x.data,), "wrong"))
+
+    return doubled
+
+
+def numerical_grad(function: str, inputs: list[np.ndarray], eps: float) -> list[np.ndarray]:
+    """The student's `numerical_grad` on one of the probe functions."""
+    from teenygrad.gradcheck import numerical_grad as student_numerical_grad
+
+    return [np.asarray(g) for g in student_numerical_grad(_function(function), inputs, eps)]
+
+
+def gradcheck(function: str, inputs: list[np.ndarray]) -> dict[str, Any]:
+    """The student's `gradcheck` report on one of the probe functions, as plain data."""
+    from teenygrad.gradcheck import gradcheck as student_gradcheck
+
+    copies = [np.array(x) for x in inputs]
+    report = student_gradcheck(_function(function), copies)
+    return {"ok": bool(report.ok), "analytic": [np.asarray(a) for a in report.analytic],
+            "numeric": [np.asarray(n) for n in report.numeric],
+            "abs_errors": [float(e) for e in report.abs_errors],
+            "rel_errors": [float(e) for e in report.rel_errors],
+            "inputs_unchanged": all(np.array_equal(a, b) for a, b in zip(copies, inputs,
+                                                                        strict=True))}
+
+
+# ----- part optim --------------------------------------------------------------------------------
+
+
+def run_optimizer(name: str, kw: dict[str, Any], params: list[np.ndarray],
+                  scales: list[np.ndarray], targets: list[np.ndarray],
+                  noise: list[list[np.ndarray | None]], steps: int) -> list[np.ndarray]:
+    """`steps` updates of the student's optimizer; per parameter the (steps+1, ...) history.
+
+    The gradient is set by hand each step: scale * (p - target) + noise[t] (None: no grad).
+    """
+    from teenygrad import optim
+    from teenygrad.tensor import Tensor
+
+    ps = [Tensor(p, requires_grad=True) for p in params]
+    opt = getattr(optim, name)(ps, **{k: tuple(v) if isinstance(v, list) else v
+                                      for k, v in kw.items()})
+    history = [[np.array(p.data)] for p in ps]
+    for t in range(steps):
+        opt.zero_grad()
+        for i, p in enumerate(ps):
+            if noise[t][i] is not None:
+                p.grad = scales[i] * (p.data - targets[i]) + noise[t][i]
+        opt.step()
+        for i, p in enumerate(ps):
+            history[i].append(np.array(p.data))
+    return [np.stack(h) for h in history]
+
+
+def optimizer_graph(name: str, kw: dict[str, Any], p0: np.ndarray, steps: int
+                    ) -> dict[str, Any]:
+    """Train with real backward() for a few steps: parameters must stay leaves."""
+    from teenygrad import optim
+    from teenygrad.tensor import Tensor
+
+    p = Tensor(p0, requires_grad=True)
+    array = p.data
+    opt = getattr(optim, name)([p], **kw)
+    for _ in range(steps):
+        opt.zero_grad()
+        _total(_mul(_sin(p), p)).backward()
+        opt.step()
+    grad_after_step = p.grad is not None
+    opt.zero_grad()
+    return {"is_leaf": bool(p.is_leaf), "parents": len(p.parents),
+            "requires_grad": bool(p.requires_grad), "ndarray": isinstance(p.data, np.ndarray),
+            "same_shape": list(p.data.shape) == list(p0.shape),
+            "moved": bool(not np.array_equal(p.data, p0)), "grad_kept": grad_after_step,
+            "grad_after_zero": p.grad is None, "in_place": p.data is array}
+
+
+def make_optimizer(name: str, kw: dict[str, Any], shapes: list[list[int]]) -> None:
+    """Construct an optimizer (the judge expects a ValueError for invalid arguments)."""
+    from teenygrad import optim
+    from teenygrad.tensor import Tensor
+
+    params = [Tensor(np.ones(s), requires_grad=True) for s in shapes]
+    getattr(optim, name)(params, **kw)
+
+
+def newton_schulz(g: np.ndarray) -> np.ndarray:
+    """The student's `newton_schulz` with its default steps and coefficients."""
+    from teenygrad.optim import newton_schulz as student_newton_schulz
+
+    return np.asarray(student_newton_schulz(np.array(g)))
+
+
+# ----- part nn -----------------------------------------------------------------------------------
+
+
+def linear(n_in: int, n_out: int, weight: np.ndarray, bias: np.ndarray, x: np.ndarray,
+           grad_out: np.ndarray) -> dict[str, Any]:
+    """Linear with the judge's weights: output and gradients for x, weight and bias."""
+    from teenygrad.nn import Linear
+    from teenygrad.tensor import Tensor
+
+    layer = Linear(n_in, n_out)
+    shapes = [list(layer.weight.shape), list(layer.bias.shape)]
+    layer.weight.data[...] = weight
+    layer.bias.data[...] = bias
+    xt = Tensor(x, requires_grad=True)
+    out = layer(xt)
+    out.backward(grad_out)
+    return {"shapes": shapes, "value": np.asarray(out.data),
+            "grads": [_grad(xt), _grad(layer.weight), _grad(layer.bias)],
+            "parameters": [list(p.shape) for p in layer.parameters()]}
+
+
+def linear_init(n_in: int, n_out: int, seed: int) -> dict[str, Any]:
+    """Fresh Linear layers: their initial weights and biases, twice with the same seed."""
+    from teenygrad.nn import Linear
+
+    a, b = Linear(n_in, n_out, rng=seed), Linear(n_in, n_out, rng=seed)
+    no_bias = Linear(n_in, n_out, bias=False, rng=seed)
+    return {"weight": np.array(a.weight.data), "bias": np.array(a.bias.data),
+            "repeat_weight": np.array(b.weight.data), "dtype": str(a.weight.data.dtype),
+            "requires_grad": [bool(a.weight.requires_grad), bool(a.bias.requires_grad)],
+            "no_bias": [no_bias.bias is None, len(no_bias.parameters())]}
+
+
+def parameters(kind: str) -> dict[str, Any]:
+    """parameters() of a Sequential, or of a custom module with nesting, lists and sharing."""
+    from teenygrad.nn import Linear, Module, ReLU, Sequential
+    from teenygrad.tensor import Tensor
+
+    if kind == "sequential":
+        model: Any = Sequential(Linear(3, 4, rng=0), ReLU(), Linear(4, 2, rng=1))
+        expected = [model.layers[0].weight, model.layers[0].bias, model.layers[2].weight,
+                    model.layers[2].bias]
+    else:
+        class Block(Module):
+            def __init__(self) -> None:
+                self.scale = Tensor(np.ones(5), requires_grad=True)
+                self.frozen = Tensor(np.ones(7))
+                self.inner = Linear(2, 3, rng=2)
+                self.heads = [Linear(3, 1, rng=3), [Linear(1, 6, rng=4)]]
+                self.tied = self.inner.weight
+                self.name = "block"
+
+        model = Block()
+        expected = [model.scale, model.inner.weight, model.inner.bias, model.heads[0].weight,
+                    model.heads[0].bias, model.heads[1][0].weight, model.heads[1][0].bias]
+    got = model.parameters()
+    index = {id(t): k for k, t in enumerate(expected)}
+    return {"order": [index.get(id(t), -1) for t in got], "count": len(expected)}
+
+
+def activations(x: np.ndarray, grad_out: np.ndarray) -> dict[str, Any]:
+    """ReLU and Tanh modules, and a Sequential of Linear-Tanh-Linear, forward and backward."""
+    from teenygrad.nn import ReLU, Tanh
+    from teenygrad.tensor import Tensor
+
+    result: dict[str, Any] = {}
+    for key, module in (("relu", ReLU()), ("tanh", Tanh())):
+        xt = Tensor(x, requires_grad=True)
+        out = module(xt)
+        out.backward(grad_out)
+        result[key] = [np.asarray(out.data), _grad(xt)]
+    return result
+
+
+def dataloader(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool, seed: int,
+               drop_last: bool, epochs: int) -> dict[str, Any]:
+    """len() and every batch of a few epochs."""
+    from teenygrad.nn import DataLoader
+
+    loader = DataLoader(x, y, batch_size, shuffle=shuffle, rng=seed, drop_last=drop_last)
+    batches = [[[np.asarray(xb), np.asarray(yb)] for xb, yb in loader] for _ in range(epochs)]
+    return {"len": len(loader), "epochs": batches}
+
+
+def dataloader_mismatch() -> None:
+    """x and y with different lengths (the judge expects ValueError)."""
+    from teenygrad.nn import DataLoader
+
+    DataLoader(np.zeros((5, 2)), np.zeros(4), 2)
+
+
+# ----- part capstone -----------------------------------------------------------------------------
+
+
+def digits(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, seed: int
+           ) -> np.ndarray:
+    """Train the student's digits classifier and predict labels for the judge's inputs."""
+    from teenygrad.capstone import predict_digits, train_digits
+
+    model = train_digits(np.array(x_train), np.array(y_train), seed=seed)
+    return np.asarray(predict_digits(model, np.array(x_test))).astype(np.int64)
+
+
+def regression(method: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """[w..., b] from `fit_normal_equations` or `fit_gradient_descent`."""
+    from teenygrad import capstone
+
+    fit = capstone.fit_normal_equations if method == "normal" else capstone.fit_gradient_descent
+    w, b = fit(np.array(x), np.array(y))
+    return np.append(np.asarray(w, dtype=np.float64).reshape(-1), float(b))

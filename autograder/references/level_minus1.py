@@ -1,0 +1,744 @@
+"""Level -1, judge side: hypothesis strategies and numpy oracles. Never imports student code.
+
+The encodings of layouts, index keys, view chains and operands are described in
+`autograder.probes.level_minus1`. Everything here builds those plain-data descriptions and
+computes what numpy does with the same description, so a test is: draw a case here, run it
+in the worker through a probe, compare with the oracle here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+ITEM = 8  # bytes per float64: numpy strides divided by this are teenygrad's element strides
+
+# Sizes of one dimension: 0 is rare (one draw in eight), 1 is where shrinking goes.
+SIDES = (1, 2, 3, 4, 2, 3, 1, 0)
+#: Multipliers the BLAS tests use for alpha and beta (the edges 0, 1 and -1 included).
+SCALARS = (0.0, 1.0, -1.0, 0.5, -2.0, 1.5)
+
+
+# -- plain data --------------------------------------------------------------------------------
+def nest(flat: Sequence[Any], shape: Sequence[int]) -> Any:
+    """Row-major `flat` as nested lists of `shape` (a bare value for shape ())."""
+    values = iter(flat)
+
+    def build(d: int) -> Any:
+        if d == len(shape):
+            return next(values)
+        return [build(d + 1) for _ in range(shape[d])]
+
+    return build(0)
+
+
+def arange_data(shape: Sequence[int]) -> Any:
+    """Nested lists holding 0.0, 1.0, 2.0, ... in row-major order: every element distinct."""
+    return nest([float(i) for i in range(math.prod(shape))], shape)
+
+
+def fmt_shape(shape: Sequence[int]) -> str:
+    """A shape as a Python tuple, the way a student's error message should print it."""
+    return str(tuple(shape))
+
+
+# -- shapes and values -------------------------------------------------------------------------
+def sides() -> st.SearchStrategy[int]:
+    """The size of one dimension, 0 to 4."""
+    return st.sampled_from(SIDES)
+
+
+def shapes(min_dims: int = 0, max_dims: int = 4, min_side: int = 0) -> st.SearchStrategy:
+    """Shapes (tuples) of `min_dims` to `max_dims` dimensions with sizes up to 4."""
+    side = sides() if min_side == 0 else st.integers(min_side, 4)
+    return st.lists(side, min_size=min_dims, max_size=max_dims).map(tuple)
+
+
+def grid_values() -> st.SearchStrategy[float]:
+    """Multiples of 0.5 in [-4, 4]: sums and products of a few of them are exact."""
+    return st.integers(-8, 8).map(lambda v: v / 2)
+
+
+def nonzero_values() -> st.SearchStrategy[float]:
+    """Grid values without 0 (divisors)."""
+    return st.integers(1, 8).flatmap(lambda v: st.sampled_from((v / 2, -v / 2)))
+
+
+def leaves() -> st.SearchStrategy[Any]:
+    """What a student's nested list may hold: ints and floats."""
+    return st.one_of(st.integers(-9, 9), grid_values(),
+                     st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False))
+
+
+@st.composite
+def nested_lists(draw: Any, shape: Sequence[int], values: Any = None) -> Any:
+    """Nested lists of `shape` with leaves from `values` (default: `leaves()`)."""
+    count = math.prod(shape)
+    flat = draw(st.lists(values or leaves(), min_size=count, max_size=count))
+    return nest(flat, shape)
+
+
+# -- malformed nested lists --------------------------------------------------------------------
+@st.composite
+def ragged_lists(draw: Any) -> tuple[Any, tuple[int, ...]]:
+    """(data, index): well-formed nested lists spoiled at exactly one place, `index`.
+
+    The spoiled element is never on the path of first elements (data[0][0]...), where the
+    shape is read from, so `index` is unambiguously the first element that does not fit.
+    """
+    shape = list(draw(shapes(min_dims=1, max_dims=4, min_side=1)))
+    pivot = draw(st.integers(0, len(shape) - 1))
+    shape[pivot] = max(shape[pivot], 2)  # a sibling to spoil at depth `pivot`
+    data = arange_data(shape)
+    depth = draw(st.integers(pivot + 1, len(shape)))  # the spoiled element's depth
+    index = tuple(draw(st.integers(1 if d == pivot else 0, shape[d] - 1)) for d in range(depth))
+    parent = data
+    for i in index[:-1]:
+        parent = parent[i]
+    node = parent[index[-1]]
+    if depth < len(shape):  # a list: wrong length, or a number instead
+        how = draw(st.sampled_from(("longer", "shorter", "number")))
+        if how == "longer":
+            node.append(node[0])
+        elif how == "shorter":
+            node.pop()
+        else:
+            parent[index[-1]] = 7.0
+    else:  # a number: a list instead
+        parent[index[-1]] = [node]
+    return data, index
+
+
+@st.composite
+def non_numeric_lists(draw: Any) -> tuple[Any, tuple[int, ...]]:
+    """(data, index): well-formed nested lists whose element at `index` is not a number."""
+    shape = draw(shapes(min_dims=1, max_dims=4, min_side=1))
+    data = arange_data(shape)
+    index = tuple(draw(st.integers(0, size - 1)) for size in shape)
+    parent = data
+    for i in index[:-1]:
+        parent = parent[i]
+    parent[index[-1]] = draw(st.sampled_from(("a", None, "1.0", {})))
+    return data, index
+
+
+def expected_error(data: Any) -> tuple[str, tuple[int, ...]] | None:
+    """The error `infer_shape(data)` must raise, as (class name, index), or None."""
+    shape: list[int] = []
+    node = data
+    while isinstance(node, list):
+        shape.append(len(node))
+        if not node:
+            break
+        node = node[0]
+
+    def check(node: Any, index: tuple[int, ...]) -> tuple[str, tuple[int, ...]] | None:
+        if len(index) == len(shape):
+            if isinstance(node, list):
+                return "ValueError", index
+            if not isinstance(node, (int, float)):
+                return "TypeError", index
+            return None
+        if not isinstance(node, list) or len(node) != shape[len(index)]:
+            return "ValueError", index
+        for i, child in enumerate(node):
+            found = check(child, (*index, i))
+            if found:
+                return found
+        return None
+
+    return check(data, ())
+
+
+# -- index keys --------------------------------------------------------------------------------
+def decode_key(key: dict) -> Any:
+    """An index key as a Python index (numpy-compatible)."""
+
+    def item(x: Any) -> Any:
+        return slice(*x) if isinstance(x, list) else x
+
+    if "one" in key:
+        return item(key["one"])
+    return tuple(item(x) for x in key["tuple"])
+
+
+def key_text(key: dict) -> str:
+    """`[1:3, ::-2]` — how a student would write the key."""
+
+    def part(x: Any) -> str:
+        if not isinstance(x, list):
+            return str(x)
+        start, stop, step = ("" if v is None else str(v) for v in x)
+        return f"{start}:{stop}" + (f":{step}" if step else "")
+
+    if "one" in key:
+        return f"[{part(key['one'])}]"
+    items = [part(x) for x in key["tuple"]]
+    return "[()]" if not items else "[" + ", ".join(items) + ("," if len(items) == 1 else "") + "]"
+
+
+@st.composite
+def index_keys(draw: Any, shape: Sequence[int], ints: bool = True) -> dict:
+    """A basic index key for `shape`: ints in range (negative too) and slices with steps."""
+    count = draw(st.integers(0, len(shape)))
+    items: list[Any] = []
+    for size in shape[:count]:
+        if ints and size > 0 and draw(st.integers(0, 2)) == 0:
+            items.append(draw(st.integers(-size, size - 1)))
+        else:
+            bound = st.one_of(st.none(), st.integers(-size - 1, size + 1))
+            step = st.sampled_from((None, 1, 2, -1, 3, -2, -3))
+            items.append([draw(bound), draw(bound), draw(step)])
+    if count == 1 and draw(st.booleans()):
+        return {"one": items[0]}
+    return {"tuple": items}
+
+
+# -- view chains -------------------------------------------------------------------------------
+def _factorizations(draw: Any, numel: int) -> tuple[int, ...]:
+    """A random shape of up to 4 dimensions holding `numel` elements."""
+    if numel == 0:
+        dims = list(draw(st.lists(sides(), min_size=1, max_size=4)))
+        dims[draw(st.integers(0, len(dims) - 1))] = 0
+        return tuple(dims)
+    primes, rest, f = [], numel, 2
+    while rest > 1:
+        while rest % f == 0:
+            primes.append(f)
+            rest //= f
+        f += 1
+    ndim = draw(st.integers(1 if numel > 1 else 0, 4))
+    dims = [1] * ndim
+    for p in primes:
+        dims[draw(st.integers(0, ndim - 1))] *= p
+    return tuple(dims)
+
+
+VIEW_STEPS = ("permute", "transpose", "T", "index", "expand", "broadcast_to", "reshape")
+
+
+@st.composite
+def view_chains(draw: Any, shape: Sequence[int], steps: Sequence[str] = VIEW_STEPS,
+                max_steps: int = 4) -> list:
+    """A chain of 1 to `max_steps` views that is valid on a tensor of `shape`."""
+    arr = np.zeros(shape)
+    chain: list = []
+    for _ in range(draw(st.integers(1, max_steps))):
+        ndim = arr.ndim
+        kind = draw(st.sampled_from([s for s in steps if ndim or s not in ("transpose",)]))
+        if kind == "permute":
+            step = ["permute", list(draw(st.permutations(range(ndim))))]
+        elif kind == "transpose":
+            d = st.integers(-ndim, ndim - 1)
+            step = ["transpose", draw(d), draw(d)]
+        elif kind == "T":
+            step = ["T"]
+        elif kind == "index":
+            step = ["index", draw(index_keys(arr.shape))]
+        elif kind in ("expand", "broadcast_to"):
+            sizes = [draw(st.integers(1, 3)) for _ in range(draw(st.integers(0, 4 - ndim)))]
+            for size in arr.shape:
+                grown = draw(st.sampled_from((1, 2, 3, 0))) if size == 1 else size
+                if kind == "expand" and grown == size and draw(st.booleans()):
+                    grown = -1  # expand's "keep this size"
+                sizes.append(grown)
+            step = [kind, sizes]
+            if apply_step(arr, step).size > 1024:
+                continue
+        else:
+            new = list(_factorizations(draw, arr.size))
+            if arr.size and new and draw(st.booleans()):
+                new[draw(st.integers(0, len(new) - 1))] = -1
+            step = ["reshape", new]
+        arr = apply_step(arr, step)
+        chain.append(step)
+    if not chain:
+        chain.append(["T"])
+    return chain
+
+
+def apply_step(arr: np.ndarray, step: list) -> np.ndarray:
+    """One view step, done by numpy."""
+    kind = step[0]
+    if kind == "permute":
+        return arr.transpose(step[1])
+    if kind == "transpose":
+        return np.swapaxes(arr, step[1], step[2])
+    if kind == "T":
+        return arr.T
+    if kind == "index":
+        key = decode_key(step[1])
+        key = (*key, Ellipsis) if isinstance(key, tuple) else (key, Ellipsis)
+        return arr[key]  # the Ellipsis keeps a 0-d result a view, as in teenygrad
+    if kind == "expand":
+        lead = len(step[1]) - arr.ndim
+        sizes = [arr.shape[d - lead] if s == -1 else s for d, s in enumerate(step[1])]
+        return np.broadcast_to(arr, sizes)
+    if kind == "broadcast_to":
+        return np.broadcast_to(arr, step[1])
+    if kind == "reshape":
+        return arr.reshape(step[1])
+    raise ValueError(f"unknown view step {kind!r}")
+
+
+def chain_text(chain: list) -> str:
+    """`t.permute(1, 0)[1:, ::-2].reshape(6)` — the chain as a student would write it."""
+    out = "t"
+    for step in chain:
+        kind = step[0]
+        if kind == "T":
+            out += ".T"
+        elif kind == "index":
+            out += key_text(step[1])
+        elif kind == "transpose":
+            out += f".transpose({step[1]}, {step[2]})"
+        elif kind == "broadcast_to":
+            out += f".broadcast_to({tuple(step[1])})"
+        else:
+            out += f".{kind}({', '.join(str(v) for v in step[1])})"
+    return out
+
+
+def _address(arr: np.ndarray) -> int:
+    return arr.__array_interface__["data"][0]
+
+
+def chain_oracle(shape: Sequence[int], chain: list) -> dict:
+    """What numpy does with the chain on a contiguous base of `shape` holding 0, 1, 2, ...
+
+    Returns the final `shape`, `values`, and, when the layout is well defined (the final view
+    and every reshaped tensor have elements), `strides` and `offset` relative to the storage
+    the view lives in, and `shares` (True when no reshape had to copy).
+    """
+    base = np.arange(math.prod(shape), dtype=np.float64).reshape(shape)
+    root, arr, defined = base, base, True
+    for step in chain:
+        new = apply_step(arr, step)
+        if step[0] == "reshape":
+            if arr.size == 0:
+                defined = False
+            elif not np.shares_memory(new, arr):
+                root = new  # numpy copied: later offsets count from the copy
+        arr = new
+    out = {"shape": list(arr.shape), "values": arr.tolist(), "defined": defined and arr.size > 0}
+    if out["defined"]:
+        out["strides"] = [s // ITEM for s in arr.strides]
+        out["offset"] = (_address(arr) - _address(root)) // ITEM
+        out["shares"] = root is base
+    return out
+
+
+def layout_mismatch(got: dict, want: dict) -> str | None:
+    """Compare strides (dimensions of size > 1 only: others are never used) and offset."""
+    shape = want["shape"]
+    if list(got["shape"]) != shape:
+        return f"shape {fmt_shape(got['shape'])}, expected {fmt_shape(shape)}"
+    if len(got["strides"]) != len(shape):
+        return f"strides {tuple(got['strides'])} do not have one entry per dimension"
+    for d, size in enumerate(shape):
+        if size > 1 and got["strides"][d] != want["strides"][d]:
+            return (f"strides {tuple(got['strides'])}, expected {tuple(want['strides'])} "
+                    f"(dimension {d} differs)")
+    if got["offset"] != want["offset"]:
+        return f"offset {got['offset']}, expected {want['offset']}"
+    return None
+
+
+# -- layouts over a larger storage ---------------------------------------------------------------
+@st.composite
+def layouts(draw: Any, shape: Sequence[int], fill: str = "grid", pad: float | None = None,
+            contiguous: bool | None = None) -> dict:
+    """A tensor of `shape` laid out inside a larger storage, as a layout dict.
+
+    The storage holds a parent block whose dimensions are stored in a random order (a
+    transposed layout), each possibly padded; the view picks every 1st or 2nd element of each
+    dimension, forwards or backwards, after a random lead. `contiguous=True` gives a plain
+    row-major layout (perhaps offset), `False` never forces it, None mixes both. Values are
+    multiples of 0.5 in [-4, 4] (`fill="grid"`) or the same without 0 (`fill="nonzero"`);
+    the padding holds `pad` when given.
+    """
+    ndim = len(shape)
+    if contiguous is None:
+        contiguous = draw(st.integers(0, 3)) == 0
+    if contiguous:
+        order, steps, pads = list(range(ndim)), [1] * ndim, [0] * ndim
+    else:
+        order = list(draw(st.permutations(range(ndim))))
+        steps = [draw(st.sampled_from((1, 2, -1, -2))) for _ in range(ndim)]
+        pads = [draw(st.sampled_from((0, 0, 1))) for _ in range(ndim)]
+    lead = draw(st.sampled_from((0, 0, 1, 3)))
+    parent = [max((n - 1) * abs(k) + 1 + p, 1) for n, k, p in zip(shape, steps, pads, strict=True)]
+    mem = [1] * ndim  # parent strides: dims stored in `order`, outermost first
+    step = 1
+    for d in reversed(order):
+        mem[d] = step
+        step *= parent[d]
+    offset = lead
+    strides = []
+    for d in range(ndim):
+        room = parent[d] - ((shape[d] - 1) * abs(steps[d]) + 1) if shape[d] else 0
+        start = draw(st.integers(0, max(room, 0)))
+        if steps[d] < 0 and shape[d]:
+            start = parent[d] - 1 - start
+        offset += start * mem[d]
+        strides.append(mem[d] * steps[d])
+    size = lead + math.prod(parent) + draw(st.sampled_from((0, 0, 2)))
+    rnd = draw(st.randoms(use_true_random=False))
+    low = 1 if fill == "nonzero" else 0
+    storage = [rnd.randint(low, 8) / 2 * rnd.choice((1, -1)) for _ in range(size)]
+    layout = {"storage": storage, "shape": list(shape), "strides": strides, "offset": offset}
+    if pad is not None:
+        used = set(view_positions(layout))
+        layout["storage"] = [v if i in used else pad for i, v in enumerate(storage)]
+    return layout
+
+
+def view_positions(layout: dict) -> list[int]:
+    """Storage positions of a layout's elements in row-major order."""
+    out = [layout["offset"]]
+    for size, stride in zip(layout["shape"], layout["strides"], strict=True):
+        out = [p + i * stride for p in out for i in range(size)]
+    return out
+
+
+def as_array(layout: dict, storage: np.ndarray | None = None) -> np.ndarray:
+    """The numpy view a layout describes (writable, over `storage` when given)."""
+    buf = np.array(layout["storage"], dtype=np.float64) if storage is None else storage
+    return np.ndarray(tuple(layout["shape"]), np.float64, buffer=buf,
+                      offset=layout["offset"] * ITEM, strides=[s * ITEM for s in layout["strides"]])
+
+
+def layout_text(layout: dict) -> str:
+    """A one-line description of a layout for failure messages."""
+    return (f"shape {fmt_shape(layout['shape'])}, strides {tuple(layout['strides'])}, "
+            f"offset {layout['offset']}")
+
+
+# -- broadcasting --------------------------------------------------------------------------------
+@st.composite
+def broadcast_shape_pairs(draw: Any, same_rank: bool) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Two shapes that broadcast together, of equal ranks or (same_rank=False) of different
+    ranks (one may be 0-d)."""
+    out = draw(shapes(min_dims=0 if same_rank else 1, max_dims=4))
+    if same_rank:
+        ranks = (len(out), len(out))
+    else:
+        first = draw(st.integers(0, len(out)))
+        second = draw(st.integers(0, len(out)).filter(lambda r: r != first))
+        ranks = (first, second)
+    pair = []
+    for rank in ranks:
+        shape = list(out[len(out) - rank:])
+        for d in range(rank):
+            if draw(st.integers(0, 2)) == 0:
+                shape[d] = 1
+        pair.append(tuple(shape))
+    return pair[0], pair[1]
+
+
+@st.composite
+def incompatible_shape_pairs(draw: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Two shapes that do not broadcast: one aligned dimension holds different sizes > 1."""
+    a = list(draw(shapes(min_dims=1, max_dims=4, min_side=1)))
+    b = list(a[draw(st.integers(0, len(a) - 1)):])
+    d = draw(st.integers(1, len(b)))
+    a[-d] = draw(st.integers(2, 4))
+    b[-d] = a[-d] + draw(st.integers(1, 2))
+    return (tuple(a), tuple(b)) if draw(st.booleans()) else (tuple(b), tuple(a))
+
+
+def binary_oracle(op: str, left: Any, right: Any) -> np.ndarray:
+    """numpy's `left op right` (operands: numpy arrays or floats)."""
+    fns = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide}
+    return np.asarray(fns[op](left, right), dtype=np.float64)
+
+
+def operand_value(spec: dict) -> Any:
+    """The numpy value of an operand spec."""
+    if "scalar" in spec:
+        return float(spec["scalar"])
+    if "layout" in spec:
+        return as_array(spec["layout"])
+    return np.asarray(spec["tensor"], dtype=np.float64)
+
+
+@st.composite
+def sum_axes(draw: Any, ndim: int) -> Any:
+    """None, an int (negative too), or a list of distinct axes."""
+    kind = draw(st.sampled_from(("none", "int", "tuple")) if ndim else st.just("none"))
+    if kind == "none":
+        return None
+    if kind == "int":
+        return draw(st.integers(-ndim, ndim - 1))
+    axes = draw(st.lists(st.integers(0, ndim - 1), unique=True, max_size=ndim))
+    return [a - ndim if draw(st.booleans()) else a for a in axes]
+
+
+def sum_oracle(layout: dict, axis: Any, keepdims: bool) -> np.ndarray:
+    """numpy's sum of the layout's view."""
+    arr = as_array(layout)
+    axis = tuple(axis) if isinstance(axis, list) else axis
+    return np.asarray(arr.sum(axis=axis, keepdims=keepdims))
+
+
+# -- BLAS ----------------------------------------------------------------------------------------
+SENTINEL = 1234.5  # what the output's storage holds outside its view: it must stay there
+
+
+def storage_mismatch(got: Sequence[float], want: Sequence[float], layout: dict, name: str,
+                     rtol: float = 1e-9, atol: float = 1e-9) -> str | None:
+    """Compare a whole storage after a BLAS call; explain the first difference by index."""
+    if len(got) != len(want):
+        return (f"{name}'s storage has {len(got)} elements, expected {len(want)} (it must be "
+                f"updated in place, not replaced)")
+    try:
+        g = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return f"{name}'s storage holds something that is not a number"
+    w = np.asarray(want, dtype=np.float64)
+    close = np.isclose(g, w, rtol=rtol, atol=atol, equal_nan=True)
+    if close.all():
+        return None
+    positions = view_positions(layout)
+    where = {p: i for i, p in enumerate(positions)}
+    bad = int(np.argmin(close))
+    if bad not in where:
+        return (f"{name}'s storage changed outside its view, at position {bad} "
+                f"(got {g[bad]!r}, expected {w[bad]!r}); {name} is a view with "
+                f"{layout_text(layout)}")
+    index = np.unravel_index(where[bad], tuple(layout["shape"]))
+    index = tuple(int(i) for i in index)
+    count = int((~close).sum())
+    return f"{name}{list(index)} = {g[bad]!r}, expected {w[bad]!r} ({count} wrong)"
+
+
+def gemm_oracle(alpha: float, a: dict, b: dict, beta: float, c: dict, trans_a: bool,
+                trans_b: bool, ignore_beta: bool = False) -> list[float]:
+    """C's storage after C ← alpha·op(A)·op(B) + beta·C (numpy; BLAS rules for 0)."""
+    opa = as_array(a).T if trans_a else as_array(a)
+    opb = as_array(b).T if trans_b else as_array(b)
+    buf = np.array(c["storage"], dtype=np.float64)
+    view = as_array(c, buf)
+    product = opa @ opb if alpha != 0 else np.zeros(view.shape)
+    if beta == 0 or ignore_beta:
+        view[...] = alpha * product
+    else:
+        view[...] = alpha * product + beta * view
+    return buf.tolist()
+
+
+def gemv_oracle(alpha: float, a: dict, x: dict, beta: float, y: dict, trans: bool) -> list[float]:
+    """y's storage after y ← alpha·op(A)·x + beta·y."""
+    opa = as_array(a).T if trans else as_array(a)
+    buf = np.array(y["storage"], dtype=np.float64)
+    view = as_array(y, buf)
+    product = opa @ as_array(x) if alpha != 0 else np.zeros(view.shape)
+    view[...] = alpha * product if beta == 0 else alpha * product + beta * view
+    return buf.tolist()
+
+
+def axpy_oracle(alpha: float, x: dict, y: dict) -> list[float]:
+    """y's storage after y ← alpha·x + y."""
+    buf = np.array(y["storage"], dtype=np.float64)
+    view = as_array(y, buf)
+    if alpha != 0:
+        view += alpha * as_array(x)
+    return buf.tolist()
+
+
+def explain_gemm(got: dict, case: dict) -> str | None:
+    """None when sgemm's result is right, else one sentence for the student."""
+    want = gemm_oracle(**case)
+    args = (f"alpha={case['alpha']}, beta={case['beta']}, trans_a={case['trans_a']}, "
+            f"trans_b={case['trans_b']}, A {layout_text(case['a'])}, "
+            f"B {layout_text(case['b'])}, C {layout_text(case['c'])}")
+    for name, key in (("A", "a"), ("B", "b")):
+        if storage_mismatch(got[name], case[key]["storage"], case[key], name) is not None:
+            return f"sgemm modified {name}; it must only write C ({args})"
+    wrong = storage_mismatch(got["C"], want, case["c"], "C")
+    if wrong is None:
+        return None
+    c_view = as_array(case["c"])
+    if case["beta"] == 0 and np.isnan(c_view).any() and np.isnan(got["C"]).any():
+        return f"NaN in C leaked into the result: with beta = 0, C must not be read ({args})"
+    if case["beta"] != 0:
+        ignored = gemm_oracle(**case, ignore_beta=True)
+        if storage_mismatch(got["C"], ignored, case["c"], "C") is None:
+            return ("sgemm ignores beta: C was overwritten, expected beta*C + alpha*A@B "
+                    f"({args})")
+    return f"sgemm: {wrong} ({args})"
+
+
+def explain_gemv(got: dict, case: dict) -> str | None:
+    """None when sgemv's result is right, else one sentence for the student."""
+    want = gemv_oracle(**case)
+    args = (f"alpha={case['alpha']}, beta={case['beta']}, trans={case['trans']}, "
+            f"A {layout_text(case['a'])}, x {layout_text(case['x'])}, "
+            f"y {layout_text(case['y'])}")
+    for name, key in (("A", "a"), ("x", "x")):
+        if storage_mismatch(got[name], case[key]["storage"], case[key], name) is not None:
+            return f"sgemv modified {name}; it must only write y ({args})"
+    wrong = storage_mismatch(got["y"], want, case["y"], "y")
+    if wrong is None:
+        return None
+    if case["beta"] == 0 and np.isnan(as_array(case["y"])).any() and np.isnan(got["y"]).any():
+        return f"NaN in y leaked into the result: with beta = 0, y must not be read ({args})"
+    return f"sgemv: {wrong} ({args})"
+
+
+@st.composite
+def gemm_cases(draw: Any, max_side: int = 5) -> dict:
+    """Random sgemm arguments: shapes 1..max_side (non-square), any layouts, alpha/beta edges."""
+    m, n, k = (draw(st.integers(1, max_side)) for _ in range(3))
+    trans_a, trans_b = draw(st.booleans()), draw(st.booleans())
+    beta = draw(st.sampled_from(SCALARS))
+    case = {
+        "alpha": draw(st.sampled_from(SCALARS)),
+        "a": draw(layouts((k, m) if trans_a else (m, k), pad=math.nan, contiguous=False)),
+        "b": draw(layouts((n, k) if trans_b else (k, n), pad=math.nan, contiguous=False)),
+        "beta": beta,
+        "c": draw(layouts((m, n), pad=SENTINEL)),
+        "trans_a": trans_a,
+        "trans_b": trans_b,
+    }
+    return case
+
+
+@st.composite
+def gemv_cases(draw: Any, max_side: int = 5) -> dict:
+    """Random sgemv arguments."""
+    m, n = draw(st.integers(1, max_side)), draw(st.integers(1, max_side))
+    trans = draw(st.booleans())
+    return {
+        "alpha": draw(st.sampled_from(SCALARS)),
+        "a": draw(layouts((m, n), pad=math.nan)),
+        "x": draw(layouts(((m if trans else n),), pad=math.nan)),
+        "beta": draw(st.sampled_from(SCALARS)),
+        "y": draw(layouts(((n if trans else m),), pad=SENTINEL)),
+        "trans": trans,
+    }
+
+
+def with_nan_view(layout: dict) -> dict:
+    """The same layout with NaN in every element of the view (the BLAS β = 0 test)."""
+    storage = list(layout["storage"])
+    for p in view_positions(layout):
+        storage[p] = math.nan
+    return {**layout, "storage": storage}
+
+
+# -- the sblat idea: every combination, deterministic ------------------------------------------
+SBLAT_SIZES = (0, 1, 2, 3, 5)
+SBLAT_ALPHAS = (0.0, 1.0, 0.7)
+SBLAT_BETAS_GEMM = (0.0, 1.0, 1.3)
+SBLAT_BETAS_GEMV = (0.0, 1.0, 0.9)
+SBLAT_INCS = (1, 2, -1, -2)
+
+
+def _matrix(rng: np.random.Generator, rows: int, cols: int, variant: int, pad: float) -> dict:
+    """A matrix with a leading dimension larger than its row (sblat's LDA = M + 1), and for
+    odd variants a column step of 2 as well."""
+    col_step = 2 if variant % 2 else 1
+    ld = cols * col_step + 1
+    storage = [pad] * (rows * ld + 1)
+    layout = {"storage": storage, "shape": [rows, cols], "strides": [ld, col_step], "offset": 1}
+    for p in view_positions(layout):
+        storage[p] = float(rng.integers(-8, 9)) / 2
+    return layout
+
+
+def _vector(rng: np.random.Generator, n: int, inc: int, pad: float, fill: float | None = None
+            ) -> dict:
+    """A vector with increment `inc` (negative: stored backwards, as the BLAS does)."""
+    size = max((n - 1) * abs(inc) + 1, 1) + 2
+    offset = 1 if inc > 0 else size - 2
+    storage = [pad] * size
+    layout = {"storage": storage, "shape": [n], "strides": [inc], "offset": offset}
+    for p in view_positions(layout):
+        storage[p] = float(rng.integers(-8, 9)) / 2 if fill is None else fill
+    return layout
+
+
+def sblat_gemm_cases(trans_a: bool, trans_b: bool) -> list[dict]:
+    """Every (m, n, k, alpha, beta) for one transpose combination; NaN in C when beta = 0."""
+    rng = np.random.default_rng(1 + 2 * trans_a + trans_b)
+    cases = []
+    for m in SBLAT_SIZES:
+        for n in SBLAT_SIZES:
+            for k in SBLAT_SIZES:
+                for alpha in SBLAT_ALPHAS:
+                    for beta in SBLAT_BETAS_GEMM:
+                        v = len(cases)
+                        a = _matrix(rng, *((k, m) if trans_a else (m, k)), v, math.nan)
+                        b = _matrix(rng, *((n, k) if trans_b else (k, n)), v // 2, math.nan)
+                        c = _matrix(rng, m, n, v // 4, SENTINEL)
+                        if beta == 0:
+                            c = with_nan_view(c)
+                        cases.append({"alpha": alpha, "a": a, "b": b, "beta": beta, "c": c,
+                                      "trans_a": trans_a, "trans_b": trans_b})
+    return cases
+
+
+def sblat_gemv_cases(trans: bool) -> list[dict]:
+    """Every (m, n, alpha, beta, incx, incy) for one value of trans; NaN in y when beta = 0."""
+    rng = np.random.default_rng(11 + trans)
+    cases = []
+    for m in SBLAT_SIZES:
+        for n in SBLAT_SIZES:
+            for alpha in SBLAT_ALPHAS:
+                for beta in SBLAT_BETAS_GEMV:
+                    for incx in SBLAT_INCS:
+                        for incy in SBLAT_INCS:
+                            a = _matrix(rng, m, n, len(cases), math.nan)
+                            x = _vector(rng, n if not trans else m, incx, math.nan)
+                            y = _vector(rng, m if not trans else n, incy, SENTINEL,
+                                        math.nan if beta == 0 else None)
+                            cases.append({"alpha": alpha, "a": a, "x": x, "beta": beta,
+                                          "y": y, "trans": trans})
+    return cases
+
+
+# -- comparisons with a message for the student ------------------------------------------------
+def values_mismatch(got: Any, want: Any, rtol: float = 0.0, atol: float = 0.0) -> str | None:
+    """Compare tolist()-style nested values with numpy's (exactly by default; NaN == NaN)."""
+    want = np.asarray(want, dtype=np.float64)
+    if want.ndim == 0 and isinstance(got, list):
+        return f"tolist() gave a list {_short(got)}, expected the number {want.item()!r}"
+    try:
+        g = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return f"tolist() gave {_short(got)}, which is not nested lists of numbers"
+    if g.shape != want.shape:
+        return f"tolist() has the nesting of shape {g.shape}, expected {want.shape}"
+    close = np.isclose(g, want, rtol=rtol, atol=atol, equal_nan=True)
+    if close.all():
+        return None
+    bad = tuple(int(i) for i in np.argwhere(~close)[0])
+    return (f"element {list(bad)} is {g[bad]!r}, expected {want[bad]!r} "
+            f"({int((~close).sum())} of {g.size} wrong)")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def explain_view(got: dict, want: dict, check_layout: bool) -> str | None:
+    """Compare a probe's view description with `chain_oracle`'s: shape, values, then (when
+    asked and defined) strides, offset and storage sharing."""
+    if list(got["shape"]) != want["shape"]:
+        return f"shape {fmt_shape(got['shape'])}, expected {fmt_shape(want['shape'])}"
+    wrong = values_mismatch(got["values"], want["values"])
+    if wrong:
+        return wrong
+    if not (check_layout and want["defined"]):
+        return None
+    if got["shares"] != want["shares"]:
+        if want["shares"]:
+            return "the result does not share the base's storage: it should be a view, not a copy"
+        return "the result shares the base's storage, but numpy had to copy here"
+    return layout_mismatch(got, want)

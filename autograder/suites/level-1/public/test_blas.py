@@ -1,0 +1,89 @@
+"""Part `blas`: saxpy, sdot, sgemv, sgemm and @ on strided tensors (a few fixed cases)."""
+
+import math
+
+import pytest
+
+from autograder.judge.api import check_close
+from autograder.probes import level_minus1 as probes
+from autograder.references import level_minus1 as ref
+
+pytestmark = pytest.mark.part("blas")
+
+
+def _matrix(rows, transposed=False):
+    """A layout for `rows`; transposed=True stores it column by column (strides (1, m))."""
+    m, n = len(rows), len(rows[0])
+    if transposed:
+        storage = [rows[i][j] for j in range(n) for i in range(m)]
+        return {"storage": storage, "shape": [m, n], "strides": [1, m], "offset": 0}
+    return {"storage": [v for row in rows for v in row], "shape": [m, n], "strides": [n, 1],
+            "offset": 0}
+
+
+def _vector(values):
+    return {"storage": list(values), "shape": [len(values)], "strides": [1], "offset": 0}
+
+
+@pytest.mark.points(1)
+def test_saxpy(student):
+    """saxpy(2, x, y) makes y = 2x + y in place, also when y is a column of a matrix."""
+    got = student.call(probes.saxpy, 2.0, _vector([1.0, 2.0, 3.0]), _vector([1.0, 1.0, 1.0]))
+    check_close(got["y"], [3.0, 5.0, 7.0], what="y after saxpy(2, [1, 2, 3], [1, 1, 1])")
+    column = {"storage": [0.0, 1.0, 0.0, 1.0, 0.0, 1.0], "shape": [3], "strides": [2],
+              "offset": 1}  # column 1 of a 3x2 matrix
+    got = student.call(probes.saxpy, -1.0, _vector([1.0, 2.0, 3.0]), column)
+    check_close(got["y"], [0.0, 0.0, 0.0, -1.0, 0.0, -2.0], what="storage of M after "
+                "saxpy(-1, [1, 2, 3], M[:, 1])", hint="only the elements of y's view change")
+
+
+@pytest.mark.points(1)
+def test_sdot(student):
+    """sdot(x, y) is the dot product, also for strided vectors."""
+    got = student.call(probes.sdot, _vector([1.0, 2.0, 3.0]), _vector([4.0, -5.0, 6.0]))
+    check_close(got, 12.0, what="sdot([1, 2, 3], [4, -5, 6])")
+    reversed_y = {"storage": [4.0, -5.0, 6.0], "shape": [3], "strides": [-1], "offset": 2}
+    got = student.call(probes.sdot, _vector([1.0, 2.0, 3.0]), reversed_y)
+    check_close(got, 4.0, what="sdot([1, 2, 3], [6, -5, 4]) with y a reversed view")
+
+
+@pytest.mark.points(2)
+def test_sgemv(student):
+    """sgemv computes y = alpha*A@x + beta*y, and alpha*A.T@x + beta*y with trans=True."""
+    a = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+    cases = [(False, [1.0, 0.0, -1.0], [1.0, 2.0]), (True, [1.0, -1.0], [1.0, 2.0, 3.0])]
+    for trans, x, y in cases:
+        for layout in (_matrix(a), _matrix(a, transposed=True)):
+            case = {"alpha": 2.0, "a": layout, "x": _vector(x), "beta": 0.5, "y": _vector(y),
+                    "trans": trans}
+            wrong = ref.explain_gemv(student.call(probes.sgemv, **case), case)
+            assert wrong is None, wrong
+
+
+@pytest.mark.points(2)
+def test_sgemm(student):
+    """sgemm computes C = alpha*op(A)@op(B) + beta*C in place, for every trans_a/trans_b."""
+    a = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+    b = [[1.0, -1.0], [0.5, 2.0], [-2.0, 1.0]]
+    c = [[1.0, 2.0], [3.0, 4.0]]
+    at = [list(col) for col in zip(*a, strict=True)]
+    bt = [list(col) for col in zip(*b, strict=True)]
+    for trans_a, trans_b in [(False, False), (True, False), (False, True), (True, True)]:
+        case = {"alpha": 2.0, "a": _matrix(at if trans_a else a),
+                "b": _matrix(bt if trans_b else b), "beta": 0.5, "c": _matrix(c),
+                "trans_a": trans_a, "trans_b": trans_b}
+        wrong = ref.explain_gemm(student.call(probes.sgemm, **case), case)
+        assert wrong is None, wrong
+    nan_c = _matrix([[math.nan, math.nan], [math.nan, math.nan]])
+    case = {"alpha": 1.0, "a": _matrix(a), "b": _matrix(b), "beta": 0.0, "c": nan_c,
+            "trans_a": False, "trans_b": False}
+    wrong = ref.explain_gemm(student.call(probes.sgemm, **case), case)
+    assert wrong is None, wrong
+
+
+@pytest.mark.points(1)
+def test_matmul(student):
+    """Tensor @ Tensor gives the matrix product (built on sgemm)."""
+    got = student.call(probes.matmul, [[1, 2], [3, 4], [5, 6]], [[1, 0, -1], [2, 1, 0]])
+    assert got["shape"] == [3, 3], f"A @ B: shape {tuple(got['shape'])}, expected (3, 3)"
+    check_close(got["values"], [[5, 2, -1], [11, 4, -3], [17, 6, -5]], what="A @ B")

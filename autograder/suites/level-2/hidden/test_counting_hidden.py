@@ -1,0 +1,39 @@
+"""Counting on drawn lists: duplicates, empty lists, every k."""
+
+import itertools
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograder.probes import level_minus2 as probes
+from autograder.references import level_minus2 as ref
+
+pytestmark = pytest.mark.part("counting")
+
+ITEMS = st.lists(st.one_of(st.integers(0, 3), st.sampled_from("xyz")), max_size=6)
+
+
+@pytest.mark.points(2)
+@settings(max_examples=30)
+@given(items=ITEMS)
+def test_permutations_any_list(student, items):
+    """permutations matches itertools.permutations on drawn lists (duplicates kept)."""
+    got = student.call(probes.permutations, items)
+    ref.check_no_itertools(student.call(probes.source, "counting"), got["watched"])
+    ref.assert_listing(got, [list(p) for p in itertools.permutations(items)],
+                       f"permutations({items!r})")
+    assert got["items_after"] == items, f"permutations({items!r}) changed its input"
+
+
+@pytest.mark.points(2)
+@settings(max_examples=40)
+@given(items=st.lists(st.integers(0, 4), max_size=9), data=st.data())
+def test_combinations_any_list(student, items, data):
+    """combinations matches itertools.combinations for every k from 0 to n + 1."""
+    k = data.draw(st.integers(0, len(items) + 1), label="k")
+    got = student.call(probes.combinations, items, k)
+    ref.check_no_itertools(student.call(probes.source, "counting"), got["watched"])
+    ref.assert_listing(got, [list(c) for c in itertools.combinations(items, k)],
+                       f"combinations({items!r}, {k})")
+    assert got["items_after"] == items, f"combinations({items!r}, {k}) changed its input"

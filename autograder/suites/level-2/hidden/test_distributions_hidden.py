@@ -1,0 +1,93 @@
+"""Distributions on drawn parameters, in the far tails, with bad parameters."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograder.judge.api import expect_raises
+from autograder.probes import level_minus2 as probes
+from autograder.references import level_minus2 as ref
+
+pytestmark = pytest.mark.part("distributions")
+
+NAMES = ["Binomial", "Geometric", "Poisson", "Uniform", "Exponential", "Normal"]
+
+
+@pytest.mark.points(3)
+@settings(max_examples=40)
+@given(data=st.data())
+def test_random_parameters(student, data):
+    """log-pmf/pdf, pmf/pdf and cdf match scipy.stats on drawn parameters."""
+    name = data.draw(st.sampled_from(NAMES), label="distribution")
+    params = data.draw(ref.distribution_params(name), label="params")
+    x = ref.evaluation_points(name, params)
+    oracle = ref.scipy_distribution(name, params)
+    kind = "pmf" if name in ref.DISCRETE else "pdf"
+    for method in (f"log{kind}", kind, "cdf"):
+        with np.errstate(divide="ignore"):
+            want = getattr(oracle, method)(x)
+        got = student.call(probes.distribution, name, params, method, x)
+        ref.assert_array(got, want, f"{name}({params}).{method}", rtol=1e-6, atol=1e-9)
+
+
+TAILS = [
+    ("Normal", {"mu": 0.0, "sigma": 1.0}, "logpdf", [40.0, -40.0, 1e3]),
+    ("Normal", {"mu": 0.0, "sigma": 1e-3}, "logpdf", [1.0]),
+    ("Poisson", {"lam": 1000.0}, "logpmf", [1000.0, 5000.0]),
+    ("Binomial", {"n": 2000, "p": 0.5}, "logpmf", [1000.0, 2.0]),
+    ("Geometric", {"p": 1e-3}, "logpmf", [1e5]),
+    ("Exponential", {"lam": 1e3}, "logpdf", [10.0]),
+    ("Exponential", {"lam": 1.0}, "cdf", [1e-12]),
+    ("Normal", {"mu": 0.0, "sigma": 1.0}, "cdf", [-8.0]),
+]
+
+
+@pytest.mark.points(2)
+def test_log_space_in_the_tails(student):
+    """Far-tail log-densities stay finite and accurate (work in log space)."""
+    for name, params, method, x in TAILS:
+        want = getattr(ref.scipy_distribution(name, params), method)(np.asarray(x))
+        got = student.call(probes.distribution, name, params, method, np.asarray(x))
+        ref.assert_array(got, want, f"{name}({params}).{method}({x})", rtol=1e-7, atol=0.0,
+                         hint="compute the log directly instead of log(pdf) or log(n!)")
+
+
+BAD = [("Binomial", {"n": -1, "p": 0.5}), ("Binomial", {"n": 3, "p": 1.5}),
+       ("Binomial", {"n": 2.5, "p": 0.5}), ("Geometric", {"p": 0.0}), ("Geometric", {"p": 1.2}),
+       ("Poisson", {"lam": 0.0}), ("Poisson", {"lam": -2.0}), ("Uniform", {"a": 1.0, "b": 1.0}),
+       ("Uniform", {"a": 2.0, "b": 1.0}), ("Exponential", {"lam": -1.0}),
+       ("Normal", {"mu": 0.0, "sigma": 0.0}), ("Normal", {"mu": 0.0, "sigma": -1.0}),
+       ("Normal", {"mu": math.nan, "sigma": 1.0})]
+
+
+@pytest.mark.points(1)
+def test_invalid_parameters(student):
+    """Parameters outside their range raise ValueError."""
+    for name, params in BAD:
+        expect_raises(student, probes.make_distribution, name, params, error="ValueError",
+                      what=f"{name}({params})")
+
+
+@pytest.mark.points(2)
+def test_multivariate_normal_sampling(student):
+    """MultiNormal.sample is reproducible, shaped (size, d), with the right mean and covariance."""
+    mu = np.array([1.0, -2.0, 0.5])
+    cov = np.array([[2.0, 0.6, 0.0], [0.6, 1.0, -0.3], [0.0, -0.3, 0.5]])
+    size = 20_000
+    params = {"mu": mu, "cov": cov}
+    got = np.asarray(student.call(probes.sample, "MultiNormal", params, size, 3)["values"])
+    assert got.shape == (size, 3), f"MultiNormal.sample({size}): shape {got.shape}, expected " \
+        f"({size}, 3)"
+    again = np.asarray(student.call(probes.sample, "MultiNormal", params, size, 3)["values"])
+    assert np.array_equal(got, again), "MultiNormal.sample: the same seed gave different samples"
+    se_mean = np.sqrt(np.diag(cov) / size)
+    assert np.all(np.abs(got.mean(axis=0) - mu) <= ref.Z * se_mean), (
+        f"MultiNormal.sample: sample mean {got.mean(axis=0)}, expected about {mu}")
+    se_cov = np.sqrt((np.outer(np.diag(cov), np.diag(cov)) + cov**2) / size)
+    sample_cov = np.cov(got, rowvar=False)
+    assert np.all(np.abs(sample_cov - cov) <= ref.Z * se_cov), (
+        f"MultiNormal.sample: sample covariance {sample_cov.round(3).tolist()}, expected about "
+        f"{cov.tolist()} (use the Cholesky factor: mu + L z)")

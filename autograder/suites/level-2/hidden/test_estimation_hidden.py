@@ -1,0 +1,69 @@
+"""Estimation on drawn data and on synthetic data whose true parameters are known."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from autograder.judge.api import expect_raises
+from autograder.probes import level_minus2 as probes
+from autograder.references import level_minus2 as ref
+
+pytestmark = pytest.mark.part("estimation")
+
+
+def run(student, fn: str, *args, **kwargs):
+    """The estimator's value (probe data) on judge data."""
+    return student.call(probes.estimation, fn, *args, **kwargs)["value"]
+
+
+FLOATS = hnp.arrays(np.float64, st.integers(1, 30), elements=st.floats(-1e3, 1e3))
+
+
+@pytest.mark.points(2)
+@settings(max_examples=30)
+@given(coins=hnp.arrays(np.float64, st.integers(1, 30), elements=st.sampled_from([0.0, 1.0])),
+       counts=hnp.arrays(np.float64, st.integers(1, 30), elements=st.integers(0, 50)),
+       values=FLOATS)
+def test_mle_on_drawn_data(student, coins, counts, values):
+    """MLE of Bernoulli, Poisson and Normal on drawn samples."""
+    ref.assert_number(run(student, "mle_bernoulli", coins), float(coins.mean()), "mle_bernoulli")
+    ref.assert_number(run(student, "mle_poisson", counts), float(counts.mean()), "mle_poisson")
+    mu, sigma2 = run(student, "mle_normal", values)
+    ref.assert_number(mu, float(values.mean()), "mu of mle_normal", tol=1e-9)
+    ref.assert_number(sigma2, float(values.var()), "sigma2 of mle_normal",
+                      tol=1e-9 * max(1.0, float(values.var())), hint="divide by n, not n - 1")
+
+
+@pytest.mark.points(3)
+def test_synthetic_data_recovers_the_truth(student):
+    """On synthetic data: least squares and logistic regression land near the true parameters."""
+    X, y, theta, sigma = ref.synthetic_regression(seed=3)
+    got = np.asarray(run(student, "normal_equations", X, y))
+    ref.assert_array(got, ref.least_squares(X, y), "normal_equations(synthetic)", rtol=1e-8,
+                     atol=1e-9)
+    se = sigma * np.sqrt(np.diag(np.linalg.inv(X.T @ X)))
+    assert np.all(np.abs(got - theta) <= ref.Z * se), f"theta {got} is far from the truth {theta}"
+    ref.assert_array(run(student, "ridge", X, y, 25.0), ref.ridge(X, y, 25.0),
+                     "ridge(synthetic, lam=25)", rtol=1e-8, atol=1e-9)
+    Xc, yc, w_true = ref.synthetic_classification(seed=4)
+    w = np.asarray(run(student, "logistic_regression", Xc, yc, lr=0.5, steps=500))
+    ref.assert_array(w, ref.logistic_gd(Xc, yc, 0.5, 500), "logistic_regression(synthetic)",
+                     rtol=1e-6, atol=1e-8)
+    cosine = w @ w_true / (np.linalg.norm(w) * np.linalg.norm(w_true))
+    assert cosine > 0.95, f"w = {w} points away from the true {w_true} (cosine {cosine:.3f})"
+
+
+@pytest.mark.points(2)
+def test_regressions_reject_bad_input(student):
+    """normal_equations, ridge and logistic_regression reject mismatched shapes and bad labels."""
+    X = np.ones((5, 2))
+    cases = [("normal_equations", (X, np.ones(4)), "y of the wrong length"),
+             ("normal_equations", (np.ones(5), np.ones(5)), "a 1-d X"),
+             ("ridge", (X, np.ones(5), -0.5), "lam = -0.5"),
+             ("ridge", (X, np.ones((5, 1)), 1.0), "a 2-d y"),
+             ("logistic_regression", (X, np.array([0, 1, 2, 1, 0.0])), "a label 2")]
+    for fn, args, what in cases:
+        expect_raises(student, probes.estimation, fn, *args, error="ValueError",
+                      what=f"{fn} with {what}")

@@ -1,0 +1,50 @@
+"""Probability spaces drawn at random: exact arithmetic, zero-probability events."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograder.judge.api import expect_raises
+from autograder.probes import level_minus2 as probes
+from autograder.references import level_minus2 as ref
+
+pytestmark = pytest.mark.part("spaces")
+
+
+@pytest.mark.points(3)
+@settings(max_examples=40)
+@given(table=ref.spaces(), data=st.data())
+def test_events_on_random_spaces(student, table, data):
+    """P(A) and P(A | B) on drawn spaces, exact, with P(B) = 0 rejected."""
+    outcomes = list(table)
+    a = data.draw(ref.subsets_of(outcomes), label="A")
+    b = data.draw(ref.subsets_of(outcomes), label="B")
+    arg = ref.table_arg(table)
+    ref.assert_number(student.call(probes.space_P, arg, {"set": list(a)}),
+                      ref.space_P(table, a), f"P({a}) on {table}")
+    want = ref.space_P(table, a, given=b)
+    if want is None:
+        expect_raises(student, probes.space_P, arg, {"set": list(a)}, given={"pred": list(b)},
+                      error="ValueError", what=f"P(A | B) with P(B) = 0, B = {b}")
+    else:
+        got = student.call(probes.space_P, arg, {"set": list(a)}, given={"pred": list(b)})
+        ref.assert_number(got, want, f"P({a} | {b}) on {table}")
+
+
+@pytest.mark.points(2)
+@settings(max_examples=30)
+@given(table=ref.spaces(exact=False), data=st.data())
+def test_random_variables_on_random_spaces(student, table, data):
+    """pmf, E and Var of drawn integer random variables on drawn spaces."""
+    X = data.draw(ref.random_variables(list(table)), label="X")
+    arg, rv = ref.table_arg(table), [[o, x] for o, x in X.items()]
+    got = student.call(probes.space_pmf, arg, rv)
+    assert isinstance(got, list), f"pmf should return a dict, got a {got.get('type')}"
+    mass = {ref.number(x): p for x, p in got}
+    want = ref.pmf(table, X)
+    assert set(mass) == set(want), (f"pmf keys {sorted(mass)}, expected {sorted(want)} (every "
+                                    "value X takes, even with probability 0)")
+    for x, p in want.items():
+        ref.assert_number(mass[x], p, f"P(X = {x})")
+    ref.assert_number(student.call(probes.space_E, arg, rv), ref.expectation(table, X), "E[X]")
+    ref.assert_number(student.call(probes.space_Var, arg, rv), ref.variance(table, X), "Var[X]")

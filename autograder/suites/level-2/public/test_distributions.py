@@ -1,0 +1,106 @@
+"""Distributions: log-pmf/pdf, cdf, moments and seeded sampling, against scipy.stats."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from autograder.judge.api import expect_raises
+from autograder.probes import level_minus2 as probes
+from autograder.references import level_minus2 as ref
+
+pytestmark = pytest.mark.part("distributions")
+
+DISCRETE = [("Binomial", {"n": 10, "p": 0.3}), ("Geometric", {"p": 0.25}),
+            ("Poisson", {"lam": 3.5})]
+CONTINUOUS = [("Uniform", {"a": -1.0, "b": 3.0}), ("Exponential", {"lam": 2.0}),
+              ("Normal", {"mu": 1.0, "sigma": 2.0})]
+MU = np.array([1.0, -2.0, 0.5])
+COV = np.array([[2.0, 0.6, 0.0], [0.6, 1.0, -0.3], [0.0, -0.3, 0.5]])
+
+
+def check_values(student, name: str, params: dict, methods: tuple[str, ...]) -> None:
+    """Each method at the evaluation points against the scipy.stats distribution."""
+    x = ref.evaluation_points(name, params)
+    oracle = ref.scipy_distribution(name, params)
+    for method in methods:
+        got = student.call(probes.distribution, name, params, method, x)
+        with np.errstate(divide="ignore"):
+            want = getattr(oracle, method)(x)
+        ref.assert_array(got, want, f"{name}({params}).{method}", rtol=1e-7, atol=1e-10,
+                         hint="outside the support: pmf/pdf 0, log -inf" if "log" in method
+                         else "")
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("name, params", DISCRETE, ids=[d[0] for d in DISCRETE])
+def test_discrete_pmf_and_cdf(student, name, params):
+    """logpmf, pmf and cdf of a discrete distribution match scipy.stats."""
+    check_values(student, name, params, ("logpmf", "pmf", "cdf"))
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("name, params", CONTINUOUS, ids=[d[0] for d in CONTINUOUS])
+def test_continuous_pdf_and_cdf(student, name, params):
+    """logpdf, pdf and cdf of a continuous distribution match scipy.stats."""
+    check_values(student, name, params, ("logpdf", "pdf", "cdf"))
+
+
+@pytest.mark.points(2)
+def test_means_and_variances(student):
+    """mean() and var() of the six distributions match scipy.stats."""
+    for name, params in DISCRETE + CONTINUOUS:
+        mean, var = ref.scipy_distribution(name, params).stats(moments="mv")
+        ref.assert_array(student.call(probes.distribution, name, params, "mean"), mean,
+                         f"{name}({params}).mean()")
+        ref.assert_array(student.call(probes.distribution, name, params, "var"), var,
+                         f"{name}({params}).var()")
+
+
+@pytest.mark.points(3)
+def test_multivariate_normal(student):
+    """MultiNormal: logpdf and pdf of one point and of a batch, mean, covariance, bad input."""
+    params = {"mu": MU, "cov": COV}
+    oracle = stats.multivariate_normal(MU, COV)
+    batch = np.random.default_rng(5).normal(size=(6, 3)) * 2.0
+    for method in ("logpdf", "pdf"):
+        want = getattr(oracle, method)(batch)
+        ref.assert_array(student.call(probes.distribution, "MultiNormal", params, method, batch),
+                         want, f"MultiNormal.{method} of 6 points (shape (6, 3))", rtol=1e-8)
+        ref.assert_array(student.call(probes.distribution, "MultiNormal", params, method,
+                                      batch[0]).reshape(()), want[0],
+                         f"MultiNormal.{method} of one point (shape (3,))", rtol=1e-8)
+    ref.assert_array(student.call(probes.distribution, "MultiNormal", params, "mean"), MU,
+                     "MultiNormal.mean()")
+    ref.assert_array(student.call(probes.distribution, "MultiNormal", params, "var"), COV,
+                     "MultiNormal.var() (the covariance matrix)")
+    bad = [("a covariance of the wrong shape", MU, COV[:2, :2]),
+           ("a non-symmetric covariance", MU, COV + np.triu(np.ones((3, 3)), 1) * 0.1),
+           ("a covariance that is not positive definite", MU, np.diag([1.0, -1.0, 1.0]))]
+    for what, mu, cov in bad:
+        expect_raises(student, probes.make_distribution, "MultiNormal", {"mu": mu, "cov": cov},
+                      error="ValueError", what=f"MultiNormal with {what}")
+
+
+@pytest.mark.points(3)
+def test_seeded_sampling(student):
+    """sample(size, seed) is reproducible, on the support, and has the right moments."""
+    size = 20_000
+    for name, params in DISCRETE + CONTINUOUS:
+        call = f"{name}({params}).sample({size}, seed=11)"
+        got = student.call(probes.sample, name, params, size, 11)
+        values = np.asarray(got["values"])
+        assert values.shape == (size,), f"{call}: shape {values.shape}, expected ({size},)"
+        again = np.asarray(student.call(probes.sample, name, params, size, 11)["values"])
+        assert np.array_equal(values, again), f"{call}: the same seed gave different samples"
+        other = np.asarray(student.call(probes.sample, name, params, size, 12)["values"])
+        assert not np.array_equal(values, other), f"{call}: seeds 11 and 12 gave the same samples"
+        oracle = ref.scipy_distribution(name, params)
+        if name in ref.DISCRETE:
+            assert got["kind"] in ("i", "u"), f"{call}: expected integers, got kind {got['kind']}"
+        density = oracle.pmf if name in ref.DISCRETE else oracle.pdf
+        assert np.all(density(values) > 0), f"{call}: some samples are outside the support"
+        problems = ref.moments_bound(name, params, values)
+        assert not problems, f"{call}: {problems[0]} (more than 5 standard errors off)"
+        if name in ref.CONTINUOUS:
+            p_value = stats.kstest(values, oracle.cdf).pvalue
+            assert p_value > 1e-6, f"{call}: the samples do not follow the distribution (KS test)"

@@ -1,0 +1,242 @@
+"""Part ops (hidden): every op on hypothesis-drawn shapes, broadcasting pairs and size-1 dims,
+against closed-form VJPs and float64 finite differences; random programs of ops."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from autograder.judge.api import check_close
+from autograder.probes import level1 as probes
+from autograder.references import level1 as ref
+
+pytestmark = pytest.mark.part("ops")
+
+BROADCAST_HINT = ("when an input was broadcast, sum its gradient back to the input's shape "
+                  "(unbroadcast)")
+
+
+def _run(student, name, xs, kw, hint="", fd=None):
+    out = ref.forward(name, xs, kw)
+    seed = ref.seed_like(out.shape, salt=len(xs))
+    got = student.call(probes.run_op, name, xs, kw, seed)
+    ref.check_op(got, name, xs, kw, seed, hint=hint, fd=fd)
+
+
+@pytest.mark.points(2)
+@settings(max_examples=40)
+@given(data=st.data())
+def test_unbroadcast_random(student, data):
+    """unbroadcast(grad, shape) for random broadcast shapes."""
+    result = data.draw(ref.shapes(max_dims=4), label="result shape")
+    shape = data.draw(hnp.broadcastable_shapes(result, min_dims=0, max_side=4), label="shape")
+    grad_shape = np.broadcast_shapes(shape, result)
+    grad = data.draw(ref.arrays(grad_shape), label="grad")
+    got = student.call(probes.run_unbroadcast, grad, list(shape))
+    check_close(got, ref.unbroadcast(grad, shape), f"unbroadcast(shape {grad.shape} -> {shape})",
+                rtol=ref.RTOL, atol=ref.ATOL, hint=BROADCAST_HINT)
+
+
+@pytest.mark.points(3)
+@settings(max_examples=60)
+@given(data=st.data())
+def test_binary_ops_broadcasting(student, data):
+    """add, sub, mul, div, pow, maximum, minimum and where on broadcasting shape pairs."""
+    name = data.draw(st.sampled_from(["add", "sub", "mul", "div", "pow", "maximum", "minimum",
+                                      "where"]), label="op")
+    (sa, sb), result = data.draw(ref.broadcast_pairs(), label="shapes")
+    a = data.draw(ref.arrays(sa, 0.2, 3.0) if name == "pow" else ref.arrays(sa), label="a")
+    b = data.draw(ref.away_from_zero(sb) if name == "div" else ref.arrays(sb), label="b")
+    kw = {}
+    if name == "where":
+        cond_shape = data.draw(hnp.broadcastable_shapes(result, min_dims=0, max_side=4),
+                               label="condition shape")
+        kw = {"condition": data.draw(hnp.arrays(np.bool_, cond_shape), label="condition")}
+    _run(student, name, [a, b], kw, hint=BROADCAST_HINT,
+         fd=name in ("add", "sub", "mul", "div", "pow"))
+
+
+@pytest.mark.points(1)
+@settings(max_examples=30)
+@given(data=st.data())
+def test_pow_scalar_exponents(student, data):
+    """x ** c for integer and fractional numbers c, and the operator methods."""
+    shape = data.draw(ref.shapes(), label="shape")
+    exponent = data.draw(st.sampled_from([2, 3, -1, 0.5, 1.5, -2.5, 0]), label="exponent")
+    integer = float(exponent).is_integer()
+    x = data.draw(ref.away_from_zero(shape) if integer else ref.arrays(shape, 0.2, 3.0))
+    _run(student, "pow_scalar", [x], {"exponent": exponent})
+    x0, y0 = np.array([0.5, -1.5, 2.0]), np.array([1.0, -0.5, 0.25])
+    got = student.call(probes.operators, x0, y0)
+
+    def expr(x, y):
+        return ((2.0 - x) * 3.0 + x / 2.0 - (-x) ** 2.0 + 1.0 / (x * x + 1.0)) @ y
+
+    check_close(got["value"], expr(x0, y0), "((2-x)*3 + x/2 - (-x)**2 + 1/(x*x+1)) @ y",
+                rtol=ref.RTOL)
+    fd = ref.finite_diff(lambda xs: expr(*xs), [x0, y0], np.ones(()))
+    ref.check_grads(got["grads"], fd, "operators", rtol=ref.FD_RTOL, atol=ref.FD_ATOL)
+
+
+UNARY_DOMAIN = {"exp": (-3.0, 3.0), "log": (0.1, 4.0), "sqrt": (0.1, 4.0)}
+
+
+@pytest.mark.points(3)
+@settings(max_examples=60)
+@given(data=st.data())
+def test_unary_ops(student, data):
+    """neg, exp, log, sin, cos, tanh, sigmoid, relu, sqrt and abs on random shapes."""
+    name = data.draw(st.sampled_from(["neg", "exp", "log", "sin", "cos", "tanh", "sigmoid",
+                                      "relu", "sqrt", "abs"]), label="op")
+    shape = data.draw(ref.shapes(), label="shape")
+    lo, hi = UNARY_DOMAIN.get(name, (-3.0, 3.0))
+    x = data.draw(ref.arrays(shape, lo, hi), label="x")
+    _run(student, name, [x], {}, hint="relu'(0) = 0 and |x|'(0) = 0 by convention")
+
+
+@st.composite
+def matmul_shapes(draw):
+    m, k, n = (draw(st.integers(1, 4)) for _ in range(3))
+    (ba, bb), _ = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=2,
+                                                         max_side=3))
+    a_vec, b_vec = draw(st.booleans()), draw(st.booleans())
+    sa = (k,) if a_vec else tuple(ba) + (m, k)
+    sb = (k,) if b_vec else tuple(bb) + (k, n)
+    return sa, sb
+
+
+@pytest.mark.points(3)
+@settings(max_examples=50)
+@given(data=st.data())
+def test_matmul(student, data):
+    """a @ b: vectors, matrices and stacks of matrices whose batch dims broadcast."""
+    sa, sb = data.draw(matmul_shapes(), label="shapes")
+    a, b = data.draw(ref.arrays(sa), label="a"), data.draw(ref.arrays(sb), label="b")
+    _run(student, "matmul", [a, b], {},
+         hint="sum the gradient over broadcast batch dims; undo the 1-d promotions")
+
+
+@pytest.mark.points(2)
+@settings(max_examples=60)
+@given(data=st.data())
+def test_reductions(student, data):
+    """sum, mean and max with axis None, an int (negative too) or a tuple, keepdims or not."""
+    name = data.draw(st.sampled_from(["sum", "mean", "max"]), label="op")
+    shape = data.draw(ref.shapes(), label="shape")
+    x = data.draw(ref.arrays(shape), label="x")
+    if name == "max" and data.draw(st.booleans(), label="ties"):
+        x = np.round(x)  # many ties
+    kw = {"axis": data.draw(ref.axis_args(len(shape)), label="axis"),
+          "keepdims": data.draw(st.booleans(), label="keepdims")}
+    _run(student, name, [x], kw, hint="max splits grad_out equally among tied maxima")
+
+
+@st.composite
+def reshape_targets(draw, shape):
+    size = int(np.prod(shape)) if shape else 1
+    dims = []
+    rest = size
+    for p in (2, 3, 5, 7):
+        while rest % p == 0:
+            dims.append(p)
+            rest //= p
+    dims = draw(st.permutations(dims))
+    target = []
+    for d in dims:
+        if target and draw(st.booleans()):
+            target[-1] *= d
+        else:
+            target.append(d)
+    target += [1] * draw(st.integers(0, 2))
+    target = draw(st.permutations(target))
+    if target and draw(st.booleans()):
+        target[draw(st.integers(0, len(target) - 1))] = -1
+    return list(target)
+
+
+@pytest.mark.points(2)
+@settings(max_examples=60)
+@given(data=st.data())
+def test_shape_ops(student, data):
+    """reshape (with -1), transpose/permute, and broadcast_to (expand)."""
+    name = data.draw(st.sampled_from(["reshape", "transpose", "broadcast_to"]), label="op")
+    shape = data.draw(ref.shapes(max_dims=4), label="shape")
+    x = data.draw(ref.arrays(shape), label="x")
+    if name == "reshape":
+        kw = {"shape": data.draw(reshape_targets(tuple(shape)), label="target")}
+    elif name == "transpose":
+        axes = None if data.draw(st.booleans()) else list(
+            data.draw(st.permutations(range(len(shape)))))
+        kw = {"axes": axes}
+    else:
+        extra = data.draw(ref.shapes(max_dims=2, max_side=3), label="leading dims")
+        target = [n if n != 1 else data.draw(st.integers(1, 3)) for n in shape]
+        kw = {"shape": list(extra) + target}
+    _run(student, name, [x], kw, hint=BROADCAST_HINT if name == "broadcast_to" else "")
+
+
+@pytest.mark.points(2)
+@settings(max_examples=60)
+@given(data=st.data())
+def test_getitem(student, data):
+    """x[index] with ints, slices (negative steps too), None, and integer arrays with repeats."""
+    shape = data.draw(ref.shapes(min_dims=1), label="shape")
+    advanced = data.draw(st.booleans(), label="advanced")
+    index = data.draw(ref.index_descriptions(shape, advanced), label="index")
+    x = data.draw(ref.arrays(shape), label="x")
+    _run(student, "getitem", [x], {"index": index},
+         hint="scatter-add grad_out into zeros (np.add.at): repeated indices accumulate")
+
+
+@pytest.mark.points(1)
+@settings(max_examples=30)
+@given(data=st.data())
+def test_concatenate_stack(student, data):
+    """concatenate and stack along any axis (negative too)."""
+    name = data.draw(st.sampled_from(["concatenate", "stack"]), label="op")
+    shape = list(data.draw(ref.shapes(min_dims=1), label="shape"))
+    count = data.draw(st.integers(1, 3), label="count")
+    if name == "concatenate":
+        axis = data.draw(st.integers(-len(shape), len(shape) - 1), label="axis")
+        xs = []
+        for _ in range(count):
+            piece = list(shape)
+            piece[axis] = data.draw(st.integers(1, 3))
+            xs.append(data.draw(ref.arrays(piece)))
+    else:
+        axis = data.draw(st.integers(-len(shape) - 1, len(shape)), label="axis")
+        xs = [data.draw(ref.arrays(shape)) for _ in range(count)]
+    _run(student, name, xs, {"axis": axis})
+
+
+@pytest.mark.points(2)
+@settings(max_examples=50)
+@given(data=st.data())
+def test_softmax_family(student, data):
+    """logsumexp, softmax and log_softmax along an axis, stable for values of +-1000."""
+    name = data.draw(st.sampled_from(["logsumexp", "softmax", "log_softmax"]), label="op")
+    shape = data.draw(ref.shapes(min_dims=1), label="shape")
+    x = data.draw(ref.arrays(shape), label="x")
+    if data.draw(st.booleans(), label="huge"):
+        x = x * 400.0  # entries up to +-1200: exp overflows unless shifted by the max
+    kw = {"axis": data.draw(st.integers(-len(shape), len(shape) - 1), label="axis")}
+    if name == "logsumexp":
+        kw["keepdims"] = data.draw(st.booleans(), label="keepdims")
+    _run(student, name, [x], kw, hint="subtract the max along the axis before exp",
+         fd=bool(np.max(np.abs(x)) < 10))
+
+
+@pytest.mark.points(3)
+@settings(max_examples=60)
+@given(case=ref.programs())
+def test_random_programs(student, case):
+    """Random programs of ops over broadcasting inputs, with reuse: value and every gradient."""
+    inputs, program, grad_out = case
+    got = student.call(probes.run_program, inputs, program, grad_out)
+    value, grads = ref.run_program_ref(inputs, program, grad_out)
+    steps = ", ".join(f"{name}{tuple(args)}" for name, args, _ in program)
+    check_close(got["value"], value, f"value of the program [{steps}]", rtol=ref.RTOL,
+                atol=ref.ATOL)
+    ref.check_grads(got["grads"], grads, f"program [{steps}]", hint=BROADCAST_HINT,
+                    none_is_zero=True)

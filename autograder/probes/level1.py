@@ -255,13 +255,18 @@ def run_op(name: str, inputs: list[np.ndarray], kw: dict[str, Any],
     from teenygrad.tensor import Tensor
 
     requires = requires or [np.asarray(x).dtype.kind == "f" for x in inputs]
-    leaves = [Tensor(x, requires_grad=r) for x, r in zip(inputs, requires, strict=True)]
+    # Python numbers are passed to the op as they are; arrays become fresh leaves.
+    leaves = [Tensor(x, requires_grad=r) if isinstance(x, np.ndarray) else x
+              for x, r in zip(inputs, requires, strict=True)]
     out = _call_op(ops, name, leaves, kw)
     if grad_out is not None:
         out.backward(grad_out)
-    return {"value": np.asarray(out.data), "grads": [_grad(t) for t in leaves],
+    tensors = [t if isinstance(t, Tensor) else None for t in leaves]
+    return {"value": np.asarray(out.data),
+            "grads": [None if t is None else _grad(t) for t in tensors],
             "dtype": str(out.data.dtype),
-            "grad_dtypes": [None if t.grad is None else str(t.grad.dtype) for t in leaves]}
+            "grad_dtypes": [None if t is None or t.grad is None else str(t.grad.dtype)
+                            for t in tensors]}
 
 
 def run_unbroadcast(grad: np.ndarray, shape: list[int]) -> np.ndarray:

@@ -708,6 +708,9 @@ def values_mismatch(got: Any, want: Any, rtol: float = 0.0, atol: float = 0.0) -
     want = np.asarray(want, dtype=np.float64)
     if want.ndim == 0 and isinstance(got, list):
         return f"tolist() gave a list {_short(got)}, expected the number {want.item()!r}"
+    if want.size == 0:  # nesting alone cannot show a shape like (0, 1): compare the lists
+        expected = want.tolist()
+        return None if got == expected else f"tolist() gave {_short(got)}, expected {expected}"
     try:
         g = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):

@@ -351,10 +351,14 @@ def least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def ridge(X: np.ndarray, y: np.ndarray, lam: float) -> np.ndarray:
-    """Ridge without intercept, by scikit-learn's Ridge (Cholesky solver)."""
-    from sklearn.linear_model import Ridge
+    """Ridge without intercept: the regularised problem as an augmented least-squares one.
 
-    return Ridge(alpha=lam, fit_intercept=False, solver="cholesky").fit(X, y).coef_
+    min ||y - X w||^2 + lam ||w||^2 = min ||[y; 0] - [X; sqrt(lam) I] w||^2, solved by SVD
+    (an independent route from the normal equations students write).
+    """
+    m = X.shape[1]
+    augmented = np.vstack([X, math.sqrt(lam) * np.eye(m)])
+    return least_squares(augmented, np.concatenate([y, np.zeros(m)]))
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:

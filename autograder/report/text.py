@@ -28,6 +28,8 @@ def _points(points: float, max_points: float) -> str:
 
 
 def _line(left: str, right: str, width: int = WIDTH) -> str:
+    if len(right) > width // 2:
+        right = "…" + right[-(width // 2 - 1):]
     room = width - len(right) - 1
     if len(left) > room:
         left = left[: room - 1] + "…"

@@ -44,7 +44,7 @@ def test_sdot(student):
     check_close(got, 12.0, what="sdot([1, 2, 3], [4, -5, 6])")
     reversed_y = {"storage": [4.0, -5.0, 6.0], "shape": [3], "strides": [-1], "offset": 2}
     got = student.call(probes.sdot, _vector([1.0, 2.0, 3.0]), reversed_y)
-    check_close(got, 4.0, what="sdot([1, 2, 3], [6, -5, 4]) with y a reversed view")
+    check_close(got, 8.0, what="sdot([1, 2, 3], [6, -5, 4]) with y a reversed view")
 
 
 @pytest.mark.points(2)

@@ -21,7 +21,7 @@ def check_bayes(got: dict, joint: np.ndarray, call: str) -> None:
 
 
 @pytest.mark.points(4)
-@settings(max_examples=40)
+@settings(max_examples=30)
 @given(joint=ref.joint_tables())
 def test_bayes_random_tables(student, joint):
     """bayes on drawn tables up to 4 x 4, zero rows and columns included."""

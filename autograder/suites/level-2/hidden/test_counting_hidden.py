@@ -15,7 +15,7 @@ ITEMS = st.lists(st.one_of(st.integers(0, 3), st.sampled_from("xyz")), max_size=
 
 
 @pytest.mark.points(2)
-@settings(max_examples=30)
+@settings(max_examples=25)
 @given(items=ITEMS)
 def test_permutations_any_list(student, items):
     """permutations matches itertools.permutations on drawn lists (duplicates kept)."""
@@ -27,7 +27,7 @@ def test_permutations_any_list(student, items):
 
 
 @pytest.mark.points(2)
-@settings(max_examples=40)
+@settings(max_examples=30)
 @given(items=st.lists(st.integers(0, 4), max_size=9), data=st.data())
 def test_combinations_any_list(student, items, data):
     """combinations matches itertools.combinations for every k from 0 to n + 1."""

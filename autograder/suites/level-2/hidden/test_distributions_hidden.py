@@ -17,7 +17,7 @@ NAMES = ["Binomial", "Geometric", "Poisson", "Uniform", "Exponential", "Normal"]
 
 
 @pytest.mark.points(3)
-@settings(max_examples=40)
+@settings(max_examples=25)
 @given(data=st.data())
 def test_random_parameters(student, data):
     """log-pmf/pdf, pmf/pdf and cdf match scipy.stats on drawn parameters."""

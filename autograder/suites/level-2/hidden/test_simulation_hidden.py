@@ -26,7 +26,7 @@ def run(student, probe, experiment: str, second: str, n: int, seed: int) -> floa
 @pytest.mark.points(2)
 def test_estimates_on_other_experiments(student):
     """Coin, jar and dice estimates are within 5 standard errors, and depend on the seed."""
-    n = 4000
+    n = 3000
     for experiment, event, p in CASES:
         values = []
         for seed in (1, 2, 3):
@@ -42,7 +42,7 @@ def test_estimates_on_other_experiments(student):
 @pytest.mark.points(2)
 def test_monte_carlo_means(student):
     """estimate_mean is within 5 standard errors of E[sum of two dice] = 7 and E[reds] = 2."""
-    for experiment, variable, mean, var, n in (("dice", "sum", 7.0, 35 / 6, 10_000),
+    for experiment, variable, mean, var, n in (("dice", "sum", 7.0, 35 / 6, 5000),
                                                ("jar", "reds", 2.0, 0.4, 4000)):
         got = run(student, probes.estimate_mean, experiment, variable, n, 7)
         bound = ref.within_clt(got, mean, var, n)

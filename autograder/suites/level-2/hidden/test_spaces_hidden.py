@@ -12,7 +12,7 @@ pytestmark = pytest.mark.part("spaces")
 
 
 @pytest.mark.points(3)
-@settings(max_examples=40)
+@settings(max_examples=30)
 @given(table=ref.spaces(), data=st.data())
 def test_events_on_random_spaces(student, table, data):
     """P(A) and P(A | B) on drawn spaces, exact, with P(B) = 0 rejected."""
@@ -32,7 +32,7 @@ def test_events_on_random_spaces(student, table, data):
 
 
 @pytest.mark.points(2)
-@settings(max_examples=30)
+@settings(max_examples=25)
 @given(table=ref.spaces(exact=False), data=st.data())
 def test_random_variables_on_random_spaces(student, table, data):
     """pmf, E and Var of drawn integer random variables on drawn spaces."""

@@ -24,8 +24,8 @@ def check_run(got: dict, n: int, call: str) -> float:
 
 @pytest.mark.points(3)
 def test_estimate_two_dice_sum_eight(student):
-    """estimate_probability(two dice, sum is 8, n=20000) is within 5 standard errors of 5/36."""
-    n, p = 20_000, Fraction(5, 36)
+    """estimate_probability(two dice, sum is 8, n=10000) is within 5 standard errors of 5/36."""
+    n, p = 10_000, Fraction(5, 36)
     call = f"estimate_probability(two dice, sum is 8, n={n}, seed=2024)"
     got = check_run(student.call(probes.estimate_probability, "dice", "sum is 8", n, 2024), n,
                     call)

@@ -1,0 +1,203 @@
+"""The judge's oracles for level 0: the BLAS in numpy, the benchmark inputs, FLOP/byte counts.
+
+Runs in the judge only; never imports student code (nor `solutions/`). The input generators
+are also what the worker-side probes (`autograder.probes.level0`) call, so the arrays the
+judge regenerates from a seed are bit-identical to the ones the student's kernel ran on.
+
+Values are uniform in [-1, 1): a dot product of length k is then of order sqrt(k)/3, far from
+float32's range, and exact zeros (which would hide a skipped term) are rare.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+EPS32 = float(np.finfo(np.float32).eps)
+#: What the probes fill the gaps of row-strided buffers with (`lda_pad` etc.): a kernel that
+#: writes outside its matrix changes it, one that reads it gets absurd values.
+PAD_VALUE = np.float32(-7.25e30)
+
+# ----- inputs from a seed (shared with the probes) ------------------------------------------
+
+
+def uniform(rng: np.random.Generator, shape: int | Sequence[int]) -> np.ndarray:
+    """float32 values uniform in [-1, 1), drawn as float32 (no rounding from float64)."""
+    return rng.random(shape, dtype=np.float32) * np.float32(2) - np.float32(1)
+
+
+def sgemm_inputs(m: int, n: int, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A (m, k), B (k, n), C0 (m, n), all C-contiguous float32, from `seed`."""
+    rng = np.random.default_rng(seed)
+    return uniform(rng, (m, k)), uniform(rng, (k, n)), uniform(rng, (m, n))
+
+
+def blas1_inputs(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """x (n,), y0 (n,) float32 from `seed` (saxpy and sdot)."""
+    rng = np.random.default_rng(seed)
+    return uniform(rng, n), uniform(rng, n)
+
+
+def sgemv_inputs(m: int, n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A (m, n), x (n,), y0 (m,) float32 from `seed`."""
+    rng = np.random.default_rng(seed)
+    return uniform(rng, (m, n)), uniform(rng, n), uniform(rng, m)
+
+
+# ----- the BLAS in numpy (float64 accumulation) ---------------------------------------------
+
+
+def sgemm(alpha: float, a: np.ndarray, b: np.ndarray, beta: float, c: np.ndarray) -> np.ndarray:
+    """alpha*A@B + beta*C in float64; C is not read when beta == 0 (NaN there is fine)."""
+    ab = alpha * (np.asarray(a, np.float64) @ np.asarray(b, np.float64))
+    return ab if beta == 0 else ab + beta * np.asarray(c, np.float64)
+
+
+def sgemm_atol(alpha: float, a: np.ndarray, b: np.ndarray, beta: float,
+               c: np.ndarray) -> np.ndarray:
+    """Elementwise tolerance for a float32 SGEMM summed in any order, with or without FMA.
+
+    8·sqrt(k+1)·eps·(|alpha|·|A|@|B| + |beta|·|C|): the statistical size of float32 rounding
+    over k terms, times a safety factor 8. A wrong or skipped term is of order |A_ip·B_pj|,
+    usually far larger. Use with `check_close(..., rtol=0, atol=sgemm_atol(...))`.
+    """
+    k = np.shape(a)[1]
+    scale = abs(alpha) * (np.abs(np.asarray(a, np.float64)) @ np.abs(np.asarray(b, np.float64)))
+    if beta != 0:
+        scale = scale + abs(beta) * np.abs(np.asarray(c, np.float64))
+    return 8 * math.sqrt(k + 1) * EPS32 * scale + 1e-30
+
+
+def saxpy(alpha: float, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """alpha*x + y in float64."""
+    return alpha * np.asarray(x, np.float64) + np.asarray(y, np.float64)
+
+
+def sdot(x: np.ndarray, y: np.ndarray) -> float:
+    """x·y in float64."""
+    return float(np.dot(np.asarray(x, np.float64), np.asarray(y, np.float64)))
+
+
+def sdot_atol(x: np.ndarray, y: np.ndarray) -> float:
+    """Tolerance for a float32 dot product summed in any order (as `sgemm_atol`)."""
+    n = np.size(x)
+    return 8 * math.sqrt(n + 1) * EPS32 * float(np.abs(np.asarray(x, np.float64))
+                                               @ np.abs(np.asarray(y, np.float64))) + 1e-30
+
+
+def sgemv(alpha: float, a: np.ndarray, x: np.ndarray, beta: float, y: np.ndarray) -> np.ndarray:
+    """alpha*A@x + beta*y in float64; y is not read when beta == 0."""
+    ax = alpha * (np.asarray(a, np.float64) @ np.asarray(x, np.float64))
+    return ax if beta == 0 else ax + beta * np.asarray(y, np.float64)
+
+
+def sgemv_atol(alpha: float, a: np.ndarray, x: np.ndarray, beta: float,
+               y: np.ndarray) -> np.ndarray:
+    """Elementwise tolerance for sgemv (as `sgemm_atol`)."""
+    return sgemm_atol(alpha, a, np.reshape(x, (-1, 1)), beta, np.reshape(y, (-1, 1)))[:, 0]
+
+
+# ----- expected results of the benchmark probes ---------------------------------------------
+
+
+def sgemm_benchmark_operands(n: int, seed: int, perturb_row: int, perturb_values: np.ndarray,
+                             m: int | None = None, k: int | None = None
+                             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A (with the last timed run's row written in), B, C0 of `probes.prepare_sgemm`.
+
+    `perturb_values` is the (k,) row of the last run, or the (repeats, k) rows of one call, of
+    which the last is what A held when the result was computed.
+    """
+    m, k = m or n, k or n
+    a, b, c0 = sgemm_inputs(m, n, k, seed)
+    a[perturb_row] = np.asarray(perturb_values, np.float32).reshape(-1, k)[-1]
+    return a, b, c0
+
+
+def sgemm_benchmark_expected(n: int, seed: int, perturb_row: int, perturb_values: np.ndarray,
+                             alpha: float = 1.0, beta: float = 0.0, m: int | None = None,
+                             k: int | None = None) -> np.ndarray:
+    """What `probes.fetch_c()` must return after `probes.run_sgemm(..., perturb_row,
+    perturb_values)` on inputs from `probes.prepare_sgemm(n, seed, alpha, beta, m, k)`."""
+    a, b, c0 = sgemm_benchmark_operands(n, seed, perturb_row, perturb_values, m, k)
+    return sgemm(alpha, a, b, beta, c0)
+
+
+def saxpy_benchmark_expected(n: int, seed: int,
+                             runs: Sequence[tuple[float, int, float]]) -> np.ndarray:
+    """What `probes.fetch_saxpy_y()` must return after `runs`, the (alpha, perturb_index,
+    perturb_value) of every `probes.run_saxpy` since `prepare_saxpy(n, seed)` or the last
+    `reset_saxpy()`. Each run sees x with only its own element perturbed; y accumulates."""
+    x0, y = blas1_inputs(n, seed)
+    acc = y.astype(np.float64)
+    for alpha, index, value in runs:
+        x = x0.astype(np.float64)
+        x[index] = np.float32(value)
+        acc = np.float32(alpha) * x + acc
+    return acc
+
+
+def sdot_benchmark_expected(n: int, seed: int, perturb_index: int,
+                            perturb_value: float) -> tuple[float, float]:
+    """(expected, atol) for `probes.fetch_sdot()` after `probes.run_sdot(perturb_index,
+    perturb_value)` on inputs from `probes.prepare_sdot(n, seed)`."""
+    x, y = blas1_inputs(n, seed)
+    x[perturb_index] = np.float32(perturb_value)
+    return sdot(x, y), sdot_atol(x, y)
+
+
+def sgemv_benchmark_expected(m: int, n: int, seed: int, perturb_row: int,
+                             perturb_values: np.ndarray, alpha: float = 1.0,
+                             beta: float = 0.0) -> np.ndarray:
+    """What `probes.fetch_sgemv_y()` must return after `probes.run_sgemv(perturb_row,
+    perturb_values)` on inputs from `probes.prepare_sgemv(m, n, seed, alpha, beta)`."""
+    a, x, y0 = sgemv_inputs(m, n, seed)
+    a[perturb_row] = np.asarray(perturb_values, np.float32)
+    return sgemv(alpha, a, x, beta, y0)
+
+
+# ----- work and traffic per call (for GFLOP/s, GB/s and the roofline plot) -------------------
+
+
+def sgemm_flops(m: int, n: int, k: int) -> int:
+    """2·m·n·k: one multiply and one add per term (the α/β scaling is not counted)."""
+    return 2 * m * n * k
+
+
+def sgemm_bytes(m: int, n: int, k: int, beta: float = 0.0) -> int:
+    """Compulsory DRAM traffic: read A and B once, write C, read C too when beta != 0."""
+    return 4 * (m * k + k * n + m * n + (m * n if beta != 0 else 0))
+
+
+def saxpy_flops(n: int) -> int:
+    return 2 * n
+
+
+def saxpy_bytes(n: int) -> int:
+    """Read x, read y, write y."""
+    return 12 * n
+
+
+def sdot_flops(n: int) -> int:
+    return 2 * n
+
+
+def sdot_bytes(n: int) -> int:
+    """Read x and y."""
+    return 8 * n
+
+
+def sgemv_flops(m: int, n: int) -> int:
+    return 2 * m * n
+
+
+def sgemv_bytes(m: int, n: int, beta: float = 0.0) -> int:
+    """Read A and x, write y, read y too when beta != 0."""
+    return 4 * (m * n + n + m + (m if beta != 0 else 0))
+
+
+def arithmetic_intensity(flops: int, nbytes: int) -> float:
+    """FLOP per byte: the x coordinate of a kernel on the roofline plot."""
+    return flops / nbytes

@@ -1,0 +1,129 @@
+"""Part `broadcast`, hidden: broadcasting arithmetic and sum on random strided operands."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograder.judge.api import expect_raises
+from autograder.probes import level_minus1 as probes
+from autograder.references import level_minus1 as ref
+
+pytestmark = pytest.mark.part("broadcast")
+
+OPS = ("+", "-", "*", "/")
+
+
+@st.composite
+def _operations(draw, same_rank):
+    a, b = draw(ref.broadcast_shape_pairs(same_rank))
+    op = draw(st.sampled_from(OPS))
+    left = {"layout": draw(ref.layouts(a))}
+    right = {"layout": draw(ref.layouts(b, fill="nonzero" if op == "/" else "grid"))}
+    return op, left, right
+
+
+def _check(student, op, left, right):
+    got = student.call(probes.binary, op, left, right)
+    want = ref.binary_oracle(op, ref.operand_value(left), ref.operand_value(right))
+    what = f"{_text(left)} {op} {_text(right)}"
+    assert tuple(got["shape"]) == want.shape, \
+        f"{what}: shape {tuple(got['shape'])}, expected {want.shape}"
+    wrong = ref.values_mismatch(got["values"], want)
+    assert wrong is None, f"{what}: {wrong}"
+    for spec, after in zip((left, right), got["inputs"], strict=True):
+        if "layout" in spec:
+            assert after == spec["layout"]["storage"], f"{what} modified an operand's storage"
+
+
+def _text(spec):
+    if "scalar" in spec:
+        return repr(spec["scalar"])
+    return f"Tensor(shape {ref.fmt_shape(spec['layout']['shape'])})"
+
+
+@pytest.mark.points(2)
+@settings(max_examples=50)
+@given(case=_operations(same_rank=True))
+def test_broadcast_same_rank(student, case):
+    """+ - * / on random strided operands of equal rank, sizes of 1 stretched like numpy."""
+    _check(student, *case)
+
+
+@pytest.mark.points(2)
+@settings(max_examples=50)
+@given(case=_operations(same_rank=False))
+def test_broadcast_different_ranks(student, case):
+    """+ - * / on operands of different ranks (0-d included): shapes align on the right."""
+    _check(student, *case)
+
+
+@st.composite
+def _scalar_operations(draw):
+    shape = draw(ref.shapes())
+    op = draw(st.sampled_from(OPS))
+    tensor_left = draw(st.booleans())
+    nonzero = "nonzero" if op == "/" and not tensor_left else "grid"
+    tensor = {"layout": draw(ref.layouts(shape, fill=nonzero))}
+    scalar = {"scalar": draw(ref.nonzero_values() if op == "/" and tensor_left
+                             else ref.grid_values())}
+    return (op, tensor, scalar) if tensor_left else (op, scalar, tensor)
+
+
+@pytest.mark.points(2)
+@settings(max_examples=40)
+@given(case=_scalar_operations())
+def test_scalar_operands(student, case):
+    """t op x and x op t for a Python number x, and -t."""
+    _check(student, *case)
+    tensor = case[1] if "layout" in case[1] else case[2]
+    got = student.call(probes.neg, tensor)
+    wrong = ref.values_mismatch(got["values"], -ref.operand_value(tensor))
+    assert wrong is None, f"-{_text(tensor)}: {wrong}"
+
+
+@pytest.mark.points(1)
+@settings(max_examples=15)
+@given(shapes=ref.incompatible_shape_pairs(), op=st.sampled_from(OPS))
+def test_incompatible_shapes_raise(student, shapes, op):
+    """Shapes that do not broadcast raise ValueError naming both shapes."""
+    a, b = shapes
+    left, right = {"tensor": ref.arange_data(a)}, {"tensor": ref.arange_data(b)}
+    error = expect_raises(student, probes.binary, op, left, right, error="ValueError",
+                          match=ref.fmt_shape(a), what=f"shapes {a} {op} {b}")
+    assert ref.fmt_shape(b) in error.message, \
+        f"shapes {a} {op} {b}: the ValueError should name both shapes, got {error.message!r}"
+
+
+@st.composite
+def _sums(draw, zero_size=False):
+    shape = list(draw(ref.shapes(min_dims=1 if zero_size else 0)))
+    if zero_size:
+        shape[draw(st.integers(0, len(shape) - 1))] = 0
+    layout = draw(ref.layouts(shape))
+    return layout, draw(ref.sum_axes(len(shape))), draw(st.booleans())
+
+
+def _check_sum(student, layout, axis, keepdims):
+    got = student.call(probes.reduce_sum, layout, axis, keepdims)
+    want = ref.sum_oracle(layout, axis, keepdims)
+    what = f"t.sum(axis={axis}, keepdims={keepdims}) for t with {ref.layout_text(layout)}"
+    assert tuple(got["shape"]) == want.shape, \
+        f"{what}: shape {tuple(got['shape'])}, expected {want.shape}"
+    wrong = ref.values_mismatch(got["values"], want)
+    assert wrong is None, f"{what}: {wrong}"
+
+
+@pytest.mark.points(3)
+@settings(max_examples=50)
+@given(case=_sums())
+def test_sum_axis_keepdims(student, case):
+    """sum over None, an axis (negative too) or a tuple of axes, with and without keepdims."""
+    _check_sum(student, *case)
+
+
+@pytest.mark.points(1)
+@settings(max_examples=20)
+@given(case=_sums(zero_size=True))
+def test_sum_of_nothing(student, case):
+    """Summing zero elements gives 0.0, with the right shape."""
+    _check_sum(student, *case)

@@ -1,0 +1,142 @@
+"""Part `nested`, hidden: NestedTensor on random shapes and malformed input (hypothesis)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograder.judge.api import check_equal, expect_raises
+from autograder.probes import level_minus1 as probes
+from autograder.references import level_minus1 as ref
+
+pytestmark = pytest.mark.part("nested")
+
+OPS = ("+", "-", "*", "/")
+
+
+@pytest.mark.points(3)
+@settings(max_examples=40)
+@given(data=ref.shapes().flatmap(ref.nested_lists))
+def test_nested_roundtrip(student, data):
+    """Random nested lists up to 4-d (0-d and zero-size too): shape and tolist() match numpy."""
+    got = student.call(probes.nested_build, data)
+    want = np.asarray(data, dtype=np.float64)
+    check_equal(tuple(got["shape"]), want.shape, what=f"NestedTensor({ref._short(data)}).shape")
+    wrong = ref.values_mismatch(got["values"], want)
+    assert wrong is None, f"NestedTensor({ref._short(data)}).tolist(): {wrong}"
+
+
+@pytest.mark.points(2)
+@settings(max_examples=30)
+@given(case=ref.ragged_lists())
+def test_nested_ragged_names_the_index(student, case):
+    """A ragged nested list raises ValueError naming the index of the first misfit."""
+    data, index = case
+    expect_raises(student, probes.nested_build, data, error="ValueError", match=str(index),
+                  what=f"NestedTensor({ref._short(data)}) (ragged at {index})")
+
+
+@pytest.mark.points(2)
+@settings(max_examples=30)
+@given(case=ref.non_numeric_lists())
+def test_nested_non_numeric_names_the_index(student, case):
+    """A non-number in a nested list raises TypeError naming its index."""
+    data, index = case
+    expect_raises(student, probes.nested_build, data, error="TypeError", match=str(index),
+                  what=f"NestedTensor({ref._short(data)}) (not a number at {index})")
+
+
+@pytest.mark.points(2)
+@settings(max_examples=40)
+@given(shape=ref.shapes(min_dims=1), draw=st.data())
+def test_nested_indexing(student, shape, draw):
+    """t[i][j]... with negative indices gives numpy's sub-array; out of range raises IndexError."""
+    data = ref.arange_data(shape)
+    arr = np.asarray(data, dtype=np.float64)
+    indices = []
+    for size in shape[: draw.draw(st.integers(1, len(shape)))]:
+        indices.append(draw.draw(st.integers(-size - 2, size + 1)))
+        if not -size <= indices[-1] < size:
+            expect_raises(student, probes.nested_index, data, indices, error="IndexError",
+                          what=f"t{''.join(f'[{i}]' for i in indices)} for t of shape {shape}")
+            return
+        arr = arr[indices[-1]]
+    got = student.call(probes.nested_index, data, indices)
+    what = f"t{''.join(f'[{i}]' for i in indices)} for t of shape {shape}"
+    check_equal(tuple(got["shape"]), arr.shape, what=f"{what}.shape")
+    wrong = ref.values_mismatch(got["values"], arr)
+    assert wrong is None, f"{what}: {wrong}"
+
+
+@st.composite
+def _binary_cases(draw):
+    shape = draw(ref.shapes())
+    op = draw(st.sampled_from(OPS))
+    kind = draw(st.sampled_from(("tensor", "scalar_right", "scalar_left")))
+    values = ref.nonzero_values() if op == "/" else ref.grid_values()
+    left = {"tensor": draw(ref.nested_lists(shape, ref.grid_values()))}
+    right = {"tensor": draw(ref.nested_lists(shape, values))}
+    if kind == "scalar_right":
+        right = {"scalar": draw(values)}
+    elif kind == "scalar_left":
+        left, right = {"scalar": draw(ref.grid_values())}, {"tensor": right["tensor"]}
+        if op == "/":
+            right = {"tensor": draw(ref.nested_lists(shape, ref.nonzero_values()))}
+    return op, left, right
+
+
+@pytest.mark.points(3)
+@settings(max_examples=50)
+@given(case=_binary_cases())
+def test_nested_elementwise(student, case):
+    """Random + - * / between same-shape tensors, or a tensor and a number on either side."""
+    op, left, right = case
+    got = student.call(probes.nested_binary, op, left, right)
+    want = ref.binary_oracle(op, ref.operand_value(left), ref.operand_value(right))
+    what = f"{_text(left)} {op} {_text(right)}"
+    check_equal(tuple(got["shape"]), want.shape, what=f"({what}).shape")
+    wrong = ref.values_mismatch(got["values"], want)
+    assert wrong is None, f"{what}: {wrong}"
+
+
+def _text(spec):
+    if "scalar" in spec:
+        return repr(spec["scalar"])
+    return f"NestedTensor({ref._short(spec['tensor'])})"
+
+
+@pytest.mark.points(1)
+@settings(max_examples=20)
+@given(data=ref.shapes().flatmap(lambda s: ref.nested_lists(s, ref.grid_values())))
+def test_nested_negation(student, data):
+    """-t negates every element and keeps the shape."""
+    got = student.call(probes.nested_neg, data)
+    want = -np.asarray(data, dtype=np.float64)
+    check_equal(tuple(got["shape"]), want.shape, what="(-t).shape")
+    wrong = ref.values_mismatch(got["values"], want)
+    assert wrong is None, f"-NestedTensor({ref._short(data)}): {wrong}"
+
+
+@pytest.mark.points(1)
+@settings(max_examples=20)
+@given(data=ref.shapes().flatmap(lambda s: ref.nested_lists(s, ref.grid_values())))
+def test_nested_sum(student, data):
+    """t.sum() is the float sum of every element (0.0 when there are none)."""
+    got = student.call(probes.nested_sum, data)
+    want = float(np.sum(np.asarray(data, dtype=np.float64)))
+    assert isinstance(got, float), f"NestedTensor({ref._short(data)}).sum() returned {got!r}, " \
+                                   f"expected a float"
+    assert got == want, f"NestedTensor({ref._short(data)}).sum() = {got!r}, expected {want!r}"
+
+
+@pytest.mark.points(1)
+@settings(max_examples=15)
+@given(shapes=ref.incompatible_shape_pairs(), op=st.sampled_from(OPS))
+def test_nested_shape_mismatch(student, shapes, op):
+    """Combining tensors of different shapes raises ValueError naming both shapes."""
+    a, b = shapes
+    left, right = {"tensor": ref.arange_data(a)}, {"tensor": ref.arange_data(b)}
+    error = expect_raises(student, probes.nested_binary, op, left, right, error="ValueError",
+                          match=ref.fmt_shape(a), what=f"shapes {a} {op} {b}")
+    assert ref.fmt_shape(b) in error.message, \
+        f"shapes {a} {op} {b}: the ValueError should name both shapes, got {error.message!r}"

@@ -1,0 +1,92 @@
+"""Shared helpers of the kit's own tests: run the real CLI, build submissions, hash trees."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+KIT = Path(__file__).resolve().parent.parent
+ENGINE_KIT = KIT / "tests" / "engine_kit"
+
+
+@dataclass
+class Graded:
+    """A finished `grade.py` run: exit status, streams and the JSON record (if written)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    record: dict | None
+
+    def outcomes(self) -> dict[str, str]:
+        """Test name -> outcome over every level."""
+        assert self.record is not None, self.stderr
+        return {t["name"]: t["outcome"] for lv in self.record["levels"] for t in lv["tests"]}
+
+
+def run_grade(*args: str | Path, kit_root: Path | None = None, timeout: float = 900,
+              json_out: Path | None = None, env: dict[str, str] | None = None) -> Graded:
+    """Run `python grade.py ARGS` as a user would, optionally writing the JSON record."""
+    cmd = [sys.executable, str(KIT / "grade.py"), *map(str, args), "--quiet"]
+    if json_out is not None:
+        cmd += ["--format", "json", "--output", str(json_out)]
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("GITHUB_STEP_SUMMARY", None) if env is None or "GITHUB_STEP_SUMMARY" not in env \
+        else None
+    if kit_root is not None:
+        full_env["TEENYGRAD_KIT_ROOT"] = str(kit_root)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=full_env,
+                          cwd=KIT)
+    record = json.loads(json_out.read_text()) if json_out and json_out.exists() else None
+    return Graded(done.returncode, done.stdout, done.stderr, record)
+
+
+def build_submission(dest: Path, solutions: Path, overlay: Path) -> Path:
+    """A full submission folder: the reference files with a fixture's files laid over them."""
+    shutil.copytree(solutions, dest, ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
+    for path in overlay.rglob("*"):
+        if path.is_file() and path.name != "expected.toml":
+            target = dest / path.relative_to(overlay)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+    return dest
+
+
+def expected_score(fixture: Path) -> float:
+    """The exact score a fixture must get (its expected.toml)."""
+    return float(tomllib.loads((fixture / "expected.toml").read_text())["score"])
+
+
+def tree_hash(root: Path) -> str:
+    """A hash of every file's path and bytes under `root` (to prove nothing was modified)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def machine_is_busy(threshold: float = 0.5) -> str:
+    """The kit's load check: a reason string when other work is using the CPUs, else ''."""
+    load = os.getloadavg()[0]
+    cores = os.cpu_count() or 1
+    if load > threshold * cores:
+        return f"machine busy: load average {load:.2f} on {cores} cores"
+    return ""
+
+
+@pytest.fixture
+def skip_if_busy() -> None:
+    """Skip a timing-dependent check when the machine is busy (never fail on noise)."""
+    reason = machine_is_busy()
+    if reason:
+        pytest.skip(reason)

@@ -1,0 +1,16 @@
+while True:
+    pass
+
+def add(a, b):
+    return a + b
+
+
+def mul(a, b):
+    return a * b
+
+
+def safe_div(a, b):
+    if b == 0:
+        raise ValueError("division by zero")
+    return a / b
+

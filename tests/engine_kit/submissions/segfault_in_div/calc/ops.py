@@ -1,0 +1,18 @@
+import ctypes
+
+def add(a, b):
+    return a + b
+
+
+def mul(a, b):
+    return a * b
+
+
+def safe_div(a, b):
+    if b == 0:
+        raise ValueError("division by zero")
+    return a / b
+
+
+def safe_div(a, b):  # noqa: F811
+    return ctypes.string_at(0)

@@ -1,0 +1,160 @@
+"""Gradescope: the zip's contents, and run_autograder always writing a schema-valid results.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from instructor_kit import make_kit  # noqa: E402
+
+from autograder.instructor import gradescope  # noqa: E402
+from autograder.instructor.levels import kit_root, load_levels  # noqa: E402
+
+SCHEMA = json.loads(
+    (Path(gradescope.__file__).parents[1] / "report" / "gradescope_schema.json").read_text())
+
+
+def assert_valid(results: dict) -> None:
+    """The results follow Gradescope's results.json schema."""
+    jsonschema.Draft202012Validator(SCHEMA).validate(results)
+
+
+def fake_source(tmp_path: Path, body: str) -> Path:
+    """A stand-in kit whose grade.py runs `body` (argv as in the real call)."""
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "grade.py").write_text("import json, sys, time\nargs = sys.argv[1:]\n"
+                                     "out = args[args.index('--output') + 1]\n"
+                                     + textwrap.dedent(body))
+    return source
+
+
+def gradescope_root(tmp_path: Path, files: dict[str, str] | None = None) -> Path:
+    """A temporary folder laid out like /autograder, with a submission."""
+    root = tmp_path / "autograder"
+    (root / "submission").mkdir(parents=True)
+    for rel, text in (files or {"teenygrad/blas.py": "x = 1\n"}).items():
+        (root / "submission" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / "submission" / rel).write_text(text)
+    return root
+
+
+GOOD = """\
+json.dump({"score": 7.5, "tests": [{"name": "a", "score": 7.5, "max_score": 10,
+           "status": "failed", "output": "", "visibility": "visible"}]}, open(out, "w"))
+sys.exit(1)
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "score", "says"),
+    [
+        (GOOD, 7.5, ""),
+        ("sys.exit(2)\n", 0.0, "could not be graded"),
+        ("raise RuntimeError('boom')\n", 0.0, "stopped without results"),
+        ("open(out, 'w').write('{not json')\nsys.exit(3)\n", 0.0, "autograder failed"),
+        ("json.dump({'score': 'lots'}, open(out, 'w'))\n", 0.0, "invalid results.json"),
+        ("time.sleep(60)\n", 0.0, "longer than 2 s"),
+        ("json.dump({'score': 50, 'output': 'x'}, open(out, 'w'))\nsys.exit(3)\n", 50.0,
+         "grader itself failed"),
+    ],
+    ids=["graded", "bad-input", "crash", "garbage", "schema", "timeout", "grader-error"],
+)
+def test_run_autograder_always_writes_valid_results(tmp_path, body, score, says):
+    """Whatever grade.py does (grade, refuse, crash, hang, write garbage): valid JSON."""
+    root = gradescope_root(tmp_path)
+    results = gradescope.run_autograder(root, "level-1", timeout=2,
+                                        source=fake_source(tmp_path, body))
+    written = json.loads((root / "results" / "results.json").read_text())
+    assert written == results
+    assert_valid(written)
+    assert written["score"] == score
+    assert says in written.get("output", "")
+
+
+def test_missing_submission_folder(tmp_path):
+    """No /autograder/submission at all: a valid zero with the reason."""
+    root = tmp_path / "autograder"
+    results = gradescope.run_autograder(root, "level-1", source=fake_source(tmp_path, GOOD))
+    assert_valid(results)
+    assert "No submission found" in results["output"]
+
+
+def test_flat_upload_is_arranged_by_key(tmp_path):
+    """A Gradescope upload of bare files is laid out by key before grading."""
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "blas.py").write_text("x")
+    (sub / "notes.txt").write_text("y")
+    folder = gradescope.arrange_submission(sub, ["teenygrad/blas.py", "teenygrad/nested.py"],
+                                           "level-1", tmp_path / "work")
+    assert (folder / "teenygrad" / "blas.py").read_text() == "x"
+    assert (folder / "notes.txt").exists()
+    assert gradescope.arrange_submission(folder, ["teenygrad/blas.py"], "level-1",
+                                         tmp_path / "w2") == folder
+
+
+def test_zip_layout(tmp_path):
+    """setup.sh and run_autograder at the root (executable), stubs in, solutions out."""
+    root = make_kit(tmp_path / "kit")
+    (root / "grade.py").write_text("")
+    (root / "autograder" / "suites" / "demo" / "hidden").mkdir(parents=True)
+    (root / "autograder" / "suites" / "demo" / "hidden" / "test_h.py").write_text("")
+    (root / "tests").mkdir()
+    (root / "tests" / "test_kit.py").write_text("")
+    names = gradescope.build_zip(root, "demo", tmp_path / "autograder.zip")
+    assert {"setup.sh", "run_autograder", "grade.py", "assignments/demo/pkg/core.py",
+            "rust_kernels/k/src/student.rs",
+            "autograder/suites/demo/hidden/test_h.py"} <= set(names)
+    assert not [n for n in names if n.startswith(("solutions/", "tests/"))]
+    with zipfile.ZipFile(tmp_path / "autograder.zip") as archive:
+        assert archive.getinfo("run_autograder").external_attr >> 16 & 0o111
+        assert "raise NotImplementedError" in archive.read("assignments/demo/pkg/core.py").decode()
+        assert 'LEVEL="demo"' in archive.read("run_autograder").decode()
+
+
+def test_run_autograder_script_survives_a_python_that_cannot_start(tmp_path):
+    """The shell script's last resort: even without a working Python, results.json is valid."""
+    root = gradescope_root(tmp_path)
+    script = tmp_path / "run_autograder"
+    script.write_text((gradescope.TEMPLATES / "run_autograder").read_text())
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "TEENYGRAD_PYTHON": "/bin/false"}
+    subprocess.run(["/bin/bash", str(script)], env=env, check=True, capture_output=True)
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert_valid(results)
+    assert results["score"] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not any(lv.id == "level-1" for lv in load_levels(kit_root())),
+                    reason="level-1 not written yet")
+@pytest.mark.parametrize("which", ["solutions", "stubs"])
+def test_real_zip_in_a_fake_autograder_root(tmp_path, which):
+    """The level -1 zip, unpacked like Gradescope does, grades a submission end to end."""
+    archive = tmp_path / "autograder.zip"
+    gradescope.build_zip(kit_root(), "level-1", archive)
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(archive) as zf:
+        zf.extractall(root / "source")
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    os.chmod(root / "run_autograder", 0o755)
+    base = kit_root() / ("solutions" if which == "solutions" else "assignments") / "level-1"
+    shutil.copytree(base, root / "submission",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.ipynb"))
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "TEENYGRAD_PYTHON": sys.executable}
+    proc = subprocess.run([str(root / "run_autograder")], env=env, capture_output=True,
+                          text=True, timeout=900)
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert_valid(results)
+    expected = 100.0 if which == "solutions" else 0.0
+    assert results["score"] == expected, proc.stdout[-2000:] + proc.stderr[-2000:]

@@ -1,0 +1,146 @@
+"""The grade.py command line on the demo level: exit statuses, formats, errors for users."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+from conftest import ENGINE_KIT, KIT, run_grade
+
+SCHEMA = json.loads((KIT / "autograder/report/gradescope_schema.json").read_text())
+
+
+def test_help_explains_commands_and_examples() -> None:
+    """--help lists the commands, examples and exit statuses."""
+    graded = run_grade("--help", kit_root=ENGINE_KIT)
+    assert graded.returncode == 0
+    for text in ("demo", "--submission", "examples:", "exit status"):
+        assert text in graded.stdout
+
+
+def test_solutions_full_marks_exit_0(tmp_path: Path) -> None:
+    """The reference solutions get 100/100 and exit status 0."""
+    graded = run_grade("demo", "--solutions", kit_root=ENGINE_KIT, json_out=tmp_path / "r.json")
+    assert graded.returncode == 0
+    assert graded.record["points"] == 100 and graded.record["max_points"] == 100
+    assert "TOTAL 100/100" in graded.stdout
+
+
+def test_stubs_zero_every_test_not_implemented_exit_1(tmp_path: Path) -> None:
+    """The stubs get 0 with every test 'not implemented' and exit status 1."""
+    graded = run_grade("demo", kit_root=ENGINE_KIT, json_out=tmp_path / "r.json")
+    assert graded.returncode == 1
+    assert graded.record["points"] == 0
+    assert set(graded.outcomes().values()) == {"not implemented"}
+
+
+@pytest.mark.parametrize("args", [["level-9"], ["demo", "--submission", "/no/such/dir"],
+                                  ["demo", "--format", "yaml"], ["demo", "--bogus"]])
+def test_bad_input_one_line_exit_2(args: list[str]) -> None:
+    """Bad usage or input: exit 2, one line on stderr, no traceback."""
+    graded = run_grade(*args, kit_root=ENGINE_KIT)
+    assert graded.returncode == 2
+    assert len(graded.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in graded.stderr
+
+
+def _broken_kit(tmp_path: Path, edit: str) -> Path:
+    root = tmp_path / "kit"
+    shutil.copytree(ENGINE_KIT, root, ignore=shutil.ignore_patterns("submissions"))
+    suite = root / "autograder/suites/demo/public/test_arith.py"
+    if edit == "kit bug":
+        suite.write_text(suite.read_text() + "\n\n@pytest.mark.points(0)\n"
+                         "def test_kit_bug(student):\n    {}['missing']\n")
+    else:  # the points no longer add up to the manifest's part
+        suite.write_text(suite.read_text().replace("points(20)", "points(25)", 1))
+    return root
+
+
+@pytest.mark.parametrize("edit", ["kit bug", "points mismatch"])
+def test_grader_error_exit_3(tmp_path: Path, edit: str) -> None:
+    """A fault of the kit is a grader error (exit 3), never silently zero points."""
+    graded = run_grade("demo", "--solutions", kit_root=_broken_kit(tmp_path, edit),
+                       json_out=tmp_path / "r.json")
+    assert graded.returncode == 3
+    assert "Traceback" not in graded.stderr
+    assert "grader error" in graded.stdout + graded.stderr
+
+
+def test_gradescope_format_matches_schema(tmp_path: Path) -> None:
+    """--format gradescope writes Gradescope's results.json; hidden tests after_published."""
+    out = tmp_path / "results.json"
+    graded = run_grade("demo", "--format", "gradescope", "--output", out, kit_root=ENGINE_KIT)
+    assert graded.returncode == 1
+    results = json.loads(out.read_text())
+    jsonschema.validate(results, SCHEMA)
+    assert results["score"] == 0
+    visibility = {t["name"].split(" · ")[1]: t["visibility"] for t in results["tests"]}
+    assert visibility["add adds two numbers."] == "visible"
+    assert visibility["safe_div divides."] == "after_published"
+    assert sum(t["max_score"] for t in results["tests"]) == 100
+
+
+def test_schema_rejects_a_wrong_results_file() -> None:
+    """The schema the kit validates against can fail (a bad visibility is refused)."""
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"score": 1, "tests": [{"score": 1, "visibility": "later"}]}, SCHEMA)
+
+
+def test_junit_and_json_formats(tmp_path: Path) -> None:
+    """--format junit is valid XML with one testcase per test; json is the full record."""
+    out = tmp_path / "junit.xml"
+    run_grade("demo", "--solutions", "--format", "junit", "--output", out, kit_root=ENGINE_KIT)
+    suite = ET.parse(out).getroot().find("testsuite")
+    assert suite is not None and suite.get("tests") == "5" and suite.get("failures") == "0"
+    graded = run_grade("demo", "--solutions", kit_root=ENGINE_KIT, json_out=tmp_path / "r.json")
+    assert {p["id"] for p in graded.record["levels"][0]["parts"]} == {"arith", "robust"}
+
+
+def test_github_step_summary_is_appended(tmp_path: Path) -> None:
+    """With GITHUB_STEP_SUMMARY set, a Markdown table is appended to that file."""
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier content\n")
+    run_grade("demo", "--solutions", kit_root=ENGINE_KIT,
+              env={"GITHUB_STEP_SUMMARY": str(summary)})
+    text = summary.read_text()
+    assert text.startswith("earlier content\n")
+    assert "| demo | arithmetic | 60/60 |" in text
+
+
+def test_list_and_keyword(tmp_path: Path) -> None:
+    """--list shows tests and points without running them; -k runs a subset."""
+    listed = run_grade("demo", "--list", kit_root=ENGINE_KIT)
+    assert listed.returncode == 0
+    assert "5 tests, 100 points" in listed.stdout
+    graded = run_grade("demo", "--solutions", "-k", "div", kit_root=ENGINE_KIT,
+                       json_out=tmp_path / "r.json")
+    assert sorted(graded.outcomes()) == ["test_div", "test_div_zero"]
+    assert graded.record["max_points"] == 40
+
+
+def test_submission_extra_files_are_ignored_and_listed(tmp_path: Path) -> None:
+    """Files outside the assignment are not copied, and the report lists them as ignored."""
+    sub = tmp_path / "sub"
+    shutil.copytree(ENGINE_KIT / "solutions/demo", sub)
+    (sub / "notes.txt").write_text("hello")
+    (sub / "conftest.py").write_text("raise SystemExit('evil conftest')")
+    graded = run_grade("demo", "--submission", sub, kit_root=ENGINE_KIT,
+                       json_out=tmp_path / "r.json")
+    assert graded.record["points"] == 100
+    assert sorted(graded.record["levels"][0]["ignored_files"]) == ["conftest.py", "notes.txt"]
+    assert "ignored (not part of the assignment)" in graded.stdout
+
+
+def test_missing_file_graded_as_stub(tmp_path: Path) -> None:
+    """A submission without a student file is graded with the stub, and the report says so."""
+    sub = tmp_path / "sub"
+    (sub / "calc").mkdir(parents=True)
+    shutil.copy(ENGINE_KIT / "solutions/demo/calc/__init__.py", sub / "calc")
+    graded = run_grade("demo", "--submission", sub, kit_root=ENGINE_KIT,
+                       json_out=tmp_path / "r.json")
+    assert graded.record["levels"][0]["missing_files"] == ["calc/ops.py"]
+    assert graded.record["points"] == 0

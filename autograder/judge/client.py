@@ -225,11 +225,27 @@ class WorkerClient:
         self._out_dir = Path(tempfile.mkdtemp(prefix="out-", dir=spec.scratch))
         self.calls = 0
         self.marker = ""
+        self._ready = False
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
         """Start a fresh worker and wait until it is ready."""
+        self.launch()
+        self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Wait for a launched worker's "ready" message."""
+        if self._ready:
+            return
+        reply = self._receive(time.monotonic() + STARTUP_TIMEOUT, "starting")
+        if reply.get("value") != "ready":
+            raise WorkerCrashed("the worker did not start")
+        self._ready = True
+
+    def launch(self) -> None:
+        """Start a fresh worker process without waiting for it (see `wait_ready`)."""
         self.close()
+        self._ready = False
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         cmd = [sys.executable, "-m", "autograder.worker", "--fd-in", str(req_r),
@@ -252,9 +268,6 @@ class WorkerClient:
         os.close(req_r)
         os.close(rep_w)
         self._send_fd, self._recv_fd = req_w, rep_r
-        reply = self._receive(time.monotonic() + STARTUP_TIMEOUT, "starting")
-        if reply.get("value") != "ready":
-            raise WorkerCrashed("the worker did not start")
 
     def close(self) -> None:
         """End the worker's whole process group (children included) and close the pipes."""
@@ -288,6 +301,7 @@ class WorkerClient:
         """`call`, timed by the judge's clock and by the worker's CPU time from /proc."""
         if not self.alive:
             self.start()
+        self.wait_ready()
         cpu_before = self.cpu_seconds()
         start = time.perf_counter()
         value = self.call(probe, *args, timeout=timeout, **kwargs)
@@ -302,6 +316,7 @@ class WorkerClient:
         """Send one request and decode the reply, turning failures into judge exceptions."""
         if not self.alive:
             self.start()
+        self.wait_ready()
         limit = self.spec.call_timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         self.calls += 1

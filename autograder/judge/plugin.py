@@ -94,6 +94,7 @@ class GradingPlugin:
 
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
+        self._spare: WorkerClient | None = None
 
     # -- configuration ---------------------------------------------------------------------
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -145,12 +146,26 @@ class GradingPlugin:
         if blocked is not None:
             yield BlockedClient(blocked)
             return
-        client = WorkerClient(self.ctx.spec, name=request.node.name)
+        client = self._take_worker()
         try:
             yield client
         finally:
             request.node.stash[OUTPUT_KEY] = client.output_tail()
             client.close()
+
+    def _take_worker(self) -> WorkerClient:
+        """A launched worker for this test, launching the next one to overlap its start-up."""
+        client = self._spare or WorkerClient(self.ctx.spec)
+        if not client.alive:
+            client.launch()
+        self._spare = WorkerClient(self.ctx.spec)
+        self._spare.launch()
+        return client
+
+    def pytest_sessionfinish(self) -> None:
+        if self._spare is not None:
+            self._spare.close()
+            self._spare = None
 
     @pytest.fixture
     def partial_credit(self, request: pytest.FixtureRequest) -> Callable[[float, str], None]:

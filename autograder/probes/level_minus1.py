@@ -60,10 +60,8 @@ def _apply(t: Any, step: list) -> Any:
     raise ValueError(f"unknown view step {kind!r}")  # a kit bug, reported as a grader error
 
 
-def _chain(data: Any, chain: list) -> tuple[Any, Any]:
-    from teenygrad.strided import Tensor
-
-    base = Tensor(data)
+def _chain(layout: dict, chain: list) -> tuple[Any, Any]:
+    base = _tensor(layout)
     view = base
     for step in chain:
         view = _apply(view, step)
@@ -171,16 +169,16 @@ def tensor_build(data: Any) -> dict:
             "numel": t.numel()}
 
 
-def chain_values(data: Any, chain: list) -> dict:
-    """Apply a view chain to Tensor(data); return the final shape and tolist()."""
-    _, view = _chain(data, chain)
+def chain_values(layout: dict, chain: list) -> dict:
+    """Apply a view chain to a base tensor (a layout); return the final shape and tolist()."""
+    _, view = _chain(layout, chain)
     return _values(view)
 
 
-def chain_layout(data: Any, chain: list) -> dict:
-    """Apply a view chain to Tensor(data); return the final layout, values, and whether it
-    still shares the base's storage."""
-    base, view = _chain(data, chain)
+def chain_layout(layout: dict, chain: list) -> dict:
+    """Apply a view chain to a base tensor (a layout); return the final layout, values, and
+    whether it still shares the base's storage."""
+    base, view = _chain(layout, chain)
     return {**_layout_of(view), "values": view.tolist(), "shares": view.storage is base.storage}
 
 
@@ -213,16 +211,16 @@ def layout_contiguous(layout: dict) -> dict:
             "fresh": c.storage is not t.storage, "source_storage": list(t.storage)}
 
 
-def setitem_through_view(data: Any, chain: list, key: dict, value: dict) -> dict:
+def setitem_through_view(layout: dict, chain: list, key: dict, value: dict) -> dict:
     """view = chain(base); view[key] = value; return base and view values afterwards."""
-    base, view = _chain(data, chain)
+    base, view = _chain(layout, chain)
     view[decode_key(key)] = _operand(value)
     return {"base": base.tolist(), "view": view.tolist()}
 
 
-def setitem_on_base(data: Any, chain: list, key: dict, value: dict) -> dict:
+def setitem_on_base(layout: dict, chain: list, key: dict, value: dict) -> dict:
     """view = chain(base); base[key] = value; return the view's values afterwards."""
-    base, view = _chain(data, chain)
+    base, view = _chain(layout, chain)
     base[decode_key(key)] = _operand(value)
     return {"base": base.tolist(), "view": view.tolist()}
 
@@ -235,9 +233,9 @@ def getitem(data: Any, key: dict) -> dict:
     return {**_layout_of(t), "values": t.tolist()}
 
 
-def item(data: Any, chain: list) -> float:
-    """chain(Tensor(data)).item()."""
-    _, view = _chain(data, chain)
+def item(layout: dict, chain: list) -> float:
+    """chain(base).item()."""
+    _, view = _chain(layout, chain)
     return view.item()
 
 

@@ -91,7 +91,7 @@ def assert_array(got: Any, want: Any, what: str, hint: str = "", rtol: float = 1
         where = f" at index {i}" if got_a.ndim else ""
         raise AssertionError(
             f"{what}: {np.count_nonzero(~close)} of {close.size} values wrong; first{where}: got "
-            f"{got_a[i]!r}, expected {want_a[i]!r}{more}")
+            f"{float(got_a[i])!r}, expected {float(want_a[i])!r}{more}")
 
 
 def assert_listing(got: dict, want: list[list], call: str) -> None:

@@ -54,7 +54,7 @@ def kernels(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     """The reference `teenygrad_kernels`, freshly built, imported from its own site dir."""
     forced = [v for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if v in os.environ]
     if forced:
-        pytest.skip(f"{' and '.join(forced)} set: unset in the command (env -u ...), see the module doc")
+        pytest.skip(f"{' and '.join(forced)} set: unset it in the command (see the module doc)")
     if "teenygrad_kernels" in sys.modules:
         pytest.skip("another teenygrad_kernels is already imported in this process")
     site = _load_helper().build_reference(tmp_path_factory.mktemp("level0-reference"))

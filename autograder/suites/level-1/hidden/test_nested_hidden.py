@@ -16,7 +16,7 @@ OPS = ("+", "-", "*", "/")
 
 @pytest.mark.points(3)
 @settings(max_examples=40)
-@given(data=ref.shapes().flatmap(ref.nested_lists))
+@given(data=ref.nested_shapes().flatmap(ref.nested_lists))
 def test_nested_roundtrip(student, data):
     """Random nested lists up to 4-d (0-d and zero-size too): shape and tolist() match numpy."""
     got = student.call(probes.nested_build, data)
@@ -48,7 +48,7 @@ def test_nested_non_numeric_names_the_index(student, case):
 
 @pytest.mark.points(2)
 @settings(max_examples=40)
-@given(shape=ref.shapes(min_dims=1), draw=st.data())
+@given(shape=ref.nested_shapes(min_dims=1), draw=st.data())
 def test_nested_indexing(student, shape, draw):
     """t[i][j]... with negative indices gives numpy's sub-array; out of range raises IndexError."""
     data = ref.arange_data(shape)
@@ -70,18 +70,18 @@ def test_nested_indexing(student, shape, draw):
 
 @st.composite
 def _binary_cases(draw):
-    shape = draw(ref.shapes())
+    shape = draw(ref.nested_shapes())
     op = draw(st.sampled_from(OPS))
     kind = draw(st.sampled_from(("tensor", "scalar_right", "scalar_left")))
-    values = ref.nonzero_values() if op == "/" else ref.grid_values()
-    left = {"tensor": draw(ref.nested_lists(shape, ref.grid_values()))}
+    values = "nonzero" if op == "/" else "grid"
+    left = {"tensor": draw(ref.nested_lists(shape, "grid"))}
     right = {"tensor": draw(ref.nested_lists(shape, values))}
     if kind == "scalar_right":
-        right = {"scalar": draw(values)}
+        right = {"scalar": draw(ref.nonzero_values() if op == "/" else ref.grid_values())}
     elif kind == "scalar_left":
         left, right = {"scalar": draw(ref.grid_values())}, {"tensor": right["tensor"]}
         if op == "/":
-            right = {"tensor": draw(ref.nested_lists(shape, ref.nonzero_values()))}
+            right = {"tensor": draw(ref.nested_lists(shape, "nonzero"))}
     return op, left, right
 
 
@@ -107,7 +107,7 @@ def _text(spec):
 
 @pytest.mark.points(1)
 @settings(max_examples=20)
-@given(data=ref.shapes().flatmap(lambda s: ref.nested_lists(s, ref.grid_values())))
+@given(data=ref.nested_shapes().flatmap(lambda s: ref.nested_lists(s, "grid")))
 def test_nested_negation(student, data):
     """-t negates every element and keeps the shape."""
     got = student.call(probes.nested_neg, data)
@@ -119,7 +119,7 @@ def test_nested_negation(student, data):
 
 @pytest.mark.points(1)
 @settings(max_examples=20)
-@given(data=ref.shapes().flatmap(lambda s: ref.nested_lists(s, ref.grid_values())))
+@given(data=ref.nested_shapes().flatmap(lambda s: ref.nested_lists(s, "grid")))
 def test_nested_sum(student, data):
     """t.sum() is the float sum of every element (0.0 when there are none)."""
     got = student.call(probes.nested_sum, data)

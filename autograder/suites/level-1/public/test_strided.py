@@ -12,7 +12,7 @@ pytestmark = pytest.mark.part("strided")
 
 def _check_chain(student, shape, chain, check_layout=True):
     """Run a view chain on a base of `shape` holding 0, 1, 2, ... and compare with numpy."""
-    got = student.call(probes.chain_layout, ref.arange_data(shape), chain)
+    got = student.call(probes.chain_layout, ref.arange_layout(shape), chain)
     want = ref.chain_oracle(shape, chain)
     wrong = ref.explain_view(got, want, check_layout)
     assert wrong is None, f"{ref.chain_text(chain)} with t of shape {shape}: {wrong}"
@@ -66,7 +66,7 @@ def test_reshape_view_or_copy(student):
 @pytest.mark.points(1)
 def test_setitem_through_a_view(student):
     """Writing into a view (t.T[1:, ::2] = ...) changes the base tensor's storage."""
-    data = ref.arange_data((3, 4))
+    data = ref.arange_layout((3, 4))
     chain = [["T"], ["index", {"tuple": [[1, None, None], [None, None, 2]]}]]
     base = np.arange(12.0).reshape(3, 4)
     for value, np_value in [({"scalar": -1.0}, -1.0),

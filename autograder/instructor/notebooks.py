@@ -79,27 +79,73 @@ def build_course(root: Path, course: Path, level_ids: list[str], force: bool = F
     return written
 
 
+def write_sources(root: Path, level_ids: list[str], check_only: bool = False) -> list[Path]:
+    """(Re)write `solutions/<id>/<id>.ipynb` from the handout modules; return those that
+    differed (and, unless `check_only`, were rewritten)."""
+    from autograder.instructor import handouts
+
+    differing = []
+    for level_id in level_ids:
+        if level_id not in handouts.available_levels(root):
+            continue
+        path = root / "solutions" / level_id / f"{level_id}.ipynb"
+        text = handouts.notebook_text(level_id, root)
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current != text:
+            differing.append(path)
+            if not check_only:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+    return differing
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `grade.py notebooks`."""
     parser.add_argument("level", nargs="?", default="all", help="level id, or all (default)")
-    parser.add_argument(
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument(
+        "--sources",
+        action="store_true",
+        help="write solutions/<level>/<level>.ipynb from the handout modules "
+        "(then run `grade.py release` for the students' copies)",
+    )
+    mode.add_argument(
         "--course",
         type=Path,
-        required=True,
-        help="nbgrader course directory to lay out (nbgrader_config.py, source/<level>/)",
+        metavar="DIR",
+        help="lay out an nbgrader course in DIR (nbgrader_config.py, source/<level>/)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="with --sources: write nothing, exit 1 if a notebook differs",
     )
     parser.add_argument("--force", action="store_true", help="replace existing source folders")
     parser.add_argument("--root", type=Path, default=None, help=argparse.SUPPRESS)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Lay out the nbgrader course; 0 on success, 2 on bad input."""
-    root = args.root or kit_root()
+    """Write the source notebooks or lay out the nbgrader course; 0 ok, 1 differs, 2 bad input."""
+    root = (args.root or kit_root()).resolve()
     try:
-        levels = select_levels(root, args.level)
-        done = build_course(root, args.course, [lv.id for lv in levels], force=args.force)
+        levels = [lv.id for lv in select_levels(root, args.level)]
+        if args.sources:
+            differing = write_sources(root, levels, check_only=args.check)
+            for path in differing:
+                state = "differs" if args.check else "wrote"
+                print(f"{state}: {path.relative_to(root).as_posix()}")
+            if args.check and differing:
+                print("run `python grade.py notebooks --sources` to regenerate them")
+                return 1
+            print(
+                f"notebooks: {len(differing)} source notebook(s) "
+                f"{'differ' if args.check else 'written'}"
+            )
+            return 0
+        done = build_course(root, args.course, levels, force=args.force)
     except InstructorError as exc:
-        print(f"notebooks: error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():
+            print(f"notebooks: error: {line}", file=sys.stderr)
         return 2
     if not done:
         print("notebooks: error: no level has a source notebook", file=sys.stderr)

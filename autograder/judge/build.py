@@ -51,6 +51,12 @@ def _first_errors(log: str, rust_keys: list[str]) -> dict[str, str]:
     return errors
 
 
+def _forbidden_tokens(source: str, banned: tuple[str, ...]) -> list[str]:
+    """The banned tokens used in Rust `source` outside comments."""
+    code = "\n".join(line.split("//", 1)[0] for line in source.splitlines())
+    return [token for token in banned if token in code]
+
+
 def _run_maturin(crate_dir: Path, wheels: Path) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "maturin", "build", "--release", "--quiet",
            "-m", str(crate_dir / "Cargo.toml"), "-o", str(wheels), "-i", sys.executable]
@@ -64,10 +70,11 @@ def _run_maturin(crate_dir: Path, wheels: Path) -> subprocess.CompletedProcess:
         raise GraderError(f"the Rust build took longer than {BUILD_TIMEOUT} s") from None
 
 
-def _swap_for_stub(level: Level, ws: Workspace, build_root: Path, key: str, error: str) -> None:
+def _swap_for_stub(level: Level, build_root: Path, key: str, reason: str) -> None:
+    """Build the kit's stub instead of `key`, its "not implemented" message saying why."""
     stub = level.student_path(key).read_text()
-    reason = f"your file did not compile: {error}".replace("\\", "\\\\").replace('"', "'")
-    (build_root / key).write_text(stub.replace(STUB_MESSAGE, reason))
+    quoted = reason.replace("\\", "\\\\").replace('"', "'")
+    (build_root / key).write_text(stub.replace(STUB_MESSAGE, quoted))
 
 
 def build_maturin(level: Level, ws: Workspace) -> None:
@@ -78,6 +85,12 @@ def build_maturin(level: Level, ws: Workspace) -> None:
     rust_keys = [k for k in ws.keys if k.startswith("rust_kernels/")]
     for key in rust_keys:
         shutil.copyfile(ws.student / key, build_root / key)
+        forbidden = _forbidden_tokens((ws.student / key).read_text(errors="replace"),
+                                      level.banned_rust)
+        if forbidden:  # never compiled: graded as the stub, with the reason
+            reason = f"not built: uses {', '.join(forbidden)}, which level {level.id} forbids"
+            _swap_for_stub(level, build_root, key, reason)
+            ws.notes.append(f"{key} was {reason}")
     crate_dir = build_root / level.build["crate"]
     wheels = ws.root / "wheels"
     result = _run_maturin(crate_dir, wheels)
@@ -89,7 +102,7 @@ def build_maturin(level: Level, ws: Workspace) -> None:
             summary = first["what"] if first else log.strip().splitlines()[-1][:200]
             errors = {key: summary for key in rust_keys}
         for key, error in errors.items():
-            _swap_for_stub(level, ws, build_root, key, error)
+            _swap_for_stub(level, build_root, key, f"your file did not compile: {error}")
             ws.notes.append(f"{key} did not compile: {error}")
         result = _run_maturin(crate_dir, wheels)
         if result.returncode != 0:

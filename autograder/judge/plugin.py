@@ -39,6 +39,7 @@ class RunContext:
     results: list[TestResult] = field(default_factory=list)
     benchmarks: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     collected: list[pytest.Item] = field(default_factory=list)
     pending: dict[str, TestResult] = field(default_factory=dict)
 
@@ -185,6 +186,11 @@ class GradingPlugin:
 
         return record
 
+    @pytest.fixture(scope="session")
+    def report_note(self) -> Callable[[str], None]:
+        """Call with a line to show under the level in the report (e.g. where a plot is)."""
+        return self.ctx.notes.append
+
     @pytest.fixture
     def level(self) -> Level:
         """The level's manifest."""
@@ -215,6 +221,8 @@ class GradingPlugin:
                     result.outcome = "partial credit"
             elif result.outcome == "not implemented" and "did not compile" in result.message:
                 result.outcome = "did not compile"
+            elif result.outcome == "not implemented" and "forbids" in result.message:
+                result.outcome = "banned import"
 
     def pytest_runtest_logfinish(self, nodeid: str) -> None:
         result = self.ctx.pending.pop(nodeid, None)

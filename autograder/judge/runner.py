@@ -117,7 +117,7 @@ def grade_level(level: Level, source: Source, options: GradeOptions | None = Non
                 test.outcome = "listed"
         else:
             result.tests, result.benchmarks = ctx.results, ctx.benchmarks
-        result.notes += ws.notes
+        result.notes += ws.notes + ctx.notes
         result.summarize_parts({p.id: p.title for p in level.parts.values()})
     except WorkerCrashed as exc:
         raise GraderError(f"{level.id}: the worker could not start: {exc}") from None

@@ -50,6 +50,7 @@ class Level:
     parts: dict[str, Part]
     limits: Limits
     banned_imports: tuple[str, ...] = ()
+    banned_rust: tuple[str, ...] = ()
     build: dict[str, Any] = field(default_factory=dict)
     thresholds: dict[str, Any] = field(default_factory=dict)
     root: Path = field(default_factory=content_root)
@@ -109,6 +110,7 @@ def _level_from(path: Path) -> Level:
             editable=tuple(data["editable"]), parts=parts,
             limits=Limits(**data.get("limits", {})),
             banned_imports=tuple(data.get("banned_imports", ())),
+            banned_rust=tuple(data.get("banned_rust", ())),
             build=dict(data.get("build", {})), thresholds=dict(data.get("thresholds", {})),
             root=path.parent.parent.parent)
     except (KeyError, TypeError, ValueError) as exc:

@@ -231,3 +231,25 @@ def run_sgemv(perturb_row: int, perturb_values: np.ndarray) -> None:
 def fetch_sgemv_y() -> np.ndarray:
     """y after the last `run_sgemv`."""
     return _STATE["sgemv"]["y"].copy()
+
+
+# ----- teenygrad.accel: the Python glue --------------------------------------------------------
+
+
+def accel_matmul(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
+    """Run the student's `teenygrad.accel.matmul(a, b)`, noting which sgemm stages it called."""
+    kernels = _kernels()
+    original, stages_called = kernels.sgemm, []
+
+    def counting_sgemm(stage: str, *args: Any, **kwargs: Any) -> Any:
+        stages_called.append(stage)
+        return original(stage, *args, **kwargs)
+
+    kernels.sgemm = counting_sgemm  # before the import, so `from ... import sgemm` sees it too
+    try:
+        from teenygrad import accel
+
+        c = accel.matmul(_f32(a), _f32(b))
+    finally:
+        kernels.sgemm = original
+    return {"c": np.asarray(c, dtype=np.float32), "stages": stages_called}

@@ -248,15 +248,16 @@ def _call_op(ops: Any, name: str, xs: list[Any], kw: dict[str, Any]) -> Any:
     return getattr(ops, name)(*xs)
 
 
-def run_op(name: str, inputs: list[np.ndarray], kw: dict[str, Any],
-           grad_out: np.ndarray | None, requires: list[bool] | None = None) -> dict[str, Any]:
+def run_op(name: str, inputs: list[Any], kw: dict[str, Any], grad_out: np.ndarray | None,
+           requires: list[bool | None] | None = None) -> dict[str, Any]:
     """Apply op `name` to fresh leaves, backward with `grad_out`; value, grads and dtypes."""
     from teenygrad import ops
     from teenygrad.tensor import Tensor
 
     requires = requires or [np.asarray(x).dtype.kind == "f" for x in inputs]
-    # Python numbers are passed to the op as they are; arrays become fresh leaves.
-    leaves = [Tensor(x, requires_grad=r) if isinstance(x, np.ndarray) else x
+    # An input whose `requires` entry is None goes to the op as it is (a Python number);
+    # every other input becomes a fresh leaf tensor.
+    leaves = [x if r is None else Tensor(x, requires_grad=r)
               for x, r in zip(inputs, requires, strict=True)]
     out = _call_op(ops, name, leaves, kw)
     if grad_out is not None:

@@ -322,14 +322,14 @@ def sgemm(alpha: float, a: dict, b: dict, beta: float, c: dict, trans_a: bool,
     return {"A": list(ta.storage), "B": list(tb.storage), "C": list(tc.storage)}
 
 
-def sgemm_many(cases: list) -> list:
-    """`sgemm` on each case (a dict of its arguments); one result per case, in order."""
-    return [sgemm(**case) for case in cases]
+def sgemm_outputs(cases: list) -> list:
+    """`sgemm` on each case (a dict of its arguments); C's storage afterwards, per case."""
+    return [sgemm(**case)["C"] for case in cases]
 
 
-def sgemv_many(cases: list) -> list:
-    """`sgemv` on each case (a dict of its arguments); one result per case, in order."""
-    return [sgemv(**case) for case in cases]
+def sgemv_outputs(cases: list) -> list:
+    """`sgemv` on each case (a dict of its arguments); y's storage afterwards, per case."""
+    return [sgemv(**case)["y"] for case in cases]
 
 
 def matmul(a: Any, b: Any) -> dict:

@@ -661,7 +661,8 @@ def with_nan_view(layout: dict) -> dict:
 
 
 # -- the sblat idea: every combination, deterministic ------------------------------------------
-SBLAT_SIZES = (0, 1, 2, 3, 5)
+SBLAT_SIZES = (0, 1, 2, 5)
+SBLAT_PAD = -777.0  # padding of sblat's inputs: a stray read shows up in the result
 SBLAT_ALPHAS = (0.0, 1.0, 0.7)
 SBLAT_BETAS_GEMM = (0.0, 1.0, 1.3)
 SBLAT_BETAS_GEMV = (0.0, 1.0, 0.9)
@@ -702,8 +703,8 @@ def sblat_gemm_cases(trans_a: bool, trans_b: bool) -> list[dict]:
                 for alpha in SBLAT_ALPHAS:
                     for beta in SBLAT_BETAS_GEMM:
                         v = len(cases)
-                        a = _matrix(rng, *((k, m) if trans_a else (m, k)), v, math.nan)
-                        b = _matrix(rng, *((n, k) if trans_b else (k, n)), v // 2, math.nan)
+                        a = _matrix(rng, *((k, m) if trans_a else (m, k)), v, SBLAT_PAD)
+                        b = _matrix(rng, *((n, k) if trans_b else (k, n)), v // 2, SBLAT_PAD)
                         c = _matrix(rng, m, n, v // 4, SENTINEL)
                         if beta == 0:
                             c = with_nan_view(c)
@@ -722,8 +723,8 @@ def sblat_gemv_cases(trans: bool) -> list[dict]:
                 for beta in SBLAT_BETAS_GEMV:
                     for incx in SBLAT_INCS:
                         for incy in SBLAT_INCS:
-                            a = _matrix(rng, m, n, len(cases), math.nan)
-                            x = _vector(rng, n if not trans else m, incx, math.nan)
+                            a = _matrix(rng, m, n, len(cases), SBLAT_PAD)
+                            x = _vector(rng, n if not trans else m, incx, SBLAT_PAD)
                             y = _vector(rng, m if not trans else n, incy, SENTINEL,
                                         math.nan if beta == 0 else None)
                             cases.append({"alpha": alpha, "a": a, "x": x, "beta": beta,
@@ -797,26 +798,18 @@ def _first_difference(got: list[list[float]], want: list[list[float]]) -> int | 
     return int(np.searchsorted(ends, bad, side="right"))
 
 
-def explain_many(kind: str, cases: list[dict], results: list[dict]) -> str | None:
-    """`explain_gemm`/`explain_gemv` over a batch: None if every case is right, else the
-    explanation of the first wrong one."""
-    if len(results) != len(cases):
-        return f"{kind} returned {len(results)} results for {len(cases)} cases"
+def explain_many(kind: str, cases: list[dict], outputs: list[list[float]]) -> str | None:
+    """Check the output storages (C for sgemm, y for sgemv) of a batch of cases: None if all
+    are right, else the explanation of the first wrong one."""
+    if not isinstance(outputs, list) or len(outputs) != len(cases):
+        return f"{kind}: expected {len(cases)} results"
+    oracle = gemm_oracle if kind == "sgemm" else gemv_oracle
+    bad = _first_difference(outputs, [oracle(**case) for case in cases])
+    if bad is None:
+        return None
+    case = cases[bad]
     if kind == "sgemm":
-        outputs = {"C": ("c", [gemm_oracle(**c) for c in cases]), "A": ("a", None),
-                   "B": ("b", None)}
-    else:
-        outputs = {"y": ("y", [gemv_oracle(**c) for c in cases]), "A": ("a", None),
-                   "x": ("x", None)}
-    explain = explain_gemm if kind == "sgemm" else explain_gemv
-    for name, (key, want) in outputs.items():
-        if want is None:  # an input: it must come back unchanged
-            want = [c[key]["storage"] for c in cases]
-        try:
-            got = [r[name] for r in results]
-        except (KeyError, TypeError):
-            return f"{kind}: a result is missing {name}"
-        bad = _first_difference(got, want)
-        if bad is not None:
-            return explain(results[bad], cases[bad]) or f"{kind}: case {bad} differs"
-    return None
+        got = {"A": case["a"]["storage"], "B": case["b"]["storage"], "C": outputs[bad]}
+        return explain_gemm(got, case) or f"sgemm: case {bad} differs"
+    got = {"A": case["a"]["storage"], "x": case["x"]["storage"], "y": outputs[bad]}
+    return explain_gemv(got, case) or f"sgemv: case {bad} differs"

@@ -106,12 +106,12 @@ def render(record: RunRecord, colour: bool = False, verbose: bool = False,
     lines: list[str] = []
     for level in record.levels:
         lines += render_level(level, style, verbose) + [""]
+    if record.grader_error:
+        lines.append(style(f"grader error: {record.grader_error}", "35"))
     if listing:
         total = sum(t.max_points for lv in record.levels for t in lv.tests)
         lines.append(f"{sum(len(lv.tests) for lv in record.levels)} tests, {total:g} points")
         return "\n".join(lines)
-    if record.grader_error:
-        lines.append(style(f"grader error: {record.grader_error}", "35"))
     total = _points(record.points, record.max_points)
     summary = f"TOTAL {total}" + (f"   ({record.duration:.1f} s)" if record.duration else "")
     full = record.max_points > 0 and record.points >= record.max_points

@@ -15,7 +15,7 @@ OPS = ("+", "-", "*", "/")
 
 
 @pytest.mark.points(3)
-@settings(max_examples=40)
+@settings(max_examples=25)
 @given(data=ref.nested_shapes().flatmap(ref.nested_lists))
 def test_nested_roundtrip(student, data):
     """Random nested lists up to 4-d (0-d and zero-size too): shape and tolist() match numpy."""
@@ -27,7 +27,7 @@ def test_nested_roundtrip(student, data):
 
 
 @pytest.mark.points(2)
-@settings(max_examples=30)
+@settings(max_examples=20)
 @given(case=ref.ragged_lists())
 def test_nested_ragged_names_the_index(student, case):
     """A ragged nested list raises ValueError naming the index of the first misfit."""
@@ -37,7 +37,7 @@ def test_nested_ragged_names_the_index(student, case):
 
 
 @pytest.mark.points(2)
-@settings(max_examples=30)
+@settings(max_examples=15)
 @given(case=ref.non_numeric_lists())
 def test_nested_non_numeric_names_the_index(student, case):
     """A non-number in a nested list raises TypeError naming its index."""
@@ -47,7 +47,7 @@ def test_nested_non_numeric_names_the_index(student, case):
 
 
 @pytest.mark.points(2)
-@settings(max_examples=40)
+@settings(max_examples=25)
 @given(shape=ref.nested_shapes(min_dims=1), draw=st.data())
 def test_nested_indexing(student, shape, draw):
     """t[i][j]... with negative indices gives numpy's sub-array; out of range raises IndexError."""
@@ -86,7 +86,7 @@ def _binary_cases(draw):
 
 
 @pytest.mark.points(3)
-@settings(max_examples=50)
+@settings(max_examples=30)
 @given(case=_binary_cases())
 def test_nested_elementwise(student, case):
     """Random + - * / between same-shape tensors, or a tensor and a number on either side."""
@@ -106,7 +106,7 @@ def _text(spec):
 
 
 @pytest.mark.points(1)
-@settings(max_examples=20)
+@settings(max_examples=10)
 @given(data=ref.nested_shapes().flatmap(lambda s: ref.nested_lists(s, "grid")))
 def test_nested_negation(student, data):
     """-t negates every element and keeps the shape."""
@@ -118,7 +118,7 @@ def test_nested_negation(student, data):
 
 
 @pytest.mark.points(1)
-@settings(max_examples=20)
+@settings(max_examples=10)
 @given(data=ref.nested_shapes().flatmap(lambda s: ref.nested_lists(s, "grid")))
 def test_nested_sum(student, data):
     """t.sum() is the float sum of every element (0.0 when there are none)."""
@@ -130,7 +130,7 @@ def test_nested_sum(student, data):
 
 
 @pytest.mark.points(1)
-@settings(max_examples=15)
+@settings(max_examples=10)
 @given(shapes=ref.incompatible_shape_pairs(), op=st.sampled_from(OPS))
 def test_nested_shape_mismatch(student, shapes, op):
     """Combining tensors of different shapes raises ValueError naming both shapes."""

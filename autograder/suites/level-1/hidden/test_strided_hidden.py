@@ -33,7 +33,7 @@ def _check(student, shape, chain, check_layout):
 
 
 @pytest.mark.points(2)
-@settings(max_examples=30)
+@settings(max_examples=15)
 @given(shape=ref.nested_shapes())
 def test_constructor(student, shape):
     """Tensor(nested lists) of any shape: row-major storage and strides, offset 0, numel."""
@@ -50,7 +50,7 @@ def test_constructor(student, shape):
 
 
 @pytest.mark.points(2)
-@settings(max_examples=50)
+@settings(max_examples=40)
 @given(layout=ref.shapes().flatmap(ref.layouts))
 def test_is_contiguous(student, layout):
     """is_contiguous() agrees with numpy's C_CONTIGUOUS flag on random layouts."""
@@ -60,7 +60,7 @@ def test_is_contiguous(student, layout):
 
 
 @pytest.mark.points(2)
-@settings(max_examples=30)
+@settings(max_examples=20)
 @given(layout=ref.shapes().flatmap(ref.layouts))
 def test_contiguous_copies(student, layout):
     """contiguous() copies into fresh row-major storage and leaves the source alone."""
@@ -80,7 +80,7 @@ def test_contiguous_copies(student, layout):
 
 
 @pytest.mark.points(3)
-@settings(max_examples=50)
+@settings(max_examples=40)
 @given(case=_chains())
 def test_view_chain_values(student, case):
     """Random chains of views (permute, slice, index, expand, reshape): shapes and values."""
@@ -89,7 +89,7 @@ def test_view_chain_values(student, case):
 
 
 @pytest.mark.points(5)
-@settings(max_examples=60)
+@settings(max_examples=50)
 @given(case=_chains(NO_RESHAPE))
 def test_view_chain_layout(student, case):
     """Random chains of views without reshape: strides, offset and shared storage like numpy."""
@@ -171,7 +171,7 @@ def _numpy_write(shape, chain, key, value, through_view):
 
 
 @pytest.mark.points(2)
-@settings(max_examples=40)
+@settings(max_examples=30)
 @given(case=_writes(WRITABLE, on_base=False))
 def test_setitem_through_views(student, case):
     """view[key] = value writes into the base's storage (numbers and broadcast tensors)."""
@@ -186,7 +186,7 @@ def test_setitem_through_views(student, case):
 
 
 @pytest.mark.points(2)
-@settings(max_examples=40)
+@settings(max_examples=30)
 @given(case=_writes(NO_RESHAPE, on_base=True))
 def test_base_writes_show_in_views(student, case):
     """t[key] = value on the base is visible in every view of it, expanded ones included."""

@@ -15,25 +15,35 @@ ITEMS = st.lists(st.one_of(st.integers(0, 3), st.sampled_from("xyz")), max_size=
 
 
 @pytest.mark.points(2)
-@settings(max_examples=25)
-@given(items=ITEMS)
-def test_permutations_any_list(student, items):
+def test_permutations_any_list(student):
     """permutations matches itertools.permutations on drawn lists (duplicates kept)."""
-    got = student.call(probes.permutations, items)
-    ref.check_no_itertools(student.call(probes.source, "counting"), got["watched"])
-    ref.assert_listing(got, [list(p) for p in itertools.permutations(items)],
-                       f"permutations({items!r})")
-    assert got["items_after"] == items, f"permutations({items!r}) changed its input"
+    ref.check_no_itertools(student.call(probes.source, "counting"), [])
+
+    @settings(max_examples=25)
+    @given(items=ITEMS)
+    def check(items):
+        got = student.call(probes.permutations, items)
+        ref.check_no_itertools("", got["watched"])
+        ref.assert_listing(got, [list(p) for p in itertools.permutations(items)],
+                           f"permutations({items!r})")
+        assert got["items_after"] == items, f"permutations({items!r}) changed its input"
+
+    check()
 
 
 @pytest.mark.points(2)
-@settings(max_examples=30)
-@given(items=st.lists(st.integers(0, 4), max_size=9), data=st.data())
-def test_combinations_any_list(student, items, data):
+def test_combinations_any_list(student):
     """combinations matches itertools.combinations for every k from 0 to n + 1."""
-    k = data.draw(st.integers(0, len(items) + 1), label="k")
-    got = student.call(probes.combinations, items, k)
-    ref.check_no_itertools(student.call(probes.source, "counting"), got["watched"])
-    ref.assert_listing(got, [list(c) for c in itertools.combinations(items, k)],
-                       f"combinations({items!r}, {k})")
-    assert got["items_after"] == items, f"combinations({items!r}, {k}) changed its input"
+    ref.check_no_itertools(student.call(probes.source, "counting"), [])
+
+    @settings(max_examples=30)
+    @given(items=st.lists(st.integers(0, 4), max_size=9), data=st.data())
+    def check(items, data):
+        k = data.draw(st.integers(0, len(items) + 1), label="k")
+        got = student.call(probes.combinations, items, k)
+        ref.check_no_itertools("", got["watched"])
+        ref.assert_listing(got, [list(c) for c in itertools.combinations(items, k)],
+                           f"combinations({items!r}, {k})")
+        assert got["items_after"] == items, f"combinations({items!r}, {k}) changed its input"
+
+    check()

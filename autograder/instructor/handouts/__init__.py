@@ -1,0 +1,330 @@
+"""Build each level's source notebook (`solutions/<id>/<id>.ipynb`) from its handout module.
+
+A handout module (`level_minus2`, `level_minus1`, `level0`, `level1`) gives the markdown and
+the written questions; the engine's part cells come from the level manifest, so their points
+always equal the manifest's. The notebook has, in order:
+
+1. the handout (markdown, locked);
+2. a locked setup cell with the notebook's helpers (`check`, `check_derivative`,
+   `engine_points`): nbgrader restores it when grading, so students cannot alter it;
+3. the written questions: a solution cell (`### BEGIN SOLUTION`) and an autograded test cell
+   each. Numeric answers are checked against a salted SHA-256 of the answer rounded to 4
+   significant figures (the answer is not in the notebook); derivations are checked
+   numerically against central differences;
+4. one autograded cell per part of the level: it runs `grade.py <level> --submission .` on
+   the student's files (once, cached) and its value — the part's points — is the cell's
+   result, which nbgrader 0.9.6 reads as partial credit (`utils.get_partial_grade`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from autograder.instructor.levels import InstructorError, kit_root
+
+SIG_FIGS = 4
+MODULE_BY_LEVEL = {
+    "level-2": "level_minus2",
+    "level-1": "level_minus1",
+    "level0": "level0",
+    "level1": "level1",
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A question answered by a value (number, bool, or a sequence of them)."""
+
+    id: str
+    prompt: str
+    solution: str  # code that sets `variable`
+    variable: str
+    points: float = 1.0
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A question answered by a function, checked numerically by `test` (code)."""
+
+    id: str
+    prompt: str
+    solution: str  # code that defines the function
+    test: str
+    points: float = 2.0
+
+
+def canonical(value: Any) -> str:
+    """The text an answer is hashed as: numbers to SIG_FIGS significant figures."""
+    if isinstance(value, bool):
+        return str(value)
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(canonical(v) for v in value) + "]"
+    if isinstance(value, str):
+        return value.strip().lower()
+    number = float(value)
+    text = format(number, f".{SIG_FIGS}g")
+    return "0" if float(text) == 0 else text
+
+
+def digest(question_id: str, value: Any) -> str:
+    """The salted digest a test cell compares with."""
+    return hashlib.sha256(f"{question_id}:{canonical(value)}".encode()).hexdigest()
+
+
+def _stable(value: Any) -> bool:
+    """Whether the canonical text survives a relative wobble of 1e-9 (not near a boundary)."""
+    if isinstance(value, bool | str):
+        return True
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, list | tuple):
+        return all(_stable(v) for v in value)
+    number = float(value)
+    return all(canonical(number * f) == canonical(number) for f in (1 - 1e-9, 1 + 1e-9))
+
+
+SETUP = '''\
+# Helpers of this notebook (kit code: do not edit; nbgrader restores this cell when grading).
+import hashlib, json, os, subprocess, sys, tempfile
+from pathlib import Path
+
+import numpy as np
+
+LEVEL = "@LEVEL@"
+
+
+def _canonical(value):
+    if isinstance(value, bool):
+        return str(value)
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_canonical(v) for v in value) + "]"
+    if isinstance(value, str):
+        return value.strip().lower()
+    text = format(float(value), ".@SIG@g")
+    return "0" if float(text) == 0 else text
+
+
+def check(question, value, expected):
+    """Compare an answer (rounded to @SIG@ significant figures) with the expected one."""
+    got = hashlib.sha256(f"{question}:{_canonical(value)}".encode()).hexdigest()
+    assert got == expected, (
+        f"{question}: {value!r} is not the expected answer (numbers are compared to "
+        "@SIG@ significant figures; sequences element by element)")
+    print(f"{question}: correct")
+
+
+def check_derivative(question, f, df, xs, rtol=1e-5, atol=1e-7, h=1e-6):
+    """Compare df (your derivative) with central differences of f at every x in xs."""
+    for x in np.atleast_1d(np.asarray(xs, dtype=np.float64)):
+        numeric = (f(x + h) - f(x - h)) / (2 * h)
+        got = float(df(x))
+        assert abs(got - numeric) <= atol + rtol * abs(numeric), (
+            f"{question}: at x = {x:.4g} your derivative gives {got:.6g}, "
+            f"central differences give {numeric:.6g}")
+    print(f"{question}: correct")
+
+
+def _grade_py():
+    if os.environ.get("TEENYGRAD_GRADE_PY"):
+        return Path(os.environ["TEENYGRAD_GRADE_PY"])
+    for folder in [Path.cwd(), *Path.cwd().parents]:
+        if (folder / "grade.py").is_file() and (folder / "autograder").is_dir():
+            return folder / "grade.py"
+    import autograder  # the kit, installed with `pip install -e .`
+    return Path(autograder.__file__).resolve().parent.parent / "grade.py"
+
+
+_RUNS = {}
+
+
+def engine_points(part, max_points):
+    """Grade the files of this folder with the kit's engine (once) and return the points of
+    `part`: the value of the cell, which nbgrader reads as partial credit."""
+    files = sorted(p for p in Path.cwd().rglob("*") if p.suffix in (".py", ".rs"))
+    stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    if stamp not in _RUNS:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "record.json"
+            proc = subprocess.run(
+                [sys.executable, str(_grade_py()), LEVEL, "--submission", ".",
+                 "--format", "json", "--output", str(out), "--quiet"],
+                capture_output=True, text=True)
+            if proc.returncode not in (0, 1) or not out.is_file():
+                reason = (proc.stderr.strip().splitlines() or ["no report"])[-1]
+                raise RuntimeError(f"the grader could not grade this folder "
+                                   f"(exit {proc.returncode}): {reason}")
+            _RUNS.clear()
+            _RUNS[stamp] = json.loads(out.read_text())
+    record = _RUNS[stamp]
+    tests = [t for lv in record["levels"] for t in lv["tests"] if t["part"] == part]
+    points = sum(t["points"] for t in tests)
+    possible = sum(t["max_points"] for t in tests)
+    print(f"part {part}: {points:g}/{possible:g} points")
+    for t in tests:
+        if t["points"] < t["max_points"] and not t["hidden"]:
+            print(f"  ✗ {t['title']} — {t['outcome']}: {t['message'][:200]}")
+    hidden_lost = sum(1 for t in tests if t["hidden"] and t["points"] < t["max_points"])
+    if hidden_lost:
+        print(f"  ✗ {hidden_lost} hidden test(s) of this part failed")
+    return round(min(max(points, 0.0), float(max_points)), 6)
+'''
+
+
+def _meta(
+    grade_id: str,
+    *,
+    grade: bool = False,
+    solution: bool = False,
+    locked: bool = False,
+    points: float | None = None,
+) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "grade": grade,
+        "grade_id": grade_id,
+        "locked": locked,
+        "schema_version": 3,
+        "solution": solution,
+        "task": False,
+    }
+    if grade:
+        meta["points"] = points
+    return {"nbgrader": meta}
+
+
+def _markdown(cell_id: str, text: str, locked: bool = True) -> dict[str, Any]:
+    return {
+        "cell_type": "markdown",
+        "id": cell_id,
+        "metadata": _meta(cell_id, locked=True) if locked else {},
+        "source": textwrap.dedent(text).strip(),
+    }
+
+
+def _code(cell_id: str, source: str, metadata: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": cell_id,
+        "metadata": metadata,
+        "outputs": [],
+        "source": textwrap.dedent(source).strip(),
+    }
+
+
+def _solution_cell(question_id: str, code: str, comment: str) -> dict[str, Any]:
+    body = textwrap.dedent(code).strip()
+    source = f"{comment}\n### BEGIN SOLUTION\n{body}\n### END SOLUTION"
+    return _code(question_id, source, _meta(question_id, solution=True))
+
+
+def _answer_cells(q: Answer) -> list[dict[str, Any]]:
+    scope: dict[str, Any] = {}
+    exec(textwrap.dedent(q.solution), scope)  # the kit's own answer code  # noqa: S102
+    value = scope[q.variable]
+    if not _stable(value):
+        raise InstructorError(f"{q.id}: answer {value!r} sits on a rounding boundary")
+    test = f'check("{q.id}", {q.variable}, "{digest(q.id, value)}")'
+    return [
+        _markdown(f"{q.id}_prompt", q.prompt),
+        _solution_cell(q.id, q.solution, f"# set `{q.variable}`"),
+        _code(
+            f"{q.id}_test", test, _meta(f"{q.id}_test", grade=True, locked=True, points=q.points)
+        ),
+    ]
+
+
+def _derivation_cells(q: Derivation) -> list[dict[str, Any]]:
+    return [
+        _markdown(f"{q.id}_prompt", q.prompt),
+        _solution_cell(q.id, q.solution, "# write the function below"),
+        _code(
+            f"{q.id}_test", q.test, _meta(f"{q.id}_test", grade=True, locked=True, points=q.points)
+        ),
+    ]
+
+
+def _manifest_parts(root: Path, level_id: str) -> tuple[str, list[tuple[str, str, float]]]:
+    import tomllib
+
+    path = root / "autograder" / "levels" / f"{level_id}.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    parts = [(pid, p["title"], float(p["points"])) for pid, p in data.get("parts", {}).items()]
+    return data.get("title", level_id), parts
+
+
+def _part_cells(level_id: str, parts: list[tuple[str, str, float]]) -> list[dict[str, Any]]:
+    rows = [f"| `{pid}` | {title} | {points:g} |" for pid, title, points in parts]
+    intro = "\n".join(
+        [
+            "## Your code, graded by the engine",
+            "",
+            "Each cell below runs the kit's grader on the files of this folder",
+            f"(`python grade.py {level_id} --submission .`, once: the others reuse the result) and",
+            "shows the points of one part. The value of each cell is the points it earns here.",
+            "When the notebook is graded by the course staff, the hidden tests count too.",
+            "",
+            "| part | what | points |",
+            "|---|---|---|",
+            *rows,
+        ]
+    )
+    cells = [_markdown("engine_intro", intro)]
+    for pid, _title, points in parts:
+        cell_id = f"engine_{pid}"
+        source = (
+            f'# Autograded: part "{pid}" ({points:g} points)\nengine_points("{pid}", {points:g})'
+        )
+        cells.append(_code(cell_id, source, _meta(cell_id, grade=True, locked=True, points=points)))
+    return cells
+
+
+def build_notebook(level_id: str, root: Path | None = None) -> dict[str, Any]:
+    """The source notebook of a level, as notebook JSON data."""
+    root = root or kit_root()
+    module = importlib.import_module(f"autograder.instructor.handouts.{MODULE_BY_LEVEL[level_id]}")
+    title, parts = _manifest_parts(root, level_id)
+    setup = SETUP.replace("@LEVEL@", level_id).replace("@SIG@", str(SIG_FIGS))
+    cells = [
+        _markdown("handout", module.HANDOUT.replace("@TITLE@", title)),
+        _code("setup", setup, _meta("setup", locked=True)),
+        _markdown("questions_intro", module.QUESTIONS_INTRO),
+    ]
+    for q in module.QUESTIONS:
+        cells += _answer_cells(q) if isinstance(q, Answer) else _derivation_cells(q)
+    cells += _part_cells(level_id, parts)
+    return {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {
+                "display_name": "Python 3 (ipykernel)",
+                "language": "python",
+                "name": "python3",
+            },
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def notebook_text(level_id: str, root: Path | None = None) -> str:
+    """The source notebook as the text written to `solutions/<id>/<id>.ipynb`."""
+    return json.dumps(build_notebook(level_id, root), indent=1, ensure_ascii=False) + "\n"
+
+
+def available_levels(root: Path | None = None) -> list[str]:
+    """Levels that have both a handout module and a manifest."""
+    root = root or kit_root()
+    return [
+        lv for lv in MODULE_BY_LEVEL if (root / "autograder" / "levels" / f"{lv}.toml").is_file()
+    ]

@@ -1,0 +1,125 @@
+"""Fair timing of student kernels, judged by the judge's own clock and the kernel's /proc.
+
+Each benchmark is a worker call per run, after warm-up, with the worker's CPU time read from
+/proc. A single-thread run that was descheduled (wall time well above CPU time) is discarded
+and repeated; the CPU time other processes used during each run is measured from /proc/stat,
+and a busy machine is reported (with advice to re-run) instead of silently graded low.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograder.judge.api import fraction_between
+
+WARMUP_RUNS = 1
+TIMED_RUNS = 5
+MAX_EXTRA_RUNS = 6
+DESCHEDULED = 1.25  # wall / CPU above this: the run lost its core to another process
+BUSY_SHARE = 0.10   # other processes' share of the machine above this: results flagged
+#: Kernels timed in this run, as points for the roofline plot.
+PLOT_POINTS: list[dict[str, Any]] = []
+
+
+def _machine_busy_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine since boot, from /proc/stat."""
+    with open("/proc/stat") as handle:
+        fields = [int(v) for v in handle.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+@dataclass
+class Timing:
+    """The samples of one benchmark and what the machine did meanwhile."""
+
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    discarded: int = 0
+    others_share: float = 0.0
+
+    @property
+    def median(self) -> float:
+        """Median wall-clock seconds of the accepted runs."""
+        return statistics.median(self.wall)
+
+    @property
+    def busy(self) -> bool:
+        """Whether other processes used a visible share of the machine meanwhile."""
+        return self.others_share > BUSY_SHARE
+
+
+def time_runs(student: Any, run: Any, args_for: Any, threads: int, check: Any) -> Timing:
+    """Time `run(*args_for(i))` in the worker; `check(i)` verifies run i's output (untimed)."""
+    for i in range(WARMUP_RUNS):
+        student.call(run, *args_for(-1 - i))
+    timing, tick = Timing(), os.sysconf("SC_CLK_TCK")
+    others, elapsed, i = 0.0, 0.0, 0
+    while len(timing.wall) < TIMED_RUNS and i < TIMED_RUNS + MAX_EXTRA_RUNS:
+        busy_before, _ = _machine_busy_ticks()
+        timed = student.call_timed(run, *args_for(i))
+        busy_after, _ = _machine_busy_ticks()
+        others += max((busy_after - busy_before) / tick - timed.cpu_s, 0.0)
+        elapsed += timed.wall_s
+        check(i)
+        i += 1
+        descheduled = timed.cpu_s > 0.02 and timed.wall_s > DESCHEDULED * timed.cpu_s
+        if threads == 1 and descheduled:
+            timing.discarded += 1
+            continue
+        timing.wall.append(timed.wall_s)
+        timing.cpu.append(timed.cpu_s)
+    if not timing.wall:
+        raise AssertionError("every timed run was disturbed by other processes: re-run grading "
+                             "on a quieter machine")
+    timing.others_share = others / max(elapsed * (os.cpu_count() or 1), 1e-9)
+    return timing
+
+
+@dataclass
+class StageScore:
+    """What a performance test reports: achieved rate, its fraction of the roof, the credit."""
+
+    name: str
+    rate: float
+    unit: str
+    roof: float
+    fraction: float
+    credit: float
+    timing: Timing
+    intensity: float
+    threads: int
+
+
+def grade_rate(name: str, rate: float, unit: str, roof_key: str, spec: dict, roofline: dict,
+               timing: Timing, intensity: float, threads: int, record_benchmark: Any,
+               partial_credit: Any, extra_credit: float | None = None) -> StageScore:
+    """Turn an achieved rate into partial credit between the manifest's floor and target."""
+    roof = roofline[roof_key]["median"]
+    fraction = rate / roof
+    credit = fraction_between(fraction, spec["floor"], spec["target"])
+    if extra_credit is not None:
+        credit = min(credit, extra_credit)
+    cv = statistics.pstdev(timing.wall) / timing.median if len(timing.wall) > 1 else 0.0
+    record_benchmark(name, **{unit: round(rate, 2), "% of roof": round(100 * fraction, 1),
+                              "floor %": 100 * spec["floor"], "target %": 100 * spec["target"],
+                              "credit": round(credit, 3), "runs": len(timing.wall),
+                              "discarded": timing.discarded, "cv %": round(100 * cv, 1),
+                              "cpu/wall": round(statistics.median(timing.cpu) / timing.median, 2),
+                              "others %": round(100 * timing.others_share, 1)})
+    if unit == "gflops":
+        PLOT_POINTS.append({"name": name, "intensity": intensity, "gflops": rate,
+                        "threads": threads})
+    detail = (f"{rate:.1f} {'GFLOP/s' if unit == 'gflops' else 'GB/s'} = "
+              f"{100 * fraction:.0f}% of the measured roof ({roof:.1f}); floor "
+              f"{100 * spec['floor']:.0f}%, target {100 * spec['target']:.0f}%")
+    if timing.busy:
+        detail += (f" — the machine was busy ({100 * timing.others_share:.0f}% used by other "
+                   "processes): re-run grading on a quieter machine")
+    partial_credit(credit, detail)
+    return StageScore(name, rate, unit, roof, fraction, credit, timing, intensity, threads)
+
+

@@ -1,0 +1,119 @@
+"""`python grade.py roofline`: this machine's roofline, measured by the kit's own Rust binary.
+
+The binary (`rust_kernels/roofline`) never links student code. It measures the FP32 FMA peak
+and the STREAM triad bandwidth, each for one thread and for all threads. Level 0's grading
+measures it in the same run as the student's kernels and grades each stage as a fraction of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from autograder import KIT_ROOT
+from autograder.judge.build import cache_dir
+from autograder.judge.errors import GraderError
+
+CRATES = KIT_ROOT / "rust_kernels"
+
+
+def binary() -> Path:
+    """Build (if needed) and return the roofline binary, kept in the kit's cargo cache."""
+    cmd = ["cargo", "build", "--release", "--quiet", "-p", "roofline",
+           "--manifest-path", str(CRATES / "Cargo.toml")]
+    env = {**os.environ, "CARGO_TARGET_DIR": str(cache_dir())}
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise GraderError(f"cannot build the roofline probe: {exc}") from None
+    if done.returncode != 0:
+        raise GraderError("the roofline probe does not build:\n" + done.stderr[-2000:])
+    return cache_dir() / "release" / "roofline"
+
+
+def measure(quick: bool = True, repeats: int = 5, threads: int | None = None) -> dict[str, Any]:
+    """Run the roofline probe and return its JSON (medians, samples and their CV)."""
+    cmd = [str(binary()), "--repeats", str(repeats)]
+    if quick:
+        cmd.append("--quick")
+    if threads:
+        cmd += ["--threads", str(threads)]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True)
+        return json.loads(done.stdout)
+    except (OSError, subprocess.SubprocessError, json.JSONDecodeError) as exc:
+        raise GraderError(f"the roofline probe failed: {exc}") from None
+
+
+def summary_lines(roof: dict[str, Any]) -> list[str]:
+    """The roofline as a few readable lines."""
+    def fig(key: str) -> str:
+        return f"{roof[key]['median']:.1f} (cv {roof[key]['cv'] * 100:.1f}%)"
+
+    return [
+        f"cpu: {roof['cpu_model']}  ·  isa: {roof['isa']}  ·  threads: {roof['threads']}",
+        f"peak FP32 GFLOP/s   1 thread: {fig('peak_gflops_1_thread')}   "
+        f"all threads: {fig('peak_gflops_all_threads')}",
+        f"STREAM triad GB/s   1 thread: {fig('triad_gbs_1_thread')}   "
+        f"all threads: {fig('triad_gbs_all_threads')}",
+    ]
+
+
+def plot(roof: dict[str, Any], points: list[dict[str, Any]], path: Path) -> Path:
+    """Draw the 1-thread and all-thread roofs with each kernel as a point; write a PNG.
+
+    Each point is `{"name", "intensity" (FLOP/byte), "gflops", "threads"}`.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(8, 5.5), dpi=110)
+    intensity = np.logspace(-2, 3, 200)
+    for label, peak_key, bw_key, style in [
+            ("1 thread", "peak_gflops_1_thread", "triad_gbs_1_thread", "-"),
+            (f"{roof['threads']} threads", "peak_gflops_all_threads", "triad_gbs_all_threads",
+             "--")]:
+        peak, bandwidth = roof[peak_key]["median"], roof[bw_key]["median"]
+        ax.loglog(intensity, np.minimum(peak, bandwidth * intensity), style, color="black",
+                  label=f"roof, {label}: {peak:.0f} GFLOP/s, {bandwidth:.0f} GB/s")
+    for point in points:
+        ax.loglog(point["intensity"], point["gflops"], "o")
+        ax.annotate(point["name"], (point["intensity"], point["gflops"]), fontsize=8,
+                    xytext=(4, 4), textcoords="offset points")
+    ax.set_xlabel("arithmetic intensity (FLOP / byte)")
+    ax.set_ylabel("GFLOP/s")
+    ax.set_title(f"roofline · {roof['cpu_model']}")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `grade.py roofline`."""
+    parser.add_argument("--full", action="store_true",
+                        help="longer, steadier measurement (default: the grader's quick one)")
+    parser.add_argument("--repeats", type=int, default=5, help="samples per figure (default 5)")
+    parser.add_argument("--plot", type=Path, default=Path("grading-output/roofline.png"),
+                        help="where to draw the roofline (default grading-output/roofline.png)")
+    parser.add_argument("--json", action="store_true", help="print the raw JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Measure, print and plot the roofline."""
+    if args.repeats < 1:
+        print("grade.py roofline: error: --repeats must be at least 1")
+        return 2
+    roof = measure(quick=not args.full, repeats=args.repeats)
+    print(json.dumps(roof, indent=2) if args.json else "\n".join(summary_lines(roof)))
+    print(f"roofline plot: {plot(roof, [], args.plot)}")
+    return 0

@@ -1,0 +1,49 @@
+"""Level 0's judge-side fixtures: this run's roofline and the roofline plot drawn at the end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograder import roofline as roofline_probe
+from autograder.judge.benchmark import PLOT_POINTS
+
+PLOT_PATH = Path("grading-output") / "roofline-level0.png"
+
+
+@pytest.fixture(scope="session")
+def roofline() -> dict[str, Any]:
+    """This machine's roofline, measured once per grading run by the kit's own binary."""
+    return roofline_probe.measure(quick=True, repeats=5)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def draw_roofline_plot(roofline_lazy: list, report_note: Any) -> Any:
+    """After the run, draw the kernels that were timed on this run's roofline."""
+    yield
+    if not roofline_lazy:
+        return
+    roof = roofline_lazy[0]
+    report_note("roofline of this run: " + " · ".join(roofline_probe.summary_lines(roof)[1:]))
+    if PLOT_POINTS:
+        try:
+            path = roofline_probe.plot(roof, PLOT_POINTS, PLOT_PATH)
+            report_note(f"roofline plot: {path.resolve()}")
+        except OSError as exc:
+            report_note(f"roofline plot not written: {exc}")
+
+
+@pytest.fixture(scope="session")
+def roofline_lazy() -> list:
+    """Holds the roofline once a performance test measured it (for the plot)."""
+    return []
+
+
+@pytest.fixture
+def roof(roofline: dict, roofline_lazy: list) -> dict:
+    """The roofline, remembered for the plot."""
+    if not roofline_lazy:
+        roofline_lazy.append(roofline)
+    return roofline

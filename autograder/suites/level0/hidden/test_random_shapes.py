@@ -1,0 +1,62 @@
+"""Level 0 hidden correctness: hypothesis-drawn shapes, paddings and alpha/beta per kernel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograder.judge.api import check_close
+from autograder.probes import level0 as probes
+from autograder.references import level0 as ref
+
+STAGES = ["naive", "reordered", "blocked", "microkernel", "simd", "parallel"]
+#: Sizes around every tile size a kernel might use (primes, 2^k ± 1, 0, 1).
+DIMS = st.sampled_from([0, 1, 2, 3, 5, 7, 8, 9, 13, 15, 16, 17, 31, 33, 47, 63, 64, 65, 97,
+                        127, 129, 191])
+SCALARS = st.sampled_from([0.0, 1.0, -1.0, 0.5, 2.5])
+
+
+@pytest.mark.parametrize("stage", [pytest.param(s, marks=[pytest.mark.part(s),
+                                                          pytest.mark.points(2)], id=s)
+                                   for s in STAGES])
+@settings(max_examples=12)
+@given(m=DIMS, n=DIMS, k=DIMS, pads=st.tuples(*[st.sampled_from([0, 1, 4])] * 3),
+       alpha=SCALARS, beta=SCALARS, seed=st.integers(0, 2**16))
+def test_sgemm_random_shapes(student, stage, m, n, k, pads, alpha, beta, seed) -> None:
+    """sgemm matches numpy on random shapes around tile edges, paddings and alpha/beta."""
+    a, b, c = ref.sgemm_inputs(m, n, k, seed)
+    got = student.call(probes.sgemm, stage, alpha, a, b, beta, c, 0, *pads)
+    atol = float(np.max(ref.sgemm_atol(alpha, a, b, beta, c), initial=1e-6))
+    check_close(got, ref.sgemm(alpha, a, b, beta, c), rtol=1e-4, atol=atol,
+                what=f"sgemm[{stage}] C for m={m}, n={n}, k={k}, pads={pads}, alpha={alpha}, "
+                     f"beta={beta}")
+
+
+@pytest.mark.part("blas1")
+@pytest.mark.points(2)
+@settings(max_examples=30)
+@given(n=st.integers(0, 3000), incx=st.integers(1, 3), incy=st.integers(1, 3), alpha=SCALARS,
+       seed=st.integers(0, 2**16))
+def test_saxpy_sdot_random(student, n, incx, incy, alpha, seed) -> None:
+    """saxpy and sdot match numpy for random lengths, increments and alpha."""
+    x, y = ref.blas1_inputs(n, seed)
+    check_close(student.call(probes.saxpy, alpha, x, y, incx, incy), ref.saxpy(alpha, x, y),
+                what=f"saxpy y for n={n}, incx={incx}, incy={incy}, alpha={alpha}")
+    check_close(student.call(probes.sdot, x, y, incx, incy), ref.sdot(x, y),
+                atol=ref.sdot_atol(x, y) + 1e-6, what=f"sdot for n={n}")
+
+
+@pytest.mark.part("sgemv")
+@pytest.mark.points(2)
+@settings(max_examples=30)
+@given(m=DIMS, n=DIMS, pad=st.sampled_from([0, 1, 5]), alpha=SCALARS, beta=SCALARS,
+       seed=st.integers(0, 2**16))
+def test_sgemv_random(student, m, n, pad, alpha, beta, seed) -> None:
+    """sgemv matches numpy for random shapes, paddings and alpha/beta."""
+    a, x, y = ref.sgemv_inputs(m, n, seed)
+    got = student.call(probes.sgemv, alpha, a, x, beta, y, pad)
+    check_close(got, ref.sgemv(alpha, a, x, beta, y), rtol=1e-4,
+                atol=float(np.max(ref.sgemv_atol(alpha, a, x, beta, y), initial=1e-6)),
+                what=f"sgemv y for m={m}, n={n}, pad={pad}, alpha={alpha}, beta={beta}")

@@ -1,0 +1,146 @@
+"""Level 0 performance: each kernel's speed as a fraction of this machine's measured roofline.
+
+Every test first checks the kernel on a small awkward case (a wrong kernel earns no speed
+points), then times it (median of 5 runs after a warm-up, each run's input changed and its
+output checked) and awards credit linearly between the manifest's floor and target.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from autograder.judge.api import check_close
+from autograder.judge.benchmark import (
+    MAX_EXTRA_RUNS,
+    TIMED_RUNS,
+    WARMUP_RUNS,
+    Timing,
+    grade_rate,
+    time_runs,
+)
+from autograder.probes import level0 as probes
+from autograder.references import level0 as ref
+
+SINGLE_THREAD = [("reordered", 7), ("blocked", 7), ("microkernel", 10), ("simd", 16)]
+
+
+def sgemm_rate(student: Any, stage: str, n: int, threads: int) -> tuple[float, Timing]:
+    """Median GFLOP/s of `stage` at n×n×n, every timed run's output checked against numpy."""
+    seed = 1000 + n
+    student.call(probes.prepare_sgemm, n, seed)
+    rows = np.random.default_rng(seed).random((TIMED_RUNS + MAX_EXTRA_RUNS + WARMUP_RUNS + 1, n),
+                                              dtype=np.float32)
+
+    def args_for(i: int) -> tuple:
+        return (stage, threads, (7 * i) % n, rows[i])
+
+    def check(i: int) -> None:
+        if i != 0 and n > 1024 and i < TIMED_RUNS - 1:
+            return  # at large n, check the first and the last runs (numpy's time adds up)
+        expected = ref.sgemm_benchmark_expected(n, seed, (7 * i) % n, rows[i])
+        check_close(student.call(probes.fetch_c), expected, what=f"C of timed run {i + 1}",
+                    hint=f"the {stage} stage must compute the product on every call",
+                    rtol=1e-3, atol=1e-3 * np.sqrt(n))
+
+    timing = time_runs(student, probes.run_sgemm, args_for, threads, check)
+    return ref.sgemm_flops(n, n, n) / timing.median / 1e9, timing
+
+
+def check_small_case(student, stage: str) -> None:
+    """The stage must be right before its speed counts."""
+    a, b, c = ref.sgemm_inputs(67, 45, 33, seed=99)
+    got = student.call(probes.sgemm, stage, 1.5, a, b, -0.5, c)
+    check_close(got, ref.sgemm(1.5, a, b, -0.5, c), rtol=1e-4, atol=1e-4,
+                what=f"sgemm[{stage}] on a 67x45x33 case (checked before timing)",
+                hint="a wrong kernel earns no performance points")
+
+
+@pytest.mark.parametrize("stage", [pytest.param(s, marks=[pytest.mark.part(s),
+                                                          pytest.mark.points(p)], id=s)
+                                   for s, p in SINGLE_THREAD])
+def test_sgemm_speed_single_thread(student, roof, level, record_benchmark, partial_credit,
+                                   stage) -> None:
+    """Single-thread SGEMM speed as a fraction of the measured 1-thread FMA peak."""
+    spec = level.thresholds[stage]
+    check_small_case(student, stage)
+    n = int(spec["n"])
+    rate, timing = sgemm_rate(student, stage, n, threads=1)
+    grade_rate(f"sgemm {stage} n={n}", rate, "gflops", spec["roof"], spec, roof, timing,
+               ref.arithmetic_intensity(ref.sgemm_flops(n, n, n), ref.sgemm_bytes(n, n, n)), 1,
+               record_benchmark, partial_credit)
+
+
+@pytest.mark.part("parallel")
+@pytest.mark.points(12)
+def test_sgemm_speed_parallel(student, roof, level, record_benchmark, partial_credit) -> None:
+    """All-thread SGEMM speed vs the all-thread peak, and its speedup over your own simd."""
+    spec = level.thresholds["parallel"]
+    check_small_case(student, "parallel")
+    n, threads = int(spec["n"]), int(roof["threads"])
+    simd_rate, _ = sgemm_rate(student, "simd", n, threads=1)
+    rate, timing = sgemm_rate(student, "parallel", n, threads=threads)
+    speedup = rate / simd_rate
+    speedup_credit = min(max((speedup - spec["speedup_floor"])
+                             / (spec["speedup_target"] - spec["speedup_floor"]), 0.0), 1.0)
+    record_benchmark(f"parallel speedup over simd n={n}", speedup=round(speedup, 2),
+                     target=spec["speedup_target"])
+    grade_rate(f"sgemm parallel n={n} x{threads}", rate, "gflops", spec["roof"], spec, roof,
+               timing,
+               ref.arithmetic_intensity(ref.sgemm_flops(n, n, n), ref.sgemm_bytes(n, n, n)),
+               threads, record_benchmark, partial_credit, extra_credit=speedup_credit)
+
+
+@pytest.mark.part("blas1")
+@pytest.mark.points(3)
+def test_saxpy_bandwidth(student, roof, level, record_benchmark, partial_credit) -> None:
+    """saxpy's memory bandwidth as a fraction of the measured 1-thread STREAM triad."""
+    spec = level.thresholds["saxpy"]
+    n, seed = int(spec["n"]), 7
+    student.call(probes.prepare_saxpy, n, seed)
+    rng = np.random.default_rng(seed)
+    values = rng.random(32).astype(np.float32)
+    runs: list[tuple[float, int, float]] = []
+
+    def args_for(i: int) -> tuple:
+        index = (7919 * (i + 2)) % n
+        runs.append((0.5, index, float(values[i % 32])))
+        return runs[-1]
+
+    def check(i: int) -> None:
+        if i == 0:
+            expected = ref.saxpy_benchmark_expected(n, seed, runs)
+            check_close(student.call(probes.fetch_saxpy_y), expected, rtol=1e-4, atol=1e-4,
+                        what="y after the timed saxpy runs")
+
+    timing = time_runs(student, probes.run_saxpy, args_for, 1, check)
+    rate = ref.saxpy_bytes(n) / timing.median / 1e9
+    grade_rate(f"saxpy n={n}", rate, "GB/s", spec["roof"], spec, roof, timing,
+               ref.arithmetic_intensity(ref.saxpy_flops(n), ref.saxpy_bytes(n)), 1,
+               record_benchmark, partial_credit)
+
+
+@pytest.mark.part("sgemv")
+@pytest.mark.points(3)
+def test_sgemv_bandwidth(student, roof, level, record_benchmark, partial_credit) -> None:
+    """sgemv's memory bandwidth as a fraction of the measured 1-thread STREAM triad."""
+    spec = level.thresholds["sgemv"]
+    n, seed = int(spec["n"]), 11
+    student.call(probes.prepare_sgemv, n, n, seed)
+    rows = np.random.default_rng(seed).random((16, n), dtype=np.float32)
+
+    def args_for(i: int) -> tuple:
+        return ((13 * i) % n, rows[i % 16])
+
+    def check(i: int) -> None:
+        expected = ref.sgemv_benchmark_expected(n, n, seed, (13 * i) % n, rows[i % 16])
+        check_close(student.call(probes.fetch_sgemv_y), expected, rtol=1e-3, atol=1e-3,
+                    what=f"y of timed sgemv run {i + 1}")
+
+    timing = time_runs(student, probes.run_sgemv, args_for, 1, check)
+    rate = ref.sgemv_bytes(n, n) / timing.median / 1e9
+    grade_rate(f"sgemv n={n}", rate, "GB/s", spec["roof"], spec, roof, timing,
+               ref.arithmetic_intensity(ref.sgemv_flops(n, n), ref.sgemv_bytes(n, n)), 1,
+               record_benchmark, partial_credit)

@@ -56,7 +56,8 @@ def build_course(root: Path, course: Path, level_ids: list[str], force: bool = F
     ctx = generate(root, None)
     written: list[str] = []
     course.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(NBGRADER_DIR / "nbgrader_config.py", course / "nbgrader_config.py")
+    config = (NBGRADER_DIR / "nbgrader_config.py").read_text(encoding="utf-8")
+    (course / "nbgrader_config.py").write_text(config.replace("@KIT_ROOT@", str(root)))
     for level_id in level_ids:
         notebooks = source_notebooks(root, level_id)
         if not notebooks:

@@ -18,6 +18,7 @@ from autograder.judge.api import fraction_between
 WARMUP_RUNS = 1
 TIMED_RUNS = 5
 MAX_EXTRA_RUNS = 6
+MIN_CLEAN_RUNS = 3
 DESCHEDULED = 1.25  # wall / CPU above this: the run lost its core to another process
 BUSY_SHARE = 0.10   # other processes' share of the machine above this: results flagged
 #: Kernels timed in this run, as points for the roofline plot.
@@ -53,29 +54,36 @@ class Timing:
 
 
 def time_runs(student: Any, run: Any, args_for: Any, threads: int, check: Any) -> Timing:
-    """Time `run(*args_for(i))` in the worker; `check(i)` verifies run i's output (untimed)."""
+    """Time `run(*args_for(i))` in the worker; `check(i)` verifies run i's output (untimed).
+
+    Single-thread runs that lost their core (wall > DESCHEDULED x CPU) are repeated, up to
+    MAX_EXTRA_RUNS times; if too few clean runs remain, every run counts and the timing is
+    marked busy, so the report advises a re-run instead of hiding the disturbance.
+    """
     for i in range(WARMUP_RUNS):
         student.call(run, *args_for(-1 - i))
-    timing, tick = Timing(), os.sysconf("SC_CLK_TCK")
-    others, elapsed, i = 0.0, 0.0, 0
-    while len(timing.wall) < TIMED_RUNS and i < TIMED_RUNS + MAX_EXTRA_RUNS:
+    tick = os.sysconf("SC_CLK_TCK")
+    samples: list[tuple[float, float, bool]] = []
+    others, elapsed = 0.0, 0.0
+    while (sum(not s[2] for s in samples) < TIMED_RUNS
+           and len(samples) < TIMED_RUNS + MAX_EXTRA_RUNS):
+        i = len(samples)
         busy_before, _ = _machine_busy_ticks()
         timed = student.call_timed(run, *args_for(i))
         busy_after, _ = _machine_busy_ticks()
         others += max((busy_after - busy_before) / tick - timed.cpu_s, 0.0)
         elapsed += timed.wall_s
         check(i)
-        i += 1
-        descheduled = timed.cpu_s > 0.02 and timed.wall_s > DESCHEDULED * timed.cpu_s
-        if threads == 1 and descheduled:
-            timing.discarded += 1
-            continue
-        timing.wall.append(timed.wall_s)
-        timing.cpu.append(timed.cpu_s)
-    if not timing.wall:
-        raise AssertionError("every timed run was disturbed by other processes: re-run grading "
-                             "on a quieter machine")
+        disturbed = (threads == 1 and timed.cpu_s > 0.02
+                     and timed.wall_s > DESCHEDULED * timed.cpu_s)
+        samples.append((timed.wall_s, timed.cpu_s, disturbed))
+    clean = [s for s in samples if not s[2]]
+    kept = clean if len(clean) >= MIN_CLEAN_RUNS else samples
+    timing = Timing(wall=[s[0] for s in kept], cpu=[s[1] for s in kept],
+                    discarded=len(samples) - len(kept))
     timing.others_share = others / max(elapsed * (os.cpu_count() or 1), 1e-9)
+    if len(clean) < MIN_CLEAN_RUNS:
+        timing.others_share = max(timing.others_share, BUSY_SHARE + 0.01)
     return timing
 
 

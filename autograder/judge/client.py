@@ -326,14 +326,23 @@ class WorkerClient:
             return reply.get("value")
         raise self._failure(reply.get("error") or {})
 
+    def worker_pid(self) -> int:
+        """The pid running the student's code (in a PID namespace, the child of `proc`)."""
+        if self.proc is None:
+            return -1
+        try:
+            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+        except OSError:
+            children = ""
+        return int(children.split()[0]) if children.split() else self.proc.pid
+
     def cpu_seconds(self) -> float:
         """User + system CPU seconds of the worker (all its threads), read from /proc."""
-        if self.proc is None:
-            return 0.0
         try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            stat = Path(f"/proc/{self.worker_pid()}/stat").read_text()
         except OSError:
             return 0.0
+        fields = stat.rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def output_tail(self, limit: int = OUTPUT_TAIL_BYTES) -> str:

@@ -17,7 +17,7 @@ from autograder.judge.api import fraction_between
 
 WARMUP_RUNS = 1
 TIMED_RUNS = 5
-MAX_EXTRA_RUNS = 6
+MAX_EXTRA_RUNS = 4
 MIN_CLEAN_RUNS = 3
 DESCHEDULED = 1.25  # wall / CPU above this: the run lost its core to another process
 BUSY_SHARE = 0.10   # other processes' share of the machine above this: results flagged

@@ -27,14 +27,14 @@ SCALARS = (0.0, 1.0, -1.0, 0.5, -2.0, 1.5)
 # -- plain data --------------------------------------------------------------------------------
 def nest(flat: Sequence[Any], shape: Sequence[int]) -> Any:
     """Row-major `flat` as nested lists of `shape` (a bare value for shape ())."""
-    values = iter(flat)
+    remaining = iter(flat)
 
-    def build(d: int) -> Any:
-        if d == len(shape):
-            return next(values)
-        return [build(d + 1) for _ in range(shape[d])]
+    def fill(depth: int) -> Any:
+        if len(shape) == depth:
+            return next(remaining)
+        return [fill(depth + 1) for _ in range(shape[depth])]
 
-    return build(0)
+    return fill(0)
 
 
 def arange_data(shape: Sequence[int]) -> Any:
@@ -45,10 +45,7 @@ def arange_data(shape: Sequence[int]) -> Any:
 def arange_layout(shape: Sequence[int]) -> dict:
     """A contiguous layout holding 0.0, 1.0, 2.0, ...: the base of the view tests. (A layout,
     not nested lists: nested lists cannot express shapes like (0, 3).)"""
-    strides, step = [], 1
-    for size in reversed(shape):
-        strides.insert(0, step)
-        step *= size
+    strides = [math.prod(shape[d + 1:]) for d in range(len(shape))]
     return {"storage": [float(i) for i in range(math.prod(shape))], "shape": list(shape),
             "strides": strides, "offset": 0}
 
@@ -156,25 +153,23 @@ def non_numeric_lists(draw: Any) -> tuple[Any, tuple[int, ...]]:
 
 def expected_error(data: Any) -> tuple[str, tuple[int, ...]] | None:
     """The error `infer_shape(data)` must raise, as (class name, index), or None."""
-    shape: list[int] = []
-    node = data
-    while isinstance(node, list):
-        shape.append(len(node))
-        if not node:
+    dims: list[int] = []
+    first = data
+    while type(first) is list:
+        dims.append(len(first))
+        if not first:
             break
-        node = node[0]
+        first = first[0]
 
-    def check(node: Any, index: tuple[int, ...]) -> tuple[str, tuple[int, ...]] | None:
-        if len(index) == len(shape):
-            if isinstance(node, list):
+    def check(item: Any, index: tuple[int, ...]) -> tuple[str, tuple[int, ...]] | None:
+        if len(index) == len(dims):
+            if type(item) is list:
                 return "ValueError", index
-            if not isinstance(node, (int, float)):
-                return "TypeError", index
-            return None
-        if not isinstance(node, list) or len(node) != shape[len(index)]:
+            return None if isinstance(item, int | float) else ("TypeError", index)
+        if type(item) is not list or len(item) != dims[len(index)]:
             return "ValueError", index
-        for i, child in enumerate(node):
-            found = check(child, (*index, i))
+        for i, sub in enumerate(item):
+            found = check(sub, (*index, i))
             if found:
                 return found
         return None
@@ -428,10 +423,10 @@ def layouts(draw: Any, shape: Sequence[int], fill: str = "grid", pad: float | No
 
 def view_positions(layout: dict) -> list[int]:
     """Storage positions of a layout's elements in row-major order."""
-    out = [layout["offset"]]
+    found = [layout["offset"]]
     for size, stride in zip(layout["shape"], layout["strides"], strict=True):
-        out = [p + i * stride for p in out for i in range(size)]
-    return out
+        found = [at + i * stride for at in found for i in range(size)]
+    return found
 
 
 def as_array(layout: dict, storage: np.ndarray | None = None) -> np.ndarray:

@@ -42,8 +42,14 @@ def roofline_lazy() -> list:
 
 
 @pytest.fixture
-def roof(roofline: dict, roofline_lazy: list) -> dict:
-    """The roofline, remembered for the plot."""
+def roof(roofline: dict, roofline_lazy: list, record_benchmark: Any) -> dict:
+    """The roofline, recorded once in the benchmark table and remembered for the plot."""
     if not roofline_lazy:
         roofline_lazy.append(roofline)
+        figures = {}
+        for key in ("peak_gflops_1_thread", "peak_gflops_all_threads", "triad_gbs_1_thread",
+                    "triad_gbs_all_threads"):
+            figures[key] = roofline[key]["median"]
+            figures[f"{key} cv %"] = round(100 * roofline[key]["cv"], 1)
+        record_benchmark("roofline", **figures)
     return roofline

@@ -60,7 +60,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         sources = {"reference": ["--solutions"]}
         for fixture in sorted(p for p in PERF_FIXTURES.iterdir() if p.is_dir()):
-            sources[fixture.name] = ["--submission", str(submission(fixture, Path(tmp) / fixture.name))]
+            built = submission(fixture, Path(tmp) / fixture.name)
+            sources[fixture.name] = ["--submission", str(built)]
         for name, source_args in sources.items():
             for run in range(args.runs):
                 print(f"grading {name}, run {run + 1}/{args.runs} ...", file=sys.stderr)

@@ -7,6 +7,7 @@ the hand-written one. Reported, not graded: `pytest -m timing tests/benchmarks -
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -110,14 +111,18 @@ def numpy_step() -> Callable[[], float]:
 
 
 def best_of(step: Callable[[], float], rounds: int = 7, number: int = 20) -> float:
-    """Seconds per step: the best of `rounds` averages over `number` steps."""
+    """CPU seconds per step: the best of `rounds` averages over `number` steps.
+
+    CPU time of this process (BLAS limited to one thread), so that other work on a shared
+    machine does not count against either side.
+    """
     step()
     best = float("inf")
     for _ in range(rounds):
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(number):
             step()
-        best = min(best, (time.perf_counter() - start) / number)
+        best = min(best, (time.process_time() - start) / number)
     return best
 
 
@@ -143,10 +148,11 @@ def test_step_numpy(benchmark: pytest.FixtureRequest, tg: SimpleNamespace) -> No
 def test_step_ratio(tg: SimpleNamespace, record_property: Callable[..., None]) -> None:
     """autodiff / numpy time per step, interleaved in the same run; goal <= 1.3x."""
     auto, manual = autodiff_step(tg), numpy_step()
-    ratios = []
-    for _ in range(3):
-        ratios.append(best_of(auto) / best_of(manual))
-    ratio = min(ratios)
+    ratios = sorted(best_of(auto, rounds=3) / best_of(manual, rounds=3) for _ in range(9))
+    ratio = ratios[len(ratios) // 2]  # the median of 9 back-to-back pairs
     record_property("level1_step_ratio", round(ratio, 3))
     print(f"\nlevel1 step: autodiff / numpy = {ratio:.3f} (goal <= {GOAL})")
+    load = os.getloadavg()[0]
+    if load > 0.5 * (os.cpu_count() or 1):  # the kit's load check (tests/conftest.py)
+        pytest.skip(f"ratio {ratio:.2f} measured on a busy machine (load {load:.1f}): not checked")
     assert ratio <= GOAL, f"autodiff step is {ratio:.2f}x the hand-written numpy step"

@@ -59,22 +59,27 @@ def _test_lines(test: TestResult, style: Style, verbose: bool) -> list[str]:
     return lines
 
 
+def _cell(value: object) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
 def benchmark_table(benchmarks: list[dict]) -> list[str]:
-    """The benchmark rows as an aligned text table (columns from the rows' keys)."""
-    if not benchmarks:
-        return []
-    columns = [c for c in benchmarks[0] if c != "test"]
-    for row in benchmarks[1:]:
-        columns += [c for c in row if c not in columns and c != "test"]
-
-    def cell(value: object) -> str:
-        return f"{value:.3g}" if isinstance(value, float) else str(value)
-
-    rows = [[cell(row.get(c, "")) for c in columns] for row in benchmarks]
-    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
-    out = ["  " + "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
-    out += ["  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
-    return out
+    """The benchmark rows as aligned text tables, one per run of rows with the same columns."""
+    lines: list[str] = []
+    groups: list[list[dict]] = []
+    for row in benchmarks:
+        if groups and list(groups[-1][0]) == list(row):
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    for group in groups:
+        columns = [c for c in group[0] if c != "test"]
+        rows = [[_cell(row.get(c, "")) for c in columns] for row in group]
+        widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
+        lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+        lines += ["  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True))
+                  for r in rows]
+    return lines
 
 
 def render_level(level: LevelResult, style: Style, verbose: bool = False) -> list[str]:

@@ -50,11 +50,31 @@ def run_grade(*args: str | Path, kit_root: Path | None = None, timeout: float = 
     return Graded(done.returncode, done.stdout, done.stderr, record)
 
 
+FIXTURE_META = {"expected.toml", "changes.patch", "README.md"}
+MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "// BEGIN SOLUTION", "// END SOLUTION")
+
+
+def without_markers(text: str) -> str:
+    """A solution file as a student would hand it in: the solution marker lines dropped."""
+    return "".join(line for line in text.splitlines(keepends=True)
+                   if line.strip() not in MARKERS)
+
+
 def build_submission(dest: Path, solutions: Path, overlay: Path) -> Path:
-    """A full submission folder: the reference files with a fixture's files laid over them."""
+    """A full submission folder: the reference files, a fixture's `changes.patch` applied
+    (a unified diff against solutions/, so a fixture shows only what it breaks), and any
+    other files of the fixture laid over them."""
     shutil.copytree(solutions, dest, ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
+    for path in dest.rglob("*"):
+        if path.suffix in (".py", ".rs"):
+            path.write_text(without_markers(path.read_text()))
+    patch = overlay / "changes.patch"
+    if patch.is_file():
+        done = subprocess.run(["git", "apply", "-p1", str(patch)], cwd=dest,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, f"{patch} no longer applies to solutions/: {done.stderr}"
     for path in overlay.rglob("*"):
-        if path.is_file() and path.name != "expected.toml":
+        if path.is_file() and path.name not in FIXTURE_META:
             target = dest / path.relative_to(overlay)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)

@@ -30,7 +30,8 @@ def saxpy(alpha, x, y):
     """y <- alpha*x + y, in place."""
     ### BEGIN SOLUTION
     for i, xi in enumerate(x):
-        y[i] = alpha * xi + y[i]
+        updated = alpha * xi + y[i]
+        y[i] = updated  # in place
     ### END SOLUTION
 '''
 

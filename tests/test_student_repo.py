@@ -103,8 +103,10 @@ def test_refuses_a_non_empty_folder_and_keeps_user_files(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("path", "text", "finding"),
     [
-        ("autograder/judge/runner.py", "    return math.sqrt(sum(v * v for v in values))\n",
-         "solution line 'return math.sqrt(sum(v * v for v in values))'"),
+        ("autograder/judge/runner.py",
+         "for i, xi in enumerate(x):\n    updated = alpha * xi + y[i]\n"
+         "    y[i] = updated  # in place\n",
+         "solution lines 'for i, xi in enumerate(x): / updated = alpha * xi + y[i] / "),
         ("autograder/suites/demo/public/conftest.py",
          "# see test_sgemm_sblat_every_transpose_combination\n", "hidden test name"),
     ],

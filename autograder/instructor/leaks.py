@@ -3,7 +3,13 @@
 A line of a solution region is *distinctive* when, stripped, it is long enough to identify a
 solution (at least `MIN_CHARS` characters, with a letter or digit) and it does not also appear
 outside the regions of the same file (a line the stub keeps on purpose, like an import).
-Only distinctive lines are searched for, so `return out` or `}` never raise false alarms.
+
+Two searches use them:
+- a stub against its own solution (`solution_lines`): any distinctive line is a leak, since the
+  stub is made from that very file;
+- the student repository against every solution (`solution_windows`): a single line may
+  legitimately recur elsewhere (`rng = np.random.default_rng(seed)` in a reference), so a leak
+  there is `WINDOW` consecutive lines of a region, at least two of them distinctive.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from autograder.instructor.markers import (
 )
 
 MIN_CHARS = 16
+WINDOW = 3
 
 
 def _distinctive(line: str) -> bool:
@@ -72,6 +79,63 @@ def solution_lines(path: Path, text: str) -> set[str]:
             inside |= cell_in
             outside |= cell_out
     return {line for line in inside - outside if _distinctive(line)}
+
+
+def _region_bodies(path: Path, text: str) -> tuple[list[list[str]], set[str]]:
+    """(stripped non-blank lines of each region or answered cell, lines outside regions)."""
+    style = style_of(path)
+    bodies: list[list[str]] = []
+    outside: set[str] = set()
+
+    def collect(lines: list[str], regions: list[Region]) -> None:
+        for region in regions:
+            bodies.append([ln.strip() for ln in region.body(lines) if ln.strip()])
+        outside.update(_split(lines, regions)[1])
+
+    if style in ("python", "rust"):
+        lines = text.splitlines()
+        collect(lines, find_regions(lines, style, path))
+    elif style == "notebook":
+        regions = notebook_regions(path, text)
+        for index, (cell, source) in enumerate(notebook_sources(text)):
+            lines = source.splitlines()
+            if index in regions:
+                collect(lines, regions[index])
+            elif cell.get("metadata", {}).get("nbgrader", {}).get("solution", False):
+                bodies.append([ln.strip() for ln in lines if ln.strip()])
+            else:
+                outside.update(ln.strip() for ln in lines)
+    return bodies, outside
+
+
+def solution_windows(path: Path, text: str) -> set[tuple[str, ...]]:
+    """Runs of WINDOW consecutive region lines with at least two distinctive ones."""
+    bodies, outside = _region_bodies(path, text)
+    windows: set[tuple[str, ...]] = set()
+    for body in bodies:
+        for start in range(len(body) - WINDOW + 1):
+            window = tuple(body[start : start + WINDOW])
+            if sum(_distinctive(ln) and ln not in outside for ln in window) >= 2:
+                windows.add(window)
+    return windows
+
+
+def find_solution_windows(
+    windows: set[tuple[str, ...]], path: Path, text: str
+) -> list[tuple[str, ...]]:
+    """The windows that occur, as consecutive non-blank stripped lines, in a released file."""
+    if style_of(path) == "notebook":
+        try:
+            sources = [src for _, src in notebook_sources(text)]
+        except json.JSONDecodeError:
+            sources = [text]
+    else:
+        sources = [text]
+    present: set[tuple[str, ...]] = set()
+    for source in sources:
+        lines = [ln.strip() for ln in source.splitlines() if ln.strip()]
+        present.update(tuple(lines[i : i + WINDOW]) for i in range(len(lines) - WINDOW + 1))
+    return sorted(windows & present)
 
 
 def searchable_lines(path: Path, text: str) -> set[str]:

@@ -81,6 +81,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Release (or check); 0 ok, 1 files differ / leak scan failed, 2 bad input or leak."""
     root = (args.root or kit_root()).resolve()
+    if args.student_repo is not None:  # built from the generated stubs; the kit is not written
+        from autograder.instructor import student_repo
+
+        return student_repo.run(args)
     try:
         ctx = generate(root, args.level, check_only=args.check, steps=STEPS)
     except InstructorError as exc:
@@ -104,10 +108,6 @@ def run(args: argparse.Namespace) -> int:
         for item in ctx.written:
             print(f"wrote {ctx.rel(item.target)}")
         print(f"release: {len(ctx.written)} written, {len(ctx.files) - len(ctx.written)} unchanged")
-    if args.student_repo is not None:
-        from autograder.instructor import student_repo
-
-        return student_repo.run(args)
     return 0
 
 

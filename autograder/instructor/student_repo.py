@@ -132,10 +132,10 @@ def scan(repo: Path, root: Path, ctx: ReleaseContext | None = None) -> LeakRepor
     for pattern in FORBIDDEN:
         for path in sorted(repo.glob(pattern)):
             report.paths.append(f"{path.relative_to(repo).as_posix()}: must not be shipped")
-    secrets: dict[str, str] = {}
+    secrets: dict[tuple[str, ...], str] = {}
     for item in ctx.files:
-        for line in leaks.solution_lines(item.source, item.solution):
-            secrets.setdefault(line, item.source.relative_to(root).as_posix())
+        for window in leaks.solution_windows(item.source, item.solution):
+            secrets.setdefault(window, item.source.relative_to(root).as_posix())
     suites = root / "autograder" / "suites"
     hidden = leaks.hidden_test_names(suites.glob("*/hidden*/**/*.py"))
     public = leaks.hidden_test_names(
@@ -150,8 +150,10 @@ def scan(repo: Path, root: Path, ctx: ReleaseContext | None = None) -> LeakRepor
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue
-        for line in leaks.find_solution_lines(set(secrets), path, text):
-            report.solution_text.append(f"{rel}: solution line {line!r} (from {secrets[line]})")
+        for window in leaks.find_solution_windows(set(secrets), path, text):
+            report.solution_text.append(
+                f"{rel}: solution lines {' / '.join(window)!r} (from {secrets[window]})"
+            )
         for name in leaks.find_names(hidden, text):
             report.hidden_names.append(f"{rel}: hidden test name {name!r}")
         if rel in student_files or rel.startswith("assignments/") or path.suffix == ".ipynb":

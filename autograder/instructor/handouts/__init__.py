@@ -299,7 +299,8 @@ def build_notebook(level_id: str, root: Path | None = None) -> dict[str, Any]:
         _code("setup", setup, _meta("setup", locked=True)),
         _markdown("questions_intro", module.QUESTIONS_INTRO),
     ]
-    for q in module.QUESTIONS:
+    questions = module.QUESTIONS_FOR(root) if hasattr(module, "QUESTIONS_FOR") else module.QUESTIONS
+    for q in questions:
         cells += _answer_cells(q) if isinstance(q, Answer) else _derivation_cells(q)
     cells += _part_cells(level_id, parts)
     return {

@@ -1,5 +1,9 @@
 """Level -2 handout: probability and statistical learning with Python and numpy."""
 
+import ast
+import re
+from pathlib import Path
+
 from autograder.instructor.handouts import Answer
 
 HANDOUT = """\
@@ -27,65 +31,50 @@ part. The questions below come from the probability question set.
 QUESTIONS_INTRO = """\
 ## Written questions
 
-Compute each answer (by hand or with numpy) and set the variable. Numbers are compared to 4
-significant figures, so give at least that many (a `float` or a `fractions.Fraction`).
+The probability question set (`questions.md` in this folder). Compute each answer (by hand or
+with numpy) and set the variable. Numbers are compared to 4 significant figures: give at least
+that many (a `float`, an `int` or a `fractions.Fraction`); vectors and matrices as (nested)
+lists, element by element.
 """
 
-QUESTIONS = [
-    Answer(
-        "q_die_variance",
-        "**Q1 (expectation, variance).** X is the number shown by a fair six-sided die. What is "
-        "Var[X]?",
-        "var_die = sum((x - 3.5) ** 2 for x in range(1, 7)) / 6",
-        "var_die",
-    ),
-    Answer(
-        "q_bayes_test",
-        "**Q2 (Bayes).** A condition affects 1% of a population. A test detects it in 95% of "
-        "those who have it and wrongly flags 5% of those who don't. What is P(condition | "
-        "positive test)?",
-        "p_condition = 0.95 * 0.01 / (0.95 * 0.01 + 0.05 * 0.99)",
-        "p_condition",
-    ),
-    Answer(
-        "q_independence",
-        '**Q3 (independence).** Two fair coins are tossed. A = "the first is heads", B = "both '
-        'show the same face". Are A and B independent? Answer `True` or `False`.',
-        "independent = True  # P(A and B) = 1/4 = P(A) P(B)",
-        "independent",
-    ),
-    Answer(
-        "q_covariance",
-        "**Q4 (covariance matrix).** X is uniform on {−1, 0, 1}. Give the covariance matrix of "
-        "the random vector (X, X²) as a 2×2 nested list. (Are X and X² independent? Are they "
-        "correlated?)",
-        "cov_x_x2 = [[2 / 3, 0.0], [0.0, 2 / 9]]",
-        "cov_x_x2",
-    ),
-    Answer(
-        "q_map_bernoulli",
-        "**Q5 (MAP).** A coin shows 7 heads in 10 tosses. With a Beta(2, 2) prior on its "
-        "probability of heads, what is the MAP estimate?",
-        "p_map = (7 + 2 - 1) / (10 + 2 + 2 - 2)",
-        "p_map",
-    ),
-    Answer(
-        "q_ridge",
-        "**Q6 (ridge regression).** X = [[1, 0], [0, 1], [1, 1]], y = [1, 2, 3], λ = 1. Give "
-        "w* = argmin ‖y − Xw‖² + λ‖w‖² as a list of two numbers (solve the normal equations; "
-        "no explicit inverse needed).",
-        """\
-        import numpy as np
-        X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
-        y = np.array([1.0, 2.0, 3.0])
-        w_ridge = np.linalg.solve(X.T @ X + np.eye(2), X.T @ y)
-        """,
-        "w_ridge",
-    ),
-    Answer(
-        "q_norms",
-        "**Q7 (norms).** For x = (3, −4, 12), give (‖x‖₁, ‖x‖₂, ‖x‖∞) as a tuple.",
-        "norms = (19, 13, 12)",
-        "norms",
-    ),
-]
+QUESTIONS_FILE = "solutions/level-2/questions.md"
+HEADING = re.compile(r"^### (L2-Q(\d+)) · (.+)$", re.MULTILINE)
+ANSWER = re.compile(r"^\*\*Answer:\*\* `([^`]+)`(?:\s*=\s*(-?[0-9.eE+-]+))?", re.MULTILINE)
+
+
+def _solution(expression: str, numeric: str | None, variable: str) -> str:
+    """Python that sets `variable`: the answer's own expression when Python can read it."""
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError:
+        tree = None
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} if tree else {"?"}
+    if tree is not None and names <= {"exp", "log", "sqrt", "pi"}:
+        imports = f"from math import {', '.join(sorted(names))}\n" if names else ""
+        return f"{imports}{variable} = {expression}"
+    if numeric is None:
+        raise ValueError(f"cannot read the answer {expression!r}")
+    return f"{variable} = {numeric}  # {expression}"
+
+
+def load_questions(root: Path) -> list[Answer]:
+    """The numbered questions of the instructor's questions.md, as notebook questions."""
+    text = (root / QUESTIONS_FILE).read_text(encoding="utf-8")
+    heads = list(HEADING.finditer(text))
+    questions = []
+    for head, nxt in zip(heads, [*heads[1:], None], strict=True):
+        block = text[head.end() : nxt.start() if nxt else len(text)]
+        answer = ANSWER.search(block)
+        if answer is None:
+            raise ValueError(f"{QUESTIONS_FILE}: {head[1]} has no **Answer:** line")
+        question = block[: answer.start()].strip()
+        variable = f"answer_q{head[2]}"
+        prompt = f"**{head[1]} · {head[3]}**\n\n{question}\n\nSet `{variable}`."
+        solution = _solution(answer[1], answer[2], variable)
+        questions.append(Answer(f"l2_q{head[2]}", prompt, solution, variable))
+    return questions
+
+
+def QUESTIONS_FOR(root: Path) -> list[Answer]:  # noqa: N802 - read by the notebook builder
+    """The questions, read from the kit at `root`."""
+    return load_questions(root)

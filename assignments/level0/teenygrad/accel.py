@@ -7,7 +7,7 @@ Graded in part `glue` (3 points): `matmul(a, b)` must equal `a @ b` and must cal
 from __future__ import annotations
 
 import numpy as np
-import teenygrad_kernels
+import teenygrad_kernels  # noqa: F401 - the module your matmul calls
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -48,6 +48,7 @@ class WorkerSpec:
     scratch: Path
     extra_paths: list[Path] = field(default_factory=list)
     banned_imports: list[str] = field(default_factory=list)
+    preload: list[str] = field(default_factory=list)
     call_timeout: float = 10.0
     memory_mb: int = 2048
     cpu_seconds: int = 300
@@ -250,7 +251,8 @@ class WorkerClient:
         rep_r, rep_w = os.pipe()
         cmd = [sys.executable, "-m", "autograder.worker", "--fd-in", str(req_r),
                "--fd-out", str(rep_w), "--workspace", str(self.spec.workspace),
-               "--banned", ",".join(self.spec.banned_imports)]
+               "--banned", ",".join(self.spec.banned_imports),
+               "--preload", ",".join(self.spec.preload)]
         for path in self.spec.extra_paths:
             cmd += ["--path", str(path)]
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}

@@ -41,7 +41,7 @@ def worker_spec(level: Level, ws: Workspace) -> WorkerSpec:
               cache_dir()]
     return WorkerSpec(hidden_paths=list(dict.fromkeys(secret)),
                       workspace=ws.student, scratch=ws.scratch, extra_paths=ws.extra_paths,
-                      banned_imports=list(level.banned_imports),
+                      banned_imports=list(level.banned_imports), preload=list(level.preload),
                       call_timeout=level.limits.call_timeout, memory_mb=level.limits.memory_mb,
                       cpu_seconds=level.limits.cpu_seconds)
 

@@ -51,6 +51,7 @@ class Level:
     limits: Limits
     banned_imports: tuple[str, ...] = ()
     banned_rust: tuple[str, ...] = ()
+    preload: tuple[str, ...] = ()
     build: dict[str, Any] = field(default_factory=dict)
     thresholds: dict[str, Any] = field(default_factory=dict)
     root: Path = field(default_factory=content_root)
@@ -111,6 +112,7 @@ def _level_from(path: Path) -> Level:
             limits=Limits(**data.get("limits", {})),
             banned_imports=tuple(data.get("banned_imports", ())),
             banned_rust=tuple(data.get("banned_rust", ())),
+            preload=tuple(data.get("preload", ())),
             build=dict(data.get("build", {})), thresholds=dict(data.get("thresholds", {})),
             root=path.parent.parent.parent)
     except (KeyError, TypeError, ValueError) as exc:

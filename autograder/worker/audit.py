@@ -50,11 +50,16 @@ class ImportAudit:
         self.attempts.append(attempt)
         raise BannedImportError(attempt)
 
-    def install(self) -> None:
-        """Install the hook and forget banned modules already loaded, so they re-trigger it."""
+    def forget_banned(self) -> None:
+        """Drop banned modules from sys.modules, so a student's import loads them (and trips
+        the hook) instead of finding them already there."""
         for name in list(sys.modules):
             if name.split(".")[0] in self.banned:
                 del sys.modules[name]
+
+    def install(self) -> None:
+        """Install the hook, banned modules already loaded forgotten first."""
+        self.forget_banned()
         sys.addaudithook(self.hook)
 
     def take_attempts(self) -> list[str]:

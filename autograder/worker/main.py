@@ -104,6 +104,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workspace", type=Path, required=True)
     parser.add_argument("--path", action="append", default=[], help="extra sys.path entries")
     parser.add_argument("--banned", default="", help="comma-separated banned modules")
+    parser.add_argument("--preload", default="",
+                        help="comma-separated kit modules to import before any request")
     args = parser.parse_args(argv)
 
     workspace = args.workspace.resolve()
@@ -111,6 +113,11 @@ def main(argv: list[str] | None = None) -> None:
     sys.dont_write_bytecode = True  # no __pycache__ left in the student's workspace
     audit = ImportAudit([b for b in args.banned.split(",") if b], workspace)
     audit.install()
+    # Kit modules (numpy, the level's probes) imported while the worker waits as a spare, so a
+    # test does not pay for them; never student modules.
+    for module in filter(None, args.preload.split(",")):
+        importlib.import_module(module)
+    audit.forget_banned()  # a banned module the kit pulled in must still be refused to students
     channel_in = os.fdopen(args.fd_in, "rb")
     channel_out = os.fdopen(args.fd_out, "wb")
     serve(channel_in, channel_out, audit, str(workspace) + "/")

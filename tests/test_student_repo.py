@@ -72,7 +72,7 @@ def test_student_repo_has_what_students_need_and_nothing_else(tmp_path):
     assert [f for f in files if any(part in f for part in forbidden)] == []
     assert "raise NotImplementedError" in (dest / "assignments/demo/pkg/core.py").read_text()
     assert "todo!(" in (dest / "rust_kernels/k/src/student.rs").read_text()
-    assert "`assignments/demo/pkg/core.py`" in (dest / "README.md").read_text()
+    assert "`assignments/demo/pkg/`: `__init__.py`, `core.py`" in (dest / "README.md").read_text()
     assert student_repo.scan(dest, root).problems() == []
 
 

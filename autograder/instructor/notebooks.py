@@ -53,7 +53,6 @@ def build_course(root: Path, course: Path, level_ids: list[str], force: bool = F
     """
     from autograder.instructor.release import generate
 
-    ctx = generate(root, None)
     written: list[str] = []
     course.mkdir(parents=True, exist_ok=True)
     config = (NBGRADER_DIR / "nbgrader_config.py").read_text(encoding="utf-8")
@@ -67,8 +66,8 @@ def build_course(root: Path, course: Path, level_ids: list[str], force: bool = F
             if not force:
                 raise InstructorError(f"{dest} exists (use --force to replace it)")
             shutil.rmtree(dest)
-        for item in ctx.files:
-            if item.level != level_id or item.kind == "notebook" or item.stub is None:
+        for item in generate(root, level_id).files:
+            if item.kind == "notebook" or item.stub is None:
                 continue
             target = dest / item.key
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -85,14 +85,19 @@ def _copy_tree(root: Path, rel: str, dest: Path) -> None:
 def _level_rows(ctx: ReleaseContext) -> str:
     rows = []
     for level in ctx.levels:
-        files = [f for f in ctx.files if f.level == level.id]
-        edits = [
-            f"`{f.target.relative_to(ctx.root).as_posix()}`" for f in files if f.kind == "source"
-        ]
-        notebook = [
-            f"`{f.target.relative_to(ctx.root).as_posix()}`" for f in files if f.kind == "notebook"
-        ]
-        rows.append(f"| `{level.id}` | {', '.join(edits)} | {', '.join(notebook) or '—'} |")
+        by_folder: dict[str, list[str]] = {}
+        notebook = []
+        for item in (f for f in ctx.files if f.level == level.id):
+            rel = item.target.relative_to(ctx.root)
+            if item.kind == "notebook":
+                notebook.append(f"`{rel.as_posix()}`")
+            else:
+                by_folder.setdefault(rel.parent.as_posix(), []).append(rel.name)
+        edits = "; ".join(
+            f"`{folder}/`: " + ", ".join(f"`{name}`" for name in names)
+            for folder, names in by_folder.items()
+        )
+        rows.append(f"| `{level.id}` | {edits} | {', '.join(notebook) or '—'} |")
     return "\n".join(rows)
 
 

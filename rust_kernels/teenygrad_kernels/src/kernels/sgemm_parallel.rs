@@ -1,0 +1,52 @@
+//! # Stage 8 — SGEMM, parallel: threads over the outer loops
+//!
+//! Same contract as `sgemm_naive` (read its doc comment first): `C ← α·A·B + β·C`, row-major
+//! with leading dimensions, any `m, n, k ≥ 0`, and `C` not read when `β == 0`; plus `threads`,
+//! the number of threads to use (`0` = one per core: `std::thread::available_parallelism()`).
+//!
+//! ## The idea
+//! Reuse your `simd` stage's micro-kernel and packing, and split the work of the loop nest
+//! over threads so that each writes its own part of `C` (no two threads ever write the same
+//! element, so no locks are needed around `C`). Which loop to split:
+//! - **LOOP 3 (rows of `C`, the `ic` loop)** — each thread takes a contiguous range of rows
+//!   (a multiple of `MR`) and packs its own blocks of `A` into its own buffer (its core's L2),
+//!   while the packed block of `B` (`KC × NC`, in the shared L3) is packed once and shared.
+//!   This is what BLIS does on a few cores.
+//! - LOOP 5 (columns, `jc`) — simplest, each thread packs its own `B` too; fine for many
+//!   columns, wasteful for few.
+//!
+//! `std::thread::scope` lets threads borrow the matrices; `c.split_at_mut` hands each thread
+//! a disjoint `&mut` range of rows of `C`. A packed `B` shared by all threads needs them to
+//! agree on when it is ready and when it may be overwritten: `std::sync::Barrier` (or pack it
+//! before spawning, one `KC × NC` block at a time). Spawning threads costs ~20 µs each: spawn
+//! once per call, not once per block. Give a thread at least a few micro-panels of rows, and use
+//! fewer threads for small `m`.
+//!
+//! ## Graded
+//! Correctness as for every stage (with `threads` of 1, 2 and 3), then speed on every core as a
+//! fraction of the measured all-core peak, and the speed-up over your own single-thread `simd`
+//! (size and thresholds in the level manifest). Other processes on the machine
+//! steal cores and the grader re-measures when it sees them; two threads on two cores reach
+//! 1.8–1.95× one thread here.
+
+/// `C ← alpha · A · B + beta · C` (row-major, leading dimensions `lda`, `ldb`, `ldc`) on
+/// `threads` threads (`0` = one per core), with the `simd` stage's micro-kernel.
+///
+/// `A` is `m × k`, `B` is `k × n`, `C` is `m × n`. When `beta == 0`, `C` is not read.
+#[allow(clippy::too_many_arguments)] // the BLAS signature, plus `threads`
+pub fn sgemm_parallel(
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: &[f32],
+    lda: usize,
+    b: &[f32],
+    ldb: usize,
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+    threads: usize,
+) {
+    todo!("sgemm_parallel: not implemented yet — see the doc comment above")
+}

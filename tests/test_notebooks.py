@@ -1,0 +1,50 @@
+"""Handout notebooks: built from the handout modules and the manifests, in sync, well-formed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from autograder.instructor import handouts, notebooks
+from autograder.instructor.levels import kit_root
+from autograder.instructor.markers import notebook_regions
+
+
+def test_answer_digests_use_the_notebooks_own_rounding():
+    """The setup cell's canonical form (students' side) equals the builder's."""
+    scope: dict = {}
+    exec(handouts.SETUP.replace("@LEVEL@", "x").replace("@SIG@", str(handouts.SIG_FIGS)), scope)
+    for value in [0.16101694915, 5 / 36, 12, True, (12, 4, -2), [[2 / 3, 0.0], [0.0, 2 / 9]],
+                  -0.0, 1e-12, 22.369]:
+        assert scope["_canonical"](value) == handouts.canonical(value)
+    assert handouts.canonical(0.1610169) == handouts.canonical(0.16102)
+    assert handouts.canonical(0.1610169) != handouts.canonical(0.1612)
+    assert not handouts._stable(0.12345)  # on a rounding boundary: refused by the builder
+
+
+@pytest.mark.parametrize("level", handouts.available_levels())
+def test_source_notebook_is_in_sync_with_its_handout_and_manifest(level):
+    """solutions/<id>/<id>.ipynb is what the handout module builds (`notebooks --sources`)."""
+    path = kit_root() / "solutions" / level / f"{level}.ipynb"
+    assert path.read_text() == handouts.notebook_text(level), (
+        "run `python grade.py notebooks --sources`")
+    notebook_regions(path)  # markers valid, in solution cells only, no hidden tests
+    data = json.loads(path.read_text())
+    engine = [c for c in data["cells"] if c["metadata"]["nbgrader"]["grade"]
+              and c["metadata"]["nbgrader"]["grade_id"].startswith("engine_")]
+    assert sum(c["metadata"]["nbgrader"]["points"] for c in engine) == 100
+
+
+def test_course_layout_has_stubs_not_solutions(tmp_path):
+    """`notebooks --course` puts the source notebook and the generated stubs in source/."""
+    level = handouts.available_levels()[0]
+    notebooks.build_course(kit_root(), tmp_path, [level])
+    config = (tmp_path / "nbgrader_config.py").read_text()
+    assert str(kit_root()) in config and "@KIT_ROOT@" not in config
+    files = sorted(p.relative_to(tmp_path / "source" / level).as_posix()
+                   for p in (tmp_path / "source" / level).rglob("*") if p.is_file())
+    assert f"{level}.ipynb" in files
+    for rel in files:
+        if rel.endswith(".py"):
+            assert "BEGIN SOLUTION" not in (tmp_path / "source" / level / rel).read_text()

@@ -1,0 +1,322 @@
+"""Red team: what an exact score cannot show (the table of attacks is tests/fixtures/REDTEAM.md).
+
+test_levels.py grades every `redteam_*` fixture for its exact score. The checks here add what a
+score cannot express: nothing a hostile submission starts survives grading, its output cannot
+flood the report, a crash is named as a crash (never a grader error) and a compile error names
+the file and line. The strict xfails pin holes the red team found in the engine: each one fails
+(XPASS) as soon as the hole is closed, so the mark is removed together with the fix.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import textwrap
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import ENGINE_KIT, KIT, Graded, build_submission, run_grade
+
+FIXTURES = KIT / "tests" / "fixtures"
+SLEEPER = "sleep 8675309"  # the argv of the children redteam_runtime_attacks starts
+
+
+def _pgrep(pattern: str) -> list[str]:
+    """Pids of processes whose command line contains `pattern` (never this test's own)."""
+    done = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
+    return [pid for pid in done.stdout.split() if int(pid) != os.getpid()]
+
+
+@pytest.fixture
+def private_tmp() -> Iterator[Path]:
+    """A TMPDIR of this test only: the workspace (and so every worker's argv) lives under it."""
+    path = Path(tempfile.mkdtemp(prefix="redteam-", dir="/tmp"))
+    path.chmod(0o711)  # an unprivileged worker must still reach its workspace below
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _tests(graded: Graded) -> dict[str, dict]:
+    assert graded.record is not None, graded.stderr
+    return {t["name"]: t for lv in graded.record["levels"] for t in lv["tests"]}
+
+
+def _demo(tmp_path: Path, source: str, name: str = "sub") -> Graded:
+    """Grade the engine's demo level on a submission whose calc/ops.py is `source`."""
+    sub = tmp_path / name / "calc"
+    sub.mkdir(parents=True)
+    shutil.copyfile(ENGINE_KIT / "solutions/demo/calc/__init__.py", sub / "__init__.py")
+    (sub / "ops.py").write_text(textwrap.dedent(source))
+    return run_grade("demo", "--submission", sub.parent, kit_root=ENGINE_KIT,
+                     json_out=tmp_path / f"{name}.json", timeout=300)
+
+
+# -- containment ---------------------------------------------------------------------------------
+def test_children_and_output_of_a_hostile_submission_are_contained(
+        tmp_path: Path, private_tmp: Path) -> None:
+    """100 sleeping children and 25 MB of prints: graded right, none survives, report small."""
+    assert not _pgrep(SLEEPER), "sleepers of an earlier run are still alive"
+    sub = build_submission(tmp_path / "sub", KIT / "solutions/level-1",
+                           FIXTURES / "level-1/redteam_runtime_attacks")
+    seen: list[int] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            seen.append(len(_pgrep(SLEEPER)))
+            stop.wait(0.1)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        graded = run_grade("level-1", "--submission", sub, "-k", "sdot or item_numel_len",
+                           json_out=tmp_path / "r.json", env={"TMPDIR": str(private_tmp)})
+    finally:
+        stop.set()
+        watcher.join()
+
+    tests = _tests(graded)
+    assert {name: t["outcome"] for name, t in tests.items()} == {
+        "test_sdot": "passed", "test_sdot_strided": "passed", "test_item_numel_len": "passed"}
+    assert max(seen, default=0) > 0, "the children were never seen: this test proves nothing"
+    assert not _pgrep(SLEEPER), "a child of the submission survived grading"
+    assert not _pgrep(str(private_tmp)), "a worker of the run survived grading"
+    output = tests["test_item_numel_len"]["output"]
+    assert "bytes cut" in output and len(output) < 10_000, "the 25 MB of prints were not cut"
+    assert (tmp_path / "r.json").stat().st_size < 50_000, "the report must stay small"
+    assert len(graded.stdout) + len(graded.stderr) < 50_000
+    assert "Traceback" not in graded.stderr
+
+
+# -- level 0: one build, seven attacks -------------------------------------------------------------
+@pytest.fixture(scope="module")
+def kernels_graded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Graded, Path]]:
+    """redteam_kernels graded once (correctness tests only: no roofline, no timing)."""
+    tmp = tmp_path_factory.mktemp("kernels")
+    private = Path(tempfile.mkdtemp(prefix="redteam-", dir="/tmp"))
+    private.chmod(0o711)
+    sub = build_submission(tmp / "sub", KIT / "solutions/level0",
+                           FIXTURES / "level0/redteam_kernels")
+    graded = run_grade("level0", "--submission", sub, "-k", "not speed and not bandwidth",
+                       json_out=tmp / "r.json", env={"TMPDIR": str(private)})
+    yield graded, private
+    shutil.rmtree(private, ignore_errors=True)
+
+
+def _stage(graded: Graded, stage: str) -> list[dict]:
+    tests = [t for lv in graded.record["levels"] for t in lv["tests"] if t["part"] == stage]
+    assert tests, f"no test of part {stage!r} ran"
+    return tests
+
+
+@pytest.mark.slow
+def test_kernel_attacks_fail_only_their_stage(kernels_graded: tuple[Graded, Path]) -> None:
+    """Each attacked kernel fails only its own stage; the untouched naive stage passes."""
+    graded, private = kernels_graded
+    assert graded.returncode == 1, graded.stderr  # points lost, never a grader error (3)
+    assert "Traceback" not in graded.stderr
+    outcomes = {t["outcome"] for lv in graded.record["levels"] for t in lv["tests"]}
+    assert "grader error" not in outcomes
+    assert {t["outcome"] for t in _stage(graded, "naive")} == {"passed"}
+    for stage in ("blas1", "sgemv", "reordered", "blocked", "microkernel", "simd", "parallel",
+                  "glue"):
+        assert all(t["points"] == 0 for t in _stage(graded, stage)), stage
+    assert not _pgrep(str(private)), "a worker (or the parallel kernel's thread) survived"
+
+
+@pytest.mark.slow
+def test_kernel_compile_error_names_the_file_and_line(kernels_graded: tuple[Graded, Path]
+                                                      ) -> None:
+    """blas1.rs does not compile: its tests say so with rustc's first error, file and line."""
+    graded, _ = kernels_graded
+    for test in _stage(graded, "blas1"):
+        assert test["outcome"] == "did not compile", test
+        assert re.search(r"mismatched types \(blas1\.rs:\d+\)", test["message"]), test["message"]
+    notes = graded.record["levels"][0]["notes"]
+    assert any("blas1.rs did not compile: mismatched types" in note for note in notes), notes
+
+
+@pytest.mark.slow
+def test_kernel_crashes_are_named_crashes(kernels_graded: tuple[Graded, Path]) -> None:
+    """Out-of-bounds write, stack overflow, memory bomb: "crashed"; a panic: a failure."""
+    graded, _ = kernels_graded
+    for stage in ("reordered", "blocked", "simd"):  # OOB write, recursion, allocation failure
+        assert {t["outcome"] for t in _stage(graded, stage)} == {"crashed"}, stage
+    for test in _stage(graded, "sgemv"):
+        assert test["outcome"] == "failed" and "kernel panicked" in test["message"], test
+    for test in _stage(graded, "microkernel"):  # extern "C", #[link], std::process
+        assert test["outcome"] == "banned import", test
+        assert "extern" in test["message"] and "std::process" in test["message"], test
+
+
+# -- holes found by the red team (strict xfails: remove the mark with the fix) ---------------------
+@pytest.mark.xfail(strict=True, reason="engine bug: the import audit only looks at the stack of "
+                   "the importing thread (autograder/worker/audit.py, ImportAudit.hook)")
+def test_a_banned_import_from_a_thread_is_banned(tmp_path: Path) -> None:
+    """A banned module imported by a thread the student started is still a banned import."""
+    graded = _demo(tmp_path, """
+        import importlib
+        import sys
+        import threading
+
+
+        def add(a, b):
+            thread = threading.Thread(target=importlib.import_module, args=("sqlite3",))
+            thread.start()
+            thread.join()
+            db = sys.modules["sqlite3"].connect(":memory:")
+            return float(db.execute("select ? + ?", (a, b)).fetchone()[0])
+
+
+        def mul(a, b):
+            return a * b
+
+
+        def safe_div(a, b):
+            if b == 0:
+                raise ValueError("division by zero")
+            return a / b
+    """)
+    assert _tests(graded)["test_add"]["outcome"] == "banned import"
+
+
+@pytest.mark.xfail(strict=True, reason="engine bug: worker/main.py serve() takes the audit's "
+                   "attempts twice, so a caught attempt is classified as an ordinary exception")
+def test_a_swallowed_banned_import_is_reported_as_banned(tmp_path: Path) -> None:
+    """An attempt the student caught still fails the test as "banned import"."""
+    graded = _demo(tmp_path, """
+        def add(a, b):
+            return a + b
+
+
+        def mul(a, b):
+            try:
+                import sqlite3  # noqa: F401
+            except ImportError:
+                pass
+            return a * b
+
+
+        def safe_div(a, b):
+            if b == 0:
+                raise ValueError("division by zero")
+            return a / b
+    """)
+    test = _tests(graded)["test_mul"]
+    assert test["points"] == 0  # the verdict is right today; only the outcome is not
+    assert test["outcome"] == "banned import", test
+
+
+def _git_sees(path: str) -> bool:
+    if shutil.which("git") is None:
+        return False
+    done = subprocess.run(["git", "-C", str(KIT), "cat-file", "-e", f"HEAD:{path}"],
+                          capture_output=True)
+    return done.returncode == 0
+
+
+DEMO_SOLUTION = "tests/engine_kit/solutions/demo/calc/ops.py"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="hiding files from the worker needs root")
+@pytest.mark.skipif(not _git_sees(DEMO_SOLUTION), reason="the kit is not a git checkout")
+@pytest.mark.xfail(strict=True, reason="engine bug: the kit's .git is not among the worker's "
+                   "hidden paths (judge/runner.py worker_spec), so `git show` reads solutions "
+                   "and hidden suites")
+def test_the_worker_cannot_read_solutions_from_git(tmp_path: Path) -> None:
+    """The solutions hidden from the worker cannot be read back from the kit's git history."""
+    graded = _demo(tmp_path, f"""
+        import os
+        import subprocess
+
+        import autograder
+
+        KIT = os.path.dirname(os.path.dirname(os.path.abspath(autograder.__file__)))
+
+
+        def add(a, b):
+            return a + b
+
+
+        def mul(a, b):
+            return a * b
+
+
+        def safe_div(a, b):
+            done = subprocess.run(["git", "-c", "safe.directory=*", "-C", KIT, "show",
+                                   "HEAD:{DEMO_SOLUTION}"], capture_output=True, text=True)
+            if done.returncode != 0:
+                return 0.0  # nothing stolen: a wrong answer
+            scope = {{}}
+            exec(done.stdout, scope)
+            return scope["safe_div"](a, b)
+    """)
+    assert _tests(graded)["test_div"]["outcome"] == "failed"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the PID namespace needs root")
+@pytest.mark.xfail(strict=True, reason="engine bug: in the PID namespace the worker's parent "
+                   "turns a signal into exit status 128+N (judge/client.py "
+                   "_enter_pid_namespace) and describe_exit reads it as sys.exit")
+def test_a_segfault_is_named_under_the_pid_namespace(tmp_path: Path) -> None:
+    """A segmentation fault is reported as one, not as "did your code call sys.exit"."""
+    sub = build_submission(tmp_path / "sub", ENGINE_KIT / "solutions/demo",
+                           ENGINE_KIT / "submissions/segfault_in_div")
+    graded = run_grade("demo", "--submission", sub, kit_root=ENGINE_KIT,
+                       json_out=tmp_path / "r.json")
+    message = _tests(graded)["test_div"]["message"]
+    assert "segmentation fault" in message and "sys.exit" not in message, message
+
+
+FORGED_INIT = '''\
+"""probability, forging the probe that checks counting.py for itertools."""
+import io
+import sys
+
+_probes = sys.modules.get("autograder.probes.level_minus2")
+if _probes is not None:
+    _real_open = open
+
+    def _open(path, *args, **kwargs):
+        if str(path).endswith("counting.py"):
+            return io.StringIO("def permutations(items):\\n    ...\\n")
+        return _real_open(path, *args, **kwargs)
+
+    class _Forgetful(dict):
+        def __setitem__(self, key, value):
+            pass
+
+    _probes.open = _open           # shadows the builtin inside the probe `source`
+    _probes._calls = _Forgetful()  # the run-time itertools watch records nothing
+'''
+FORGED_COUNTING = '''\
+import itertools
+
+
+def permutations(items):
+    return [list(p) for p in itertools.permutations(items)]
+
+
+def combinations(items, k):
+    return [list(c) for c in itertools.combinations(items, k)]
+'''
+
+
+@pytest.mark.xfail(strict=True, reason="design hole: level -2's itertools check runs in the "
+                   "worker (probes/level_minus2.py source and _watch), where student code can "
+                   "patch it; the source check belongs in the judge")
+def test_a_forged_probe_cannot_hide_itertools(tmp_path: Path) -> None:
+    """counting.py with itertools gets 0 even when probability/__init__.py forges the probe."""
+    sub = tmp_path / "sub" / "probability"
+    sub.mkdir(parents=True)
+    (sub / "__init__.py").write_text(FORGED_INIT)
+    (sub / "counting.py").write_text(FORGED_COUNTING)
+    graded = run_grade("level-2", "--submission", sub.parent, "-k", "counting",
+                       json_out=tmp_path / "r.json")
+    assert graded.record is not None, graded.stderr
+    assert graded.record["points"] == 0, _tests(graded)

@@ -12,7 +12,13 @@ import pytest
 from autograder import KIT_ROOT
 from autograder.judge.build import build_maturin, cache_dir
 from autograder.judge.client import WorkerClient, WorkerSpec, prepare_for_nobody
-from autograder.judge.errors import GraderError, StudentError, StudentStop, WorkerCrashed
+from autograder.judge.errors import (
+    GraderError,
+    StudentError,
+    StudentStop,
+    WorkerCrashed,
+    WorkerTimeout,
+)
 from autograder.judge.plugin import GradingPlugin, RunContext, new_result
 from autograder.judge.static_checks import scan_workspace
 from autograder.judge.workspace import Source, Workspace, build_workspace
@@ -47,20 +53,26 @@ def worker_spec(level: Level, ws: Workspace) -> WorkerSpec:
 
 
 def preflight(level: Level, spec: WorkerSpec) -> dict[str, StudentStop]:
-    """Import each student module once; those that hang or kill the worker block their parts."""
+    """Import each student module once; those that hang or kill the worker block their parts.
+
+    A worker that cannot even start (before any student code runs) is the kit's fault.
+    """
     blocked: dict[str, StudentStop] = {}
     modules = dict.fromkeys(m for part in level.parts.values() for m in part.modules)
     client = WorkerClient(spec, name="preflight")
     try:
+        try:
+            client.start()
+        except StudentStop as exc:
+            raise GraderError(f"{level.id}: the worker could not start: {exc}") from None
         for module in modules:
             try:
                 client.import_module(module)
-            except StudentError:
-                pass  # an ordinary exception: each test reports it quickly and clearly
-            except StudentStop as stop:
-                if isinstance(stop, StudentStop) and stop.outcome in ("timed out", "crashed"):
-                    stop.message = f"importing {module}: {stop.message}"
-                    blocked[module] = stop
+            except (WorkerTimeout, WorkerCrashed) as stop:
+                stop.message = f"importing {module}: {stop.message}"
+                blocked[module] = stop
+            except (StudentError, StudentStop):
+                pass  # an ordinary failure: each test that needs the module reports it quickly
     finally:
         client.close()
     return blocked
@@ -119,8 +131,6 @@ def grade_level(level: Level, source: Source, options: GradeOptions | None = Non
             result.tests, result.benchmarks = ctx.results, ctx.benchmarks
         result.notes += ws.notes + ctx.notes
         result.summarize_parts({p.id: p.title for p in level.parts.values()})
-    except WorkerCrashed as exc:
-        raise GraderError(f"{level.id}: the worker could not start: {exc}") from None
     finally:
         ws.cleanup()
     result.duration = time.monotonic() - started

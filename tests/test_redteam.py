@@ -154,9 +154,7 @@ def test_kernel_crashes_are_named_crashes(kernels_graded: tuple[Graded, Path]) -
         assert "extern" in test["message"] and "std::process" in test["message"], test
 
 
-# -- holes found by the red team (strict xfails: remove the mark with the fix) ---------------------
-@pytest.mark.xfail(strict=True, reason="engine bug: the import audit only looks at the stack of "
-                   "the importing thread (autograder/worker/audit.py, ImportAudit.hook)")
+# -- holes the red team found, now closed: regression tests (a strict xfail marks one still open) --
 def test_a_banned_import_from_a_thread_is_banned(tmp_path: Path) -> None:
     """A banned module imported by a thread the student started is still a banned import."""
     graded = _demo(tmp_path, """
@@ -185,8 +183,6 @@ def test_a_banned_import_from_a_thread_is_banned(tmp_path: Path) -> None:
     assert _tests(graded)["test_add"]["outcome"] == "banned import"
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: worker/main.py serve() takes the audit's "
-                   "attempts twice, so a caught attempt is classified as an ordinary exception")
 def test_a_swallowed_banned_import_is_reported_as_banned(tmp_path: Path) -> None:
     """An attempt the student caught still fails the test as "banned import"."""
     graded = _demo(tmp_path, """
@@ -225,9 +221,6 @@ DEMO_SOLUTION = "tests/engine_kit/solutions/demo/calc/ops.py"
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="hiding files from the worker needs root")
 @pytest.mark.skipif(not _git_sees(DEMO_SOLUTION), reason="the kit is not a git checkout")
-@pytest.mark.xfail(strict=True, reason="engine bug: the kit's .git is not among the worker's "
-                   "hidden paths (judge/runner.py worker_spec), so `git show` reads solutions "
-                   "and hidden suites")
 def test_the_worker_cannot_read_solutions_from_git(tmp_path: Path) -> None:
     """The solutions hidden from the worker cannot be read back from the kit's git history."""
     graded = _demo(tmp_path, f"""
@@ -260,9 +253,6 @@ def test_the_worker_cannot_read_solutions_from_git(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the PID namespace needs root")
-@pytest.mark.xfail(strict=True, reason="engine bug: in the PID namespace the worker's parent "
-                   "turns a signal into exit status 128+N (judge/client.py "
-                   "_enter_pid_namespace) and describe_exit reads it as sys.exit")
 def test_a_segfault_is_named_under_the_pid_namespace(tmp_path: Path) -> None:
     """A segmentation fault is reported as one, not as "did your code call sys.exit"."""
     sub = build_submission(tmp_path / "sub", ENGINE_KIT / "solutions/demo",
@@ -307,9 +297,6 @@ def combinations(items, k):
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="design hole: level -2's itertools check runs in the "
-                   "worker (probes/level_minus2.py source and _watch), where student code can "
-                   "patch it; the source check belongs in the judge")
 def test_a_forged_probe_cannot_hide_itertools(tmp_path: Path) -> None:
     """counting.py with itertools gets 0 even when probability/__init__.py forges the probe."""
     sub = tmp_path / "sub" / "probability"

@@ -33,7 +33,9 @@ def test_rust_stub_replaces_fn_bodies_and_drops_helpers():
     """A region in a fn becomes todo!() naming the fn; a region outside any fn is removed."""
     stub = stub_rust(SOLUTION_RS)
     assert "dot_unrolled" not in stub
-    assert 'todo!("sgemm_naive: not implemented yet — see the doc comment above");' in stub
+    assert 'todo!("sgemm_naive: not implemented yet — see the doc comment above")\n}' in stub
+    mid = stub_rust("fn f() {\n    // BEGIN SOLUTION\n    g();\n    // END SOLUTION\n    h();\n}\n")
+    assert 'todo!("f: not implemented yet — see the doc comment above");\n    h();' in mid
     assert "c[i] *= 2.0" not in stub and "let _brace = '{';" in stub
 
 

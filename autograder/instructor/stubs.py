@@ -5,8 +5,8 @@ Python: a region inside a function becomes, at the region's indentation,
 and a region outside any function is removed (signatures, docstrings and the rest stay).
 
 Rust: a region inside a `fn` becomes
-    todo!("<fn name>: not implemented yet — see the doc comment above");
-and a region outside any `fn` is removed. Notebooks are stubbed by nbgrader itself.
+    todo!("<fn name>: not implemented yet — see the doc comment above")
+(with a `;` when code follows it in the body) and a region outside any `fn` is removed. Notebooks are stubbed by nbgrader itself.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 from autograder.instructor.markers import MarkerError, Region, find_regions, style_of
 
 PY_STUB = 'raise NotImplementedError("{name}: not implemented yet — see the docstring")'
-RUST_STUB = 'todo!("{name}: not implemented yet — see the doc comment above");'
+RUST_STUB = 'todo!("{name}: not implemented yet — see the doc comment above")'
 
 
 def _indent_width(line: str) -> int:
@@ -187,7 +187,9 @@ def stub_rust(text: str, path: Path | str = "<text>") -> str:
         name = owners[region.begin] if region.begin < len(owners) else None
         if name is None:
             return []
-        return [region.indent + RUST_STUB.format(name=name) + "\n"]
+        after = next((ln.strip() for ln in lines[region.end + 1 :] if ln.strip()), "}")
+        tail = after.startswith("}")  # the body's last expression: no `;`, like the kit's stubs
+        return [region.indent + RUST_STUB.format(name=name) + ("" if tail else ";") + "\n"]
 
     return _splice(lines, regions, replacement)
 

@@ -33,7 +33,8 @@ from autograder.judge.errors import (
 from autograder.worker.codec import CodecError, encode, read_message
 
 STARTUP_TIMEOUT = 60.0
-CLONE_NEWNS, CLONE_NEWPID, PR_CAPBSET_DROP = 0x00020000, 0x20000000, 24
+CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET, PR_CAPBSET_DROP = 0x00020000, 0x20000000, 0x40000000, 24
+MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
 MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 32, 4096, 1 << 14, 1 << 18
 NOBODY_UID = NOBODY_GID = 65534
 NPROC_LIMIT = 512
@@ -69,6 +70,7 @@ def _read_only_everywhere(libc: ctypes.CDLL, writable: list[bytes], hidden: list
     """In a fresh mount namespace: every mount read-only, `hidden` covered, `writable` rw."""
     if libc.unshare(CLONE_NEWNS) != 0:
         raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
+    libc.unshare(CLONE_NEWNET)  # no network: nothing to fetch answers from or send them to
     libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None)
     for path in writable:  # a bind mount of its own, so it keeps its rw flag below
         libc.mount(path, path, None, MS_BIND | MS_REC, None)
@@ -91,8 +93,12 @@ def _enter_pid_namespace(libc: ctypes.CDLL) -> None:
         # the judge waits on until it closes) so only the worker holds them.
         os.closerange(3, os.sysconf("SC_OPEN_MAX"))
         _, status = os.waitpid(child, 0)
-        os._exit(os.waitstatus_to_exitcode(status) % 256 if os.WIFEXITED(status)
-                 else 128 + os.WTERMSIG(status))
+        if os.WIFSIGNALED(status):  # die of the same signal, so the judge sees what happened
+            os.kill(os.getpid(), os.WTERMSIG(status))
+            os._exit(128 + os.WTERMSIG(status))
+        os._exit(os.waitstatus_to_exitcode(status) % 256)
+    # The worker is PID 1 of its namespace: give it a /proc that shows only its own processes.
+    libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
 
 
 def _drop_root(libc: ctypes.CDLL, as_nobody: bool) -> None:

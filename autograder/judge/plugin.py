@@ -187,6 +187,17 @@ class GradingPlugin:
         return record
 
     @pytest.fixture(scope="session")
+    def student_source(self) -> Callable[[str], str | None]:
+        """Read a student file by key, here in the judge (student code cannot change what a
+        static check sees); None when the file is missing."""
+
+        def read(key: str) -> str | None:
+            path = self.ctx.spec.workspace / key
+            return path.read_text(errors="replace") if path.is_file() else None
+
+        return read
+
+    @pytest.fixture(scope="session")
     def report_note(self) -> Callable[[str], None]:
         """Call with a line to show under the level in the report (e.g. where a plot is)."""
         return self.ctx.notes.append

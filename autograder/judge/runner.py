@@ -42,9 +42,8 @@ class GradeOptions:
 def worker_spec(level: Level, ws: Workspace) -> WorkerSpec:
     """The worker settings of a level's run (and, as root, the workspace made ready for them)."""
     prepare_for_nobody(ws.root, [ws.student, *ws.extra_paths], [ws.scratch])
-    secret = [level.root / "solutions", level.root / "autograder" / "suites", level.root / "tests",
-              KIT_ROOT / "solutions", KIT_ROOT / "autograder" / "suites", KIT_ROOT / "tests",
-              cache_dir()]
+    secret = [root / part for root in (level.root, KIT_ROOT)
+              for part in ("solutions", "autograder/suites", "tests", ".git")] + [cache_dir()]
     return WorkerSpec(hidden_paths=list(dict.fromkeys(secret)),
                       workspace=ws.student, scratch=ws.scratch, extra_paths=ws.extra_paths,
                       banned_imports=list(level.banned_imports), preload=list(level.preload),

@@ -112,15 +112,6 @@ def _array(value: Any) -> Any:
 
 
 # -- counting ---------------------------------------------------------------------------------
-def source(module: str) -> str | None:
-    """The source text of the student's module `probability.<module>` (None if missing)."""
-    spec = importlib.util.find_spec(f"probability.{module}")
-    if spec is None or spec.origin is None:
-        return None
-    with open(spec.origin, encoding="utf-8", errors="replace") as handle:
-        return handle.read()
-
-
 def _listing(fn_name: str, items: list, *args: Any) -> dict:
     _watch()
     fn = getattr(_student("counting"), fn_name)

@@ -8,6 +8,7 @@ so a call that tried is failed even if the student caught the ImportError.
 
 from __future__ import annotations
 
+import _thread
 import sys
 from pathlib import Path
 
@@ -25,9 +26,16 @@ class ImportAudit:
         self.banned = names | {"_" + name for name in names}
         self.student_root = str(student_root.resolve()) + "/"
         self.attempts: list[str] = []
+        self.main_thread = _thread.get_ident()
 
     def student_location(self) -> str | None:
-        """`file:line` of the innermost student frame on the stack, or None."""
+        """`file:line` of the innermost student frame on the stack, or None.
+
+        The kit never imports from another thread, so any import on a thread other than the
+        main one is the student's, even when no student frame is on that thread's stack.
+        """
+        if _thread.get_ident() != self.main_thread:
+            return "a thread started by your code"
         frame = sys._getframe(1)
         while frame is not None:
             filename = frame.f_code.co_filename
@@ -43,6 +51,7 @@ class ImportAudit:
         top = str(args[0]).split(".")[0]
         if top not in self.banned:
             return
+        top = top.lstrip("_") if top.lstrip("_") in self.banned else top  # _ctypes -> ctypes
         where = self.student_location()
         if where is None:
             return  # the kit's own import

@@ -91,7 +91,10 @@ def serve(channel_in: Any, channel_out: Any, audit: ImportAudit, student_root: s
                 raise BannedImportError(attempts[0])
             frame = encode({"ok": True, "value": value})
         except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too
-            frame = encode(_error_reply(exc, student_root, audit.take_attempts()))
+            attempts = audit.take_attempts()
+            if isinstance(exc, BannedImportError):
+                attempts.insert(0, str(exc))
+            frame = encode(_error_reply(exc, student_root, attempts))
         channel_out.write(frame)
         channel_out.flush()
 

@@ -6,7 +6,8 @@ and a region outside any function is removed (signatures, docstrings and the res
 
 Rust: a region inside a `fn` becomes
     todo!("<fn name>: not implemented yet — see the doc comment above")
-(with a `;` when code follows it in the body) and a region outside any `fn` is removed. Notebooks are stubbed by nbgrader itself.
+(with a `;` when code follows it in the body) and a region outside any `fn` is removed.
+Notebooks are stubbed by nbgrader itself.
 """
 
 from __future__ import annotations

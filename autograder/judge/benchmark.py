@@ -53,14 +53,18 @@ class Timing:
         return self.others_share > BUSY_SHARE
 
 
-def time_runs(student: Any, run: Any, args_for: Any, threads: int, check: Any) -> Timing:
-    """Time `run(*args_for(i))` in the worker; `check(i)` verifies run i's output (untimed).
+def time_runs(student: Any, run: Any, args_for: Any, threads: int, check: Any,
+              prepare: Any = None) -> Timing:
+    """Time `run(*args_for(i))` in the worker; `check(i)` verifies run i's output and
+    `prepare(i)` sets up its inputs (both untimed).
 
     Single-thread runs that lost their core (wall > DESCHEDULED x CPU) are repeated, up to
     MAX_EXTRA_RUNS times; if too few clean runs remain, every run counts and the timing is
     marked busy, so the report advises a re-run instead of hiding the disturbance.
     """
     for i in range(WARMUP_RUNS):
+        if prepare is not None:
+            prepare(-1 - i)
         student.call(run, *args_for(-1 - i))
     tick = os.sysconf("SC_CLK_TCK")
     samples: list[tuple[float, float, bool]] = []
@@ -68,6 +72,8 @@ def time_runs(student: Any, run: Any, args_for: Any, threads: int, check: Any) -
     while (sum(not s[2] for s in samples) < TIMED_RUNS
            and len(samples) < TIMED_RUNS + MAX_EXTRA_RUNS):
         i = len(samples)
+        if prepare is not None:
+            prepare(i)
         busy_before, _ = _machine_busy_ticks()
         timed = student.call_timed(run, *args_for(i))
         busy_after, _ = _machine_busy_ticks()

@@ -21,6 +21,7 @@ import numpy as np
 from autograder.references.level0 import (
     PAD_VALUE,
     blas1_inputs,
+    fresh_a,
     sgemm_inputs,
     sgemv_inputs,
 )
@@ -156,6 +157,26 @@ def fetch_c() -> np.ndarray:
     return _STATE["sgemm"]["c"].copy()
 
 
+def stage_sgemm_run(run_seed: int) -> None:
+    """Untimed: refill all of A from `run_seed` (and C from C0 when beta != 0) for one run."""
+    state = _STATE["sgemm"]
+    np.copyto(state["a"], fresh_a(state["a"].shape, run_seed))
+    if state["beta"] != 0:
+        np.copyto(state["c"], state["c0"])
+
+
+def run_sgemm_staged(stage: str, threads: int) -> None:
+    """Timed: one call of the stage on the operands `stage_sgemm_run` prepared."""
+    state = _STATE["sgemm"]
+    _kernels().sgemm(stage, state["alpha"], state["a"], state["b"], state["beta"], state["c"],
+                     int(threads))
+
+
+def fetch_c_rows(rows: list[int]) -> np.ndarray:
+    """Rows of C after the last run (the judge picks them after the run, at random)."""
+    return _STATE["sgemm"]["c"][np.asarray(rows, dtype=np.int64)].copy()
+
+
 # ----- benchmarks: saxpy, sdot (one pair of vectors), sgemv -----------------------------------
 
 
@@ -187,6 +208,11 @@ def run_saxpy(alpha: float, perturb_index: int, perturb_value: float) -> None:
     state = _STATE["blas1"]
     _perturb_element(state["x"], perturb_index, perturb_value)
     _kernels().saxpy(float(alpha), state["x"], state["y"])
+
+
+def fetch_saxpy_y_at(indices: list[int]) -> np.ndarray:
+    """y at the given indices (the judge picks them after each run, at random)."""
+    return _STATE["blas1"]["y"][np.asarray(indices, dtype=np.int64)].copy()
 
 
 def fetch_saxpy_y() -> np.ndarray:

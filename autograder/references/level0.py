@@ -34,6 +34,11 @@ def sgemm_inputs(m: int, n: int, k: int, seed: int) -> tuple[np.ndarray, np.ndar
     return uniform(rng, (m, k)), uniform(rng, (k, n)), uniform(rng, (m, n))
 
 
+def fresh_a(shape: tuple[int, int], run_seed: int) -> np.ndarray:
+    """All of A refilled for one timed run (a dense change: no cached product can be reused)."""
+    return uniform(np.random.default_rng(run_seed), shape)
+
+
 def blas1_inputs(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """x (n,), y0 (n,) float32 from `seed` (saxpy and sdot)."""
     rng = np.random.default_rng(seed)

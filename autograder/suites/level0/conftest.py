@@ -11,6 +11,7 @@ from autograder import roofline as roofline_probe
 from autograder.judge.benchmark import PLOT_POINTS
 
 PLOT_PATH = Path("grading-output") / "roofline-level0.png"
+ROOFLINE_NOISY_CV = 0.15
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +28,12 @@ def draw_roofline_plot(roofline_lazy: list, report_note: Any) -> Any:
         return
     roof = roofline_lazy[0]
     report_note("roofline of this run: " + " · ".join(roofline_probe.summary_lines(roof)[1:]))
+    noisy = [key for key, value in roof.items()
+             if isinstance(value, dict) and value.get("cv", 0) > ROOFLINE_NOISY_CV]
+    if noisy:
+        report_note(f"the roofline varied by more than {100 * ROOFLINE_NOISY_CV:.0f}% between "
+                    f"samples ({', '.join(noisy)}): the machine was busy, so speed grades may "
+                    "be off — re-run grading on a quieter machine")
     if PLOT_POINTS:
         try:
             path = roofline_probe.plot(roof, PLOT_POINTS, PLOT_PATH)

@@ -244,21 +244,24 @@ def vjp(name: str, xs: Arrays, kw: dict[str, Any], grad_out: np.ndarray) -> Grad
 def finite_diff(fn: Callable[[list[np.ndarray]], np.ndarray], xs: Arrays,
                 grad_out: np.ndarray, eps: float = 1e-6) -> list[np.ndarray]:
     """Central differences in float64 of sum(fn(xs) * grad_out), one gradient per input."""
-    base = [np.array(x, dtype=np.float64) for x in xs]
-    grads = []
-    for x in base:
-        grad = np.zeros_like(x)
-        flat, gflat = x.reshape(-1), grad.reshape(-1)
-        for j in range(flat.size):
-            keep_value = flat[j]
-            flat[j] = keep_value + eps
-            up = float(np.sum(fn(base) * grad_out))
-            flat[j] = keep_value - eps
-            down = float(np.sum(fn(base) * grad_out))
-            flat[j] = keep_value
-            gflat[j] = (up - down) / (2 * eps)
-        grads.append(grad)
-    return grads
+    point = [np.array(x, dtype=np.float64) for x in xs]
+
+    def objective() -> float:
+        return float(np.sum(fn(point) * grad_out))
+
+    gradients = []
+    for x in point:
+        gradient = np.empty_like(x)
+        for index in np.ndindex(x.shape):
+            centre = x[index]
+            x[index] = centre + eps
+            forward = objective()
+            x[index] = centre - eps
+            backward = objective()
+            x[index] = centre
+            gradient[index] = (forward - backward) / (2 * eps)
+        gradients.append(gradient)
+    return gradients
 
 
 def op_finite_diff(name: str, xs: Arrays, kw: dict[str, Any], grad_out: np.ndarray

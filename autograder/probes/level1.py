@@ -202,7 +202,8 @@ def backward_misuse(kind: str) -> None:
 # ----- part ops ----------------------------------------------------------------------------------
 
 
-def _index(desc: list[dict[str, Any]]) -> tuple[Any, ...]:
+def decode_index(desc: list[dict[str, Any]]) -> tuple[Any, ...]:
+    """The numpy index described by plain data (shared with the judge's references)."""
     items: list[Any] = []
     for d in desc:
         if "int" in d:
@@ -218,17 +219,18 @@ def _index(desc: list[dict[str, Any]]) -> tuple[Any, ...]:
     return tuple(items)
 
 
-def _axis(axis: Any) -> Any:
+def axis_arg(axis: Any) -> Any:
+    """A plain-data axis (lists come back from the judge as lists) as numpy wants it."""
     return tuple(axis) if isinstance(axis, list) else axis
 
 
 def _call_op(ops: Any, name: str, xs: list[Any], kw: dict[str, Any]) -> Any:
     """Apply the student's op `name` to tensors `xs` with the judge's keyword arguments."""
     if name in ("sum", "mean", "max"):
-        return getattr(ops, name)(xs[0], axis=_axis(kw.get("axis")),
+        return getattr(ops, name)(xs[0], axis=axis_arg(kw.get("axis")),
                                   keepdims=kw.get("keepdims", False))
     if name == "logsumexp":
-        return ops.logsumexp(xs[0], axis=_axis(kw.get("axis", -1)),
+        return ops.logsumexp(xs[0], axis=axis_arg(kw.get("axis", -1)),
                              keepdims=kw.get("keepdims", False))
     if name in ("softmax", "log_softmax"):
         return getattr(ops, name)(xs[0], axis=kw.get("axis", -1))
@@ -240,7 +242,7 @@ def _call_op(ops: Any, name: str, xs: list[Any], kw: dict[str, Any]) -> Any:
         axes = kw.get("axes")
         return ops.transpose(xs[0], None if axes is None else tuple(axes))
     if name == "getitem":
-        return ops.getitem(xs[0], _index(kw["index"]))
+        return ops.getitem(xs[0], decode_index(kw["index"]))
     if name in ("concatenate", "stack"):
         return getattr(ops, name)(xs, axis=kw.get("axis", 0))
     if name == "where":

@@ -15,6 +15,8 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from autograder.probes.level1 import axis_arg, decode_index
+
 Arrays = Sequence[np.ndarray]
 Grads = list[np.ndarray | None]
 
@@ -41,28 +43,6 @@ def keep(grad: np.ndarray, shape: Sequence[int], axis: Any) -> np.ndarray:
     """`grad` of a reduction over `axis` reshaped with the reduced axes as size 1."""
     axes = norm_axes(axis, len(shape))
     return grad.reshape([1 if i in axes else n for i, n in enumerate(shape)])
-
-
-def decode_index(desc: Sequence[dict[str, Any]]) -> tuple[Any, ...]:
-    """The numpy index described by plain data (see `index_descriptions`)."""
-    items: list[Any] = []
-    for d in desc:
-        if "int" in d:
-            items.append(int(d["int"]))
-        elif "slice" in d:
-            items.append(slice(*d["slice"]))
-        elif "array" in d:
-            items.append(np.asarray(d["array"]))
-        elif "none" in d:
-            items.append(None)
-        else:
-            items.append(Ellipsis)
-    return tuple(items)
-
-
-def axis_arg(axis: Any) -> Any:
-    """A plain-data axis (lists come back from the worker as lists) as numpy wants it."""
-    return tuple(axis) if isinstance(axis, list) else axis
 
 
 # ----- the op table: forward and VJP per op ----------------------------------------------------

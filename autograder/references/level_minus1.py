@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
+from autograder.probes.level_minus1 import decode_key
+
 ITEM = 8  # bytes per float64: numpy strides divided by this are teenygrad's element strides
 
 # Sizes of one dimension: 0 is rare (one draw in eight), 1 is where shrinking goes.
@@ -178,17 +180,6 @@ def expected_error(data: Any) -> tuple[str, tuple[int, ...]] | None:
 
 
 # -- index keys --------------------------------------------------------------------------------
-def decode_key(key: dict) -> Any:
-    """An index key as a Python index (numpy-compatible)."""
-
-    def item(x: Any) -> Any:
-        return slice(*x) if isinstance(x, list) else x
-
-    if "one" in key:
-        return item(key["one"])
-    return tuple(item(x) for x in key["tuple"])
-
-
 def key_text(key: dict) -> str:
     """`[1:3, ::-2]` — how a student would write the key."""
 

@@ -42,22 +42,5 @@ pub fn sgemm_reordered(
     c: &mut [f32],
     ldc: usize,
 ) {
-    // BEGIN SOLUTION
-    for i in 0..m {
-        let c_row = &mut c[i * ldc..i * ldc + n];
-        if beta == 0.0 {
-            c_row.fill(0.0);
-        } else if beta != 1.0 {
-            c_row.iter_mut().for_each(|cij| *cij *= beta);
-        }
-        let a_row = &a[i * lda..i * lda + k];
-        for (p, &aip) in a_row.iter().enumerate() {
-            let scale = alpha * aip;
-            let b_row = &b[p * ldb..p * ldb + n];
-            for (cij, &bpj) in c_row.iter_mut().zip(b_row) {
-                *cij += scale * bpj;
-            }
-        }
-    }
-    // END SOLUTION
+    todo!("sgemm_reordered: not implemented yet — see the doc comment above")
 }

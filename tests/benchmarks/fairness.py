@@ -23,11 +23,13 @@ KIT = Path(__file__).resolve().parents[2]
 PERF_FIXTURES = KIT / "tests" / "fixtures" / "level0-perf"
 
 
-def grade(source_args: list[str]) -> dict:
+def grade(source_args: list[str], keyword: str) -> dict:
     """One `grade.py level0` run's JSON record."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "r.json"
-        subprocess.run([sys.executable, str(KIT / "grade.py"), "level0", *source_args, "--quiet",
+        select = ["-k", keyword] if keyword else []
+        subprocess.run([sys.executable, str(KIT / "grade.py"), "level0", *source_args, *select,
+                        "--quiet",
                         "--format", "json", "--output", str(out)], capture_output=True,
                        check=False, cwd=KIT)
         return json.loads(out.read_text())
@@ -55,6 +57,8 @@ def main() -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write every record here")
+    parser.add_argument("-k", dest="keyword", default="speed or bandwidth",
+                        help="tests to run (default: the speed tests, whose scores can vary)")
     args = parser.parse_args()
     records: dict[str, list[dict]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -65,7 +69,7 @@ def main() -> int:
         for name, source_args in sources.items():
             for run in range(args.runs):
                 print(f"grading {name}, run {run + 1}/{args.runs} ...", file=sys.stderr)
-                records.setdefault(name, []).append(grade(source_args))
+                records.setdefault(name, []).append(grade(source_args, args.keyword))
     for name, runs in records.items():
         totals = [r["points"] for r in runs]
         print(f"\n{name}: total min/median/max {spread(totals)}   spread "

@@ -38,6 +38,7 @@ CASES = [("simd", 1), ("parallel", 2)]
 GOAL = 1.0  # reference speed / OpenBLAS speed
 TOLERANCE = float(os.environ.get("TEENYGRAD_BENCH_TOLERANCE", "0.03"))  # noise allowance
 BUSY_LIMIT = 0.05  # CPU share used by other processes above which a result is void
+OPENBLAS_SPIN = 0.25  # s; OpenBLAS's idle threads busy-wait ~0.1 s before they sleep
 
 
 def _load_helper() -> ModuleType:
@@ -118,6 +119,7 @@ def test_reference_sgemm_vs_openblas(benchmark, kernels, skip_if_busy, stage, th
         start = time.perf_counter()
         np.matmul(a, b, out=c_numpy)
         numpy_seconds.append(time.perf_counter() - start)
+        time.sleep(OPENBLAS_SPIN)  # its threads spin after a call: let them sleep first
 
     def run_ours() -> None:
         kernels.sgemm(stage, 1.0, a, b, 0.0, c_ours, threads)

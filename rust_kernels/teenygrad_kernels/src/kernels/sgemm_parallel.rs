@@ -22,10 +22,12 @@
 //! block, and use fewer threads for small `m`.
 //!
 //! Going further (the reference does): on a machine shared with other processes, a fixed
-//! split waits for the slowest thread. Dealing out blocks of rows from a shared
-//! `AtomicUsize` counter lets a thread that got less CPU simply do fewer blocks; it needs a
-//! little `unsafe` to hand out disjoint rows of `C` at run time, with a `// SAFETY:` comment
-//! saying why no two threads ever get the same rows.
+//! split waits for the slowest thread, and a barrier waits for the last thread to *start* (a
+//! new thread can take milliseconds to get a core). Dealing out the micro-panels of `B` and the
+//! blocks of rows of `C` as tickets from shared `AtomicUsize` counters, and waiting only for
+//! work already handed out to be finished, lets a late or slowed-down thread simply do less.
+//! It needs a little `unsafe` to hand out disjoint rows of `C` at run time, with `// SAFETY:`
+//! comments saying why no two threads ever get the same rows.
 //!
 //! ## Graded
 //! Correctness as for every stage (with `threads` of 1, 2 and 3), then speed on every core as a

@@ -345,12 +345,23 @@ class WorkerClient:
         return int(children.split()[0]) if children.split() else self.proc.pid
 
     def cpu_seconds(self) -> float:
-        """User + system CPU seconds of the worker (all its threads), read from /proc."""
+        """CPU seconds the worker's threads have run, read from /proc by the judge.
+
+        Nanosecond run times from each thread's schedstat where the kernel keeps them (a
+        clock-tick count, 10 ms steps, is too coarse for a 5 ms kernel); otherwise the
+        process's user + system ticks. Threads that already exited are not counted.
+        """
+        pid = self.worker_pid()
         try:
-            stat = Path(f"/proc/{self.worker_pid()}/stat").read_text()
+            tasks = os.listdir(f"/proc/{pid}/task")
+            return sum(int(Path(f"/proc/{pid}/task/{t}/schedstat").read_text().split()[0])
+                       for t in tasks) / 1e9
+        except (OSError, ValueError, IndexError):
+            pass
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             return 0.0
-        fields = stat.rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def output_tail(self, limit: int = OUTPUT_TAIL_BYTES) -> str:

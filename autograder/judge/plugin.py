@@ -169,6 +169,16 @@ class GradingPlugin:
             self._spare = None
 
     @pytest.fixture
+    def settle_workers(self, student: Any) -> None:
+        """Wait until the next test's spare worker has started, so that it does not compete
+        with this test's timing (request it after `student`)."""
+        if self._spare is not None:
+            try:
+                self._spare.wait_ready()
+            except BaseException:  # noqa: BLE001 - a dead spare is simply replaced later
+                self._spare.close()
+
+    @pytest.fixture
     def partial_credit(self, request: pytest.FixtureRequest) -> Callable[[float, str], None]:
         """Call with a fraction in [0, 1] to award part of a passing test's points."""
 

@@ -62,8 +62,8 @@ def check_small_case(student, stage: str) -> None:
 @pytest.mark.parametrize("stage", [pytest.param(s, marks=[pytest.mark.part(s),
                                                           pytest.mark.points(p)], id=s)
                                    for s, p in SINGLE_THREAD])
-def test_sgemm_speed_single_thread(student, roof, level, record_benchmark, partial_credit,
-                                   stage) -> None:
+def test_sgemm_speed_single_thread(student, settle_workers, roof, level, record_benchmark,
+                                   partial_credit, stage) -> None:
     """Single-thread SGEMM speed as a fraction of the measured 1-thread FMA peak."""
     spec = level.thresholds[stage]
     check_small_case(student, stage)
@@ -76,7 +76,8 @@ def test_sgemm_speed_single_thread(student, roof, level, record_benchmark, parti
 
 @pytest.mark.part("parallel")
 @pytest.mark.points(12)
-def test_sgemm_speed_parallel(student, roof, level, record_benchmark, partial_credit) -> None:
+def test_sgemm_speed_parallel(student, settle_workers, roof, level, record_benchmark,
+                              partial_credit) -> None:
     """All-thread SGEMM speed vs the all-thread peak, and its speedup over your own simd."""
     spec = level.thresholds["parallel"]
     check_small_case(student, "parallel")
@@ -96,7 +97,8 @@ def test_sgemm_speed_parallel(student, roof, level, record_benchmark, partial_cr
 
 @pytest.mark.part("blas1")
 @pytest.mark.points(3)
-def test_saxpy_bandwidth(student, roof, level, record_benchmark, partial_credit) -> None:
+def test_saxpy_bandwidth(student, settle_workers, roof, level, record_benchmark,
+                         partial_credit) -> None:
     """saxpy's memory bandwidth as a fraction of the measured 1-thread STREAM triad."""
     spec = level.thresholds["saxpy"]
     n, seed = int(spec["n"]), 7
@@ -127,7 +129,8 @@ def test_saxpy_bandwidth(student, roof, level, record_benchmark, partial_credit)
 
 @pytest.mark.part("sgemv")
 @pytest.mark.points(3)
-def test_sgemv_bandwidth(student, roof, level, record_benchmark, partial_credit) -> None:
+def test_sgemv_bandwidth(student, settle_workers, roof, level, record_benchmark,
+                         partial_credit) -> None:
     """sgemv's memory bandwidth as a fraction of the measured 1-thread STREAM triad."""
     spec = level.thresholds["sgemv"]
     n, seed = int(spec["n"]), 11

@@ -112,13 +112,13 @@ class StageScore:
 
 def grade_rate(name: str, rate: float, unit: str, roof_key: str, spec: dict, roofline: dict,
                timing: Timing, intensity: float, threads: int, record_benchmark: Any,
-               partial_credit: Any, extra_credit: float | None = None) -> StageScore:
+               partial_credit: Any, blend_credit: float | None = None) -> StageScore:
     """Turn an achieved rate into partial credit between the manifest's floor and target."""
     roof = roofline[roof_key]["median"]
     fraction = rate / roof
     credit = fraction_between(fraction, spec["floor"], spec["target"])
-    if extra_credit is not None:
-        credit = min(credit, extra_credit)
+    if blend_credit is not None:  # two criteria, each half: one disturbed figure costs half
+        credit = (credit + blend_credit) / 2
     cv = statistics.pstdev(timing.wall) / timing.median if len(timing.wall) > 1 else 0.0
     record_benchmark(name, **{unit: round(rate, 2), "% of roof": round(100 * fraction, 1),
                               "floor %": 100 * spec["floor"], "target %": 100 * spec["target"],

@@ -92,7 +92,7 @@ def test_sgemm_speed_parallel(student, settle_workers, roof, level, record_bench
     grade_rate(f"sgemm parallel n={n} x{threads}", rate, "gflops", spec["roof"], spec, roof,
                timing,
                ref.arithmetic_intensity(ref.sgemm_flops(n, n, n), ref.sgemm_bytes(n, n, n)),
-               threads, record_benchmark, partial_credit, extra_credit=speedup_credit)
+               threads, record_benchmark, partial_credit, blend_credit=speedup_credit)
 
 
 @pytest.mark.part("blas1")

@@ -62,8 +62,9 @@ def without_markers(text: str) -> str:
 
 def build_submission(dest: Path, solutions: Path, overlay: Path) -> Path:
     """A full submission folder: the reference files, a fixture's `changes.patch` applied
-    (a unified diff against solutions/, so a fixture shows only what it breaks), and any
-    other files of the fixture laid over them."""
+    (a unified diff against solutions/, so a fixture shows only what it breaks), the files its
+    expected.toml lists under `stubs` as the untouched stubs, and any other files of the
+    fixture laid over them."""
     shutil.copytree(solutions, dest, ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
     for path in dest.rglob("*"):
         if path.suffix in (".py", ".rs"):
@@ -73,6 +74,11 @@ def build_submission(dest: Path, solutions: Path, overlay: Path) -> Path:
         done = subprocess.run(["git", "apply", "-p1", str(patch)], cwd=dest,
                               capture_output=True, text=True)
         assert done.returncode == 0, f"{patch} no longer applies to solutions/: {done.stderr}"
+    # `stubs = [keys]` in expected.toml: those files handed in as the untouched stubs.
+    meta = overlay / "expected.toml"
+    stubs = tomllib.loads(meta.read_text()).get("stubs", []) if meta.is_file() else []
+    for key in stubs:
+        shutil.copyfile(solutions.parent.parent / "assignments" / solutions.name / key, dest / key)
     for path in overlay.rglob("*"):
         if path.is_file() and path.name not in FIXTURE_META:
             target = dest / path.relative_to(overlay)

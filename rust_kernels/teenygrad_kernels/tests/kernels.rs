@@ -30,7 +30,9 @@ impl Rng {
 
 type Sgemm = fn(usize, usize, usize, f32, &[f32], usize, &[f32], usize, f32, &mut [f32], usize);
 
-fn parallel_1(
+/// The parallel stage with a fixed thread count, as a plain `Sgemm` function pointer.
+#[allow(clippy::too_many_arguments)]
+fn parallel<const THREADS: usize>(
     m: usize,
     n: usize,
     k: usize,
@@ -43,39 +45,7 @@ fn parallel_1(
     c: &mut [f32],
     ldc: usize,
 ) {
-    sgemm_parallel::sgemm_parallel(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 1);
-}
-
-fn parallel_2(
-    m: usize,
-    n: usize,
-    k: usize,
-    alpha: f32,
-    a: &[f32],
-    lda: usize,
-    b: &[f32],
-    ldb: usize,
-    beta: f32,
-    c: &mut [f32],
-    ldc: usize,
-) {
-    sgemm_parallel::sgemm_parallel(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 2);
-}
-
-fn parallel_3(
-    m: usize,
-    n: usize,
-    k: usize,
-    alpha: f32,
-    a: &[f32],
-    lda: usize,
-    b: &[f32],
-    ldb: usize,
-    beta: f32,
-    c: &mut [f32],
-    ldc: usize,
-) {
-    sgemm_parallel::sgemm_parallel(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 3);
+    sgemm_parallel::sgemm_parallel(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, THREADS);
 }
 
 pub const STAGES: [(&str, Sgemm); 8] = [
@@ -84,9 +54,9 @@ pub const STAGES: [(&str, Sgemm); 8] = [
     ("blocked", sgemm_blocked::sgemm_blocked),
     ("microkernel", sgemm_microkernel::sgemm_microkernel),
     ("simd", sgemm_simd::sgemm_simd),
-    ("parallel(1)", parallel_1),
-    ("parallel(2)", parallel_2),
-    ("parallel(3)", parallel_3),
+    ("parallel(1)", parallel::<1>),
+    ("parallel(2)", parallel::<2>),
+    ("parallel(3)", parallel::<3>),
 ];
 
 /// Shapes (m, n, k): empty, tiny, primes, one off every tile and block size of the reference.
@@ -295,9 +265,9 @@ fn sgemm_simd_matches_definition() {
 
 #[test]
 fn sgemm_parallel_matches_definition() {
-    check_stage("parallel(1)", parallel_1);
-    check_stage("parallel(2)", parallel_2);
-    check_stage("parallel(3)", parallel_3);
+    check_stage("parallel(1)", parallel::<1>);
+    check_stage("parallel(2)", parallel::<2>);
+    check_stage("parallel(3)", parallel::<3>);
 }
 
 #[test]
@@ -312,7 +282,7 @@ fn sgemm_large_blocks_match_naive() {
     sgemm_naive::sgemm_naive(m, n, k, 0.5, &a, k, &b, n, 2.0, &mut expected, n);
     for (name, sgemm) in [
         ("simd", sgemm_simd::sgemm_simd as Sgemm),
-        ("parallel(2)", parallel_2),
+        ("parallel(2)", parallel::<2>),
         ("microkernel", sgemm_microkernel::sgemm_microkernel),
     ] {
         let mut c = c0.clone();

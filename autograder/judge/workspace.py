@@ -12,7 +12,6 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import content_root
 from autograder.levels import Level
 
 SKIP_DIRS = {".git", "__pycache__", "target", ".venv", "node_modules", ".ipynb_checkpoints"}
@@ -112,11 +111,3 @@ def build_workspace(level: Level, source: Source, base: Path | None = None) -> W
         ws.ignored = [rel for rel in _walk_files(source.path)
                       if (source.path / rel).resolve() not in used]
     return ws
-
-
-def kit_relative(path: Path) -> str:
-    """A path relative to the kit root when inside it (for messages)."""
-    try:
-        return path.resolve().relative_to(content_root()).as_posix()
-    except ValueError:
-        return str(path)

@@ -21,6 +21,7 @@ from autograder.report.record import RunRecord
 from autograder.report.text import render
 
 EXIT_FULL, EXIT_POINTS_LOST, EXIT_BAD_INPUT, EXIT_GRADER_ERROR = 0, 1, 2, 3
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a process killed by SIGPIPE
 
 #: Sub-commands implemented elsewhere: name -> (module with add_arguments/run, help).
 COMMANDS = {
@@ -48,7 +49,8 @@ examples:
   python grade.py level0 --format gradescope --output results.json
   python grade.py roofline                   this machine's peak GFLOP/s and bandwidth
 
-exit status: 0 full marks, 1 points lost, 2 bad usage or input, 3 grader error
+exit status: 0 full marks, 1 points lost, 2 bad usage or input, 3 grader error,
+  141 output pipe closed early (e.g. `| head`)
 """
 
 
@@ -177,8 +179,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         if argv and argv[0] in COMMANDS:
-            return _run_command(argv[0], argv[1:])
-        return grade(build_parser().parse_args(argv))
+            status = _run_command(argv[0], argv[1:])
+        else:
+            status = grade(build_parser().parse_args(argv))
+        sys.stdout.flush()  # here, so that a closed pipe is reported below, not at exit
+        return status
     except (SourceError, ManifestError) as exc:
         print(f"grade.py: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -188,6 +193,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("grade.py: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`grade.py ... | head`): stop quietly, as Unix tools do, and keep
+        # Python from reporting the same broken pipe again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except Exception as exc:  # noqa: BLE001 - never a traceback dump for users
         log = Path(tempfile.gettempdir()) / "teenygrad-grader-error.log"
         log.write_text(traceback.format_exc())

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from machine_load import machine_is_busy
 
 KIT = Path(__file__).resolve().parent.parent
 ENGINE_KIT = KIT / "tests" / "engine_kit"
@@ -99,15 +100,6 @@ def tree_hash(root: Path) -> str:
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-def machine_is_busy(threshold: float = 0.5) -> str:
-    """The kit's load check: a reason string when other work is using the CPUs, else ''."""
-    load = os.getloadavg()[0]
-    cores = os.cpu_count() or 1
-    if load > threshold * cores:
-        return f"machine busy: load average {load:.2f} on {cores} cores"
-    return ""
 
 
 @pytest.fixture

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -20,6 +23,18 @@ def test_help_explains_commands_and_examples() -> None:
     assert graded.returncode == 0
     for text in ("demo", "--submission", "examples:", "exit status"):
         assert text in graded.stdout
+
+
+def test_closed_output_pipe_stops_quietly() -> None:
+    """`grade.py ... | head` with the reader gone: exit 141, no traceback, nothing on stderr."""
+    env = {**os.environ, "TEENYGRAD_KIT_ROOT": str(ENGINE_KIT)}
+    proc = subprocess.Popen([sys.executable, str(KIT / "grade.py"), "demo", "--list"], cwd=KIT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader goes away before the first line is written
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141, stderr
+    assert stderr == ""
 
 
 def test_solutions_full_marks_exit_0(tmp_path: Path) -> None:

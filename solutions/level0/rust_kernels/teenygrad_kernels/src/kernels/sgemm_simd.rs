@@ -39,6 +39,13 @@
 //! accumulators to keep them busy. Edges go through a small buffer so the kernel only ever
 //! sees full tiles. Time the blocksizes: they are worth 10–20 %.
 //!
+//! Once the micro-kernel runs near the peak, *where* each block lives starts to matter. With
+//! `NR = 32` and `KC = 512` a micro-panel of `B` is 64 KiB, twice this CPU's L1, so stage 6's
+//! LOOP 2 cannot keep it there. The reference swaps the roles: the block of `A` in L3 (LOOP 5
+//! over rows), the block of `B` in L2 (LOOP 3 over columns), and LOOP 2 over the micro-panels
+//! of `A`, which fit in L1 — another 4–8 % here. Optional: stage 6's order with good
+//! blocksizes clears this stage's target.
+//!
 //! `unsafe` is allowed here (raw-pointer loads and stores, calling `#[target_feature]`
 //! functions); every `unsafe` block needs a `// SAFETY:` comment saying why it is sound.
 //!
@@ -75,11 +82,11 @@ pub(crate) struct MicroKernel {
     pub(crate) mr: usize,
     /// Register tile: columns of `B` / `C`, a multiple of the vector width.
     pub(crate) nr: usize,
-    /// Rows of the packed block of `A` (lives in L2).
+    /// Rows of the packed block of `A` (lives in L3).
     pub(crate) mc: usize,
     /// Depth of the packed blocks (`A`: `MC × KC`, `B`: `KC × NC`).
     pub(crate) kc: usize,
-    /// Columns of the packed block of `B` (lives in L3).
+    /// Columns of the packed block of `B` (lives in L2).
     pub(crate) nc: usize,
     /// Computes one full tile; private so that only [`select_kernel`] can pair it with an ISA.
     tile: TileFn,
@@ -90,49 +97,53 @@ const MAX_TILE: usize = 8 * 32;
 
 /// The blocksizes, per ISA (measured on a Zen 4 EPYC, 32 KiB L1d, 1 MiB L2, 32 MiB L3):
 ///
-/// | ISA      | MR | NR | MC  | KC  | NC   | micro-panels: A (L1), B (L2), block of A (L2) |
-/// |----------|----|----|-----|-----|------|-----------------------------------------------|
-/// | avx512f  |  8 | 32 | 192 | 512 | 4096 | 16 KiB, 64 KiB, 384 KiB                       |
-/// | avx2+fma |  6 | 16 | 192 | 512 | 4096 | 12 KiB, 32 KiB, 384 KiB                       |
-/// | neon     |  8 |  8 |  96 | 512 | 4096 | 16 KiB, 16 KiB, 192 KiB                       |
-/// | scalar   |  4 |  8 |  64 | 256 | 4096 |  4 KiB,  8 KiB,  64 KiB                       |
+/// | ISA      | MR | NR | MC   | KC  | NC  | micro-panels: A (L1), B (L2); blocks: B (L2), A (L3) |
+/// |----------|----|----|------|-----|-----|-------------------------------------------------------|
+/// | avx512f  |  8 | 32 | 4096 | 512 | 512 | 16 KiB, 64 KiB; 1 MiB, 8 MiB                          |
+/// | avx2+fma |  6 | 16 | 4096 | 512 | 512 | 12 KiB, 32 KiB; 1 MiB, 8 MiB                          |
+/// | neon     |  8 |  8 | 2048 | 512 | 512 | 16 KiB, 16 KiB; 1 MiB, 4 MiB                          |
+/// | scalar   |  4 |  8 | 1024 | 256 | 256 |  4 KiB,  8 KiB; 256 KiB, 1 MiB                        |
 ///
-/// The packed block of `B` (`KC × NC`, up to 8 MiB) is read again for every block of `A`, from
-/// L3: a larger `MC` means fewer passes (at n = 4096, MC = 192 ran 6 % faster than MC = 96);
-/// a larger `KC` means fewer passes over `C`.
+/// Why the roles of stage 6 are swapped (the block of `B` in L2, the block of `A` in L3): a
+/// micro-panel of `B` is `KC × NR` floats, 64 KiB for AVX-512, twice the L1, so it cannot stay
+/// in L1 while the micro-panels of `A` go by. A micro-panel of `A` (`MR × KC`, 16 KiB) can: LOOP
+/// 2 walks the micro-panels of `A` and LOOP 1 streams the micro-panels of `B` past it from L2,
+/// two vectors per step, which the hardware prefetcher keeps up with. This is BLIS's own loop
+/// nest for a transposed problem, and it ran 4–6 % faster than stage 6's order at n = 1024,
+/// 2048 and 4096. A large `MC` packs `B` fewer times (once per `MC` rows).
 #[cfg(target_arch = "x86_64")]
 const AVX512: MicroKernel = MicroKernel {
     mr: 8,
     nr: 32,
-    mc: 192,
+    mc: 4096,
     kc: 512,
-    nc: 4096,
+    nc: 512,
     tile: tile_avx512,
 };
 #[cfg(target_arch = "x86_64")]
 const AVX2: MicroKernel = MicroKernel {
     mr: 6,
     nr: 16,
-    mc: 192,
+    mc: 4096,
     kc: 512,
-    nc: 4096,
+    nc: 512,
     tile: tile_avx2,
 };
 #[cfg(target_arch = "aarch64")]
 const NEON: MicroKernel = MicroKernel {
     mr: 8,
     nr: 8,
-    mc: 96,
+    mc: 2048,
     kc: 512,
-    nc: 4096,
+    nc: 512,
     tile: tile_neon,
 };
 const SCALAR: MicroKernel = MicroKernel {
     mr: 4,
     nr: 8,
-    mc: 64,
+    mc: 1024,
     kc: 256,
-    nc: 4096,
+    nc: 256,
     tile: tile_scalar,
 };
 
@@ -380,12 +391,35 @@ thread_local! {
     static BUFFERS: RefCell<(PackBuffer, PackBuffer)> = RefCell::default();
 }
 
+/// Packs `rows ≤ MR` rows of `kc` floats of `A` at `a` (row stride `lda`) into one `MR × kc`
+/// micro-panel, zero rows past `rows`. The micro-panel keeps the rows as they are in `A`
+/// (each `kc` contiguous floats, one after the other), so packing is a row copy. (BLIS stores
+/// micro-panels of `A` column by column; with rows the kernel reads `MR` sequential streams,
+/// which were as fast here, from L1.)
+pub(crate) fn pack_a_panel(
+    uk: &MicroKernel,
+    rows: usize,
+    kc: usize,
+    a: &[f32],
+    lda: usize,
+    panel: &mut [f32],
+) {
+    for (i, dst) in panel.chunks_exact_mut(kc).take(uk.mr).enumerate() {
+        if i < rows {
+            dst.copy_from_slice(&a[i * lda..i * lda + kc]);
+        } else {
+            dst.fill(0.0);
+        }
+    }
+}
+
+/// The length of the packed `mc × kc` block of `A`: whole micro-panels of `MR × kc`.
+pub(crate) fn packed_a_len(uk: &MicroKernel, mc: usize, kc: usize) -> usize {
+    mc.next_multiple_of(uk.mr) * kc
+}
+
 /// Packs the `mc × kc` block of `A` at `a` (row stride `lda`) into `MR`-row micro-panels.
-/// Micro-panel `r` keeps rows `r·MR .. r·MR + MR` as they are in `A` (each `kc` contiguous
-/// floats), so the packed block is the rows one after the other, padded with zero rows to a
-/// multiple of `MR`. (BLIS stores micro-panels of `A` column by column; keeping rows makes
-/// packing a row copy, and the kernel reads `MR` sequential streams instead of one.)
-pub(crate) fn pack_a<'buf>(
+fn pack_a<'buf>(
     uk: &MicroKernel,
     mc: usize,
     kc: usize,
@@ -393,40 +427,23 @@ pub(crate) fn pack_a<'buf>(
     lda: usize,
     buf: &'buf mut PackBuffer,
 ) -> &'buf [f32] {
-    let packed = buf.get(mc.next_multiple_of(uk.mr) * kc);
-    for (i, dst) in packed.chunks_exact_mut(kc).enumerate() {
-        if i < mc {
-            dst.copy_from_slice(&a[i * lda..i * lda + kc]);
-        } else {
-            dst.fill(0.0);
-        }
+    let packed = buf.get(packed_a_len(uk, mc, kc));
+    for (ir, panel) in (0..mc)
+        .step_by(uk.mr)
+        .zip(packed.chunks_exact_mut(uk.mr * kc))
+    {
+        pack_a_panel(uk, uk.mr.min(mc - ir), kc, &a[ir * lda..], lda, panel);
     }
     packed
 }
 
-/// Packs `kc` rows of `cols ≤ NR` columns of `B` at `b` (row stride `ldb`) into one `NR`-wide
-/// micro-panel (`kc × NR`, row `p` at `[p·NR ..]`), with zero columns past `cols`.
-pub(crate) fn pack_b_panel(
-    uk: &MicroKernel,
-    kc: usize,
-    cols: usize,
-    b: &[f32],
-    ldb: usize,
-    panel: &mut [f32],
-) {
-    for (p, dst) in panel.chunks_exact_mut(uk.nr).take(kc).enumerate() {
-        dst[..cols].copy_from_slice(&b[p * ldb..p * ldb + cols]);
-        dst[cols..].fill(0.0);
-    }
-}
-
-/// The length of the packed `kc × nc` block of `B`: whole micro-panels of `kc × NR`.
-pub(crate) fn packed_b_len(uk: &MicroKernel, kc: usize, nc: usize) -> usize {
-    nc.next_multiple_of(uk.nr) * kc
-}
-
-/// Packs the `kc × nc` block of `B` at `b` (row stride `ldb`) into `NR`-wide micro-panels.
-fn pack_b<'buf>(
+/// Packs the `kc × nc` block of `B` at `b` (row stride `ldb`) into `NR`-wide micro-panels
+/// (panel `q` holds `B[p][q·NR + j]` at `[p·NR + j]`), zero columns past `nc`.
+///
+/// It reads `B` a few whole rows at a time and deals each row out to all the micro-panels:
+/// reading `NR` floats from each of `kc` rows in turn (one micro-panel at a time) touches a new
+/// page every 128 bytes, which the hardware prefetcher cannot follow (packing took 1.5× longer).
+pub(crate) fn pack_b<'buf>(
     uk: &MicroKernel,
     kc: usize,
     nc: usize,
@@ -434,21 +451,32 @@ fn pack_b<'buf>(
     ldb: usize,
     buf: &'buf mut PackBuffer,
 ) -> &'buf [f32] {
-    let packed = buf.get(packed_b_len(uk, kc, nc));
-    for (jr, panel) in (0..nc)
-        .step_by(uk.nr)
-        .zip(packed.chunks_exact_mut(uk.nr * kc))
-    {
-        pack_b_panel(uk, kc, uk.nr.min(nc - jr), &b[jr..], ldb, panel);
+    const ROWS_AT_ONCE: usize = 8;
+    let nr = uk.nr;
+    let packed = buf.get(nc.next_multiple_of(nr) * kc);
+    for p0 in (0..kc).step_by(ROWS_AT_ONCE) {
+        for (jr, panel) in (0..nc).step_by(nr).zip(packed.chunks_exact_mut(nr * kc)) {
+            let cols = nr.min(nc - jr);
+            for p in p0..kc.min(p0 + ROWS_AT_ONCE) {
+                let dst = &mut panel[p * nr..(p + 1) * nr];
+                dst[..cols].copy_from_slice(&b[p * ldb + jr..p * ldb + jr + cols]);
+                dst[cols..].fill(0.0);
+            }
+        }
     }
     packed
 }
 
 /// LOOPS 2 and 1 around the micro-kernel: `C ← alpha · A·B + beta · C` for a packed `mc × kc`
-/// block of `A` and a packed `kc × nc` block of `B`; `c` starts at the block's first element
+/// block of `A` and a packed `kc × nc` block of `B`, where `C` is the `mc × nc` block at `c`
 /// (row stride `ldc`). Full tiles are computed in place; edge tiles into a buffer, then copied.
+///
+/// # Safety
+/// `c + i·ldc` is valid for reads and writes of `nc` floats for every `i < mc`, and no other
+/// thread reads or writes those floats during the call. (A raw pointer, not a slice: blocks of
+/// `C` that threads compute side by side interleave in memory, row by row.)
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn macro_kernel(
+pub(crate) unsafe fn macro_kernel(
     uk: &MicroKernel,
     mc: usize,
     nc: usize,
@@ -457,27 +485,32 @@ pub(crate) fn macro_kernel(
     a_packed: &[f32],
     b_packed: &[f32],
     beta: f32,
-    c: &mut [f32],
+    c: *mut f32,
     ldc: usize,
 ) {
     let (mr, nr) = (uk.mr, uk.nr);
+    let tiles = nc.div_ceil(nr);
     let mut edge = [0.0f32; MAX_TILE];
-    for jr in (0..nc).step_by(nr) {
-        // LOOP 2: one micro-panel of B, reused by every micro-panel of A below.
-        let b_panel = &b_packed[jr * kc..(jr + nr) * kc];
-        for ir in (0..mc).step_by(mr) {
-            // LOOP 1: one micro-panel of A, one MR × NR tile of C.
-            let a_panel = &a_packed[ir * kc..(ir + mr) * kc];
-            let (rows, cols) = (mr.min(mc - ir), nr.min(nc - jr));
-            let c_tile = &mut c[ir * ldc + jr..];
+    for ir in (0..mc).step_by(mr) {
+        // LOOP 2: one micro-panel of A, kept in L1 while LOOP 1 streams B past it.
+        let a_panel = &a_packed[ir * kc..(ir + mr) * kc];
+        let next_a_panel = a_packed.get((ir + mr) * kc..(ir + 2 * mr) * kc);
+        let rows = mr.min(mc - ir);
+        for (t, jr) in (0..nc).step_by(nr).enumerate() {
+            // LOOP 1: one micro-panel of B, one MR × NR tile of C.
+            let b_panel = &b_packed[jr * kc..(jr + nr) * kc];
+            if let Some(next) = next_a_panel {
+                // Fetch the next micro-panel of A a share per tile, so that the next pass of
+                // LOOP 1 does not start by waiting for it (1–2 % here).
+                prefetch_part(next, t, tiles);
+            }
+            let cols = nr.min(nc - jr);
+            let c_tile = c.wrapping_add(ir * ldc + jr);
             if rows == mr && cols == nr {
-                assert!(
-                    c_tile.len() >= (mr - 1) * ldc + nr,
-                    "C is shorter than its shape says"
-                );
-                // SAFETY: the panels hold MR·kc and kc·NR floats (sliced above), the MR rows of NR
-                // floats at c_tile + i·ldc are inside c_tile (asserted), and `uk` came from
-                // `select_kernel`, which pairs each kernel with an ISA `Isa::current()` found.
+                // SAFETY: the panels hold MR·kc and kc·NR floats (sliced above); the tile's MR
+                // rows of NR floats lie inside the block of C (ir + MR ≤ mc, jr + NR ≤ nc), which
+                // is ours by the caller's contract; and `uk` came from `select_kernel`, which
+                // pairs each kernel with an ISA that `Isa::current()` found on this CPU.
                 unsafe {
                     (uk.tile)(
                         kc,
@@ -485,33 +518,66 @@ pub(crate) fn macro_kernel(
                         a_panel.as_ptr(),
                         b_panel.as_ptr(),
                         beta,
-                        c_tile.as_mut_ptr(),
+                        c_tile,
                         ldc,
                     )
                 };
-            } else {
-                // SAFETY: as above, with `edge` (MAX_TILE ≥ MR·NR floats, row stride NR) as C;
-                // beta = 0 so its stale contents are not read.
-                unsafe {
-                    (uk.tile)(
-                        kc,
-                        alpha,
-                        a_panel.as_ptr(),
-                        b_panel.as_ptr(),
-                        0.0,
-                        edge.as_mut_ptr(),
-                        nr,
-                    )
-                };
-                for (i, edge_row) in edge.chunks_exact(nr).take(rows).enumerate() {
-                    let c_row = &mut c_tile[i * ldc..i * ldc + cols];
-                    for (cij, &ab) in c_row.iter_mut().zip(edge_row) {
-                        *cij = if beta == 0.0 { ab } else { ab + beta * *cij };
-                    }
+                continue;
+            }
+            // SAFETY: as above, with `edge` (MAX_TILE ≥ MR·NR floats, row stride NR) as C;
+            // beta = 0 so its stale contents are not read.
+            unsafe {
+                (uk.tile)(
+                    kc,
+                    alpha,
+                    a_panel.as_ptr(),
+                    b_panel.as_ptr(),
+                    0.0,
+                    edge.as_mut_ptr(),
+                    nr,
+                )
+            };
+            for (i, edge_row) in edge.chunks_exact(nr).take(rows).enumerate() {
+                // SAFETY: row ir + i < mc of the block, its columns jr .. jr + cols ≤ nc: inside
+                // the block of C, ours by the caller's contract.
+                let c_row = unsafe { std::slice::from_raw_parts_mut(c_tile.add(i * ldc), cols) };
+                for (cij, &ab) in c_row.iter_mut().zip(edge_row) {
+                    *cij = if beta == 0.0 { ab } else { ab + beta * *cij };
                 }
             }
         }
     }
+}
+
+/// Asks the CPU to bring part `part` of `parts` equal parts of `data` into L1 (a hint: the
+/// CPU may ignore it; on CPUs other than x86-64 it does nothing).
+fn prefetch_part(data: &[f32], part: usize, parts: usize) {
+    const LINE: usize = 16; // floats per 64-byte cache line
+    let chunk = data.len().div_ceil(parts).next_multiple_of(LINE);
+    let start = (part * chunk).min(data.len());
+    let end = (start + chunk).min(data.len());
+    #[cfg(target_arch = "x86_64")]
+    for line in data[start..end].chunks(LINE) {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: a prefetch only hints the cache; it never faults or changes memory, and the
+        // address is inside `data` anyway. SSE, which it needs, is in every x86-64 CPU.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = &data[start..end];
+}
+
+/// Panics unless a row-major `rows × cols` matrix with row stride `ld` fits in `len` floats:
+/// the raw-pointer code below relies on it.
+pub(crate) fn check_fits(name: &str, rows: usize, cols: usize, len: usize, ld: usize) {
+    assert!(
+        ld >= cols,
+        "{name}: leading dimension {ld} < {cols} columns"
+    );
+    assert!(
+        rows == 0 || cols == 0 || (rows - 1) * ld + cols <= len,
+        "{name}: {rows} × {cols} with leading dimension {ld} needs more than its {len} floats"
+    );
 }
 
 /// `C ← beta · C` (zeros when `beta == 0`, without reading `C`): the whole product when `k == 0`.
@@ -552,25 +618,38 @@ pub fn sgemm_simd(
     if k == 0 {
         return scale_c(m, n, beta, c, ldc);
     }
+    check_fits("C", m, n, c.len(), ldc);
     let uk = select_kernel();
     BUFFERS.with(|buffers| {
         let (a_buf, b_buf) = &mut *buffers.borrow_mut();
-        for jc in (0..n).step_by(uk.nc) {
-            // LOOP 5: an NC-wide strip of B and C.
-            let nc = uk.nc.min(n - jc);
+        for ic in (0..m).step_by(uk.mc) {
+            // LOOP 5: MC rows of A and C.
+            let mc = uk.mc.min(m - ic);
             for pc in (0..k).step_by(uk.kc) {
-                // LOOP 4: a KC-deep slice of the sum; pack its block of B.
+                // LOOP 4: a KC-deep slice of the sum; pack its block of A (it stays in L3).
                 let kc = uk.kc.min(k - pc);
-                let b_packed = pack_b(&uk, kc, nc, &b[pc * ldb + jc..], ldb, b_buf);
+                let a_packed = pack_a(&uk, mc, kc, &a[ic * lda + pc..], lda, a_buf);
                 let beta_block = if pc == 0 { beta } else { 1.0 };
-                for ic in (0..m).step_by(uk.mc) {
-                    // LOOP 3: MC rows of A and C; pack the block of A.
-                    let mc = uk.mc.min(m - ic);
-                    let a_packed = pack_a(&uk, mc, kc, &a[ic * lda + pc..], lda, a_buf);
-                    let c_block = &mut c[ic * ldc + jc..];
-                    macro_kernel(
-                        &uk, mc, nc, kc, alpha, a_packed, b_packed, beta_block, c_block, ldc,
-                    );
+                for jc in (0..n).step_by(uk.nc) {
+                    // LOOP 3: NC columns of B and C; pack the block of B (it stays in L2).
+                    let nc = uk.nc.min(n - jc);
+                    let b_packed = pack_b(&uk, kc, nc, &b[pc * ldb + jc..], ldb, b_buf);
+                    // SAFETY: rows ic .. ic + mc and columns jc .. jc + nc are inside C
+                    // (check_fits), and this thread holds C's only reference.
+                    unsafe {
+                        macro_kernel(
+                            &uk,
+                            mc,
+                            nc,
+                            kc,
+                            alpha,
+                            a_packed,
+                            b_packed,
+                            beta_block,
+                            c.as_mut_ptr().add(ic * ldc + jc),
+                            ldc,
+                        )
+                    };
                 }
             }
         }

@@ -1,0 +1,63 @@
+"""The kit's load check: how much CPU other processes use, so timing checks skip, not fail.
+
+A load average counts this test run's own recent work (a grading that just finished keeps it
+above 1 for a minute), so it would skip timing checks on an idle machine. This measures what
+matters instead: the CPU time that *other* processes used while a check measured, from the
+machine-wide counters in /proc/stat minus this process's own CPU time (and its waited-for
+children's). Where /proc/stat does not exist, it falls back to the load average.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+BUSY_SHARE = 0.10  # of all CPUs used by other processes: above it, timings are not trusted
+
+
+class OtherLoad:
+    """CPU share used by other processes between `start()` and `stop()` (0 = none, 1 = every
+    CPU all the time)."""
+
+    def start(self) -> OtherLoad:
+        """Begin a measurement window; returns self, for `OtherLoad().start()`."""
+        self.busy0, self.own0, self.wall0 = _machine_busy(), _own(), time.perf_counter()
+        return self
+
+    def stop(self) -> float:
+        """End the window: the share of the CPUs that other processes used during it."""
+        wall = time.perf_counter() - self.wall0
+        if self.busy0 is None:
+            return min(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+        others = (_machine_busy() - self.busy0) - (_own() - self.own0)
+        return max(0.0, others / (max(wall, 1e-9) * (os.cpu_count() or 1)))
+
+
+def busy_reason(share: float) -> str:
+    """A skip reason when `share` (from `OtherLoad.stop`) is above BUSY_SHARE, else ''."""
+    if share > BUSY_SHARE:
+        return f"machine busy: other processes used {100 * share:.0f}% of the CPUs"
+    return ""
+
+
+def machine_is_busy(sample: float = 0.5) -> str:
+    """A skip reason when other processes use the CPUs right now (sampled for `sample` s)."""
+    load = OtherLoad().start()
+    time.sleep(sample)
+    return busy_reason(load.stop())
+
+
+def _machine_busy() -> float | None:
+    """Seconds of CPU time all processes have used since boot, or None without /proc/stat."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(v) for v in stat.readline().split()[1:]]
+    except OSError:
+        return None
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _own() -> float:
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system

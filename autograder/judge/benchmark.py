@@ -78,7 +78,9 @@ def time_runs(student: Any, run: Any, args_for: Any, threads: int, check: Any,
         busy_before, _ = _machine_busy_ticks()
         timed = student.call_timed(run, *args_for(i))
         busy_after, _ = _machine_busy_ticks()
-        others += max((busy_after - busy_before) / tick - timed.cpu_s, 0.0)
+        # Not clipped per run: /proc/stat counts whole ticks, so a run's share errs both
+        # ways, and clipping each at 0 would add up the errors into a phantom load.
+        others += (busy_after - busy_before) / tick - timed.cpu_s
         elapsed += timed.wall_s
         check(i)
         disturbed = threads == 1 and timed.wall_s > DESCHEDULED * timed.cpu_s + 0.0005
@@ -89,7 +91,7 @@ def time_runs(student: Any, run: Any, args_for: Any, threads: int, check: Any,
                     discarded=len(samples) - len(kept))
     # /proc/stat counts in clock ticks: over a short window its share is mostly rounding.
     if elapsed >= MIN_BUSY_WINDOW:
-        timing.others_share = others / (elapsed * (os.cpu_count() or 1))
+        timing.others_share = max(others, 0.0) / (elapsed * (os.cpu_count() or 1))
     if len(clean) < MIN_CLEAN_RUNS:
         timing.others_share = max(timing.others_share, BUSY_SHARE + 0.01)
     return timing

@@ -33,6 +33,8 @@ from autograder.judge.errors import (
 from autograder.worker.codec import CodecError, encode, read_message
 
 STARTUP_TIMEOUT = 60.0
+#: Environment variables that cap the thread pools of numpy's BLAS (OpenBLAS, MKL, OpenMP).
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET, PR_CAPBSET_DROP = 0x00020000, 0x20000000, 0x40000000, 24
 MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
 MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 32, 4096, 1 << 14, 1 << 18
@@ -264,6 +266,10 @@ class WorkerClient:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
         env.update({"PYTHONPATH": str(KIT_ROOT), "PYTHONHASHSEED": "0",
                     "PYTHONDONTWRITEBYTECODE": "1", "HOME": str(self.spec.scratch)})
+        # numpy's BLAS on one thread: a pool's idle threads spin for a while after numpy is
+        # imported and after every call, and a spare worker starting up would steal a core
+        # from the timed test next to it. Student kernels that use threads start their own.
+        env.update(dict.fromkeys(BLAS_THREAD_VARIABLES, "1"))
         env.update(self.spec.env)
         self.marker = uuid.uuid4().hex
         env["TEENYGRAD_WORKER"] = self.marker
@@ -345,24 +351,28 @@ class WorkerClient:
         return int(children.split()[0]) if children.split() else self.proc.pid
 
     def cpu_seconds(self) -> float:
-        """CPU seconds the worker's threads have run, read from /proc by the judge.
+        """CPU seconds the worker has run, all its threads, read from /proc by the judge.
 
-        Nanosecond run times from each thread's schedstat where the kernel keeps them (a
-        clock-tick count, 10 ms steps, is too coarse for a 5 ms kernel); otherwise the
-        process's user + system ticks. Threads that already exited are not counted.
+        Nanosecond run times from each live thread's schedstat (a clock-tick count, 10 ms
+        steps, is too coarse for a 5 ms kernel), plus the clock ticks of threads that already
+        exited: the process's ticks minus its live threads' ticks. A kernel that starts its own
+        threads for each call is thus counted whole, at tick precision for those threads.
         """
         pid = self.worker_pid()
+        tick = os.sysconf("SC_CLK_TCK")
         try:
             tasks = os.listdir(f"/proc/{pid}/task")
-            return sum(int(Path(f"/proc/{pid}/task/{t}/schedstat").read_text().split()[0])
-                       for t in tasks) / 1e9
+            process_ticks = _cpu_ticks(f"/proc/{pid}/stat")
         except (OSError, ValueError, IndexError):
-            pass
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
             return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        live_ns, live_ticks = 0, 0
+        for task in tasks:
+            try:
+                live_ns += int(Path(f"/proc/{pid}/task/{task}/schedstat").read_text().split()[0])
+                live_ticks += _cpu_ticks(f"/proc/{pid}/task/{task}/stat")
+            except (OSError, ValueError, IndexError):
+                continue  # the thread exited meanwhile: its ticks are in the process's
+        return live_ns / 1e9 + max(process_ticks - live_ticks, 0) / tick
 
     def output_tail(self, limit: int = OUTPUT_TAIL_BYTES) -> str:
         """The last `limit` bytes the student's code printed (stdout and stderr)."""
@@ -441,3 +451,10 @@ def probe_target(probe: Any) -> str:
     if isinstance(probe, str):
         return probe
     return f"{probe.__module__}:{probe.__qualname__}"
+
+
+def _cpu_ticks(stat_path: str) -> int:
+    """User + system clock ticks from a /proc `stat` file (a process's include its exited
+    threads')."""
+    fields = Path(stat_path).read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy  # noqa: F401 - loads numpy's BLAS, so that threadpool_limits below reaches it
 import pytest
+from threadpoolctl import threadpool_limits
 
 from autograder import KIT_ROOT
 from autograder.judge.build import build_maturin, cache_dir
@@ -84,7 +86,10 @@ def _pytest_args(level: Level, options: GradeOptions) -> list[str]:
     args = [str(s) for s in suites if s.is_dir()]
     if not args:
         raise GraderError(f"{level.id}: no graded suites under {level.suites_dir}")
-    args += ["-c", str(JUDGE_INI), "--rootdir", str(level.root), "-p", "no:terminal",
+    # --confcutdir: only the level's own conftest.py files, never one above its suites (the
+    # kit's tests/conftest.py, when the kit's tests grade their demo level).
+    args += ["-c", str(JUDGE_INI), "--rootdir", str(level.root),
+             "--confcutdir", str(level.suites_dir), "-p", "no:terminal",
              "-p", "no:cacheprovider", "-p", "no:benchmark", "--import-mode=importlib",
              "-o", f"timeout={level.limits.test_timeout}", "-W", "ignore::DeprecationWarning"]
     if options.keyword:
@@ -97,7 +102,11 @@ def _pytest_args(level: Level, options: GradeOptions) -> list[str]:
 def _run_suites(level: Level, spec: WorkerSpec, options: GradeOptions,
                 blocked: dict[str, StudentStop]) -> RunContext:
     ctx = RunContext(level=level, spec=spec, blocked_modules=blocked, progress=options.progress)
-    code = pytest.main(_pytest_args(level, options), plugins=[GradingPlugin(ctx)])
+    # The judge's own numpy work (references, checks of timed outputs) on one BLAS thread:
+    # OpenBLAS's idle threads spin for a while after each call, and would steal a core from
+    # the student's next timed run.
+    with threadpool_limits(limits=1, user_api="blas"):
+        code = pytest.main(_pytest_args(level, options), plugins=[GradingPlugin(ctx)])
     if ctx.errors:
         raise GraderError(f"{level.id}: " + "; ".join(ctx.errors[:5]))
     if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR,

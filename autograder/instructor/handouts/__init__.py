@@ -91,9 +91,16 @@ def _stable(value: Any) -> bool:
     return all(canonical(number * f) == canonical(number) for f in (1 - 1e-9, 1 + 1e-9))
 
 
+LINE_LENGTH = 100  # ruff's line length for the kit (pyproject.toml)
+
 SETUP = '''\
 # Helpers of this notebook (kit code: do not edit; nbgrader restores this cell when grading).
-import hashlib, json, os, subprocess, sys, tempfile
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -234,6 +241,8 @@ def _answer_cells(q: Answer) -> list[dict[str, Any]]:
     if not _stable(value):
         raise InstructorError(f"{q.id}: answer {value!r} sits on a rounding boundary")
     test = f'check("{q.id}", {q.variable}, "{digest(q.id, value)}")'
+    if len(test) > LINE_LENGTH:  # the notebooks are ruff-clean like the rest of the kit
+        test = f'check("{q.id}", {q.variable},\n      "{digest(q.id, value)}")'
     return [
         _markdown(f"{q.id}_prompt", q.prompt),
         _solution_cell(q.id, q.solution, f"# set `{q.variable}`"),

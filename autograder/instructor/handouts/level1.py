@@ -75,7 +75,8 @@ QUESTIONS = [
             z = rng.normal(size=6) * 3
             for i in range(6):
                 def f(t, i=i, z=z):
-                    w = z.copy(); w[i] = t
+                    w = z.copy()
+                    w[i] = t
                     return np.logaddexp.reduce(w)
                 check_derivative("grad_logsumexp", f, lambda t, i=i, z=z: (
                     lambda w: grad_logsumexp(w)[i])(np.where(np.arange(6) == i, t, z)), [z[i]])
@@ -98,8 +99,10 @@ QUESTIONS = [
         for X, dX in ((A, dA), (B, dB)):
             for idx in np.ndindex(X.shape):
                 def f(t, X=X, idx=idx):
-                    old = X[idx]; X[idx] = t
-                    value = float(np.sum(G * (A @ B))); X[idx] = old
+                    old = X[idx]
+                    X[idx] = t
+                    value = float(np.sum(G * (A @ B)))
+                    X[idx] = old
                     return value
                 check_derivative("matmul_vjp", f, lambda t, dX=dX, idx=idx: dX[idx], [X[idx]])
         """,
@@ -135,8 +138,10 @@ QUESTIONS = [
         for X, dX in ((a, da), (b, db)):
             for idx in np.ndindex(X.shape):
                 def f(t, X=X, idx=idx):
-                    old = X[idx]; X[idx] = t
-                    value = float(np.sum(G * (a * b))); X[idx] = old
+                    old = X[idx]
+                    X[idx] = t
+                    value = float(np.sum(G * (a * b)))
+                    X[idx] = old
                     return value
                 check_derivative("mul_vjp_broadcast", f, lambda t, dX=dX, idx=idx: dX[idx],
                                  [X[idx]])

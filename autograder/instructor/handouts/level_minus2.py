@@ -50,7 +50,7 @@ def _solution(expression: str, numeric: str | None, variable: str) -> str:
         tree = None
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} if tree else {"?"}
     if tree is not None and names <= {"exp", "log", "sqrt", "pi"}:
-        imports = f"from math import {', '.join(sorted(names))}\n" if names else ""
+        imports = f"from math import {', '.join(sorted(names))}\n\n" if names else ""
         return f"{imports}{variable} = {expression}"
     if numeric is None:
         raise ValueError(f"cannot read the answer {expression!r}")

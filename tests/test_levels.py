@@ -28,15 +28,26 @@ def _busy_benchmarks(record: dict) -> list[str]:
 
 @pytest.mark.parametrize("level_id", [_level_param(lv) for lv in LEVELS])
 def test_reference_solutions_get_full_marks(level_id: str, tmp_path: Path) -> None:
-    """The reference solutions get 100/100 (speed points only when the machine was quiet)."""
-    graded = run_grade(level_id, "--solutions", json_out=tmp_path / "r.json")
-    assert graded.record is not None, graded.stderr
-    level = graded.record["levels"][0]
-    lost = {t["name"]: (t["outcome"], t["message"]) for t in level["tests"]
-            if t["points"] < t["max_points"]}
-    busy = _busy_benchmarks(graded.record)
-    if busy and all(outcome == "partial credit" for outcome, _ in lost.values()):
-        pytest.skip(f"machine busy while timing {busy}: speed points not checked")
+    """The reference solutions get 100/100 (speed points only when the machine was quiet).
+
+    Speed points lost on a machine that looked quiet are graded once more: a virtual machine
+    can slow a core down for a second with no process here to show for it. Lost twice, the
+    test fails.
+    """
+    for attempt in (1, 2):
+        graded = run_grade(level_id, "--solutions", json_out=tmp_path / f"r{attempt}.json")
+        assert graded.record is not None, graded.stderr
+        level = graded.record["levels"][0]
+        lost = {t["name"]: (t["outcome"], t["message"]) for t in level["tests"]
+                if t["points"] < t["max_points"]}
+        only_speed = bool(lost) and all(outcome == "partial credit"
+                                        for outcome, _ in lost.values())
+        busy = _busy_benchmarks(graded.record)
+        if busy and only_speed:
+            pytest.skip(f"machine busy while timing {busy}: speed points not checked")
+        if not (only_speed and attempt == 1):
+            break
+        print(f"speed points lost on a quiet machine, grading again: {lost}")
     assert graded.returncode == 0, lost
     assert graded.record["points"] == 100
     assert level["max_points"] == 100

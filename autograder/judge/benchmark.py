@@ -13,6 +13,7 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
+from autograder import roofline as roofline_probe
 from autograder.judge.api import fraction_between
 
 WARMUP_RUNS = 1
@@ -148,7 +149,7 @@ def grade_rate(name: str, rate: float, unit: str, roof_key: str, spec: dict, roo
                timing: Timing, intensity: float, threads: int, record_benchmark: Any,
                partial_credit: Any, blend_credit: float | None = None) -> StageScore:
     """Turn an achieved rate into partial credit between the manifest's floor and target."""
-    roof = roofline[roof_key]["median"]
+    roof = roofline_probe.best(roofline, roof_key)
     fraction = rate / roof
     credit = fraction_between(fraction, spec["floor"], spec["target"])
     if blend_credit is not None:  # two criteria, each half: one disturbed figure costs half

@@ -56,7 +56,7 @@ def roof(roofline: dict, roofline_lazy: list, record_benchmark: Any) -> dict:
         figures = {}
         for key in ("peak_gflops_1_thread", "peak_gflops_all_threads", "triad_gbs_1_thread",
                     "triad_gbs_all_threads"):
-            figures[key] = roofline[key]["median"]
+            figures[key] = round(roofline_probe.best(roofline, key), 2)
             figures[f"{key} cv %"] = round(100 * roofline[key]["cv"], 1)
         record_benchmark("roofline", **figures)
     return roofline

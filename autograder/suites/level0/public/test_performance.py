@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from autograder import roofline as roofline_probe
 from autograder.judge.api import check_close
 from autograder.judge.benchmark import (
     WARMUP_RUNS,
@@ -81,6 +82,9 @@ def test_sgemm_speed_parallel(student, settle_workers, roof, level, record_bench
     """All-thread SGEMM speed vs the all-thread peak, and its speedup over your own simd."""
     spec = level.thresholds["parallel"]
     check_small_case(student, "parallel")
+    # The all-thread peak once more, right before timing: on a virtual machine the second core
+    # can be slow for seconds at a time, and a roof measured then would over-credit you.
+    roof = roofline_probe.merged(roof, roofline_probe.measure(quick=True, repeats=3))
     n, threads = int(spec["n"]), int(roof["threads"])
     simd_rate, _ = sgemm_rate(student, "simd", n, threads=1)
     rate, timing = sgemm_rate(student, "parallel", n, threads=threads)

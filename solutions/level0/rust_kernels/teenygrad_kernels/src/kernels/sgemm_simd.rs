@@ -506,37 +506,32 @@ pub(crate) unsafe fn macro_kernel(
             }
             let cols = nr.min(nc - jr);
             let c_tile = c.wrapping_add(ir * ldc + jr);
-            if rows == mr && cols == nr {
-                // SAFETY: the panels hold MR·kc and kc·NR floats (sliced above); the tile's MR
-                // rows of NR floats lie inside the block of C (ir + MR ≤ mc, jr + NR ≤ nc), which
-                // is ours by the caller's contract; and `uk` came from `select_kernel`, which
-                // pairs each kernel with an ISA that `Isa::current()` found on this CPU.
-                unsafe {
-                    (uk.tile)(
-                        kc,
-                        alpha,
-                        a_panel.as_ptr(),
-                        b_panel.as_ptr(),
-                        beta,
-                        c_tile,
-                        ldc,
-                    )
-                };
-                continue;
-            }
-            // SAFETY: as above, with `edge` (MAX_TILE ≥ MR·NR floats, row stride NR) as C;
-            // beta = 0 so its stale contents are not read.
+            let full = rows == mr && cols == nr;
+            // A full tile goes straight to C; an edge tile to `edge` (row stride NR), with
+            // beta = 0 so that the buffer's stale contents are not read, and is copied below.
+            let (out, out_beta, out_ld) = if full {
+                (c_tile, beta, ldc)
+            } else {
+                (edge.as_mut_ptr(), 0.0, nr)
+            };
+            // SAFETY: the panels hold MR·kc and kc·NR floats (sliced above); a full tile's MR
+            // rows of NR floats lie inside the block of C (ir + MR ≤ mc, jr + NR ≤ nc), ours by
+            // the caller's contract, and `edge` holds MAX_TILE ≥ MR·NR floats; `uk` came from
+            // `select_kernel`, which pairs each kernel with an ISA `Isa::current()` found.
             unsafe {
                 (uk.tile)(
                     kc,
                     alpha,
                     a_panel.as_ptr(),
                     b_panel.as_ptr(),
-                    0.0,
-                    edge.as_mut_ptr(),
-                    nr,
+                    out_beta,
+                    out,
+                    out_ld,
                 )
             };
+            if full {
+                continue;
+            }
             for (i, edge_row) in edge.chunks_exact(nr).take(rows).enumerate() {
                 // SAFETY: row ir + i < mc of the block, its columns jr .. jr + cols ≤ nc: inside
                 // the block of C, ours by the caller's contract.

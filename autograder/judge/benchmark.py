@@ -24,6 +24,7 @@ MIN_BUSY_WINDOW = 0.3  # seconds of timed runs needed before other processes' sh
 DESCHEDULED = 1.25  # wall / CPU above this: the run lost its core to another process
 BUSY_SHARE = 0.10   # other processes' share of the machine above this: results flagged
 UNSTEADY_CV = 0.10  # a batch of runs varying more than this is timed again
+ABOVE_ROOF = 1.05   # FLOP/s above this fraction of the peak: the peak was measured low
 #: Kernels timed in this run, as points for the roofline plot.
 PLOT_POINTS: list[dict[str, Any]] = []
 
@@ -59,14 +60,19 @@ class Timing:
         """Coefficient of variation of the accepted runs' wall-clock times."""
         return statistics.pstdev(self.wall) / self.median if len(self.wall) > 1 else 0.0
 
+    #: Whether the roofline probe, run right after the timing, found the machine slower than
+    #: the roof the rate is divided by (twice: the batch was timed again in between).
+    slowed: bool = False
+
     @property
     def busy(self) -> bool:
-        """Whether other processes used a visible share of the machine meanwhile."""
-        return self.others_share > BUSY_SHARE
+        """Whether other processes used a visible share of the machine meanwhile, or the
+        machine itself ran slower than its measured roof."""
+        return self.others_share > BUSY_SHARE or self.slowed
 
 
 def time_runs(student: Any, run: Any, args_for: Any, threads: int, check: Any,
-              prepare: Any = None) -> Timing:
+              prepare: Any = None, at_speed: Any = None) -> Timing:
     """Time `run(*args_for(i))` in the worker; `check(i)` verifies run i's output and
     `prepare(i)` sets up its inputs (both untimed).
 
@@ -76,18 +82,26 @@ def time_runs(student: Any, run: Any, args_for: Any, threads: int, check: Any,
     whose runs vary by more than UNSTEADY_CV is timed again and the faster batch counts: on a
     virtual machine a core can run at half speed for a second without any process of this
     machine being the cause (seen: a 2-thread kernel at 108 instead of 197 GFLOP/s, cv 22%).
+    Such a slowdown can also last the whole batch, steadily: `at_speed()` (the roofline probe
+    run again) tells whether the machine still reaches its roof right after the timing; if not,
+    the batch is timed again, the faster batch counts, and if the machine is still slow the
+    timing is marked busy.
     """
     for i in range(WARMUP_RUNS):
         if prepare is not None:
             prepare(-1 - i)
         student.call(run, *args_for(-1 - i))
     window = _Window()
-    timing = _timed_batch(student, run, args_for, threads, check, prepare, window, first=0)
+    timing = _timed_batch(student, run, args_for, threads, check, prepare, window)
     if timing.cv > UNSTEADY_CV:
-        again = _timed_batch(student, run, args_for, threads, check, prepare, window,
-                             first=len(timing.wall) + timing.discarded)
+        again = _timed_batch(student, run, args_for, threads, check, prepare, window)
         timing = min(timing, again, key=lambda t: t.median)
         timing.retimed = True
+    if at_speed is not None and not at_speed():
+        again = _timed_batch(student, run, args_for, threads, check, prepare, window)
+        timing = min(timing, again, key=lambda t: t.median)
+        timing.retimed = True
+        timing.slowed = not at_speed()
     # /proc/stat counts in clock ticks: over a short window its share is mostly rounding.
     if window.elapsed >= MIN_BUSY_WINDOW:
         timing.others_share = max(window.others, 0.0) / (window.elapsed * (os.cpu_count() or 1))
@@ -98,20 +112,23 @@ def time_runs(student: Any, run: Any, args_for: Any, threads: int, check: Any,
 
 @dataclass
 class _Window:
-    """CPU seconds other processes used during the timed runs, and those runs' wall time."""
+    """CPU seconds other processes used during the timed runs, those runs' wall time, and how
+    many runs there were (each run's number picks its inputs, so no two runs share them)."""
 
     others: float = 0.0
     elapsed: float = 0.0
+    runs: int = 0
 
 
 def _timed_batch(student: Any, run: Any, args_for: Any, threads: int, check: Any,
-                 prepare: Any, window: _Window, first: int) -> Timing:
-    """TIMED_RUNS clean runs (numbered from `first`), plus re-runs of descheduled ones."""
+                 prepare: Any, window: _Window) -> Timing:
+    """TIMED_RUNS clean runs, plus re-runs of descheduled ones."""
     tick = os.sysconf("SC_CLK_TCK")
     samples: list[tuple[float, float, bool]] = []
     while (sum(not s[2] for s in samples) < TIMED_RUNS
            and len(samples) < TIMED_RUNS + MAX_EXTRA_RUNS):
-        i = first + len(samples)
+        i = window.runs
+        window.runs += 1
         if prepare is not None:
             prepare(i)
         busy_before, _ = _machine_busy_ticks()
@@ -151,6 +168,10 @@ def grade_rate(name: str, rate: float, unit: str, roof_key: str, spec: dict, roo
     """Turn an achieved rate into partial credit between the manifest's floor and target."""
     roof = roofline_probe.best(roofline, roof_key)
     fraction = rate / roof
+    if unit == "gflops" and fraction > ABOVE_ROOF:
+        # Nothing computes faster than the FMA peak: it was measured while the machine lagged.
+        # (Bandwidth roofs are not bounds: a kernel can stream faster than STREAM's triad.)
+        timing.slowed = True
     credit = fraction_between(fraction, spec["floor"], spec["target"])
     if blend_credit is not None:  # two criteria, each half: one disturbed figure costs half
         credit = (credit + blend_credit) / 2
@@ -159,7 +180,8 @@ def grade_rate(name: str, rate: float, unit: str, roof_key: str, spec: dict, roo
                               "credit": round(credit, 3), "runs": len(timing.wall),
                               "discarded": timing.discarded, "cv %": round(100 * timing.cv, 1),
                               "cpu/wall": round(statistics.median(timing.cpu) / timing.median, 2),
-                              "others %": round(100 * timing.others_share, 1)})
+                              "others %": round(100 * timing.others_share, 1),
+                              "busy": timing.busy})
     if unit == "gflops":
         PLOT_POINTS.append({"name": name, "intensity": intensity, "gflops": rate,
                         "threads": threads})
@@ -168,7 +190,10 @@ def grade_rate(name: str, rate: float, unit: str, roof_key: str, spec: dict, roo
               f"{100 * spec['floor']:.0f}%, target {100 * spec['target']:.0f}%")
     if timing.retimed:
         detail += "; its runs were unsteady, so it was timed twice and the faster batch counts"
-    if timing.busy:
+    if timing.slowed:
+        detail += (" — the machine's speed changed while grading (its roofline probe and this "
+                   "timing disagree; a busy host?): re-run grading on a quieter machine")
+    elif timing.busy:
         detail += (f" — the machine was busy ({100 * timing.others_share:.0f}% used by other "
                    "processes): re-run grading on a quieter machine")
     partial_credit(credit, detail)

@@ -189,7 +189,7 @@ def grade_rate(name: str, rate: float, unit: str, roof_key: str, spec: dict, roo
               f"{100 * fraction:.0f}% of the measured roof ({roof:.1f}); floor "
               f"{100 * spec['floor']:.0f}%, target {100 * spec['target']:.0f}%")
     if timing.retimed:
-        detail += "; its runs were unsteady, so it was timed twice and the faster batch counts"
+        detail += "; timed twice (unsteady runs or a slowed machine), the faster batch counts"
     if timing.slowed:
         detail += (" — the machine's speed changed while grading (its roofline probe and this "
                    "timing disagree; a busy host?): re-run grading on a quieter machine")

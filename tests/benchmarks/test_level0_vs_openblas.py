@@ -12,10 +12,10 @@ OpenBLAS picks its kernel from the CPU unless OPENBLAS_CORETYPE says otherwise, 
 machines set that (and OPENBLAS_L2_SIZE) for old OpenBLAS builds, which slows a current numpy.
 Unset both in the command that runs this file, never from Python:
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE TEENYGRAD_BENCH_OPENBLAS=1 \\
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE TEENYGRAD_BENCH=1 \\
         python -m pytest -m timing tests/benchmarks/test_level0_vs_openblas.py -s
 
-Without TEENYGRAD_BENCH_OPENBLAS=1 (as in `python -m pytest` and CI) it is skipped: it is a
+Without TEENYGRAD_BENCH=1 (as in `python -m pytest` and CI) it is skipped: it is a
 benchmark of the reference, whose margins (a few percent) are the size of a virtual machine's
 noise, not a check of the kit.
 
@@ -43,8 +43,8 @@ from autograder import roofline
 
 pytestmark = [
     pytest.mark.slow, pytest.mark.timing,
-    pytest.mark.skipif(not os.environ.get("TEENYGRAD_BENCH_OPENBLAS"),
-                       reason="a benchmark: run it with TEENYGRAD_BENCH_OPENBLAS=1 (module doc)"),
+    pytest.mark.skipif(not os.environ.get("TEENYGRAD_BENCH"),
+                       reason="a benchmark: run it with TEENYGRAD_BENCH=1 (module doc)"),
 ]
 
 SIZES = [1024, 2048] + ([4096] if os.environ.get("TEENYGRAD_BENCH_4096") else [])

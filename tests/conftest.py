@@ -108,3 +108,15 @@ def skip_if_busy() -> None:
     reason = machine_is_busy()
     if reason:
         pytest.skip(reason)
+
+
+def busy_benchmarks(record: dict) -> list[str]:
+    """Benchmarks that the grader flagged as measured on a busy or slowed machine."""
+    return [row["name"] for lv in record["levels"] for row in lv["benchmarks"]
+            if row.get("busy") or row.get("others %", 0) > 10]
+
+
+def lost_only_speed(record: dict) -> bool:
+    """Whether the points a grading lost were all partial speed credit (nothing failed)."""
+    lost = [t for lv in record["levels"] for t in lv["tests"] if t["points"] < t["max_points"]]
+    return bool(lost) and all(t["outcome"] == "partial credit" for t in lost)

@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import KIT, build_submission, expected_score, run_grade, tree_hash
+from conftest import (
+    KIT,
+    build_submission,
+    busy_benchmarks,
+    expected_score,
+    lost_only_speed,
+    run_grade,
+    tree_hash,
+)
 
 from autograder.levels import all_levels
 
@@ -18,12 +26,6 @@ FIXTURES = sorted(p for level in LEVELS for p in (KIT / "tests/fixtures" / level
 def _level_param(level_id: str) -> object:
     marks = [pytest.mark.slow] if level_id in RUST_LEVELS else []
     return pytest.param(level_id, marks=marks, id=level_id)
-
-
-def _busy_benchmarks(record: dict) -> list[str]:
-    """Benchmarks that the grader flagged as measured on a busy machine."""
-    return [row["name"] for lv in record["levels"] for row in lv["benchmarks"]
-            if row.get("busy") or row.get("others %", 0) > 10]
 
 
 @pytest.mark.parametrize("level_id", [_level_param(lv) for lv in LEVELS])
@@ -40,9 +42,8 @@ def test_reference_solutions_get_full_marks(level_id: str, tmp_path: Path) -> No
         level = graded.record["levels"][0]
         lost = {t["name"]: (t["outcome"], t["message"]) for t in level["tests"]
                 if t["points"] < t["max_points"]}
-        only_speed = bool(lost) and all(outcome == "partial credit"
-                                        for outcome, _ in lost.values())
-        busy = _busy_benchmarks(graded.record)
+        only_speed = lost_only_speed(graded.record)
+        busy = busy_benchmarks(graded.record)
         if busy and only_speed:
             pytest.skip(f"machine busy while timing {busy}: speed points not checked")
         if not (only_speed and attempt == 1):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+from conftest import busy_benchmarks, lost_only_speed  # noqa: E402
 from instructor_kit import make_kit  # noqa: E402
 
 from autograder.instructor import release, student_repo
@@ -173,4 +174,8 @@ def test_the_kits_student_repo_grades_stubs_at_zero_and_solutions_at_full(tmp_pa
             if item.level == level.id and item.kind == "source":
                 shutil.copyfile(item.source, dest / item.target.relative_to(root))
         status, record = _grade(dest, level.id)
+        if lost_only_speed(record) and not busy_benchmarks(record):
+            status, record = _grade(dest, level.id)  # once more: see test_levels' reference test
+        if lost_only_speed(record) and busy_benchmarks(record):
+            pytest.skip(f"{level.id}: machine busy while timing {busy_benchmarks(record)}")
         assert (status, record["points"]) == (0, record["max_points"]), level.id

@@ -1,5 +1,11 @@
 """The Rust workspace: formatted, clippy-clean with the stubs and with the reference, and the
-reference kernels pass the crate's own tests (cargo test)."""
+reference kernels pass the crate's own tests (cargo test).
+
+The level must also build for aarch64 (students on Apple Silicon take it there): when the
+aarch64 cross linker, `qemu-aarch64` and Rust's aarch64 standard library are installed
+(`.ci/run` installs them when it can), the workspace is linted for aarch64 and the reference's
+NEON and portable kernels are tested under qemu; without them those tests are skipped, saying
+what is missing."""
 
 from __future__ import annotations
 
@@ -18,9 +24,16 @@ from _reference_build import cache_dir, overlay_reference  # noqa: E402
 pytestmark = pytest.mark.slow
 
 
-def cargo(crates: Path, *args: str) -> subprocess.CompletedProcess:
+AARCH64 = "aarch64-unknown-linux-gnu"
+AARCH64_LINKER = "aarch64-linux-gnu-gcc"
+# qemu-user finds the aarch64 C library (for the test binary's libc) under this sysroot.
+QEMU = f"qemu-aarch64 -L /usr/{AARCH64_LINKER.removesuffix('-gcc')}"
+
+
+def cargo(crates: Path, *args: str, **env_extra: str) -> subprocess.CompletedProcess:
     """Run cargo in a copy of the workspace, sharing the kit's build cache."""
-    env = {**os.environ, "CARGO_TARGET_DIR": str(cache_dir()), "CARGO_TERM_COLOR": "never"}
+    env = {**os.environ, "CARGO_TARGET_DIR": str(cache_dir()), "CARGO_TERM_COLOR": "never",
+           **env_extra}
     return subprocess.run(["cargo", *args], cwd=crates, env=env, capture_output=True, text=True,
                           timeout=900)
 
@@ -50,3 +63,52 @@ def test_reference_passes_cargo_test(tmp_path: Path) -> None:
     overlay_reference(copy)
     done = cargo(copy, "test", "--quiet", "-p", "teenygrad_kernels")
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+
+
+def missing_aarch64_tools() -> str | None:
+    """What is missing to build for aarch64 and run its tests here, or None."""
+    for tool in (AARCH64_LINKER, "qemu-aarch64"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed (Debian: gcc-aarch64-linux-gnu, qemu-user)"
+    libdir = subprocess.run(["rustc", "--print", "target-libdir", "--target", AARCH64],
+                            capture_output=True, text=True).stdout.strip()
+    if not libdir or not any(Path(libdir).glob("libstd-*")):
+        return f"Rust's {AARCH64} standard library is missing (rustup target add {AARCH64})"
+    return None
+
+
+def aarch64_env() -> dict[str, str]:
+    """Cargo settings for a cross build to aarch64 whose binaries run under qemu."""
+    prefix = "CARGO_TARGET_" + AARCH64.upper().replace("-", "_")
+    return {f"{prefix}_LINKER": AARCH64_LINKER, f"{prefix}_RUNNER": QEMU,
+            "TEENYGRAD_TEST_RUNNER": QEMU}
+
+
+@pytest.fixture
+def aarch64() -> dict[str, str]:
+    """The aarch64 cross settings; skips the test when the tools are not installed."""
+    missing = missing_aarch64_tools()
+    if missing:
+        pytest.skip(f"aarch64 build not checked: {missing}")
+    return aarch64_env()
+
+
+def test_clippy_clean_on_aarch64(crates: Path, aarch64: dict[str, str]) -> None:
+    """The stubs and the reference (its NEON kernel, the roofline's NEON probe) build for
+    aarch64 and are clippy-clean there."""
+    clippy = cargo(crates, "clippy", "--target", AARCH64, "--all-targets", "--quiet", "--",
+                   "-D", "warnings", **aarch64)
+    assert clippy.returncode == 0, clippy.stderr[-3000:]
+
+
+def test_reference_neon_kernels_under_qemu(tmp_path: Path, aarch64: dict[str, str]) -> None:
+    """Every SGEMM stage of the reference, with the NEON and with the portable micro-kernel,
+    matches the definition on every edge shape, run on an emulated aarch64 CPU."""
+    copy = tmp_path / "rust_kernels"
+    shutil.copytree(KIT / "rust_kernels", copy, ignore=shutil.ignore_patterns("target"))
+    overlay_reference(copy)
+    done = cargo(copy, "test", "--target", AARCH64, "-p", "teenygrad_kernels",
+                 "--test", "isa_fallbacks", **aarch64)
+    report = done.stdout + done.stderr
+    assert done.returncode == 0, report[-3000:]
+    assert "isa neon: ok" in report and "isa scalar: ok" in report, report[-3000:]

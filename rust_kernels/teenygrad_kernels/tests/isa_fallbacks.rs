@@ -14,6 +14,23 @@ use teenygrad_kernels::kernels::Isa;
 
 const CHILD: &str = "TEENYGRAD_ISA_FALLBACK_CHILD";
 
+/// A command that runs this test binary again. Under an emulator (cargo's `runner`, say
+/// `qemu-aarch64` for a cross-compiled build) the binary cannot exec itself directly, so the
+/// emulator's command line is taken from `TEENYGRAD_TEST_RUNNER` when it is set.
+fn child_command() -> Command {
+    let exe = std::env::current_exe().expect("own path");
+    let runner = std::env::var("TEENYGRAD_TEST_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    match words.next() {
+        Some(program) => {
+            let mut command = Command::new(program);
+            command.args(words).arg(exe);
+            command
+        }
+        None => Command::new(exe),
+    }
+}
+
 fn main() -> ExitCode {
     if std::env::var_os(CHILD).is_some() {
         kernels::check_all_sgemm_stages();
@@ -26,12 +43,17 @@ fn main() -> ExitCode {
             skipped += 1;
             continue;
         }
-        let exe = std::env::current_exe().expect("own path");
-        let status = Command::new(exe)
+        let status = child_command()
             .env(CHILD, "1")
             .env("TEENYGRAD_ISA", isa.name())
             .status();
-        let ok = status.is_ok_and(|s| s.success());
+        let ok = match status {
+            Ok(status) => status.success(),
+            Err(error) => {
+                println!("isa {}: could not start the child: {error}", isa.name());
+                false
+            }
+        };
         println!("isa {}: {}", isa.name(), if ok { "ok" } else { "FAILED" });
         if ok { passed += 1 } else { failed += 1 }
     }

@@ -65,39 +65,41 @@ def test_reference_passes_cargo_test(tmp_path: Path) -> None:
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
 
 
-def missing_aarch64_tools() -> str | None:
-    """What is missing to build for aarch64 and run its tests here, or None."""
-    for tool in (AARCH64_LINKER, "qemu-aarch64"):
-        if shutil.which(tool) is None:
-            return f"{tool} is not installed (Debian: gcc-aarch64-linux-gnu, qemu-user)"
-    libdir = subprocess.run(["rustc", "--print", "target-libdir", "--target", AARCH64],
+def missing_rust_std(target: str) -> str | None:
+    """Why Rust cannot compile for `target` here, or None."""
+    libdir = subprocess.run(["rustc", "--print", "target-libdir", "--target", target],
                             capture_output=True, text=True).stdout.strip()
     if not libdir or not any(Path(libdir).glob("libstd-*")):
-        return f"Rust's {AARCH64} standard library is missing (rustup target add {AARCH64})"
+        return f"Rust's {target} standard library is missing (rustup target add {target})"
     return None
 
 
-def aarch64_env() -> dict[str, str]:
-    """Cargo settings for a cross build to aarch64 whose binaries run under qemu."""
+@pytest.fixture
+def aarch64() -> dict[str, str]:
+    """Cargo settings for a cross build to aarch64 Linux whose binaries run under qemu; skips
+    the test when the tools are not installed."""
+    for tool in (AARCH64_LINKER, "qemu-aarch64"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"not run: {tool} is not installed (Debian: gcc-aarch64-linux-gnu, "
+                        "qemu-user)")
+    missing = missing_rust_std(AARCH64)
+    if missing:
+        pytest.skip(f"not run: {missing}")
     prefix = "CARGO_TARGET_" + AARCH64.upper().replace("-", "_")
     return {f"{prefix}_LINKER": AARCH64_LINKER, f"{prefix}_RUNNER": QEMU,
             "TEENYGRAD_TEST_RUNNER": QEMU}
 
 
-@pytest.fixture
-def aarch64() -> dict[str, str]:
-    """The aarch64 cross settings; skips the test when the tools are not installed."""
-    missing = missing_aarch64_tools()
+@pytest.mark.parametrize("target", [AARCH64, "aarch64-apple-darwin"])
+def test_clippy_clean_on_aarch64(crates: Path, target: str) -> None:
+    """The stubs and the reference (its NEON kernel, the roofline's NEON probe) compile for
+    aarch64 Linux and macOS (Apple Silicon) and are clippy-clean there (no linking: clippy
+    only checks)."""
+    missing = missing_rust_std(target)
     if missing:
-        pytest.skip(f"aarch64 build not checked: {missing}")
-    return aarch64_env()
-
-
-def test_clippy_clean_on_aarch64(crates: Path, aarch64: dict[str, str]) -> None:
-    """The stubs and the reference (its NEON kernel, the roofline's NEON probe) build for
-    aarch64 and are clippy-clean there."""
-    clippy = cargo(crates, "clippy", "--target", AARCH64, "--all-targets", "--quiet", "--",
-                   "-D", "warnings", **aarch64)
+        pytest.skip(f"not checked: {missing}")
+    clippy = cargo(crates, "clippy", "--target", target, "--all-targets", "--quiet", "--",
+                   "-D", "warnings")
     assert clippy.returncode == 0, clippy.stderr[-3000:]
 
 

@@ -47,7 +47,8 @@ class Timing:
     others_share: float = 0.0
     #: Whether too few runs kept their core for the descheduled ones to be dropped.
     descheduled: bool = False
-    #: Whether a first batch of runs was too unsteady and a second batch was timed.
+    #: Whether a second batch was timed (the first was unsteady, the machine slowed, or the
+    #: test measured once more) and the faster one counts.
     retimed: bool = False
 
     @property
@@ -189,7 +190,8 @@ def grade_rate(name: str, rate: float, unit: str, roof_key: str, spec: dict, roo
               f"{100 * fraction:.0f}% of the measured roof ({roof:.1f}); floor "
               f"{100 * spec['floor']:.0f}%, target {100 * spec['target']:.0f}%")
     if timing.retimed:
-        detail += "; timed twice (unsteady runs or a slowed machine), the faster batch counts"
+        detail += ("; timed twice (unsteady runs, a slowed machine or a speed-up short of its "
+                   "target), the faster batch counts")
     if timing.slowed:
         detail += (" — the machine's speed changed while grading (its roofline probe and this "
                    "timing disagree; a busy host?): re-run grading on a quieter machine")

@@ -102,14 +102,26 @@ def test_sgemm_speed_parallel(student, settle_workers, roof, level, record_bench
     # second core can be slow for seconds at a time, and a roof measured then would be too low.
     roof = roofline_probe.merged(roof, roofline_probe.measure(quick=True, repeats=3))
     n, threads = int(spec["n"]), int(roof["threads"])
-    simd_rate, _ = sgemm_rate(student, "simd", n, threads=1, roof=roof)
-    rate, timing = sgemm_rate(student, "parallel", n, threads=threads, roof=roof)
+    # A speed-up short of the target is measured once more and the better pair counts: on a
+    # virtual machine memory can be slow for seconds while the FMA probe reads full speed, and
+    # a kernel that leans on memory then scales worse on two threads than on one (seen: a
+    # plain micro-kernel's speed-up 1.19 in one grading, 1.87 in the next two).
+    attempts = []
+    for _ in range(2):
+        simd_rate, _ = sgemm_rate(student, "simd", n, threads=1, roof=roof)
+        rate, timing = sgemm_rate(student, "parallel", n, threads=threads, roof=roof)
+        attempts.append((rate / simd_rate, rate, timing))
+        if attempts[-1][0] >= spec["speedup_target"]:
+            break
+    speedup = max(attempt[0] for attempt in attempts)
+    rate, timing = max(((a[1], a[2]) for a in attempts), key=lambda pair: pair[0])
+    if len(attempts) > 1:
+        timing.retimed = True
     roof = roofline_probe.merged(roof, roofline_probe.measure(quick=True, repeats=3))  # after
-    speedup = rate / simd_rate
     speedup_credit = min(max((speedup - spec["speedup_floor"])
                              / (spec["speedup_target"] - spec["speedup_floor"]), 0.0), 1.0)
     record_benchmark(f"parallel speedup over simd n={n}", speedup=round(speedup, 2),
-                     target=spec["speedup_target"])
+                     target=spec["speedup_target"], measured=len(attempts))
     grade_rate(f"sgemm parallel n={n} x{threads}", rate, "gflops", spec["roof"], spec, roof,
                timing,
                ref.arithmetic_intensity(ref.sgemm_flops(n, n, n), ref.sgemm_bytes(n, n, n)),

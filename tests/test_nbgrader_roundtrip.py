@@ -1,6 +1,11 @@
 """The real nbgrader round trip: generate_assignment → a submission made from the solutions and
 one made from the stubs → autograde → the gradebook's engine-cell scores equal what
-`python grade.py <level> --submission` gives for the same files."""
+`python grade.py <level> --submission` gives for the same files.
+
+Level 0 takes part only with `TEENYGRAD_NBGRADER_LEVEL0=1`: its round trip builds the Rust crate
+and times every kernel twice per submission (about 2 minutes on 2 cores, more than CI's budget allows), and
+its speed points may differ between the two gradings by the machine's noise (allowed: 1 point
+per part)."""
 
 from __future__ import annotations
 
@@ -20,7 +25,10 @@ from autograder.instructor.levels import kit_root, select_levels
 from autograder.instructor.markers import LOOSE_MARKER
 
 ROOT = kit_root()
-LEVELS = [lv for lv in ("level-1", "level-2", "level1") if lv in handouts.available_levels(ROOT)]
+OPT_IN = ("level0",) if os.environ.get("TEENYGRAD_NBGRADER_LEVEL0") == "1" else ()
+LEVELS = [lv for lv in ("level-1", "level-2", "level1", *OPT_IN)
+          if lv in handouts.available_levels(ROOT)]
+SPEED_NOISE = {"level0": 1.0}  # points per part two gradings of the same files may differ by
 
 
 def nbgrader(course: Path, *argv: str) -> None:
@@ -99,7 +107,7 @@ def test_nbgrader_round_trip(tmp_path, level):
         expected = grade_py_points(folder, level)
         engine = {name.removeprefix("engine_"): score for name, score in scores[student].items()
                   if name.startswith("engine_")}
-        assert engine == pytest.approx(expected), student
+        assert engine == pytest.approx(expected, abs=SPEED_NOISE.get(level, 1e-9)), student
         questions = [s for name, s in scores[student].items() if not name.startswith("engine_")]
         assert questions and (all(questions) if student != "stubs" else not any(questions))
         if student == "partial":

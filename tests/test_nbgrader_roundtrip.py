@@ -2,10 +2,10 @@
 one made from the stubs → autograde → the gradebook's engine-cell scores equal what
 `python grade.py <level> --submission` gives for the same files.
 
-Level 0 takes part only with `TEENYGRAD_NBGRADER_LEVEL0=1`: its round trip builds the Rust crate
-and times every kernel twice per submission (about 2 minutes on 2 cores, more than CI's budget allows), and
-its speed points may differ between the two gradings by the machine's noise (allowed: 1 point
-per part)."""
+Level 0 takes part only with `TEENYGRAD_NBGRADER_LEVEL0=1`: its round trip builds the Rust
+crate and times every kernel twice per submission (about 2 minutes on 2 cores, more than CI's
+budget allows), and its speed points may differ between the two gradings by the machine's
+noise (allowed: 1 point per part)."""
 
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ DEFAULT_ROOT = "/autograder"
 DEFAULT_TIMEOUT = 2100.0  # seconds for one submission, under Gradescope's 40-minute maximum
 
 #: Copied from the kit into the zip (relative to the kit root).
-INCLUDE = ["grade.py", "pyproject.toml", "autograder", "assignments", "rust_kernels"]
+INCLUDE = ["grade.py", "pyproject.toml", "README.md", "autograder", "assignments", "rust_kernels"]
 SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".hypothesis", "target"}
 SKIP_SUFFIXES = {".pyc", ".so"}
 

@@ -1,11 +1,11 @@
 """The Rust workspace: formatted, clippy-clean with the stubs and with the reference, and the
 reference kernels pass the crate's own tests (cargo test).
 
-The level must also build for aarch64 (students on Apple Silicon take it there): when the
-aarch64 cross linker, `qemu-aarch64` and Rust's aarch64 standard library are installed
-(`.ci/run` installs them when it can), the workspace is linted for aarch64 and the reference's
-NEON and portable kernels are tested under qemu; without them those tests are skipped, saying
-what is missing."""
+The level must also build for aarch64 (students on Apple Silicon take it there): the
+workspace is linted for aarch64 Linux and macOS, and with the aarch64 cross linker and
+`qemu-aarch64` installed (`.ci/cross-tools` installs them when it can) the reference's NEON and
+portable kernels are tested under qemu; without the tools those tests are skipped, saying what
+is missing."""
 
 from __future__ import annotations
 
@@ -38,14 +38,19 @@ def cargo(crates: Path, *args: str, **env_extra: str) -> subprocess.CompletedPro
                           timeout=900)
 
 
-@pytest.fixture(params=["stubs", "reference"])
-def crates(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+def workspace_copy(tmp_path: Path, reference: bool) -> Path:
     """A copy of rust_kernels/ with the student stubs, or with the reference laid over them."""
     copy = tmp_path / "rust_kernels"
     shutil.copytree(KIT / "rust_kernels", copy, ignore=shutil.ignore_patterns("target"))
-    if request.param == "reference":
+    if reference:
         overlay_reference(copy)
     return copy
+
+
+@pytest.fixture(params=["stubs", "reference"])
+def crates(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """The workspace with the stubs, then with the reference."""
+    return workspace_copy(tmp_path, reference=request.param == "reference")
 
 
 def test_fmt_and_clippy_clean(crates: Path) -> None:
@@ -58,9 +63,7 @@ def test_fmt_and_clippy_clean(crates: Path) -> None:
 
 def test_reference_passes_cargo_test(tmp_path: Path) -> None:
     """The reference kernels pass the crate's tests (every stage vs an f64 triple loop)."""
-    copy = tmp_path / "rust_kernels"
-    shutil.copytree(KIT / "rust_kernels", copy, ignore=shutil.ignore_patterns("target"))
-    overlay_reference(copy)
+    copy = workspace_copy(tmp_path, reference=True)
     done = cargo(copy, "test", "--quiet", "-p", "teenygrad_kernels")
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
 
@@ -106,9 +109,7 @@ def test_clippy_clean_on_aarch64(crates: Path, target: str) -> None:
 def test_reference_neon_kernels_under_qemu(tmp_path: Path, aarch64: dict[str, str]) -> None:
     """Every SGEMM stage of the reference, with the NEON and with the portable micro-kernel,
     matches the definition on every edge shape, run on an emulated aarch64 CPU."""
-    copy = tmp_path / "rust_kernels"
-    shutil.copytree(KIT / "rust_kernels", copy, ignore=shutil.ignore_patterns("target"))
-    overlay_reference(copy)
+    copy = workspace_copy(tmp_path, reference=True)
     done = cargo(copy, "test", "--target", AARCH64, "-p", "teenygrad_kernels",
                  "--test", "isa_fallbacks", **aarch64)
     report = done.stdout + done.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,18 @@ def test_reference_solutions_get_full_marks(level_id: str, tmp_path: Path) -> No
     assert graded.returncode == 0, lost
     assert graded.record["points"] == 100
     assert level["max_points"] == 100
+    if level_id == "level0":
+        assert_report_shows_the_graded_roof(level)
+
+
+def assert_report_shows_the_graded_roof(level: dict) -> None:
+    """The roofline note (and the plot drawn from the same figures) shows the all-thread peak
+    that `parallel` was graded against, not an earlier measurement of it."""
+    row = next(b for b in level["benchmarks"] if b["name"].startswith("sgemm parallel"))
+    graded_roof = row["gflops"] / (row["% of roof"] / 100)
+    note = next(n for n in level["notes"] if n.startswith("roofline of this run"))
+    shown = float(re.search(r"all threads: ([\d.]+)", note)[1])
+    assert shown == pytest.approx(graded_roof, rel=5e-3), (note, row)
 
 
 @pytest.mark.parametrize("level_id", [_level_param(lv) for lv in LEVELS])

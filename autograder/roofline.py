@@ -19,6 +19,7 @@ from autograder.judge.build import cache_dir
 from autograder.judge.errors import GraderError
 
 CRATES = KIT_ROOT / "rust_kernels"
+MIN_CORE_SCALING = 0.75  # all-thread peak / (cores x 1-thread peak) below this: cores missing
 
 
 def binary() -> Path:
@@ -68,6 +69,37 @@ def merged(*roofs: dict[str, Any]) -> dict[str, Any]:
             out[key] = {**figure, "samples": samples, "median": sorted(samples)[len(samples) // 2],
                         "cv": spread / mean if mean else 0.0}
     return out
+
+
+def physical_cores(topology: Path = Path("/sys/devices/system/cpu")) -> int:
+    """How many physical cores the CPUs this process may run on belong to (SMT siblings count
+    once), from Linux's CPU topology; without it, the number of those CPUs."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    cores = set()
+    for cpu in cpus:
+        where = topology / f"cpu{cpu}" / "topology"
+        try:
+            cores.add(((where / "physical_package_id").read_text().strip(),
+                       (where / "core_id").read_text().strip()))
+        except OSError:
+            return len(cpus)
+    return len(cores) or len(cpus) or (os.cpu_count() or 1)
+
+
+def cores_missing(roof: dict[str, Any], threads: int, cores: int | None = None) -> str:
+    """Why this roofline shows that `threads` threads did not each get a core, or "".
+
+    The all-thread FMA peak is about (physical cores used) x the 1-thread peak. Far below that
+    (under MIN_CORE_SCALING of it), the threads shared cores: a host running this virtual
+    machine's vCPUs on one core does that for minutes at a time, and no process of the machine
+    shows it. Then a multi-thread kernel's speed-up over one thread cannot be judged."""
+    cores = min(threads, physical_cores() if cores is None else cores)
+    scaling = best(roof, "peak_gflops_all_threads") / best(roof, "peak_gflops_1_thread")
+    if cores < 2 or scaling >= MIN_CORE_SCALING * cores:
+        return ""
+    return (f"this machine ran {threads} threads at only {scaling:.2f}x the 1-thread FMA peak "
+            f"on {cores} cores: the threads did not get their cores, so no speed-up can be "
+            "judged")
 
 
 def summary_lines(roof: dict[str, Any]) -> list[str]:

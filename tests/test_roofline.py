@@ -33,3 +33,35 @@ def test_probe_measures_this_machine() -> None:
         assert roofline.best(roof, key) >= roof[key]["median"] > 0
     assert roof["threads"] >= 1
     assert roofline.summary_lines(roof)[0].startswith("cpu: ")
+
+
+def _topology(root, cores_of_cpus: list[tuple[int, int]]):
+    """A fake /sys/devices/system/cpu: cpu i is core `core` of package `package`."""
+    for cpu, (package, core) in enumerate(cores_of_cpus):
+        where = root / f"cpu{cpu}" / "topology"
+        where.mkdir(parents=True)
+        (where / "physical_package_id").write_text(f"{package}\n")
+        (where / "core_id").write_text(f"{core}\n")
+    return root
+
+
+def test_physical_cores_counts_smt_siblings_once(tmp_path, monkeypatch) -> None:
+    """Two CPUs on two cores are 2 cores; two SMT siblings of one core are 1."""
+    monkeypatch.setattr(roofline.os, "sched_getaffinity", lambda pid: {0, 1})
+    assert roofline.physical_cores(_topology(tmp_path / "two", [(0, 0), (0, 1)])) == 2
+    assert roofline.physical_cores(_topology(tmp_path / "smt", [(0, 0), (0, 0)])) == 1
+    assert roofline.physical_cores(tmp_path / "missing") == 2  # no topology: the CPUs
+
+
+def test_cores_missing_when_all_threads_run_like_one() -> None:
+    """All threads at ~1x one thread's peak on 2 cores is flagged; ~2x is not; on one core
+    (SMT siblings) ~1x is what the hardware gives, and is not flagged."""
+    def roof(one: float, every: float) -> dict:
+        return {"peak_gflops_1_thread": _figure([one]), "peak_gflops_all_threads": _figure([every])}
+
+    assert "did not get their cores" in roofline.cores_missing(roof(117.0, 118.0), 2, cores=2)
+    assert roofline.cores_missing(roof(117.0, 230.0), 2, cores=2) == ""
+    assert roofline.cores_missing(roof(117.0, 190.0), 2, cores=2) == ""  # 1.62x: noise, allowed
+    assert roofline.cores_missing(roof(117.0, 160.0), 2, cores=2) != ""  # 1.37x: a core half gone
+    assert roofline.cores_missing(roof(117.0, 118.0), 2, cores=1) == ""
+    assert roofline.cores_missing(roof(117.0, 118.0), 1, cores=2) == ""

@@ -64,6 +64,8 @@ class Timing:
     #: Whether the roofline probe, run right after the timing, found the machine slower than
     #: the roof the rate is divided by (twice: the batch was timed again in between).
     slowed: bool = False
+    #: Why the machine is known to have run slow, when a test found a reason of its own.
+    slow_reason: str = ""
 
     @property
     def busy(self) -> bool:
@@ -193,8 +195,9 @@ def grade_rate(name: str, rate: float, unit: str, roof_key: str, spec: dict, roo
         detail += ("; timed twice (unsteady runs, a slowed machine or a speed-up short of its "
                    "target), the faster batch counts")
     if timing.slowed:
-        detail += (" — the machine's speed changed while grading (its roofline probe and this "
-                   "timing disagree; a busy host?): re-run grading on a quieter machine")
+        why = timing.slow_reason or ("the machine's speed changed while grading (its roofline "
+                                     "probe and this timing disagree; a busy host?)")
+        detail += f" — {why}: re-run grading on a quieter machine"
     elif timing.busy:
         detail += (f" — the machine was busy ({100 * timing.others_share:.0f}% used by other "
                    "processes): re-run grading on a quieter machine")

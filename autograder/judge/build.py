@@ -12,10 +12,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
+import sysconfig
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.judge import sandbox
 from autograder.judge.errors import GraderError
 from autograder.judge.workspace import SKIP_DIRS, Workspace
 from autograder.levels import Level
@@ -57,12 +59,67 @@ def _forbidden_tokens(source: str, banned: tuple[str, ...]) -> list[str]:
     return [token for token in banned if token in code]
 
 
-def _run_maturin(crate_dir: Path, wheels: Path) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "maturin", "build", "--release", "--quiet",
-           "-m", str(crate_dir / "Cargo.toml"), "-o", str(wheels), "-i", sys.executable]
-    env = {**os.environ, "CARGO_TARGET_DIR": str(cache_dir()), "CARGO_TERM_COLOR": "never"}
+@dataclass(frozen=True)
+class Toolchain:
+    """Where the Rust build's tools live on the host."""
+
+    sysroot: Path  # rustc --print sysroot: the real cargo and rustc, without rustup's proxies
+    cargo_home: Path  # its registry/ holds the downloaded dependency sources
+    maturin: Path
+
+    @classmethod
+    def find(cls) -> Toolchain:
+        """The toolchain on PATH (GraderError when there is none)."""
+        try:
+            sysroot = subprocess.run(["rustc", "--print", "sysroot"], capture_output=True,
+                                     text=True, timeout=60, check=True).stdout.strip()
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise GraderError(f"level 0 needs a Rust toolchain (rustc): {exc}") from None
+        scripts = sysconfig.get_path("scripts")
+        maturin = shutil.which("maturin", path=scripts) or shutil.which("maturin")
+        if maturin is None:
+            raise GraderError("cannot find maturin (pip install maturin)")
+        cargo_home = Path(os.environ.get("CARGO_HOME") or Path.home() / ".cargo")
+        return cls(Path(sysroot), cargo_home, Path(maturin).resolve())
+
+
+def fetch_dependencies(workspace: Path, tools: Toolchain) -> None:
+    """Download the crates the kit's Cargo.lock names, outside the sandbox (it has no
+    network) and before any student file is in `workspace`: only the kit's manifests count."""
+    cargo = str(tools.sysroot / "bin" / "cargo")
+    manifest = str(workspace / "Cargo.toml")
+    for offline in (["--offline"], []):
+        done = subprocess.run([cargo, "fetch", "--manifest-path", manifest, *offline],
+                              capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+        if done.returncode == 0:
+            return
+    raise GraderError("cannot download the Rust crate's dependencies: "
+                      + (done.stderr.strip().splitlines() or ["cargo fetch failed"])[-1])
+
+
+def _run_maturin(crate_dir: Path, wheels: Path, build_root: Path, tools: Toolchain
+                 ) -> subprocess.CompletedProcess:
+    """`maturin build` in the sandbox: it sees the build folder (the kit's crates and the
+    student's files), the toolchain, the downloaded dependency sources and the target cache,
+    and no network; `#[path]`, `include!` and friends find nothing else to read."""
+    box = sandbox.probe()
+    cargo_home = Path("/tmp/cargo-home")  # inside the view: writable for cargo's lock files
+    cmd = [str(tools.maturin), "build", "--release", "--quiet", "--offline",
+           "-m", str(crate_dir / "Cargo.toml"), "-o", str(wheels), "-i", sandbox.interpreter()]
+    wheels.mkdir(parents=True, exist_ok=True)
+    view = sandbox.View(read_only=[tools.sysroot, tools.maturin],
+                        writable=[build_root, wheels, cache_dir()], kit_modules=False,
+                        binds=[(tools.cargo_home / "registry", cargo_home / "registry")],
+                        chdir=build_root)
+    cmd, _ = sandbox.command(box, view, cmd)
+    env = {k: v for k, v in os.environ.items() if k in ("LANG", "TZ") or k.startswith("LC_")}
+    env.update({"PATH": f"{tools.sysroot / 'bin'}:/usr/bin:/bin", "HOME": "/tmp",
+                "CARGO_HOME": str(cargo_home), "CARGO_TARGET_DIR": str(cache_dir()),
+                "CARGO_TERM_COLOR": "never"})
+    if not box.confined:
+        env.update({"CARGO_HOME": str(tools.cargo_home), "HOME": str(Path.home())})
     try:
-        return subprocess.run(cmd, capture_output=True, text=True, env=env,
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=build_root,
                               timeout=BUILD_TIMEOUT, check=False)
     except FileNotFoundError as exc:
         raise GraderError(f"cannot run maturin: {exc}") from None
@@ -82,6 +139,8 @@ def build_maturin(level: Level, ws: Workspace) -> None:
     build_root = ws.root / "build"
     build_root.mkdir()
     _copy_kit_crates(level.root / "rust_kernels", build_root / "rust_kernels")
+    tools = Toolchain.find()
+    fetch_dependencies(build_root / "rust_kernels", tools)
     rust_keys = [k for k in ws.keys if k.startswith("rust_kernels/")]
     for key in rust_keys:
         shutil.copyfile(ws.student / key, build_root / key)
@@ -93,7 +152,7 @@ def build_maturin(level: Level, ws: Workspace) -> None:
             ws.notes.append(f"{key} was {reason}")
     crate_dir = build_root / level.build["crate"]
     wheels = ws.root / "wheels"
-    result = _run_maturin(crate_dir, wheels)
+    result = _run_maturin(crate_dir, wheels, build_root, tools)
     if result.returncode != 0:
         log = result.stdout + result.stderr
         errors = _first_errors(log, rust_keys)
@@ -104,7 +163,7 @@ def build_maturin(level: Level, ws: Workspace) -> None:
         for key, error in errors.items():
             _swap_for_stub(level, build_root, key, f"your file did not compile: {error}")
             ws.notes.append(f"{key} did not compile: {error}")
-        result = _run_maturin(crate_dir, wheels)
+        result = _run_maturin(crate_dir, wheels, build_root, tools)
         if result.returncode != 0:
             raise GraderError("the kit's Rust crate does not build even with stubs:\n"
                               + (result.stdout + result.stderr)[-3000:])

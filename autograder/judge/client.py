@@ -1,13 +1,14 @@
 """`WorkerClient`: start a worker on a workspace, send it calls with deadlines, end it cleanly.
 
-The worker runs in its own session (process group) under resource limits; every call has a
-wall-clock deadline. A timeout, a crash or a corrupt reply ends the worker's whole process group
-and raises in the judge; the next call starts a fresh worker.
+The worker runs in the sandbox (`autograder.judge.sandbox`: bubblewrap, a filesystem view made
+for it, its own PID namespace) under resource limits; every call has a wall-clock deadline. A
+timeout, a crash or a corrupt reply ends the worker — and with its PID namespace everything it
+started — and raises in the judge; the next call starts a fresh worker.
 """
 
 from __future__ import annotations
 
-import ctypes
+import json
 import os
 import resource
 import select
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from autograder import KIT_ROOT
+from autograder.judge import sandbox
 from autograder.judge.errors import (
     BannedImport,
     NotImplementedByStudent,
@@ -35,12 +36,12 @@ from autograder.worker.codec import CodecError, encode, read_message
 STARTUP_TIMEOUT = 60.0
 #: Environment variables that cap the thread pools of numpy's BLAS (OpenBLAS, MKL, OpenMP).
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
-CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET, PR_CAPBSET_DROP = 0x00020000, 0x20000000, 0x40000000, 24
-MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
-MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 32, 4096, 1 << 14, 1 << 18
 NOBODY_UID = NOBODY_GID = 65534
 NPROC_LIMIT = 512
 OUTPUT_TAIL_BYTES = 2000
+#: Host environment variables a worker keeps besides PATH, LANG, TZ, TERM (BLAS and locale
+#: settings: OPENBLAS_CORETYPE must reach numpy unchanged).
+ENV_PREFIXES = ("LC_", "OPENBLAS_", "MKL_", "OMP_", "GOTO")
 
 
 @dataclass
@@ -51,13 +52,21 @@ class WorkerSpec:
     scratch: Path
     extra_paths: list[Path] = field(default_factory=list)
     banned_imports: list[str] = field(default_factory=list)
+    packages: list[str] = field(default_factory=list)
     preload: list[str] = field(default_factory=list)
     call_timeout: float = 10.0
     memory_mb: int = 2048
     cpu_seconds: int = 300
     env: dict[str, str] = field(default_factory=dict)
-    hidden_paths: list[Path] = field(default_factory=list)
-    isolate: bool = True
+    sandbox: sandbox.Sandbox = field(default_factory=sandbox.probe)
+    blocker: Path | None = None
+
+    def view(self) -> sandbox.View:
+        """What a worker sees: the student's files and built modules (read-only), scratch."""
+        return sandbox.View(read_only=[self.workspace, *self.extra_paths],
+                            writable=[self.scratch], packages=tuple(self.packages),
+                            banned=tuple(self.banned_imports), blocker=self.blocker,
+                            chdir=self.scratch)
 
 
 class Timed(NamedTuple):
@@ -68,60 +77,10 @@ class Timed(NamedTuple):
     cpu_s: float
 
 
-def _read_only_everywhere(libc: ctypes.CDLL, writable: list[bytes], hidden: list[bytes]) -> None:
-    """In a fresh mount namespace: every mount read-only, `hidden` covered, `writable` rw."""
-    if libc.unshare(CLONE_NEWNS) != 0:
-        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
-    libc.unshare(CLONE_NEWNET)  # no network: nothing to fetch answers from or send them to
-    libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None)
-    for path in writable:  # a bind mount of its own, so it keeps its rw flag below
-        libc.mount(path, path, None, MS_BIND | MS_REC, None)
-    with open("/proc/self/mountinfo", "rb") as handle:
-        points = [line.split()[4] for line in handle]
-    for point in points:
-        if point not in writable:
-            libc.mount(None, point, None, MS_BIND | MS_REMOUNT | MS_RDONLY, None)
-    for path in hidden:
-        libc.mount(b"tmpfs", path, b"tmpfs", MS_RDONLY, None)
-
-
-def _enter_pid_namespace(libc: ctypes.CDLL) -> None:
-    """Fork into a new PID namespace: the worker cannot see or signal the judge."""
-    if libc.unshare(CLONE_NEWPID) != 0:
-        return
-    child = os.fork()
-    if child:  # stay as the worker's parent so the judge's handle keeps working
-        # Close our copies of every descriptor (among them subprocess's exec-status pipe, which
-        # the judge waits on until it closes) so only the worker holds them.
-        os.closerange(3, os.sysconf("SC_OPEN_MAX"))
-        _, status = os.waitpid(child, 0)
-        if os.WIFSIGNALED(status):  # die of the same signal, so the judge sees what happened
-            os.kill(os.getpid(), os.WTERMSIG(status))
-            os._exit(128 + os.WTERMSIG(status))
-        os._exit(os.waitstatus_to_exitcode(status) % 256)
-    # The worker is PID 1 of its namespace: give it a /proc that shows only its own processes.
-    libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
-
-
-def _drop_root(libc: ctypes.CDLL, as_nobody: bool) -> None:
-    """Become `nobody` when the interpreter allows it; otherwise drop every capability."""
-    resource.setrlimit(resource.RLIMIT_NPROC, (NPROC_LIMIT, NPROC_LIMIT))
-    if as_nobody:
-        os.setgroups([])
-        os.setgid(NOBODY_GID)
-        os.setuid(NOBODY_UID)
-        return
-    for cap in range(64):  # uid 0 without capabilities cannot remount, ptrace or override DAC
-        libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
-
-
-def _sandbox(spec: WorkerSpec) -> Callable[[], None]:
-    """The steps run in the child between fork and exec: limits, then (as root) isolation."""
-    isolate = os.geteuid() == 0 and spec.isolate
-    libc = ctypes.CDLL(None, use_errno=True) if isolate else None
-    hidden = [str(p).encode() for p in spec.hidden_paths if p.is_dir()]
-    writable = [str(spec.scratch.resolve()).encode()]
-    as_nobody = isolate and nobody_can_run_python()
+def _limits(spec: WorkerSpec) -> Callable[[], None]:
+    """The steps run in the child between fork and exec: resource limits, and, unconfined as
+    root, `nobody` when that user can run the interpreter."""
+    as_nobody = not spec.sandbox.confined and os.geteuid() == 0 and nobody_can_run_python()
 
     def apply() -> None:
         memory = spec.memory_mb * 1024 * 1024
@@ -129,11 +88,11 @@ def _sandbox(spec: WorkerSpec) -> Callable[[], None]:
         resource.setrlimit(resource.RLIMIT_CPU, (spec.cpu_seconds, spec.cpu_seconds + 5))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_FSIZE, (256 << 20, 256 << 20))
-        if libc is None:
-            return
-        _read_only_everywhere(libc, writable, hidden)
-        _enter_pid_namespace(libc)
-        _drop_root(libc, as_nobody)
+        resource.setrlimit(resource.RLIMIT_NPROC, (NPROC_LIMIT, NPROC_LIMIT))
+        if as_nobody:
+            os.setgroups([])
+            os.setgid(NOBODY_GID)
+            os.setuid(NOBODY_UID)
 
     return apply
 
@@ -152,7 +111,7 @@ def nobody_can_run_python() -> bool:
         try:
             done = subprocess.run([sys.executable, "-c", "import numpy, autograder"],
                                   preexec_fn=become_nobody, capture_output=True, timeout=60,
-                                  env={"PYTHONPATH": str(KIT_ROOT)}, cwd="/")
+                                  env={"PYTHONPATH": str(sandbox.KIT_ROOT)}, cwd="/")
             _NOBODY_OK.append(done.returncode == 0)
         except (OSError, subprocess.SubprocessError):
             _NOBODY_OK.append(False)
@@ -160,7 +119,7 @@ def nobody_can_run_python() -> bool:
 
 
 def prepare_for_nobody(ws_root: Path, readable: list[Path], writable: list[Path]) -> None:
-    """Let the unprivileged worker read `readable` and write `writable` (root only)."""
+    """Unconfined as root: let `nobody` read `readable` and write `writable`."""
     if os.geteuid() != 0:
         return
     ws_root.chmod(0o711)
@@ -177,7 +136,8 @@ def prepare_for_nobody(ws_root: Path, readable: list[Path], writable: list[Path]
 
 
 def kill_marked(marker: str) -> None:
-    """Kill every process whose environment carries `marker` (children that left the group)."""
+    """Kill every process whose environment carries `marker` (unconfined: children that left
+    the worker's process group)."""
     needle = f"TEENYGRAD_WORKER={marker}".encode()
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -235,6 +195,8 @@ class WorkerClient:
         self.calls = 0
         self.marker = ""
         self._ready = False
+        self._info_fd = -1
+        self._worker_pid = -1
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -255,17 +217,21 @@ class WorkerClient:
         """Start a fresh worker process without waiting for it (see `wait_ready`)."""
         self.close()
         self._ready = False
+        self._worker_pid = -1
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
-        cmd = [sys.executable, "-m", "autograder.worker", "--fd-in", str(req_r),
+        confined = self.spec.sandbox.confined
+        python = sandbox.interpreter() if confined else sys.executable
+        cmd = [python, "-m", "autograder.worker", "--fd-in", str(req_r),
                "--fd-out", str(rep_w), "--workspace", str(self.spec.workspace),
                "--banned", ",".join(self.spec.banned_imports),
                "--preload", ",".join(self.spec.preload)]
         for path in self.spec.extra_paths:
             cmd += ["--path", str(path)]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-        env.update({"PYTHONPATH": str(KIT_ROOT), "PYTHONHASHSEED": "0",
-                    "PYTHONDONTWRITEBYTECODE": "1", "HOME": str(self.spec.scratch)})
+        info_r, info_w = os.pipe() if confined else (-1, -1)
+        cmd, pythonpath = sandbox.command(self.spec.sandbox, self.spec.view(), cmd,
+                                          info_fd=info_w if confined else None)
+        env = worker_environment(self.spec.scratch, pythonpath)
         # numpy's BLAS on one thread: a pool's idle threads spin for a while after numpy is
         # imported and after every call, and a spare worker starting up would steal a core
         # from the timed test next to it. Student kernels that use threads start their own.
@@ -274,17 +240,26 @@ class WorkerClient:
         self.marker = uuid.uuid4().hex
         env["TEENYGRAD_WORKER"] = self.marker
         stdout, stderr = self._out_dir / "stdout", self._out_dir / "stderr"
-        with open(stdout, "wb") as out, open(stderr, "wb") as err:
-            self.proc = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=self.spec.scratch,
-                env=env, pass_fds=(req_r, rep_w), start_new_session=True,
-                preexec_fn=_sandbox(self.spec))
-        os.close(req_r)
-        os.close(rep_w)
+        passed = (req_r, rep_w, info_w) if confined else (req_r, rep_w)
+        try:
+            with open(stdout, "wb") as out, open(stderr, "wb") as err:
+                self.proc = subprocess.Popen(
+                    cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                    cwd=self.spec.scratch, env=env, pass_fds=passed, start_new_session=True,
+                    preexec_fn=_limits(self.spec))
+        finally:
+            for fd in passed:
+                os.close(fd)
+        self._info_fd = info_r
         self._send_fd, self._recv_fd = req_w, rep_r
 
     def close(self) -> None:
-        """End the worker's whole process group (children included) and close the pipes."""
+        """End the worker and everything it started, and close the pipes.
+
+        Confined, killing bubblewrap ends the PID namespace (its init dies with its parent,
+        and the kernel kills every process left in it); unconfined, the worker's process
+        group is killed and a sweep finds children that left it.
+        """
         if self.proc is not None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -293,10 +268,10 @@ class WorkerClient:
             self.proc.wait()
             self.proc = None
             kill_marked(self.marker)
-        for fd in (self._send_fd, self._recv_fd):
+        for fd in (self._send_fd, self._recv_fd, self._info_fd):
             if fd >= 0:
                 os.close(fd)
-        self._send_fd = self._recv_fd = -1
+        self._send_fd = self._recv_fd = self._info_fd = -1
 
     @property
     def alive(self) -> bool:
@@ -341,14 +316,21 @@ class WorkerClient:
         raise self._failure(reply.get("error") or {})
 
     def worker_pid(self) -> int:
-        """The pid running the student's code (in a PID namespace, the child of `proc`)."""
+        """The pid (in the judge's namespace) of the process running the student's code."""
         if self.proc is None:
             return -1
-        try:
-            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
-        except OSError:
-            children = ""
-        return int(children.split()[0]) if children.split() else self.proc.pid
+        if self._worker_pid > 0:
+            return self._worker_pid
+        if self._info_fd < 0:  # unconfined: the worker is the process the judge started
+            return self.proc.pid
+        init = _sandbox_init_pid(self._info_fd)
+        if init > 0:
+            # The worker is the first process bubblewrap's init started; orphans of the
+            # student's code are re-parented to the init too, and start later.
+            children = _children(init)
+            if children:
+                self._worker_pid = min(children, key=_start_time)
+        return self._worker_pid
 
     def cpu_seconds(self) -> float:
         """CPU seconds the worker has run, all its threads, read from /proc by the judge.
@@ -444,6 +426,41 @@ class WorkerClient:
         if kind == "banned_import":
             return BannedImport(message, trace)
         return StudentError(str(error.get("type", "Exception")), message, where, trace)
+
+
+def worker_environment(home: Path, pythonpath: list[str]) -> dict[str, str]:
+    """The worker's environment: the host's locale, PATH and BLAS settings only (never the
+    grader's tokens or other secrets), HOME in the scratch folder, and the kit's path."""
+    env = {k: v for k, v in os.environ.items()
+           if k in ("PATH", "LANG", "TZ", "TERM") or k.startswith(ENV_PREFIXES)}
+    env.update({"PYTHONPATH": os.pathsep.join(pythonpath), "PYTHONHASHSEED": "0",
+                "PYTHONDONTWRITEBYTECODE": "1", "HOME": str(home)})
+    return env
+
+
+def _sandbox_init_pid(info_fd: int) -> int:
+    """The pid of bubblewrap's init, read from its --info-fd (written once it is set up)."""
+    ready, _, _ = select.select([info_fd], [], [], 5.0)
+    if not ready:
+        return -1
+    try:
+        return int(json.loads(os.read(info_fd, 4096) or b"{}").get("child-pid", -1))
+    except (OSError, ValueError, AttributeError):
+        return -1
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def _start_time(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return 1 << 62
 
 
 def probe_target(probe: Any) -> str:

@@ -11,8 +11,8 @@ import numpy  # noqa: F401 - loads numpy's BLAS, so that threadpool_limits below
 import pytest
 from threadpoolctl import threadpool_limits
 
-from autograder import KIT_ROOT
-from autograder.judge.build import build_maturin, cache_dir
+from autograder.judge import sandbox
+from autograder.judge.build import build_maturin
 from autograder.judge.client import WorkerClient, WorkerSpec, prepare_for_nobody
 from autograder.judge.errors import (
     GraderError,
@@ -42,15 +42,17 @@ class GradeOptions:
 
 
 def worker_spec(level: Level, ws: Workspace) -> WorkerSpec:
-    """The worker settings of a level's run (and, as root, the workspace made ready for them)."""
-    prepare_for_nobody(ws.root, [ws.student, *ws.extra_paths], [ws.scratch])
-    secret = [root / part for root in (level.root, KIT_ROOT)
-              for part in ("solutions", "autograder/suites", "tests", ".git")] + [cache_dir()]
-    return WorkerSpec(hidden_paths=list(dict.fromkeys(secret)),
-                      workspace=ws.student, scratch=ws.scratch, extra_paths=ws.extra_paths,
-                      banned_imports=list(level.banned_imports), preload=list(level.preload),
+    """The worker settings of a level's run: its limits, bans and packages, and the sandbox
+    (unconfined as root, the workspace is made readable for `nobody` instead)."""
+    box = sandbox.probe()
+    if not box.confined:
+        prepare_for_nobody(ws.root, [ws.student, *ws.extra_paths], [ws.scratch])
+    return WorkerSpec(workspace=ws.student, scratch=ws.scratch, extra_paths=ws.extra_paths,
+                      banned_imports=list(level.banned_imports),
+                      packages=list(level.worker_packages), preload=list(level.preload),
                       call_timeout=level.limits.call_timeout, memory_mb=level.limits.memory_mb,
-                      cpu_seconds=level.limits.cpu_seconds)
+                      cpu_seconds=level.limits.cpu_seconds, sandbox=box,
+                      blocker=sandbox.write_blocker(ws.root))
 
 
 def preflight(level: Level, spec: WorkerSpec) -> dict[str, StudentStop]:
@@ -129,6 +131,8 @@ def grade_level(level: Level, source: Source, options: GradeOptions | None = Non
             build_maturin(level, ws)
         result.notes += scan_workspace(ws.student, ws.keys, level.banned_imports)
         spec = worker_spec(level, ws)
+        if spec.sandbox.note():
+            result.notes.append(spec.sandbox.note())
         blocked = {} if options.list_only else preflight(level, spec)
         ctx = _run_suites(level, spec, options, blocked)
         if options.list_only:

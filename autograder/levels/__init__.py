@@ -6,6 +6,7 @@ docs/writing-a-level.md for the format.
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import tomllib
 from dataclasses import dataclass, field
@@ -40,6 +41,23 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class SubmissionLimits:
+    """What the grader takes from a submission folder (the manifest's `[submission]` table).
+
+    A student file over `file_bytes` is graded as its untouched stub, with the reason in the
+    report; student files over `files` or `total_bytes` together make the whole submission
+    refused (exit status 2). `depth` and `scan_entries` bound the look at the rest of the folder
+    (the report's list of ignored files): nothing deeper, and no more entries, are looked at.
+    """
+
+    file_bytes: int = 1_000_000
+    files: int = 100
+    total_bytes: int = 4_000_000
+    depth: int = 16
+    scan_entries: int = 2000
+
+
+@dataclass(frozen=True)
 class Level:
     """One level, as declared by its manifest."""
 
@@ -49,9 +67,11 @@ class Level:
     editable: tuple[str, ...]
     parts: dict[str, Part]
     limits: Limits
+    submission: SubmissionLimits = field(default_factory=SubmissionLimits)
     banned_imports: tuple[str, ...] = ()
     banned_rust: tuple[str, ...] = ()
     preload: tuple[str, ...] = ()
+    worker_packages: tuple[str, ...] = ()
     build: dict[str, Any] = field(default_factory=dict)
     thresholds: dict[str, Any] = field(default_factory=dict)
     root: Path = field(default_factory=content_root)
@@ -97,6 +117,37 @@ class Level:
                     keys.append(rel)
         return keys
 
+    def keys_among(self, candidates: list[str]) -> list[str]:
+        """The editable keys: each plain key, and the `candidates` (keys found in a submission,
+        listed without following links) that match one of the manifest's globs."""
+        keys: list[str] = []
+        for pattern in self.editable:
+            if not glob.has_magic(pattern):
+                found = [pattern]
+            else:
+                found = sorted(c for c in candidates if glob_match(pattern, c))
+            keys += [key for key in found if key not in keys]
+        return keys
+
+
+def glob_match(pattern: str, key: str) -> bool:
+    """Whether `key` matches the glob `pattern` as `glob.glob(recursive=True)` would match it:
+    `*`, `?` and `[...]` within one name, `**` for any number of folders, and hidden names
+    (a leading dot) only where the pattern spells the dot."""
+    return _match_parts(pattern.split("/"), key.split("/"))
+
+
+def _match_parts(pattern: list[str], parts: list[str]) -> bool:
+    if not pattern:
+        return not parts
+    head, rest = pattern[0], pattern[1:]
+    if head == "**":
+        return any(_match_parts(rest, parts[skip:]) for skip in range(len(parts) + 1)
+                   if not any(p.startswith(".") for p in parts[:skip]))
+    if not parts or (parts[0].startswith(".") and not head.startswith(".")):
+        return False
+    return fnmatch.fnmatchcase(parts[0], head) and _match_parts(rest, parts[1:])
+
 
 def _level_from(path: Path) -> Level:
     try:
@@ -110,9 +161,11 @@ def _level_from(path: Path) -> Level:
             id=data["id"], title=data["title"], order=int(data.get("order", 99)),
             editable=tuple(data["editable"]), parts=parts,
             limits=Limits(**data.get("limits", {})),
+            submission=SubmissionLimits(**data.get("submission", {})),
             banned_imports=tuple(data.get("banned_imports", ())),
             banned_rust=tuple(data.get("banned_rust", ())),
             preload=tuple(data.get("preload", ())),
+            worker_packages=tuple(data.get("worker_packages", ())),
             build=dict(data.get("build", {})), thresholds=dict(data.get("thresholds", {})),
             root=path.parent.parent.parent)
     except (KeyError, TypeError, ValueError) as exc:

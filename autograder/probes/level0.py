@@ -6,7 +6,7 @@ Benchmark probes keep their operands in `_STATE` between calls of one test: `pre
 them from a seed (untimed), `run_*` runs the kernel once (the judge times the call with its own
 clock) after writing fresh values into the inputs so that no cached result can pass, and
 `fetch_*` returns the output of the last run for the judge to check against
-`autograder.references.level0`, which regenerates the same inputs from the same seed.
+the judge's references, which regenerate the same inputs from the same seed.
 
 No verdicts here. The extension module is imported inside each probe, so a build that is
 missing fails only the tests that need it.
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.references.level0 import (
+from autograder.cases.level0 import (
     PAD_VALUE,
     blas1_inputs,
     fresh_a,

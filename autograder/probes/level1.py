@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from autograder.cases.indexing import axis_arg, decode_index
+
 # ----- probe-defined primitive ops (graph and gradcheck parts) --------------------------------
 
 
@@ -200,28 +202,6 @@ def backward_misuse(kind: str) -> None:
 
 
 # ----- part ops ----------------------------------------------------------------------------------
-
-
-def decode_index(desc: list[dict[str, Any]]) -> tuple[Any, ...]:
-    """The numpy index described by plain data (shared with the judge's references)."""
-    items: list[Any] = []
-    for d in desc:
-        if "int" in d:
-            items.append(int(d["int"]))
-        elif "slice" in d:
-            items.append(slice(*d["slice"]))
-        elif "array" in d:
-            items.append(np.asarray(d["array"]))
-        elif "none" in d:
-            items.append(None)
-        else:
-            items.append(Ellipsis)
-    return tuple(items)
-
-
-def axis_arg(axis: Any) -> Any:
-    """A plain-data axis (lists come back from the judge as lists) as numpy wants it."""
-    return tuple(axis) if isinstance(axis, list) else axis
 
 
 def _call_op(ops: Any, name: str, xs: list[Any], kw: dict[str, Any]) -> Any:

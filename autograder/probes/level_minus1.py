@@ -19,21 +19,12 @@ from __future__ import annotations
 import operator
 from typing import Any
 
+from autograder.cases.indexing import decode_key
+
 BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 
 
 # -- encodings ---------------------------------------------------------------------------------
-def decode_key(key: dict) -> Any:
-    """An index key (see the module docstring) as a Python index."""
-
-    def item(x: Any) -> Any:
-        return slice(*x) if isinstance(x, list) else x
-
-    if "one" in key:
-        return item(key["one"])
-    return tuple(item(x) for x in key["tuple"])
-
-
 def _tensor(layout: dict) -> Any:
     from teenygrad.strided import Tensor
 

@@ -15,7 +15,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograder.probes.level1 import axis_arg, decode_index
+from autograder.cases.indexing import axis_arg, decode_index
 
 Arrays = Sequence[np.ndarray]
 Grads = list[np.ndarray | None]

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from autograder.probes.level_minus1 import decode_key
+from autograder.cases.indexing import decode_key
 
 ITEM = 8  # bytes per float64: numpy strides divided by this are teenygrad's element strides
 

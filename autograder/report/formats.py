@@ -1,13 +1,35 @@
-"""Machine-readable reports of a `RunRecord`: json, Gradescope results.json, JUnit XML, Markdown."""
+"""Machine-readable reports of a `RunRecord`: json, Gradescope results.json, JUnit XML, Markdown,
+and the notebook's feedback.
+
+What students see before grades are published (Gradescope's top-level output, visible test
+entries and leaderboard; the GitHub step summary; nbgrader feedback) is `render(record,
+student_view=True)` or its parts: hidden tests there are a count with points. Their titles,
+messages, printed output and benchmark rows are only in their own Gradescope entries, visible
+after publishing. `json` and `junit` are the full record, for instructors and tools.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from autograder.report.record import PASSING, RunRecord
-from autograder.report.text import render
+from autograder.report.record import PASSING, LevelResult, RunRecord, TestResult
+from autograder.report.text import (
+    GRADER_ERROR_SEEN,
+    Style,
+    benchmark_table,
+    benchmarks_of,
+    level_footer,
+    render,
+    render_part,
+    visible_benchmarks,
+)
+
+#: After the count of hidden tests, per channel: when students see their details.
+AFTER_PUBLISHING = "their details appear when grades are published"
+NOT_SHOWN = "their details are not shown here"
 
 
 def to_json(record: RunRecord) -> str:
@@ -15,7 +37,7 @@ def to_json(record: RunRecord) -> str:
     return json.dumps(record.to_dict(), indent=2, default=str)
 
 
-def _test_output(test: Any) -> str:
+def _test_output(test: TestResult, benchmarks: list[dict]) -> str:
     parts = [test.message] if test.message else []
     if test.outcome not in PASSING and test.outcome != "partial credit":
         parts.insert(0, f"[{test.outcome}]")
@@ -23,31 +45,44 @@ def _test_output(test: Any) -> str:
         parts.append(test.detail[:4000])
     if test.output:
         parts.append("your code printed:\n" + test.output)
+    if benchmarks:
+        parts.append("\n".join(["benchmarks:", *benchmark_table(benchmarks)]))
     return "\n".join(parts)
 
 
+def _gradescope_tests(level: LevelResult) -> list[dict[str, Any]]:
+    """One entry per test: public tests first, numbered 1..P, then the hidden ones (so the
+    visible numbers do not show where hidden tests sit)."""
+    ordered = [t for t in level.tests if not t.hidden] + [t for t in level.tests if t.hidden]
+    return [{
+        "name": f"{level.level} · {test.title}",
+        "number": f"{level.level}.{number}",
+        "score": test.points,
+        "max_score": test.max_points,
+        "status": "passed" if test.points >= test.max_points else "failed",
+        "output": _test_output(test, benchmarks_of(level, test)),
+        "tags": [level.level, test.part],
+        "visibility": "after_published" if test.hidden else "visible",
+    } for number, test in enumerate(ordered, 1)]
+
+
 def to_gradescope(record: RunRecord) -> dict[str, Any]:
-    """Gradescope's results.json: hidden tests are visible only after grades are published."""
+    """Gradescope's results.json. The top-level output and the leaderboard are the student
+    view (hidden tests as a count with points); each hidden test's entry is visible only after
+    grades are published; a grader error's text is in an entry students never see."""
     tests, leaderboard = [], []
     for level in record.levels:
-        for number, test in enumerate(level.tests, 1):
-            tests.append({
-                "name": f"{level.level} · {test.title}",
-                "number": f"{level.level}.{number}",
-                "score": test.points,
-                "max_score": test.max_points,
-                "status": "passed" if test.points >= test.max_points else "failed",
-                "output": _test_output(test),
-                "tags": [level.level, test.part],
-                "visibility": "after_published" if test.hidden else "visible",
-            })
-        for row in level.benchmarks:
+        tests += _gradescope_tests(level)
+        for row in visible_benchmarks(level):
             if isinstance(row.get("gflops"), (int, float)):
                 leaderboard.append({"name": f"{row['name']} GFLOP/s",
                                     "value": round(float(row["gflops"]), 2), "order": "desc"})
-    output = render(record, colour=False)
+    output = render(record, colour=False, student_view=True, hidden_note=AFTER_PUBLISHING)
     if record.grader_error:
-        output = f"The grader itself failed (not your fault): {record.grader_error}\n\n" + output
+        output = f"{GRADER_ERROR_SEEN[:1].upper()}{GRADER_ERROR_SEEN[1:]}.\n\n{output}"
+        tests.append({"name": "grader error (course staff only)", "score": 0.0,
+                      "max_score": 0.0, "status": "failed", "output": record.grader_error,
+                      "visibility": "hidden"})
     result: dict[str, Any] = {
         "score": record.points, "execution_time": round(record.duration, 3),
         "output": output, "output_format": "text", "test_output_format": "text",
@@ -82,7 +117,7 @@ def to_junit(record: RunRecord) -> str:
 
 
 def to_markdown(record: RunRecord) -> str:
-    """A Markdown summary table (for GitHub's job summary)."""
+    """GitHub's job summary: the points table, then the student view of the report."""
     lines = ["## teenygrad-kit grades", "", "| level | part | points |", "|---|---|---:|"]
     for level in record.levels:
         for part in level.parts:
@@ -91,13 +126,33 @@ def to_markdown(record: RunRecord) -> str:
         total = f"{level.points:g}/{level.max_points:g}"
         lines.append(f"| **{level.level}** | **total** | **{total}** |")
     lines += ["", f"**Total: {record.points:g}/{record.max_points:g}**"]
-    failing = [(lv.level, t) for lv in record.levels for t in lv.tests
-               if t.outcome not in PASSING and not t.hidden]
-    if failing:
-        lines += ["", "<details><summary>failing tests</summary>", ""]
-        lines += [f"- `{lv}` {t.title}: {t.message or t.outcome}" for lv, t in failing[:50]]
-        lines += ["", "</details>"]
+    report = render(record, colour=False, student_view=True, hidden_note=NOT_SHOWN)
+    longest = max((len(run) for run in re.findall(r"`+", report)), default=0)
+    fence = "`" * max(3, longest + 1)
+    lines += ["", "<details><summary>report</summary>", "", f"{fence}text", report, fence, "",
+              "</details>"]
     return "\n".join(lines) + "\n"
+
+
+def to_notebook(record: RunRecord) -> str:
+    """What the handout notebooks' engine cells print and score (nbgrader turns it into the
+    students' feedback): per part its points, hidden tests included, and its student-view
+    lines; per level the student-view lines under its parts (printed with the last part)."""
+    style = Style(False)
+    levels = []
+    for level in record.levels:
+        parts = {part.id: {"points": part.points, "max_points": part.max_points,
+                           "feedback": "\n".join(render_part(level, part, style,
+                                                             student_view=True))}
+                 for part in level.parts}
+        footer = level_footer(level, style, student_view=True, hidden_note=NOT_SHOWN)
+        levels.append({"level": level.level, "parts": parts,
+                       "last_part": level.parts[-1].id if level.parts else "",
+                       "footer": "\n".join(footer).strip("\n")})
+    return json.dumps({
+        "levels": levels, "points": record.points, "max_points": record.max_points,
+        "grader_error": GRADER_ERROR_SEEN if record.has_grader_fault() else "",
+    }, indent=2)
 
 
 FORMATS = {
@@ -105,4 +160,5 @@ FORMATS = {
     "json": to_json,
     "gradescope": lambda record: json.dumps(to_gradescope(record), indent=2),
     "junit": to_junit,
+    "notebook": to_notebook,
 }

@@ -1,8 +1,16 @@
-"""The terminal report: tests grouped by part, a mark and points per test, one-line reasons."""
+"""The terminal report: tests grouped by part, a mark and points per test, one-line reasons.
+
+`render(record)` is the full report (the terminal, instructors). `render(record,
+student_view=True)` is the one report every student-facing channel shows (Gradescope's visible
+output, the GitHub step summary, nbgrader feedback): public tests in full, hidden tests only
+as a count with points, per part and per level. Nothing a hidden test produced (title, message,
+detail, printed output, benchmark rows) is in it, and neither is a grader error's text, which
+may quote a hidden test (a hidden suite that does not collect).
+"""
 
 from __future__ import annotations
 
-from autograder.report.record import LevelResult, RunRecord, TestResult
+from autograder.report.record import PASSING, LevelResult, PartResult, RunRecord, TestResult
 
 MARKS = {
     "passed": ("✓", "32"), "partial credit": ("◐", "33"), "failed": ("✗", "31"),
@@ -11,6 +19,9 @@ MARKS = {
     "skipped": ("-", "2"), "listed": ("·", "2"),
 }
 WIDTH = 78
+#: What the student view says in place of a grader error's text.
+GRADER_ERROR_SEEN = ("the grader itself failed (not your fault); the course staff can see "
+                     "the details")
 
 
 class Style:
@@ -82,16 +93,77 @@ def benchmark_table(benchmarks: list[dict]) -> list[str]:
     return lines
 
 
-def render_level(level: LevelResult, style: Style, verbose: bool = False) -> list[str]:
-    """Lines for one level."""
-    lines = [style(_line(f"{level.level} · {level.title}", f"source: {level.source}"), "1")]
-    for part in level.parts:
-        lines.append(style(_line(part.title, _points(part.points, part.max_points)), "1"))
-        for test in level.tests:
-            if test.part == part.id:
-                lines += _test_lines(test, style, verbose)
-    if level.benchmarks:
-        lines += ["", style("benchmarks", "1"), *benchmark_table(level.benchmarks)]
+def benchmarks_of(level: LevelResult, test: TestResult) -> list[dict]:
+    """The benchmark rows `test` recorded (rows name their test by its pytest name)."""
+    return [row for row in level.benchmarks if row.get("test") == test.name]
+
+
+def visible_benchmarks(level: LevelResult) -> list[dict]:
+    """The benchmark rows a student may see: none recorded by a hidden test (a name shared by
+    a public and a hidden test counts as hidden)."""
+    hidden = {t.name for t in level.tests if t.hidden}
+    return [row for row in level.benchmarks if row.get("test") not in hidden]
+
+
+def _hidden_count(tests: list[TestResult]) -> str:
+    if all(t.outcome == "listed" for t in tests):
+        return f"hidden tests: {len(tests)}"
+    return f"hidden tests: {sum(t.outcome in PASSING for t in tests)} of {len(tests)} passed"
+
+
+def hidden_summary(tests: list[TestResult]) -> str:
+    """All the student view says of hidden tests: "hidden tests: 2 of 3 passed, 4/6 points"."""
+    possible = sum(t.max_points for t in tests)
+    if all(t.outcome == "listed" for t in tests):
+        return f"{_hidden_count(tests)}, {possible:g} points"
+    text = f"{_hidden_count(tests)}, {_points(sum(t.points for t in tests), possible)} points"
+    faults = sum(t.outcome == "grader error" for t in tests)
+    if faults:
+        text += f", {faults} grader error{'s' if faults > 1 else ''} (not your fault)"
+    return text
+
+
+def _hidden_line(tests: list[TestResult], style: Style) -> str:
+    points = _points(sum(t.points for t in tests), sum(t.max_points for t in tests))
+    if all(t.outcome == "listed" for t in tests):
+        outcome, points = "listed", f"{sum(t.max_points for t in tests):g} pts"
+    elif any(t.outcome == "grader error" for t in tests):
+        outcome = "grader error"
+    else:
+        outcome = "passed" if all(t.outcome in PASSING for t in tests) else "failed"
+    mark, code = MARKS[outcome]
+    return f"  {style(mark, code)} " + _line(_hidden_count(tests), points, WIDTH - 4)
+
+
+def render_part(level: LevelResult, part: PartResult, style: Style, verbose: bool = False,
+                student_view: bool = False) -> list[str]:
+    """Lines for one part: its points, then its tests (hidden ones as one count in the
+    student view)."""
+    lines = [style(_line(part.title, _points(part.points, part.max_points)), "1")]
+    tests = [t for t in level.tests if t.part == part.id]
+    for test in tests:
+        if not (student_view and test.hidden):
+            lines += _test_lines(test, style, verbose)
+    hidden = [t for t in tests if t.hidden]
+    if student_view and hidden:
+        lines.append(_hidden_line(hidden, style))
+    return lines
+
+
+def level_footer(level: LevelResult, style: Style, student_view: bool = False,
+                 hidden_note: str = "") -> list[str]:
+    """The lines under a level's parts: benchmarks, the hidden tests' count (student view,
+    followed by `hidden_note`), notes, missing and ignored files."""
+    lines: list[str] = []
+    benchmarks = visible_benchmarks(level) if student_view else level.benchmarks
+    if benchmarks:
+        lines += ["", style("benchmarks", "1"), *benchmark_table(benchmarks)]
+    hidden = [t for t in level.tests if t.hidden]
+    if student_view and hidden:
+        note = f" — {hidden_note}" if hidden_note else ""
+        lines.append(style(hidden_summary(hidden) + note, "1"))
+    # Notes come from the build, the import scan and the `report_note` fixture, which no
+    # hidden test uses (tests/test_visible_output.py checks the hidden suites).
     for note in level.notes:
         lines.append(style(f"note: {note}", "33"))
     if level.missing_files:
@@ -104,15 +176,30 @@ def render_level(level: LevelResult, style: Style, verbose: bool = False) -> lis
     return lines
 
 
+def render_level(level: LevelResult, style: Style, verbose: bool = False,
+                 student_view: bool = False, hidden_note: str = "") -> list[str]:
+    """Lines for one level (see `render` for `student_view` and `hidden_note`)."""
+    lines = [style(_line(f"{level.level} · {level.title}", f"source: {level.source}"), "1")]
+    for part in level.parts:
+        lines += render_part(level, part, style, verbose, student_view)
+    return lines + level_footer(level, style, student_view, hidden_note)
+
+
 def render(record: RunRecord, colour: bool = False, verbose: bool = False,
-           listing: bool = False) -> str:
-    """The whole run as text."""
+           listing: bool = False, student_view: bool = False, hidden_note: str = "") -> str:
+    """The whole run as text.
+
+    `student_view`: the report students may see (public tests in full, hidden tests as a count
+    with points, a grader error without its text); `hidden_note` follows each level's count of
+    hidden tests (e.g. when their details appear).
+    """
     style = Style(colour)
     lines: list[str] = []
     for level in record.levels:
-        lines += render_level(level, style, verbose) + [""]
+        lines += render_level(level, style, verbose, student_view, hidden_note) + [""]
     if record.grader_error:
-        lines.append(style(f"grader error: {record.grader_error}", "35"))
+        error = GRADER_ERROR_SEEN if student_view else record.grader_error
+        lines.append(style(f"grader error: {error}", "35"))
     if listing:
         total = sum(t.max_points for lv in record.levels for t in lv.tests)
         lines.append(f"{sum(len(lv.tests) for lv in record.levels)} tests, {total:g} points")

@@ -155,34 +155,36 @@ _RUNS = {}
 
 
 def engine_points(part, max_points):
-    """Grade the files of this folder with the kit's engine (once) and return the points of
-    `part`: the value of the cell, which nbgrader reads as partial credit."""
+    """Grade the files of this folder with the kit's engine (once), print what students may see
+    of `part` (hidden tests only as a count with points) and return its points: the value of
+    the cell, which nbgrader reads as partial credit."""
     files = sorted(p for p in Path.cwd().rglob("*") if p.suffix in (".py", ".rs"))
     stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
     if stamp not in _RUNS:
         with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "record.json"
+            out = Path(tmp) / "feedback.json"
             proc = subprocess.run(
                 [sys.executable, str(_grade_py()), LEVEL, "--submission", ".",
-                 "--format", "json", "--output", str(out), "--quiet"],
+                 "--format", "notebook", "--output", str(out), "--quiet"],
                 capture_output=True, text=True)
-            if proc.returncode not in (0, 1) or not out.is_file():
+            if proc.returncode not in (0, 1, 3) or not out.is_file():
                 reason = (proc.stderr.strip().splitlines() or ["no report"])[-1]
                 raise RuntimeError(f"the grader could not grade this folder "
                                    f"(exit {proc.returncode}): {reason}")
             _RUNS.clear()
             _RUNS[stamp] = json.loads(out.read_text())
-    record = _RUNS[stamp]
-    tests = [t for lv in record["levels"] for t in lv["tests"] if t["part"] == part]
-    points = sum(t["points"] for t in tests)
-    possible = sum(t["max_points"] for t in tests)
-    print(f"part {part}: {points:g}/{possible:g} points")
-    for t in tests:
-        if t["points"] < t["max_points"] and not t["hidden"]:
-            print(f"  ✗ {t['title']} — {t['outcome']}: {t['message'][:200]}")
-    hidden_lost = sum(1 for t in tests if t["hidden"] and t["points"] < t["max_points"])
-    if hidden_lost:
-        print(f"  ✗ {hidden_lost} hidden test(s) of this part failed")
+    report = _RUNS[stamp]
+    points = 0.0
+    if not any(part in level["parts"] for level in report["levels"]):
+        print(f"part {part}: no tests ran")
+    for level in report["levels"]:
+        if part in level["parts"]:
+            points = level["parts"][part]["points"]
+            print(level["parts"][part]["feedback"])
+        if part == level["last_part"] and level["footer"]:
+            print(level["footer"])
+    if report["grader_error"]:
+        raise RuntimeError(report["grader_error"])
     return round(min(max(points, 0.0), float(max_points)), 6)
 '''
 

@@ -17,7 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.judge import sandbox
+from autograder.judge import rust_rules, sandbox
 from autograder.judge.errors import GraderError
 from autograder.judge.workspace import SKIP_DIRS, Workspace
 from autograder.levels import Level
@@ -53,10 +53,17 @@ def _first_errors(log: str, rust_keys: list[str]) -> dict[str, str]:
     return errors
 
 
-def _forbidden_tokens(source: str, banned: tuple[str, ...]) -> list[str]:
-    """The banned tokens used in Rust `source` outside comments."""
-    code = "\n".join(line.split("//", 1)[0] for line in source.splitlines())
-    return [token for token in banned if token in code]
+def _rule_violations(level: Level, key: str, source: str) -> list[str]:
+    """What the student's Rust file `key` does that the level's rule set forbids (see
+    rust_rules.py), as `file:line: what: why` lines; none when the level names no rules."""
+    if not level.rust_rules:
+        return []
+    try:
+        found = rust_rules.check(source, level.rust_rules)
+    except KeyError:
+        raise GraderError(f"{level.id}.toml: unknown rust_rules {level.rust_rules!r} "
+                          f"(known: {', '.join(rust_rules.RULE_SETS)})") from None
+    return [violation.format(Path(key).name) for violation in found]
 
 
 @dataclass(frozen=True)
@@ -144,12 +151,15 @@ def build_maturin(level: Level, ws: Workspace) -> None:
     rust_keys = [k for k in ws.keys if k.startswith("rust_kernels/")]
     for key in rust_keys:
         shutil.copyfile(ws.student / key, build_root / key)
-        forbidden = _forbidden_tokens((ws.student / key).read_text(errors="replace"),
-                                      level.banned_rust)
+        forbidden = _rule_violations(level, key, (ws.student / key).read_text(errors="replace"))
         if forbidden:  # never compiled: graded as the stub, with the reason
-            reason = f"not built: uses {', '.join(forbidden)}, which level {level.id} forbids"
-            _swap_for_stub(level, build_root, key, reason)
-            ws.notes.append(f"{key} was {reason}")
+            more = f" (and {len(forbidden) - 1} more, listed in the notes)" \
+                if len(forbidden) > 1 else ""
+            reason = f"not built: {level.id} forbids what it does: {forbidden[0]}{more}"
+            # the stub's message is a format string (todo!): braces doubled
+            _swap_for_stub(level, build_root, key, reason.replace("{", "{{").replace("}", "}}"))
+            ws.notes.append(f"{key} was not built: {level.id} forbids what it does: "
+                            + "; ".join(forbidden))
     crate_dir = build_root / level.build["crate"]
     wheels = ws.root / "wheels"
     result = _run_maturin(crate_dir, wheels, build_root, tools)

@@ -69,7 +69,7 @@ class Level:
     limits: Limits
     submission: SubmissionLimits = field(default_factory=SubmissionLimits)
     banned_imports: tuple[str, ...] = ()
-    banned_rust: tuple[str, ...] = ()
+    rust_rules: str = ""  # a rule set of autograder/judge/rust_rules.py for its Rust files
     preload: tuple[str, ...] = ()
     worker_packages: tuple[str, ...] = ()
     build: dict[str, Any] = field(default_factory=dict)
@@ -163,7 +163,7 @@ def _level_from(path: Path) -> Level:
             limits=Limits(**data.get("limits", {})),
             submission=SubmissionLimits(**data.get("submission", {})),
             banned_imports=tuple(data.get("banned_imports", ())),
-            banned_rust=tuple(data.get("banned_rust", ())),
+            rust_rules=str(data.get("rust_rules", "")),
             preload=tuple(data.get("preload", ())),
             worker_packages=tuple(data.get("worker_packages", ())),
             build=dict(data.get("build", {})), thresholds=dict(data.get("thresholds", {})),

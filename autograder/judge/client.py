@@ -150,10 +150,15 @@ def kill_marked(marker: str) -> None:
             continue
 
 
-def describe_exit(returncode: int | None) -> str:
-    """A student-readable reason for a worker's death."""
+def describe_exit(returncode: int | None, confined: bool = False) -> str:
+    """A student-readable reason for a worker's death.
+
+    Confined, bubblewrap's init reports a child killed by signal N as exit status 128 + N.
+    """
     if returncode is None:
         return "the worker stopped answering"
+    if confined and 128 < returncode < 128 + signal.NSIG:
+        returncode = 128 - returncode
     if returncode < 0:
         sig = signal.Signals(-returncode)
         reasons = {
@@ -386,7 +391,7 @@ class WorkerClient:
             except subprocess.TimeoutExpired:
                 code = None
         self.close()
-        return WorkerCrashed(f"{what}: {describe_exit(code)}")
+        return WorkerCrashed(f"{what}: {describe_exit(code, self.spec.sandbox.confined)}")
 
     def _send(self, frame: bytes, deadline: float, what: str, limit: float) -> None:
         view = memoryview(frame)

@@ -78,6 +78,17 @@ class Sandbox:
             WHAT_IS_LOST) + ". Grades from this run are not authoritative.")
 
 
+def refusal(channel: str) -> str:
+    """Why an official channel (`batch`, `gradescope`) will not grade here, or "" when it
+    may: it needs the sandbox unless the instructor passed `--unsandboxed`."""
+    box = probe()
+    if box.confined:
+        return ""
+    return (f"{channel}: no sandbox for student code here ({box.reason}); grades would not "
+            "be authoritative. Install bubblewrap where user namespaces are allowed, or pass "
+            "--unsandboxed to grade anyway.")
+
+
 def _bwrap_candidates() -> list[str]:
     named = os.environ.get("TEENYGRAD_BWRAP")
     if named:
@@ -243,7 +254,10 @@ def python_args(packages: tuple[str, ...], banned: tuple[str, ...], blocker: Pat
 def write_blocker(folder: Path) -> Path:
     """The file bound over banned stdlib modules (see `python_args`)."""
     path = folder / BLOCKER_NAME
-    path.write_text('raise ImportError("this module is not available at this level")\n')
+    # The audit event lets the worker name the attempt even when the student catches the error.
+    path.write_text('import sys\n\nsys.audit("teenygrad.absent_module", __name__)\n'
+                    'raise ModuleNotFoundError(f"{__name__} is not available at this level", '
+                    'name=__name__)\n')
     path.chmod(0o644)
     return path
 

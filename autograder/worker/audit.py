@@ -1,6 +1,10 @@
-"""The import audit: a level's banned modules cannot be imported from student code.
+"""The import audit: names a student's attempt to import one of the level's banned modules.
 
-It is a `sys.addaudithook` hook, which student code cannot remove. An import counts as the
+In the sandbox a banned module is absent (third-party) or replaced by a file that raises
+(standard library): that is what stops it, and nothing here can switch it off. The audit only
+makes the report precise — which module, at which line, even when the student caught the
+ImportError. Unsandboxed, it is the only guard (and student code can reach its state). It is a
+`sys.addaudithook` hook, which student code cannot remove. An import counts as the
 student's when any frame on the stack belongs to the student's workspace, whatever spelling
 reached it (`import`, `__import__`, `importlib`, `exec` of a string). Every attempt is recorded,
 so a call that tried is failed even if the student caught the ImportError.
@@ -11,6 +15,9 @@ from __future__ import annotations
 import _thread
 import sys
 from pathlib import Path
+
+#: Raised by the file the sandbox lays over a banned standard-library module when it runs.
+ABSENT_EVENT = "teenygrad.absent_module"
 
 
 class BannedImportError(ImportError):
@@ -46,7 +53,7 @@ class ImportAudit:
 
     def hook(self, event: str, args: tuple) -> None:
         """The audit hook proper (see `sys.addaudithook`)."""
-        if event != "import" or not self.banned:
+        if event not in ("import", ABSENT_EVENT) or not self.banned:
             return
         top = str(args[0]).split(".")[0]
         if top not in self.banned:

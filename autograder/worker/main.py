@@ -37,11 +37,21 @@ def _student_traceback(exc: BaseException, student_root: str) -> tuple[str, str]
     return "".join(lines).replace(student_root, ""), where
 
 
-def _error_reply(exc: BaseException, student_root: str, attempts: list[str]) -> dict:
+def _banned_missing(exc: BaseException, banned: frozenset[str]) -> str:
+    """The banned module an ImportError is about ("" if none): the sandbox leaves banned
+    modules out, and `importlib.import_module` of a missing module raises no audit event."""
+    name = getattr(exc, "name", None) if isinstance(exc, ImportError) else None
+    top = str(name or "").split(".")[0]
+    return top.lstrip("_") if top in banned else ""
+
+
+def _error_reply(exc: BaseException, student_root: str, attempts: list[str],
+                 banned: frozenset[str] = frozenset()) -> dict:
     text, where = _student_traceback(exc, student_root)
-    if attempts:
+    missing = _banned_missing(exc, banned)
+    if attempts or missing:
         kind = "banned_import"
-        message = attempts[0]
+        message = attempts[0] if attempts else f"banned import '{missing}' at {where or '?'}"
     elif isinstance(exc, NotImplementedError):
         kind, message = "not_implemented", str(exc)
     elif isinstance(exc, CodecError):
@@ -78,6 +88,7 @@ def _handle(request: dict) -> Any:
 
 def serve(channel_in: Any, channel_out: Any, audit: ImportAudit, student_root: str) -> None:
     """Answer requests until the judge closes the channel."""
+    banned = frozenset(audit.banned)  # a copy the student's code cannot reach to empty
     write_message(channel_out, {"ok": True, "value": "ready"})
     while True:
         try:
@@ -94,7 +105,7 @@ def serve(channel_in: Any, channel_out: Any, audit: ImportAudit, student_root: s
             attempts = audit.take_attempts()
             if isinstance(exc, BannedImportError):
                 attempts.insert(0, str(exc))
-            frame = encode(_error_reply(exc, student_root, attempts))
+            frame = encode(_error_reply(exc, student_root, attempts, banned))
         channel_out.write(frame)
         channel_out.flush()
 

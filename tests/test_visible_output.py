@@ -204,3 +204,29 @@ def test_full_report_keeps_hidden_details_for_instructors(student_view):
     """The terminal report (instructors) still names hidden tests; the student view does not."""
     text = render(made_up_record(), student_view=student_view)
     assert ("SECRET-TITLE-1 (hidden)" in text) is not student_view
+
+
+def test_classroom_payload_withholds_hidden_tests(tmp_path: Path) -> None:
+    """GitHub Classroom's reporter shows a hidden test only as points under a neutral name,
+    and never a staff-only entry."""
+    import base64
+    import subprocess
+    import sys
+
+    from autograder.instructor import student_repo
+
+    results = {"score": 7, "tests": [
+        {"name": "public one", "score": 5, "max_score": 5, "output": "fine",
+         "visibility": "visible"},
+        {"name": "SECRET hidden title", "score": 2, "max_score": 10,
+         "output": "SECRET input [1, 2, 3]", "visibility": "after_published"},
+        {"name": "grader error", "score": 0, "max_score": 0, "output": "SECRET traceback",
+         "visibility": "hidden"}]}
+    (tmp_path / "results.json").write_text(json.dumps(results))
+    script = student_repo.TEMPLATES / "classroom_payload.py"
+    out = subprocess.run([sys.executable, str(script), str(tmp_path / "results.json")],
+                         capture_output=True, text=True, check=True).stdout
+    data = json.loads(base64.b64decode(out.strip()[len("result="):]))
+    assert "SECRET" not in json.dumps(data)
+    assert [(t["name"], t["score"], t["max_score"]) for t in data["tests"]] == [
+        ("public one", 5.0, 5.0), ("hidden test 1", 2.0, 10.0)]

@@ -17,18 +17,30 @@ from typing import Any
 
 
 def payload(results: dict[str, Any]) -> dict[str, Any]:
-    """The reporter's payload for one Gradescope results.json."""
+    """The reporter's payload for one Gradescope results.json.
+
+    Only what Gradescope shows before publishing is shown: a hidden test keeps its points
+    under a neutral name, without its message; a staff-only entry is left out.
+    """
     tests = []
+    hidden = 0
     for test in results.get("tests", []):
+        visibility = test.get("visibility", "visible")
+        if visibility == "hidden":
+            continue
         score = float(test.get("score", 0.0))
         max_score = float(test.get("max_score", 0.0))
+        name, message = str(test.get("name", "test")), str(test.get("output", ""))
+        if visibility != "visible":
+            hidden += 1
+            name, message = f"hidden test {hidden}", "a hidden test: its details are withheld"
         tests.append(
             {
-                "name": str(test.get("name", "test")),
+                "name": name,
                 "status": "pass" if score >= max_score else "fail",
                 "score": score,
                 "max_score": max_score,
-                "message": str(test.get("output", ""))[:2000],
+                "message": message[:2000],
                 "test_code": "",
                 "filename": "",
                 "line_no": 0,

@@ -19,6 +19,8 @@ from instructor_kit import make_kit  # noqa: E402
 
 from autograder.instructor import gradescope  # noqa: E402
 from autograder.instructor.levels import kit_root, load_levels  # noqa: E402
+from autograder.judge.workspace import Source, build_workspace  # noqa: E402
+from autograder.levels import load_level  # noqa: E402
 
 SCHEMA = json.loads(
     (Path(gradescope.__file__).parents[1] / "report" / "gradescope_schema.json").read_text())
@@ -90,18 +92,20 @@ def test_missing_submission_folder(tmp_path):
     assert "No submission found" in results["output"]
 
 
-def test_flat_upload_is_arranged_by_key(tmp_path):
-    """A Gradescope upload of bare files is laid out by key before grading."""
+def test_flat_upload_is_taken_by_file_name(tmp_path):
+    """A Gradescope upload of bare files is graded by key: `blas.py` as `teenygrad/blas.py`
+    (the workspace does it, so the upload is never copied outside the one gate)."""
     sub = tmp_path / "sub"
     sub.mkdir()
-    (sub / "blas.py").write_text("x")
+    (sub / "blas.py").write_text("x = 1\n")
     (sub / "notes.txt").write_text("y")
-    folder = gradescope.arrange_submission(sub, ["teenygrad/blas.py", "teenygrad/nested.py"],
-                                           "level-1", tmp_path / "work")
-    assert (folder / "teenygrad" / "blas.py").read_text() == "x"
-    assert (folder / "notes.txt").exists()
-    assert gradescope.arrange_submission(folder, ["teenygrad/blas.py"], "level-1",
-                                         tmp_path / "w2") == folder
+    ws = build_workspace(load_level("level-1"), Source("submission", sub))
+    try:
+        assert (ws.student / "teenygrad" / "blas.py").read_text() == "x = 1\n"
+        assert "teenygrad/blas.py" not in ws.missing and "teenygrad/nested.py" in ws.missing
+        assert ws.ignored == ["notes.txt"]
+    finally:
+        ws.cleanup()
 
 
 def test_zip_layout(tmp_path):

@@ -23,17 +23,23 @@ import json
 import os
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.instructor.levels import InstructorError, kit_root, select_levels
+from autograder.judge import sandbox
+from autograder.judge.intake import open_file, opened_root, read_capped
+from autograder.levels import SubmissionLimits
 
 DEFAULT_TIMEOUT = 1800.0
 SKIP_NAMES = {".git", "__pycache__", ".ipynb_checkpoints", "target", ".DS_Store", ".venv"}
+READ_BUDGET = 64_000_000  # bytes content_hash reads from one submission, at most
 CSV_COLUMNS = ["student", "score", "max_score", "status", "content_hash", "message"]
 #: grade.py exit status -> gradebook status. 0 and 1 are grades; the rest need a look.
 STATUS_BY_EXIT = {0: "graded", 1: "graded", 2: "bad input", 3: "grader error"}
@@ -76,26 +82,67 @@ class Grade:
 
 
 def submissions(folder: Path) -> list[Path]:
-    """The student folders of SUBMISSIONS_DIR, sorted by name (hidden folders skipped)."""
+    """The student folders of SUBMISSIONS_DIR, sorted by name (hidden folders skipped). A
+    symbolic link to a folder is listed too, so that its row says why it is not graded."""
     return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def content_hash(folder: Path) -> str:
-    """SHA-256 over every file's relative path and bytes (caches and VCS folders skipped)."""
+def content_hash(folder: Path, read_limit: int = SubmissionLimits().file_bytes) -> str:
+    """SHA-256 over every entry's relative path and content (caches and VCS folders skipped).
+
+    Nothing is followed or opened but regular files: a symbolic link counts by the text of its
+    target, a named pipe, device or socket by its kind, and a file over `read_limit` bytes (or
+    past READ_BUDGET bytes read in all) by its size and modification time, so a huge upload
+    costs no reading. A `folder` that is itself a link counts by its target's text."""
     digest = hashlib.sha256()
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_NAMES)
-        for name in sorted(filenames):
-            if name in SKIP_NAMES:
-                continue
-            path = Path(dirpath, name)
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-            try:
-                digest.update(path.read_bytes())
-            except OSError as exc:
-                digest.update(f"<unreadable: {exc.strerror}>".encode())
+    if folder.is_symlink():
+        digest.update(b"link\0" + os.fsencode(os.readlink(folder)))
+        return digest.hexdigest()
+    limits = SubmissionLimits(file_bytes=read_limit, depth=10**6)
+    budget = READ_BUDGET
+    with opened_root(folder) as root_fd:
+        for rel, st in _entries(folder):
+            digest.update(os.fsencode(rel) + b"\0" + oct(stat.S_IFMT(st.st_mode)).encode())
+            if stat.S_ISLNK(st.st_mode):
+                digest.update(os.fsencode(os.readlink(folder / rel)))
+            elif stat.S_ISREG(st.st_mode):
+                got = (
+                    open_file(root_fd, rel, limits, one_name=False)
+                    if st.st_size <= budget
+                    else None
+                )
+                data = read_capped(got[0], read_limit) if isinstance(got, tuple) else None
+                if data is None:
+                    digest.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
+                else:
+                    budget -= len(data)
+                    digest.update(data)
             digest.update(b"\0")
     return digest.hexdigest()
+
+
+def _entries(folder: Path) -> Iterator[tuple[str, os.stat_result]]:
+    """Every entry below `folder` with its lstat, depth first in name order, entering real
+    folders only (never a link) and skipping SKIP_NAMES."""
+    pending = [""]
+    while pending:
+        rel_dir = pending.pop()
+        try:
+            with os.scandir(folder / rel_dir) as listing:
+                items = sorted(listing, key=lambda item: item.name)
+        except OSError:
+            continue
+        for item in items:
+            if item.name in SKIP_NAMES:
+                continue
+            rel = f"{rel_dir}/{item.name}" if rel_dir else item.name
+            try:
+                st = item.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            yield rel, st
+            if stat.S_ISDIR(st.st_mode):
+                pending.append(rel)
 
 
 # --- the gradebook ------------------------------------------------------------------------
@@ -194,9 +241,23 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
 
 
 def grade_one(grade_py: Path, level: str, folder: Path, timeout: float) -> Grade:
-    """Grade one submission in its own process session and temporary folder."""
+    """Grade one submission in its own process session and temporary folder (a student
+    folder that is a symbolic link is not followed: its row says so)."""
     started = time.monotonic()
     digest = content_hash(folder)
+    if folder.is_symlink():
+        message = f"{folder.name} is a symbolic link: batch grades real folders only"
+        return Grade(
+            folder.name,
+            digest,
+            "bad input",
+            None,
+            None,
+            None,
+            message,
+            None,
+            time.monotonic() - started,
+        )
     with tempfile.TemporaryDirectory(prefix="batch-") as tmp:
         out = Path(tmp) / "record.json"
         cmd = [
@@ -370,6 +431,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="grade again unchanged submissions whose last grading failed",
     )
+    parser.add_argument(
+        "--unsandboxed",
+        action="store_true",
+        help="grade even where student code cannot be sandboxed (the grades are then not "
+        "authoritative: each report says what was missing)",
+    )
     parser.add_argument("--grade-py", type=Path, default=None, help=argparse.SUPPRESS)
 
 
@@ -384,6 +451,10 @@ def run(args: argparse.Namespace) -> int:
             raise InstructorError(f"folder of the CSV not found: {args.csv.parent}")
     except InstructorError as exc:
         print(f"batch: error: {exc}", file=sys.stderr)
+        return 2
+    refused = "" if args.unsandboxed else sandbox.refusal("batch")
+    if refused:
+        print(refused.replace("batch: ", "batch: error: ", 1), file=sys.stderr)
         return 2
     grade_py = args.grade_py or root / "grade.py"
     try:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from typing import Any
 
 from autograder.instructor.levels import InstructorError, kit_root, select_levels
 from autograder.instructor.release import generate
+from autograder.judge import sandbox
 
 TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_ROOT = "/autograder"
@@ -60,8 +60,9 @@ def _kit_files(root: Path) -> list[tuple[str, Path]]:
     return files
 
 
-def _script(name: str, level: str) -> str:
-    return (TEMPLATES / name).read_text(encoding="utf-8").replace("@LEVEL@", level)
+def _script(name: str, level: str, unsandboxed: bool = False) -> str:
+    text = (TEMPLATES / name).read_text(encoding="utf-8").replace("@LEVEL@", level)
+    return text.replace("@UNSANDBOXED@", "--unsandboxed" if unsandboxed else "")
 
 
 def _add(archive: zipfile.ZipFile, arcname: str, data: bytes, executable: bool = False) -> None:
@@ -71,7 +72,7 @@ def _add(archive: zipfile.ZipFile, arcname: str, data: bytes, executable: bool =
     archive.writestr(info, data)
 
 
-def build_zip(root: Path, level: str, output: Path) -> list[str]:
+def build_zip(root: Path, level: str, output: Path, unsandboxed: bool = False) -> list[str]:
     """Write the autograder zip for `level`; return its member names."""
     select_levels(root, level)  # one-line error for an unknown level
     ctx = generate(root, level)
@@ -85,7 +86,8 @@ def build_zip(root: Path, level: str, output: Path) -> list[str]:
         for arc, text in sorted(stubs.items()):
             _add(archive, arc, text.encode("utf-8"))
         _add(archive, "setup.sh", _script("gradescope_setup.sh", level).encode(), True)
-        _add(archive, "run_autograder", _script("run_autograder", level).encode(), True)
+        runner = _script("run_autograder", level, unsandboxed)
+        _add(archive, "run_autograder", runner.encode(), True)
         names = archive.namelist()
     os.replace(tmp, output)
     return names
@@ -134,38 +136,6 @@ def validate(results: Any) -> str | None:
     return None if error is None else f"{'/'.join(map(str, error.path))}: {error.message}"
 
 
-def arrange_submission(submission: Path, keys: list[str], level: str, work: Path) -> Path:
-    """The folder to grade: the upload itself when it uses the repository or key layout,
-    else a copy in `work` with each uploaded file moved to the key of the same file name
-    (Gradescope uploads are often flat: `blas.py` for `teenygrad/blas.py`)."""
-    if (submission / "assignments" / level).is_dir() or any(
-        (submission / key).is_file() for key in keys
-    ):
-        return submission
-    by_name: dict[str, list[str]] = {}
-    for key in keys:
-        by_name.setdefault(Path(key).name, []).append(key)
-    uploaded = [p for p in submission.rglob("*") if p.is_file()]
-    arranged = work / "submission"
-    arranged.mkdir(parents=True, exist_ok=True)
-    for path in uploaded:
-        matches = by_name.get(path.name, [])
-        rel = matches[0] if len(matches) == 1 else path.relative_to(submission).as_posix()
-        dest = arranged / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, dest)
-    return arranged
-
-
-def _level_keys(level: str) -> list[str]:
-    try:
-        from autograder.levels import load_level
-
-        return load_level(level).stub_keys()
-    except Exception:  # noqa: BLE001 - arranging is a convenience; grading reports real errors
-        return []
-
-
 def _grade(source: Path, level: str, submission: Path, out: Path, timeout: float):
     cmd = [
         sys.executable,
@@ -197,7 +167,11 @@ def _grade(source: Path, level: str, submission: Path, out: Path, timeout: float
 
 
 def run_autograder(
-    root: Path, level: str, timeout: float = DEFAULT_TIMEOUT, source: Path | None = None
+    root: Path,
+    level: str,
+    timeout: float = DEFAULT_TIMEOUT,
+    source: Path | None = None,
+    unsandboxed: bool = False,
 ) -> dict[str, Any]:
     """Grade `root/submission` and write `root/results/results.json`; return what was written.
 
@@ -207,8 +181,16 @@ def run_autograder(
     results_path = root / "results" / "results.json"
     results_path.parent.mkdir(parents=True, exist_ok=True)
     source = source or Path(__file__).resolve().parents[2]
+    refused = "" if unsandboxed else sandbox.refusal("gradescope")
     try:
-        results = _run_grader(root, source, level, timeout, started)
+        if refused:  # not the student's fault, and no grade to give: say so, score nothing
+            print(refused, file=sys.stderr)
+            results = fallback_results(
+                "This autograder cannot sandbox student code on this machine, so it will not "
+                f"grade (nothing is wrong with your work); {SUPPORT}."
+            )
+        else:
+            results = _run_grader(root, source, level, timeout, started)
     except Exception as exc:  # noqa: BLE001 - whatever breaks, the student gets a results.json
         results = fallback_results(
             f"The autograder failed ({type(exc).__name__}: {exc}); {SUPPORT}.",
@@ -231,10 +213,10 @@ def _run_grader(root: Path, source: Path, level: str, timeout: float, started: f
     if not submission.is_dir():
         return fallback_results(f"No submission found at {submission}; {SUPPORT}.")
     with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
-        work = Path(tmp)
-        folder = arrange_submission(submission, _level_keys(level), level, work)
-        out = work / "results.json"
-        status, _stdout, stderr = _grade(source, level, folder, out, timeout)
+        # The upload is graded where it is: grade.py takes only its plain student files (a
+        # flat upload of bare files by file name), links and special files never followed.
+        out = Path(tmp) / "results.json"
+        status, _stdout, stderr = _grade(source, level, submission, out, timeout)
         elapsed = time.monotonic() - started
         if status is None:
             return fallback_results(
@@ -251,7 +233,8 @@ def _run_grader(root: Path, source: Path, level: str, timeout: float, started: f
                 )
             return results
         if status == 2:
-            return fallback_results(f"Your submission could not be graded: {last}", elapsed)
+            reason = last.removeprefix("grade.py: error: ")
+            return fallback_results(f"Your submission could not be graded: {reason}", elapsed)
         return fallback_results(
             f"The grader stopped without results (exit {status}: {last}); {SUPPORT}.", elapsed
         )
@@ -277,6 +260,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(what run_autograder does inside Gradescope)",
     )
     parser.add_argument(
+        "--unsandboxed",
+        action="store_true",
+        help="grade even where student code cannot be sandboxed (not authoritative; with "
+        "a zip: baked into its run_autograder)",
+    )
+    parser.add_argument(
         "--root",
         type=Path,
         default=Path(os.environ.get("AUTOGRADER_ROOT") or DEFAULT_ROOT),
@@ -293,11 +282,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Build the zip, or (--run) grade one submission; 0 ok, 2 bad input."""
     if args.run:
-        results = run_autograder(args.root, args.level, args.timeout)
+        results = run_autograder(
+            args.root, args.level, args.timeout, unsandboxed=args.unsandboxed
+        )
         print(f"results.json: {results.get('score', 0)} points")
         return 0
     try:
-        names = build_zip(kit_root(), args.level, args.output)
+        names = build_zip(kit_root(), args.level, args.output, args.unsandboxed)
     except InstructorError as exc:
         for line in str(exc).splitlines():
             print(f"gradescope: error: {line}", file=sys.stderr)

@@ -14,15 +14,28 @@ questions as nbgrader solution cells, and autograded test cells. From it:
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import shutil
+import stat
 import sys
 from pathlib import Path
 
 import nbformat
 
 from autograder.instructor.levels import InstructorError, kit_root, select_levels
+from autograder.judge.intake import (
+    Refusal,
+    kind,
+    open_file,
+    opened_root,
+    printable,
+    read_capped,
+    scan,
+)
+from autograder.levels import SubmissionLimits
 
 NBGRADER_DIR = Path(__file__).parent / "nbgrader"
+NBGRADER_COPY_ENTRIES = 100_000  # entries of one submission nbgrader's copy looks at, at most
 
 
 def _student_preprocessors() -> list:
@@ -97,6 +110,78 @@ def write_sources(root: Path, level_ids: list[str], check_only: bool = False) ->
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8")
     return differing
+
+
+def copy_plain_files(
+    source: Path, dest: Path, ignore: list[str], limits: SubmissionLimits | None = None
+) -> list[str]:
+    """Copy a submission's files from `source` to `dest` as nbgrader's `init_assignment` does,
+    but plain files only: each regular file with one name, within the size limit, is copied
+    from the descriptor it was checked on; a symbolic link, named pipe, device, socket, hard
+    link or oversized file is left out unopened (the engine then grades that student file as
+    its stub). Names matching an `ignore` glob are skipped. Returns one line per entry left
+    out, with the reason (for nbgrader's log)."""
+    limits = limits or SubmissionLimits()
+    left_out: list[str] = []
+    listing = scan(source, limits)
+    with opened_root(source) as root_fd:
+        for entry in listing.entries:
+            if any(fnmatch.fnmatch(name, glob) for name in entry.rel.split("/") for glob in ignore):
+                continue
+            got = open_file(root_fd, entry.rel, limits)
+            data = read_capped(got[0], limits.file_bytes) if isinstance(got, tuple) else None
+            if data is None:
+                left_out.append(
+                    got.line
+                    if isinstance(got, Refusal)
+                    else f"{printable(entry.rel)} changed while it was read"
+                )
+                continue
+            target = dest / entry.rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.is_symlink() or target.exists():
+                target.unlink()
+            target.write_bytes(data)
+            target.chmod(stat.S_IMODE(entry.mode) | stat.S_IRUSR | stat.S_IWUSR)
+    return left_out + listing.notes(limits)
+
+
+def plain_notebook_problem(path: Path) -> str | None:
+    """Why a submitted notebook is not a plain file nbgrader may read, or None."""
+    try:
+        st = path.lstat()
+    except OSError as exc:
+        return f"{path.name} cannot be read ({exc.strerror})"
+    if stat.S_ISLNK(st.st_mode):
+        return f"{path.name} is a symbolic link: submit the notebook itself"
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
+        return f"{path.name} is {kind(st.st_mode)} with {st.st_nlink} names, not a plain file"
+    return None
+
+
+def guard_nbgrader_copies() -> None:
+    """Make nbgrader copy each submission with `copy_plain_files` (the course's config calls
+    this): nbgrader's own copy follows symbolic links, so a link to the kit's solutions would
+    reach `autograded/` as a regular file, and it reads named pipes and devices. A submitted
+    notebook that is not a plain file fails that student's autograde, with the reason."""
+    from nbgrader.converters.base import BaseConverter
+
+    if getattr(BaseConverter.init_assignment, "teenygrad_guard", False):
+        return
+
+    def init_assignment(self, assignment_id: str, student_id: str) -> None:
+        source = Path(self._format_source(assignment_id, student_id))
+        for notebook in self.notebooks:
+            problem = plain_notebook_problem(Path(notebook))
+            if problem:
+                raise RuntimeError(f"{student_id}: {problem}")
+        dest = Path(self._format_dest(assignment_id, student_id))
+        limits = SubmissionLimits(scan_entries=NBGRADER_COPY_ENTRIES)
+        for line in copy_plain_files(source, dest, [*self.coursedir.ignore, "*.ipynb"], limits):
+            self.log.warning("%s: not copied: %s", student_id, line)
+
+    init_assignment.teenygrad_guard = True  # type: ignore[attr-defined]
+    BaseConverter.init_assignment = init_assignment
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -2,6 +2,14 @@
 
 The student files come from one of three sources (the kit's stubs, the reference solutions, or a
 submission folder); nothing else of the source is copied, and the source is never modified.
+Every file is read through `autograder.judge.intake` (plain files only, no link followed, within
+the level's `[submission]` limits). A submission's file that is absent or refused is graded as
+its untouched stub; the report says which, and why, one line each. Student files that together
+exceed the submission limits make the whole submission refused (SourceError: exit status 2).
+
+A submission folder is laid out in one of three ways: a copy of the student repository
+(`assignments/<level>/...`), by key (`teenygrad/nested.py`), or flat (a Gradescope upload of
+bare files: `nested.py`), where each file is taken for the key of the same file name.
 """
 
 from __future__ import annotations
@@ -12,10 +20,20 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.judge.intake import (
+    SKIP_DIRS,
+    Refusal,
+    Scan,
+    open_file,
+    opened_root,
+    printable,
+    read_capped,
+    scan,
+    size_text,
+)
 from autograder.levels import Level
 
-SKIP_DIRS = {".git", "__pycache__", "target", ".venv", "node_modules", ".ipynb_checkpoints"}
-MAX_LISTED_FILES = 20000
+__all__ = ["SKIP_DIRS", "Source", "SourceError", "Workspace", "build_workspace"]
 
 
 class SourceError(ValueError):
@@ -36,7 +54,10 @@ class Source:
 
 @dataclass
 class Workspace:
-    """A built workspace: student files by key under `student/`, a scratch dir for workers."""
+    """A built workspace: student files by key under `student/`, a scratch dir for workers.
+
+    `missing` lists the keys graded as the stub (absent or refused), `refused` maps a refused
+    key to its reason, and `notes` holds the report's lines about the submission."""
 
     root: Path
     student: Path
@@ -46,36 +67,130 @@ class Workspace:
     missing: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
 
     def cleanup(self) -> None:
         """Delete the workspace."""
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def _locator(level: Level, source: Source):
-    """A function mapping a key to the file that holds it in `source`."""
-    if source.kind == "solutions":
-        return lambda key: level.solutions_dir / key
+@dataclass
+class _Plan:
+    """Where each key's file is in the source (relative to its root), or why it is not taken."""
+
+    root: Path
+    keys: list[str]
+    place: dict[str, str | Refusal]
+    listing: Scan | None = None
+
+
+def _kit_plan(level: Level, source: Source) -> _Plan:
+    stub_keys = level.stub_keys()
+    place: dict[str, str | Refusal]
     if source.kind == "assignments":
-        return lambda key: level.student_path(key)
-    root = source.path
-    assert root is not None
-    # A submission is either a copy of the student repository or a folder laid out by key.
-    repo_layout = (root / "assignments" / level.id).is_dir()
-    if repo_layout:
-        return lambda key: level.student_path(key, root)
-    return lambda key: root / key
+        keys = stub_keys
+        place = {key: level.student_path(key, Path()).as_posix() for key in keys}
+    else:
+        located = level.expand_keys(lambda key: level.solutions_dir / key)
+        keys = list(dict.fromkeys([*stub_keys, *located]))
+        place = {key: f"solutions/{level.id}/{key}" for key in keys}
+    return _Plan(level.root, keys, place)
 
 
-def _walk_files(root: Path) -> list[str]:
-    files: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
-        for name in filenames:
-            files.append(Path(dirpath, name).relative_to(root).as_posix())
-            if len(files) >= MAX_LISTED_FILES:
-                return files
-    return files
+def _submission_plan(level: Level, root: Path) -> _Plan:
+    """Where the keys are in a submission folder: by the student repository's layout, by key,
+    or (neither present) by file name."""
+    listing = scan(root, level.submission)
+    stub_keys = level.stub_keys()
+    in_repo = os.path.lexists(root / "assignments" / level.id)
+    if in_repo or any(os.path.lexists(root / key) for key in stub_keys):
+        def rel_of(key: str) -> str:
+            return level.student_path(key, Path()).as_posix() if in_repo else key
+        candidates = [_key_of(level, entry.rel, in_repo) for entry in listing.entries]
+        found = level.keys_among([c for c in candidates if c is not None])
+        keys = list(dict.fromkeys([*stub_keys, *found]))
+        return _Plan(root, keys, {key: rel_of(key) for key in keys}, listing)
+    return _Plan(root, stub_keys, _by_file_name(stub_keys, listing), listing)
+
+
+def _key_of(level: Level, rel: str, in_repo: bool) -> str | None:
+    """The key a submission path would hold, or None."""
+    if not in_repo or rel.startswith("rust_kernels/"):
+        return rel
+    prefix = f"assignments/{level.id}/"
+    return rel.removeprefix(prefix) if rel.startswith(prefix) else None
+
+
+def _by_file_name(keys: list[str], listing: Scan) -> dict[str, str | Refusal]:
+    """A flat upload: each key whose file name is its own among the keys is taken from the one
+    uploaded entry of that name, wherever it is."""
+    names = [Path(key).name for key in keys]
+    place: dict[str, str | Refusal] = {}
+    for key, name in zip(keys, names, strict=True):
+        uploads = [e.rel for e in listing.entries if Path(e.rel).name == name]
+        if names.count(name) > 1 or not uploads:
+            place[key] = key
+        elif len(uploads) == 1:
+            place[key] = uploads[0]
+        else:
+            shown = ", ".join(printable(rel) for rel in uploads[:3])
+            place[key] = Refusal(uploads[0], f"{len(uploads)} uploaded files are named {name} "
+                                             f"({shown}): upload yours as {key}")
+    return place
+
+
+def _open_sources(level: Level, plan: _Plan, root_fd: int, strict: bool
+                  ) -> tuple[dict[str, tuple[int, int]], dict[str, Refusal]]:
+    """Phase 1: look at (and open) every key's file before anything is copied: the opened
+    (descriptor, size) by key, and the refused keys."""
+    opened: dict[str, tuple[int, int]] = {}
+    refused: dict[str, Refusal] = {}
+    for key in plan.keys:
+        rel = plan.place[key]
+        got = rel if isinstance(rel, Refusal) else open_file(root_fd, rel, level.submission,
+                                                             one_name=strict)
+        if isinstance(got, Refusal):
+            refused[key] = got
+        elif got is not None:
+            opened[key] = got
+    return opened, refused
+
+
+def _check_totals(level: Level, opened: dict[str, tuple[int, int]]) -> None:
+    limits = level.submission
+    total = sum(size for _fd, size in opened.values())
+    problem = None
+    if len(opened) > limits.files:
+        problem = (f"the submission has {len(opened)} student files, more than the "
+                   f"{limits.files} a submission may have")
+    elif total > limits.total_bytes:
+        size, limit = size_text(total, limits.total_bytes)
+        problem = (f"the submission's student files are too large together ({size}; a "
+                   f"submission may have at most {limit})")
+    if problem:
+        for fd, _size in opened.values():
+            os.close(fd)
+        raise SourceError(f"{level.id}: {problem}")
+
+
+def _write(dest: Path, data: bytes) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(dest, "xb") as out:
+        out.write(data)
+
+
+def _copy_stub(level: Level, key: str, dest: Path) -> bool:
+    """Copy the kit's stub of `key`; False if the kit has none."""
+    with opened_root(level.root) as kit_fd:
+        got = open_file(kit_fd, level.student_path(key, Path()).as_posix(), level.submission,
+                        one_name=False)
+    if not isinstance(got, tuple):
+        return False
+    data = read_capped(got[0], level.submission.file_bytes)
+    if data is None:
+        return False
+    _write(dest, data)
+    return True
 
 
 def build_workspace(level: Level, source: Source, base: Path | None = None) -> Workspace:
@@ -83,31 +198,56 @@ def build_workspace(level: Level, source: Source, base: Path | None = None) -> W
     if source.kind == "submission":
         if source.path is None or not source.path.is_dir():
             raise SourceError(f"submission folder not found: {source.path}")
+        plan = _submission_plan(level, source.path)
+    else:
+        plan = _kit_plan(level, source)
+    if not plan.keys:
+        raise SourceError(f"{level.id}: no student files found (is the kit complete?)")
+    with opened_root(plan.root) as root_fd:
+        opened, refused = _open_sources(level, plan, root_fd, strict=source.kind != "solutions")
+    _check_totals(level, opened)
+    if source.kind != "submission" and len(opened) < len(plan.keys):
+        key = next(k for k in plan.keys if k not in opened)
+        if key in refused:
+            raise SourceError(f"{level.id}: {refused[key].line}")
+        raise SourceError(f"{level.id}: missing file {plan.root / str(plan.place[key])}")
     root = Path(tempfile.mkdtemp(prefix=f"grade-{level.id}-", dir=base))
     ws = Workspace(root=root, student=root / "student", scratch=root / "scratch")
     ws.student.mkdir()
     ws.scratch.mkdir()
-    stub_keys = level.stub_keys()
-    locate = _locator(level, source)
-    source_keys = level.expand_keys(locate) if source.kind != "assignments" else stub_keys
-    ws.keys = list(dict.fromkeys([*stub_keys, *source_keys]))
-    if not ws.keys:
-        raise SourceError(f"{level.id}: no student files found (is the kit complete?)")
-    used: set[Path] = set()
-    for key in ws.keys:
-        src = locate(key)
-        if not src.is_file():
-            stub = level.student_path(key)
-            if source.kind == "submission" and stub.is_file():
-                ws.missing.append(key)
-                src = stub
-            else:
-                raise SourceError(f"{level.id}: missing file {src}")
-        used.add(src.resolve())
-        dest = ws.student / key
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, dest)
-    if source.kind == "submission" and source.path is not None:
-        ws.ignored = [rel for rel in _walk_files(source.path)
-                      if (source.path / rel).resolve() not in used]
+    try:
+        _fill(level, plan, ws, opened, refused)
+    except BaseException:
+        for fd, _size in opened.values():
+            os.close(fd)
+        ws.cleanup()
+        raise
     return ws
+
+
+def _fill(level: Level, plan: _Plan, ws: Workspace, opened: dict[str, tuple[int, int]],
+          refused: dict[str, Refusal]) -> None:
+    """Phase 2: copy what was opened, the stubs of the rest, and write the report's lines."""
+    for key in plan.keys:
+        dest = ws.student / key
+        data = None
+        if key in opened:
+            data = read_capped(opened.pop(key)[0], level.submission.file_bytes)
+            if data is None:  # it grew past the limit after its size was checked
+                rel = str(plan.place[key])
+                refused[key] = Refusal(rel, f"{printable(rel)} changed while it was read: "
+                                            "submit it again")
+        if data is not None:
+            _write(dest, data)
+            ws.keys.append(key)
+        elif _copy_stub(level, key, dest):
+            ws.keys.append(key)
+            ws.missing.append(key)
+        if key in refused:
+            ws.refused[key] = refused[key].line
+    ws.notes += list(dict.fromkeys(ws.refused.values()))
+    if plan.listing is not None:
+        taken = {p.path if isinstance(p, Refusal) else p for p in plan.place.values()}
+        taken |= {r.path for r in refused.values()}
+        ws.ignored = [printable(e.rel) for e in plan.listing.entries if e.rel not in taken]
+        ws.notes += plan.listing.notes(level.submission)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import glob
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +172,8 @@ def _level_from(path: Path) -> Level:
         raise ManifestError(f"{path.name}: bad or missing field {exc}") from None
     if level.id != path.stem:
         raise ManifestError(f"{path.name}: id {level.id!r} does not match the file name")
+    if not all(isinstance(v, int) and v > 0 for v in astuple(level.submission)):
+        raise ManifestError(f"{path.name}: [submission] limits must be positive integers")
     if abs(level.total_points - 100) > 1e-9:
         raise ManifestError(f"{path.name}: parts total {level.total_points:g} points, not 100")
     return level

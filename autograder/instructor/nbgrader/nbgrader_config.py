@@ -46,6 +46,20 @@ c.Autograde.exclude_overwriting = {
     if folder.is_dir()
 }
 
+# Trap: `autograde` copies each submission from submitted/ to autograded/ with shutil.copy,
+# which follows symbolic links (a link to the kit's solutions would be graded as the student's
+# work) and reads named pipes and devices. The kit's copy replaces it: plain files only, the
+# rest left out (graded as the stub) with the reason in nbgrader's log; a notebook that is a
+# link fails that student's autograde. (Later, `set_permissions` would chmod a link's target.)
+try:
+    from autograder.instructor.notebooks import guard_nbgrader_copies
+except ImportError:  # the kit is not installed in this Python: use the one that wrote the course
+    import sys
+
+    sys.path.insert(0, str(KIT_ROOT))
+    from autograder.instructor.notebooks import guard_nbgrader_copies
+guard_nbgrader_copies()
+
 # The engine cells grade a whole level (level 0 builds Rust): nbgrader's 30 s per cell is far
 # too short.
 c.Execute.timeout = int(os.environ.get("TEENYGRAD_CELL_TIMEOUT", "1800"))

@@ -21,7 +21,8 @@ USER = "teenygrad-grader"
 #: Folders the graded run needs to read, whatever their owner (found on the host).
 TOOL_HOMES = [Path(sys.base_prefix), Path(sys.prefix),
               Path(os.environ.get("RUSTUP_HOME") or Path.home() / ".rustup"),
-              Path(os.environ.get("CARGO_HOME") or Path.home() / ".cargo")]
+              Path(os.environ.get("CARGO_HOME") or Path.home() / ".cargo"),
+              Path(__file__).resolve().parent.parent]  # the kit (a clone may sit under /root)
 
 
 def missing_tools() -> str:

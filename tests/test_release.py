@@ -137,6 +137,51 @@ def test_handout_notebook_is_released_with_solutions_cleared(tmp_path):
     assert run_release(root, "--check") == 0
 
 
+REFERENCE = '''"""The demo level's references."""
+
+
+def optimizer_step(p, g, state, lr=0.1, momentum=0.9):
+    """One SGD step with momentum (PyTorch's rule)."""
+    state["buf"] = g.copy() if "buf" not in state else momentum * state["buf"] + g
+    return p - lr * state["buf"]
+'''
+
+
+def test_check_names_reference_code_in_student_facing_files(tmp_path, capsys):
+    """--check exits 1 with one line per copy of a reference function (renamed, here) in a
+    public suite or a handout's Python block, and per import of the references."""
+    root = make_kit(tmp_path)
+    assert run_release(root) == 0
+    (root / "autograder/references").mkdir(parents=True)
+    (root / "autograder/references/demo.py").write_text(REFERENCE)
+    copy = ("def sgd(param, grad, memo, rate=0.1, mu=0.9):\n"
+            "    memo['buf'] = grad.copy() if 'buf' not in memo else mu * memo['buf'] + grad\n"
+            "    return param - rate * memo['buf']\n")
+    suite = root / "autograder/suites/demo/public/test_demo.py"
+    suite.parent.mkdir(parents=True)
+    suite.write_text("from autograder.references import demo\n\n\n" + copy)
+    (root / "autograder/suites/demo/hidden").mkdir()
+    (root / "autograder/suites/demo/hidden/test_hidden.py").write_text(REFERENCE)
+    (root / "assignments/demo/README.md").write_text(f"# Demo\n\n```python\n{copy}```\n")
+    capsys.readouterr()
+    assert run_release(root, "--check") == 1
+    out = [line for line in capsys.readouterr().out.splitlines() if "reference code" in line]
+    prefix = "release --check: reference code in a student-facing file: "
+    assert out == [
+        prefix + "assignments/demo/README.md:1: 'sgd' is a copy of 'optimizer_step' from "
+                 "autograder/references/demo.py",
+        prefix + "autograder/suites/demo/public/test_demo.py:4: 'sgd' is a copy of "
+                 "'optimizer_step' from autograder/references/demo.py",
+        prefix + "autograder/suites/demo/public/test_demo.py:1: imports "
+                 "autograder.references.demo (the judge's references, which are never shipped)"]
+
+
+@pytest.mark.skipif(not load_levels(kit_root()), reason="no level manifest yet")
+def test_the_kits_student_facing_files_hold_no_reference_code():
+    """No public suite, stub, handout or notebook of the kit holds or imports reference code."""
+    assert release.reference_code(kit_root()) == []
+
+
 @pytest.mark.skipif(not load_levels(kit_root()), reason="no level manifest yet")
 def test_the_kits_stubs_match_the_solutions():
     """The committed stubs are exactly what the release generates (no drift)."""

@@ -1,4 +1,4 @@
-"""Detect solution text and hidden test names in what students receive.
+"""Detect solution text, reference code and hidden test names in what students receive.
 
 A line of a solution region is *distinctive* when, stripped, it is long enough to identify a
 solution (at least `MIN_CHARS` characters, with a letter or digit) and it does not also appear
@@ -10,6 +10,12 @@ Two searches use them:
 - the student repository against every solution (`solution_windows`): a single line may
   legitimately recur elsewhere (`rng = np.random.default_rng(seed)` in a reference), so a leak
   there is `WINDOW` consecutive lines of a region, at least two of them distinctive.
+
+Reference code (the judge's `autograder/references/`, and the functions of `solutions/` that
+hold a region) is found by structure rather than by lines: each function, and each module-level
+table, large enough to identify is fingerprinted with its names anonymised, so a copy renamed
+and retyped is still found (`reference_secrets`, `find_reference_code`). Lines alone would not
+do: wire encodings and messages legitimately recur between the judge and the worker.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import ast
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.instructor.markers import (
@@ -181,3 +188,138 @@ def find_names(names: set[str], text: str) -> list[str]:
         return []
     words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
     return sorted(names & words)
+
+
+# -- reference code -------------------------------------------------------------------------------
+#: A function body with fewer AST nodes than this (`return 2 * n`) is too common to identify.
+MIN_NODES = 30
+REFERENCES = "autograder.references"
+
+
+@dataclass(frozen=True)
+class Secret:
+    """Where a function that must not be shipped is defined."""
+
+    origin: str  # file, relative to the kit root
+    name: str
+
+
+class _Anonymise(ast.NodeTransformer):
+    """Names, arguments and the function's own name become v0, v1, ... in order of first use;
+    docstrings, annotations and decorators go. Attribute names and constants stay."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+
+    def _alias(self, name: str) -> str:
+        return self.names.setdefault(name, f"v{len(self.names)}")
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:  # noqa: N802 - ast API
+        body = node.body[1:] if ast.get_docstring(node, clean=False) is not None else node.body
+        node.body, node.decorator_list, node.returns = body or [ast.Pass()], [], None
+        node.name = self._alias(node.name)
+        return self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # noqa: N815 - ast API
+
+    def visit_arg(self, node: ast.arg) -> ast.AST:
+        node.arg, node.annotation = self._alias(node.arg), None
+        return node
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:  # noqa: N802 - ast API
+        return ast.Name(id=self._alias(node.id), ctx=ast.Load())
+
+
+def _size(node: ast.AST) -> int:
+    return sum(not isinstance(n, ast.expr_context) for n in ast.walk(node))
+
+
+def _python_sources(path: Path, text: str) -> list[str]:
+    """The Python code of a file: itself, a notebook's code cells or a handout's Python
+    blocks."""
+    if style_of(path) == "notebook":
+        try:
+            return [src for cell, src in notebook_sources(text) if cell.get("cell_type") == "code"]
+        except json.JSONDecodeError:
+            return []
+    if path.suffix == ".md":
+        return re.findall(r"^```(?:python|py)[ \t]*\n(.*?)^```", text, re.M | re.S)
+    return [text] if path.suffix == ".py" else []
+
+
+def _definitions(path: Path, text: str) -> list[tuple[str, ast.stmt, str]]:
+    """(fingerprint, node, name) of each function, and of each module-level table (an
+    assignment), large enough to identify code."""
+    found = []
+    for source in _python_sources(path, text):
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                copy = _Anonymise().visit(ast.parse(ast.unparse(node)).body[0])
+                kind, size, name = "def", sum(_size(stmt) for stmt in copy.body), node.name
+            elif isinstance(node, ast.Assign | ast.AnnAssign) and node in tree.body and node.value:
+                copy = _Anonymise().visit(ast.parse(ast.unparse(node.value)).body[0])
+                kind, size = "table", _size(copy)
+                name = ast.unparse(getattr(node, "target", None) or node.targets[0])
+            else:
+                continue
+            if size >= MIN_NODES:
+                found.append((f"{kind}:{ast.dump(copy)}", node, name))
+    return found
+
+
+def function_fingerprints(path: Path, text: str) -> list[tuple[str, int, str]]:
+    """(fingerprint, line, name) of every function and module-level table of a Python file or
+    notebook large enough to identify its code: the code with its names anonymised, so a
+    renamed copy (names, arguments or variables renamed, docstring and type hints changed)
+    has the same one."""
+    return [(fp, node.lineno, name) for fp, node, name in _definitions(path, text)]
+
+
+def reference_secrets(root: Path) -> dict[str, Secret]:
+    """Fingerprint -> Secret of the references' functions and tables, and of the solutions'
+    answered functions (those holding a solution region)."""
+    secrets: dict[str, Secret] = {}
+    for path in sorted((root / "autograder" / "references").rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        for fingerprint, _, name in function_fingerprints(path, path.read_text("utf-8")):
+            secrets.setdefault(fingerprint, Secret(rel, name))
+    for path in sorted((root / "solutions").rglob("*.py")):
+        text = path.read_text("utf-8")
+        regions = find_regions(text.splitlines(), "python", path)
+        answered = {i + 1 for r in regions for i in range(r.begin, r.end + 1)}  # 1-based
+        for fingerprint, node, name in _definitions(path, text):
+            lines = set(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and answered & lines:
+                secrets.setdefault(fingerprint, Secret(path.relative_to(root).as_posix(), name))
+    return secrets
+
+
+def _imported(node: ast.AST) -> list[str]:
+    """The dotted names an import statement brings in (`from a import b` brings in a.b)."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom) and node.module:
+        return [f"{node.module}.{alias.name}" for alias in node.names]
+    return []
+
+
+def find_reference_code(secrets: dict[str, Secret], path: Path, text: str) -> list[str]:
+    """`line: what` for each function or table of a shipped file that is reference code, and
+    for each import of the references (which are never shipped)."""
+    found = [f"{line}: {name!r} is a copy of {secrets[fp].name!r} from {secrets[fp].origin}"
+             for fp, line, name in function_fingerprints(path, text) if fp in secrets]
+    for source in _python_sources(path, text):
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            hits = [m for m in _imported(node) if m == REFERENCES or m.startswith(REFERENCES + ".")]
+            if hits:
+                found.append(f"{node.lineno}: imports {hits[0]} (the judge's references, "
+                             "which are never shipped)")
+    return found

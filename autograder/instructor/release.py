@@ -1,7 +1,8 @@
 """`grade.py release`: regenerate the student files from `solutions/`, or check they match.
 
     python -m autograder.instructor.release                 # write assignments/, rust stubs
-    python -m autograder.instructor.release --check         # exit 1 naming files that differ
+    python -m autograder.instructor.release --check         # exit 1 naming files that differ,
+                                                            # or that hold reference code
     python -m autograder.instructor.release --student-repo DIR [--force]
 
 The release is an ordered list of steps (autograder/instructor/steps/), declared in STEPS
@@ -15,6 +16,7 @@ import difflib
 import sys
 from pathlib import Path
 
+from autograder.instructor import leaks
 from autograder.instructor.levels import InstructorError, kit_root, select_levels
 from autograder.instructor.steps import ReleaseContext, Step
 from autograder.instructor.steps.check_leaks import CheckLeaks
@@ -47,6 +49,33 @@ def generate(
     return ctx
 
 
+def student_facing(root: Path) -> list[Path]:
+    """The kit's files students receive as they are: assignments/ (stubs, handouts, notebooks)
+    and the suites but the hidden ones."""
+    files = [p for p in sorted((root / "assignments").rglob("*")) if p.is_file()]
+    suites = root / "autograder" / "suites"
+    for path in sorted(suites.rglob("*")):
+        parts = path.relative_to(suites).parts
+        if path.is_file() and not any(p.startswith("hidden") or p == "__pycache__" for p in parts):
+            files.append(path)
+    return files
+
+
+def reference_code(root: Path) -> list[str]:
+    """`file:line: what` for each function or table of the references (or answered function of
+    the solutions) copied into a student-facing file, and each import of the references."""
+    secrets = leaks.reference_secrets(root)
+    found = []
+    for path in student_facing(root):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        rel = path.relative_to(root).as_posix()
+        found += [f"{rel}:{line}" for line in leaks.find_reference_code(secrets, path, text)]
+    return found
+
+
 def _diff(item, root: Path) -> str:
     try:
         current = item.target.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -65,7 +94,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--check",
         action="store_true",
-        help="write nothing; exit 1 naming the student files that differ from the solutions",
+        help="write nothing; exit 1 naming the student files that differ from the solutions, "
+        "and student-facing files that hold reference code",
     )
     parser.add_argument("--diff", action="store_true", help="with --check, show unified diffs")
     parser.add_argument(
@@ -94,6 +124,9 @@ def run(args: argparse.Namespace) -> int:
     for note in ctx.notes:
         print(f"note: {note}")
     if args.check:
+        leaked = reference_code(root)
+        for line in leaked:
+            print(f"release --check: reference code in a student-facing file: {line}")
         if ctx.differing:
             print(f"release --check: {len(ctx.differing)} file(s) differ from the solutions:")
             for item in ctx.differing:
@@ -102,8 +135,9 @@ def run(args: argparse.Namespace) -> int:
                 if args.diff:
                     print(_diff(item, root))
             print("run `python grade.py release` to regenerate them")
+        if leaked or ctx.differing:
             return 1
-        print(f"release --check: {len(ctx.files)} student file(s) up to date")
+        print(f"release --check: {len(ctx.files)} student file(s) up to date, no reference code")
     else:
         for item in ctx.written:
             print(f"wrote {ctx.rel(item.target)}")

@@ -3,27 +3,37 @@
 It holds everything a student needs — the generated stubs and handouts (`assignments/`),
 `grade.py` and the engine, the public suites, the Rust workspace with the student stubs,
 `pyproject.toml`, a README for students and `.github/workflows/classroom.yml` — and nothing
-they must not see: no `solutions/`, no hidden suites, no kit tests or fixtures, no instructor
-tools. The tree is built in a staging folder, scanned for leaks (solution-region text, hidden
-test names, markers, forbidden paths), and only then copied into DIR. DIR must be empty unless
-`--force`; files already in DIR are overwritten only where the student repo has the same path
-and never deleted.
+they must not see: no `solutions/`, no hidden suites, no references (the judge's answer key),
+no kit tests or fixtures, no instructor tools. The public suites take their expected values
+from `autograder.suites.oracle`; without references it replays the values recorded here, by
+grading the public suites on the reference solutions (level 0 builds them: about a minute).
+The tree is built in a staging folder, scanned for leaks (solution-region text, reference code,
+hidden test names, markers, forbidden paths), and only then copied into DIR. DIR must be empty
+unless `--force`; files already in DIR are overwritten only where the student repo has the same
+path and never deleted.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import fnmatch
+import json
+import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder import KIT_ROOT
 from autograder.instructor import leaks
 from autograder.instructor.levels import InstructorError, kit_root
 from autograder.instructor.release import generate
 from autograder.instructor.steps import ReleaseContext
+from autograder.suites import oracle
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -35,7 +45,8 @@ EXCLUDE = [
     "autograder/instructor",  # instructor tools: release, nbgrader, Gradescope, batch
     "autograder/suites/*/hidden",  # hidden tests
     "autograder/suites/*/hidden_*",
-    "autograder/references/private",  # reference data only hidden tests use
+    "autograder/references",  # the judge's oracles: the answer key
+    "autograder/suites/expected",  # recorded anew for each student repository
     "*/__pycache__",
     "*.pyc",
     "*.so",
@@ -47,7 +58,8 @@ EXCLUDE = [
 ]
 
 #: Paths whose presence in a student repository is a leak by itself.
-FORBIDDEN = ["solutions", "tests", "autograder/suites/*/hidden", "autograder/instructor"]
+FORBIDDEN = ["solutions", "tests", "autograder/suites/*/hidden", "autograder/instructor",
+             "autograder/references"]
 
 MAX_SCAN_BYTES = 2_000_000
 
@@ -58,12 +70,14 @@ class LeakReport:
 
     paths: list[str] = field(default_factory=list)
     solution_text: list[str] = field(default_factory=list)
+    reference_code: list[str] = field(default_factory=list)
     hidden_names: list[str] = field(default_factory=list)
     markers: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
         """Every finding, one line each."""
-        return [*self.paths, *self.solution_text, *self.hidden_names, *self.markers]
+        return [*self.paths, *self.solution_text, *self.reference_code, *self.hidden_names,
+                *self.markers]
 
 
 def _excluded(rel: str) -> bool:
@@ -101,11 +115,84 @@ def _level_rows(ctx: ReleaseContext) -> str:
     return "\n".join(rows)
 
 
+def _oracle_modules(suite: Path) -> set[str]:
+    """The references modules a public suite file asks `public_oracle` for."""
+    modules = set()
+    for node in ast.walk(ast.parse(suite.read_text(encoding="utf-8"))):
+        if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "public_oracle"
+                and node.args and isinstance(node.args[0], ast.Constant)):
+            modules.add(str(node.args[0].value))
+    return modules
+
+
+def _start_recording(root: Path, level: str, files: list[str], folder: Path) -> subprocess.Popen:
+    """Start grading `files` of the level's public suites on the reference solutions, each
+    expected value they look up recorded into `folder`."""
+    folder.mkdir(parents=True)
+    keyword = f"public and not hidden and ({' or '.join(files)})"
+    env = {**os.environ, "TEENYGRAD_KIT_ROOT": str(root), oracle.RECORD_ENV: str(folder)}
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    with (folder / "stderr.txt").open("w") as stderr:
+        return subprocess.Popen(
+            [sys.executable, str(root / "grade.py"), level, "--solutions", "-k", keyword, "-q",
+             "--format", "json", "--output", str(folder / "report.json")],
+            cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
+
+
+def _check_recording(level: str, folder: Path) -> None:
+    """InstructorError unless the recording run graded and every test passed."""
+    report = folder / "report.json"
+    record = json.loads(report.read_text()) if report.exists() else {}
+    if not record or record.get("grader_error"):
+        stderr = (folder / "stderr.txt").read_text(errors="replace").strip().splitlines()
+        why = record.get("grader_error") or (stderr or ["no report written"])[-1]
+        raise InstructorError(f"recording {level}'s expected values: grading failed: {why}")
+    for test in (t for lv in record["levels"] for t in lv["tests"]):
+        if test["outcome"] != "passed":
+            raise InstructorError(
+                f"recording {level}'s expected values: {test['name']} is {test['outcome']} on "
+                f"the reference solutions: {test['message']}")
+
+
+def record_expected(root: Path, dest: Path, ctx: ReleaseContext) -> list[str]:
+    """Record what the public suites look up in the references (see the module docstring)
+    into dest's `autograder/suites/expected/`, the levels graded side by side; return the
+    files written, relative to dest."""
+    written = []
+    with tempfile.TemporaryDirectory(prefix="expected-") as tmp:
+        runs: dict[str, subprocess.Popen] = {}
+        try:
+            for level in ctx.levels:
+                public = root / "autograder" / "suites" / level.id / "public"
+                files = sorted(p.name for p in public.glob("*.py") if _oracle_modules(p))
+                if files:
+                    runs[level.id] = _start_recording(root, level.id, files, Path(tmp) / level.id)
+            for level_id, process in runs.items():
+                process.wait(timeout=1800)
+                _check_recording(level_id, Path(tmp) / level_id)
+        finally:
+            for process in runs.values():
+                if process.poll() is None:  # another level failed: stop it and its workers
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+        try:
+            recordings = oracle.merge_recordings(Path(tmp))
+        except ValueError as exc:
+            raise InstructorError(f"recording the expected values: {exc}") from None
+    for module, data in recordings.items():
+        path = dest / oracle.EXPECTED_DIR.relative_to(KIT_ROOT) / f"{module}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(oracle.dump_recording(data), encoding="utf-8")
+        written.append(path.relative_to(dest).as_posix())
+    return written
+
+
 def build(root: Path, dest: Path, level: str | None = None) -> ReleaseContext:
     """Write the student repository into `dest` (an empty folder); return the release context."""
     ctx = generate(root, None)
     for rel in INCLUDE:
         _copy_tree(root, rel, dest)
+    record_expected(root, dest, ctx)
     for item in ctx.files:  # the generated stubs win over whatever the kit tree holds
         target = dest / item.target.relative_to(root)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -147,6 +234,7 @@ def scan(repo: Path, root: Path, ctx: ReleaseContext | None = None) -> LeakRepor
         p for p in suites.glob("*/**/*.py") if "hidden" not in p.relative_to(suites).as_posix()
     )
     hidden -= public
+    code = leaks.reference_secrets(root)
     student_files = {f.target.relative_to(root).as_posix() for f in ctx.files}
     for rel, path in _text_files(repo):
         if path.stat().st_size > MAX_SCAN_BYTES:
@@ -159,6 +247,8 @@ def scan(repo: Path, root: Path, ctx: ReleaseContext | None = None) -> LeakRepor
             report.solution_text.append(
                 f"{rel}: solution lines {' / '.join(window)!r} (from {secrets[window]})"
             )
+        report.reference_code += [f"{rel}:{found}" for found in
+                                  leaks.find_reference_code(code, path, text)]
         for name in leaks.find_names(hidden, text):
             report.hidden_names.append(f"{rel}: hidden test name {name!r}")
         if rel in student_files or rel.startswith("assignments/") or path.suffix == ".ipynb":

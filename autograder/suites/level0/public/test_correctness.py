@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from autograder.cases.level0 import PAD_VALUE, blas1_inputs, sgemm_inputs, sgemv_inputs
 from autograder.judge.api import check_close
 from autograder.probes import level0 as probes
-from autograder.references import level0 as ref
+from autograder.suites.oracle import public_oracle
+
+expected = public_oracle("level0")
 
 STAGES = ["naive", "reordered", "blocked", "microkernel", "simd", "parallel"]
 #: (m, n, k, lda_pad, ldb_pad, ldc_pad): edges that are no tile's multiple, padded rows, k = 0.
@@ -25,17 +28,17 @@ def per_stage(points: float) -> list:
 def check_sgemm(student, stage: str, m: int, n: int, k: int, pads: tuple, alpha: float,
                 beta: float, seed: int) -> None:
     """Run one sgemm case in the worker and compare it with numpy (padding untouched too)."""
-    a, b, c = ref.sgemm_inputs(m, n, k, seed)
+    a, b, c = sgemm_inputs(m, n, k, seed)
     lda_pad, ldb_pad, ldc_pad = pads
     got = student.call(probes.sgemm, stage, alpha, a, b, beta, c, 0, lda_pad, ldb_pad, ldc_pad,
                        whole_c_buffer=True)
-    atol = float(np.max(ref.sgemm_atol(alpha, a, b, beta, c), initial=1e-6))
-    check_close(got[:, :n], ref.sgemm(alpha, a, b, beta, c), rtol=1e-4, atol=atol,
+    atol = float(np.max(expected.sgemm_atol(alpha, a, b, beta, c), initial=1e-6))
+    check_close(got[:, :n], expected.sgemm(alpha, a, b, beta, c), rtol=1e-4, atol=atol,
                 what=f"sgemm[{stage}] C for m={m}, n={n}, k={k}, alpha={alpha}, beta={beta}, "
                      f"pads={pads}",
                 hint="C must be alpha*A@B + beta*C, each row read at its leading dimension")
     if ldc_pad:
-        check_close(got[:, n:], np.full((m, ldc_pad), ref.PAD_VALUE), what="C's padding columns",
+        check_close(got[:, n:], np.full((m, ldc_pad), PAD_VALUE), what="C's padding columns",
                     hint="write only the first n columns of each row of C (ldc > n)")
 
 
@@ -50,10 +53,10 @@ def test_sgemm_fixed_cases(student, stage: str) -> None:
 @pytest.mark.parametrize("stage", per_stage(1))
 def test_sgemm_beta_zero_ignores_nan(student, stage: str) -> None:
     """With beta = 0, C is never read: NaN in C must not reach the result."""
-    a, b, _ = ref.sgemm_inputs(23, 19, 11, seed=5)
+    a, b, _ = sgemm_inputs(23, 19, 11, seed=5)
     c = np.full((23, 19), np.nan, dtype=np.float32)
     got = student.call(probes.sgemm, stage, 1.5, a, b, 0.0, c)
-    check_close(got, ref.sgemm(1.5, a, b, 0.0, c), what=f"sgemm[{stage}] with beta=0, C=NaN",
+    check_close(got, expected.sgemm(1.5, a, b, 0.0, c), what=f"sgemm[{stage}] with beta=0, C=NaN",
                 hint="when beta == 0, set C = alpha*A@B without reading C (0 * NaN is NaN)",
                 rtol=1e-4, atol=1e-4)
 
@@ -64,11 +67,11 @@ def test_saxpy_fixed_cases(student) -> None:
     """saxpy: y <- alpha*x + y in place, for lengths 0..1000 and increments 1..3."""
     for i, (n, incx, incy, alpha) in enumerate([(0, 1, 1, 2.0), (1, 1, 1, -1.0), (17, 2, 1, 0.5),
                                                 (1000, 1, 3, 3.0), (33, 3, 2, 0.0)]):
-        x, y = ref.blas1_inputs(n, seed=i)
+        x, y = blas1_inputs(n, seed=i)
         got = student.call(probes.saxpy, alpha, x, y, incx, incy, whole_y_buffer=True)
-        expected = np.full(max(n * incy, 1), ref.PAD_VALUE, dtype=np.float64)
-        expected[: n * incy: incy] = ref.saxpy(alpha, x, y)
-        check_close(got, expected, what=f"saxpy y buffer for n={n}, incx={incx}, incy={incy}",
+        want = np.full(max(n * incy, 1), PAD_VALUE, dtype=np.float64)
+        want[: n * incy: incy] = expected.saxpy(alpha, x, y)
+        check_close(got, want, what=f"saxpy y buffer for n={n}, incx={incx}, incy={incy}",
                     hint="update only every incy-th element of y")
 
 
@@ -77,10 +80,10 @@ def test_saxpy_fixed_cases(student) -> None:
 def test_sdot_fixed_cases(student) -> None:
     """sdot: x . y for lengths 0..4099 and increments 1..3 (0.0 for length 0)."""
     for i, (n, incx, incy) in enumerate([(0, 1, 1), (1, 1, 1), (31, 2, 3), (4099, 1, 1)]):
-        x, y = ref.blas1_inputs(n, seed=10 + i)
+        x, y = blas1_inputs(n, seed=10 + i)
         got = student.call(probes.sdot, x, y, incx, incy)
-        check_close(got, ref.sdot(x, y), what=f"sdot for n={n}, incx={incx}, incy={incy}",
-                    atol=ref.sdot_atol(x, y) + 1e-6)
+        check_close(got, expected.sdot(x, y), what=f"sdot for n={n}, incx={incx}, incy={incy}",
+                    atol=expected.sdot_atol(x, y) + 1e-6)
 
 
 @pytest.mark.part("sgemv")
@@ -90,12 +93,12 @@ def test_sgemv_fixed_cases(student) -> None:
     cases = [(1, 1, 1.0, 0.0, 0), (5, 7, -1.0, 2.0, 3), (0, 3, 1.0, 1.0, 0), (3, 0, 2.0, 0.5, 0),
              (129, 65, 0.5, 0.0, 1)]
     for i, (m, n, alpha, beta, pad) in enumerate(cases):
-        a, x, y = ref.sgemv_inputs(m, n, seed=20 + i)
+        a, x, y = sgemv_inputs(m, n, seed=20 + i)
         if beta == 0:
             y = np.full_like(y, np.nan)
         got = student.call(probes.sgemv, alpha, a, x, beta, y, pad)
-        check_close(got, ref.sgemv(alpha, a, x, beta, y), rtol=1e-4,
-                    atol=float(np.max(ref.sgemv_atol(alpha, a, x, beta, y), initial=1e-6)),
+        check_close(got, expected.sgemv(alpha, a, x, beta, y), rtol=1e-4,
+                    atol=float(np.max(expected.sgemv_atol(alpha, a, x, beta, y), initial=1e-6)),
                     what=f"sgemv y for m={m}, n={n}, alpha={alpha}, beta={beta}, lda pad {pad}",
                     hint="with beta == 0, y is not read (it may hold NaN)")
 
@@ -104,7 +107,7 @@ def test_sgemv_fixed_cases(student) -> None:
 @pytest.mark.points(3)
 def test_accel_matmul_uses_a_fast_kernel(student) -> None:
     """teenygrad.accel.matmul(a, b) equals a @ b and runs on your simd or parallel stage."""
-    a, b, _ = ref.sgemm_inputs(130, 70, 90, seed=3)
+    a, b, _ = sgemm_inputs(130, 70, 90, seed=3)
     got = student.call(probes.accel_matmul, a, b)
     check_close(got["c"], a.astype(np.float64) @ b, what="accel.matmul(a, b)", rtol=1e-4,
                 atol=1e-3)

@@ -2,7 +2,8 @@
 
 Every test first checks the kernel on a small awkward case (a wrong kernel earns no speed
 points), then times it (median of 5 runs after a warm-up, each run's input changed and its
-output checked) and awards credit linearly between the manifest's floor and target.
+output checked against numpy at places picked at random) and awards credit linearly between
+the manifest's floor and target.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 
 from autograder import roofline as roofline_probe
+from autograder.cases.level0 import blas1_inputs, fresh_a, sgemm_inputs, sgemv_inputs
 from autograder.judge.api import check_close, fraction_between
 from autograder.judge.benchmark import (
     WARMUP_RUNS,
@@ -22,11 +24,27 @@ from autograder.judge.benchmark import (
     time_runs,
 )
 from autograder.probes import level0 as probes
-from autograder.references import level0 as ref
 
 CHECKED_ROWS = 16
 SLOWDOWN = 0.10  # a peak this much below the run's roof, right after timing: the machine slowed
 SINGLE_THREAD = [("reordered", 7), ("blocked", 7), ("microkernel", 10), ("simd", 16)]
+
+
+# Work and compulsory memory traffic of one call (beta = 0): what GFLOP/s and GB/s count, and
+# (as FLOP per byte) where a kernel sits on the roofline plot.
+def sgemm_work(n: int) -> tuple[int, int]:
+    """n×n×n SGEMM: 2n³ FLOP (a multiply and an add per term); read A and B, write C."""
+    return 2 * n**3, 4 * 3 * n * n
+
+
+def saxpy_work(n: int) -> tuple[int, int]:
+    """saxpy of length n: 2n FLOP; read x, read y, write y."""
+    return 2 * n, 4 * 3 * n
+
+
+def sgemv_work(n: int) -> tuple[int, int]:
+    """n×n sgemv: 2n² FLOP; read A and x, write y."""
+    return 2 * n * n, 4 * (n * n + 2 * n)
 
 
 def at_speed(roof: dict, key: str) -> Callable[[], bool]:
@@ -47,7 +65,7 @@ def sgemm_rate(student: Any, stage: str, n: int, threads: int,
     is measured again after the timing (see `time_runs`)."""
     seed = 1000 + n
     student.call(probes.prepare_sgemm, n, seed)
-    _, b, c0 = ref.sgemm_inputs(n, n, n, seed)
+    b = sgemm_inputs(n, n, n, seed)[1].astype(np.float64)
     picker = np.random.default_rng()  # the rows checked are not knowable in advance
 
     def prepare(i: int) -> None:
@@ -55,8 +73,8 @@ def sgemm_rate(student: Any, stage: str, n: int, threads: int,
 
     def check(i: int) -> None:
         rows = sorted(picker.choice(n, size=CHECKED_ROWS, replace=False).tolist())
-        a_rows = ref.fresh_a((n, n), seed * 100 + i + WARMUP_RUNS)[rows]
-        check_close(student.call(probes.fetch_c_rows, rows), ref.sgemm(1.0, a_rows, b, 0.0, c0),
+        a_rows = fresh_a((n, n), seed * 100 + i + WARMUP_RUNS)[rows].astype(np.float64)
+        check_close(student.call(probes.fetch_c_rows, rows), a_rows @ b,
                     what=f"rows {rows[:4]}... of C after timed run {i + 1}",
                     hint=f"the {stage} stage must compute the whole product on every call",
                     rtol=1e-3, atol=1e-3 * np.sqrt(n))
@@ -64,14 +82,15 @@ def sgemm_rate(student: Any, stage: str, n: int, threads: int,
     key = "peak_gflops_1_thread" if threads == 1 else "peak_gflops_all_threads"
     timing = time_runs(student, probes.run_sgemm_staged, lambda i: (stage, threads), threads,
                        check, prepare, at_speed=at_speed(roof, key))
-    return ref.sgemm_flops(n, n, n) / timing.median / 1e9, timing
+    return sgemm_work(n)[0] / timing.median / 1e9, timing
 
 
 def check_small_case(student, stage: str) -> None:
     """The stage must be right before its speed counts."""
-    a, b, c = ref.sgemm_inputs(67, 45, 33, seed=99)
+    a, b, c = sgemm_inputs(67, 45, 33, seed=99)
     got = student.call(probes.sgemm, stage, 1.5, a, b, -0.5, c)
-    check_close(got, ref.sgemm(1.5, a, b, -0.5, c), rtol=1e-4, atol=1e-4,
+    want = 1.5 * (a.astype(np.float64) @ b.astype(np.float64)) - 0.5 * c.astype(np.float64)
+    check_close(got, want, rtol=1e-4, atol=1e-4,
                 what=f"sgemm[{stage}] on a 67x45x33 case (checked before timing)",
                 hint="a wrong kernel earns no performance points")
 
@@ -86,9 +105,9 @@ def test_sgemm_speed_single_thread(student, settle_workers, roof, level, record_
     check_small_case(student, stage)
     n = int(spec["n"])
     rate, timing = sgemm_rate(student, stage, n, threads=1, roof=roof)
+    flops, nbytes = sgemm_work(n)
     grade_rate(f"sgemm {stage} n={n}", rate, "gflops", spec["roof"], spec, roof, timing,
-               ref.arithmetic_intensity(ref.sgemm_flops(n, n, n), ref.sgemm_bytes(n, n, n)), 1,
-               record_benchmark, partial_credit)
+               flops / nbytes, 1, record_benchmark, partial_credit)
 
 
 @pytest.mark.part("parallel")
@@ -124,10 +143,10 @@ def test_sgemm_speed_parallel(student, settle_workers, roof, refresh_roof, level
     speedup_credit = fraction_between(speedup, spec["speedup_floor"], spec["speedup_target"])
     record_benchmark(f"parallel speedup over simd n={n}", speedup=round(speedup, 2),
                      target=spec["speedup_target"], measured=len(attempts))
+    flops, nbytes = sgemm_work(n)
     grade_rate(f"sgemm parallel n={n} x{threads}", rate, "gflops", spec["roof"], spec, roof,
-               timing,
-               ref.arithmetic_intensity(ref.sgemm_flops(n, n, n), ref.sgemm_bytes(n, n, n)),
-               threads, record_benchmark, partial_credit, blend_credit=speedup_credit)
+               timing, flops / nbytes, threads, record_benchmark, partial_credit,
+               blend_credit=speedup_credit)
 
 
 @pytest.mark.part("blas1")
@@ -148,18 +167,21 @@ def test_saxpy_bandwidth(student, settle_workers, roof, level, record_benchmark,
         return runs[-1]
 
     picker = np.random.default_rng()
+    x0, y0 = blas1_inputs(n, seed)
 
     def check(i: int) -> None:
-        indices = sorted(picker.choice(n, size=4096, replace=False).tolist())
-        expected = ref.saxpy_benchmark_expected(n, seed, runs)[indices]
-        check_close(student.call(probes.fetch_saxpy_y_at, indices), expected, rtol=1e-4,
+        indices = np.sort(picker.choice(n, size=4096, replace=False))
+        want = y0[indices].astype(np.float64)
+        for alpha, index, value in runs:  # y accumulates; x has this run's element changed
+            x = np.where(indices == index, np.float32(value), x0[indices]).astype(np.float64)
+            want = np.float32(alpha) * x + want
+        check_close(student.call(probes.fetch_saxpy_y_at, indices.tolist()), want, rtol=1e-4,
                     atol=1e-4, what=f"y after timed saxpy run {i + 1} (at random indices)")
 
     timing = time_runs(student, probes.run_saxpy, args_for, 1, check)
-    rate = ref.saxpy_bytes(n) / timing.median / 1e9
-    grade_rate(f"saxpy n={n}", rate, "GB/s", spec["roof"], spec, roof, timing,
-               ref.arithmetic_intensity(ref.saxpy_flops(n), ref.saxpy_bytes(n)), 1,
-               record_benchmark, partial_credit)
+    flops, nbytes = saxpy_work(n)
+    grade_rate(f"saxpy n={n}", nbytes / timing.median / 1e9, "GB/s", spec["roof"], spec, roof,
+               timing, flops / nbytes, 1, record_benchmark, partial_credit)
 
 
 @pytest.mark.part("sgemv")
@@ -171,17 +193,20 @@ def test_sgemv_bandwidth(student, settle_workers, roof, level, record_benchmark,
     n, seed = int(spec["n"]), 11
     student.call(probes.prepare_sgemv, n, n, seed)
     rows = np.random.default_rng(seed).random((16, n), dtype=np.float32)
+    a, x, _ = sgemv_inputs(n, n, seed)
+    x = x.astype(np.float64)
+    untouched = a.astype(np.float64) @ x
 
     def args_for(i: int) -> tuple:
         return ((13 * i) % n, rows[i % 16])
 
     def check(i: int) -> None:
-        expected = ref.sgemv_benchmark_expected(n, n, seed, (13 * i) % n, rows[i % 16])
-        check_close(student.call(probes.fetch_sgemv_y), expected, rtol=1e-3, atol=1e-3,
+        want = untouched.copy()  # A as made, but for the row this run wrote
+        want[(13 * i) % n] = rows[i % 16].astype(np.float64) @ x
+        check_close(student.call(probes.fetch_sgemv_y), want, rtol=1e-3, atol=1e-3,
                     what=f"y of timed sgemv run {i + 1}")
 
     timing = time_runs(student, probes.run_sgemv, args_for, 1, check)
-    rate = ref.sgemv_bytes(n, n) / timing.median / 1e9
-    grade_rate(f"sgemv n={n}", rate, "GB/s", spec["roof"], spec, roof, timing,
-               ref.arithmetic_intensity(ref.sgemv_flops(n, n), ref.sgemv_bytes(n, n)), 1,
-               record_benchmark, partial_credit)
+    flops, nbytes = sgemv_work(n)
+    grade_rate(f"sgemv n={n}", nbytes / timing.median / 1e9, "GB/s", spec["roof"], spec, roof,
+               timing, flops / nbytes, 1, record_benchmark, partial_credit)

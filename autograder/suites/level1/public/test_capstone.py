@@ -4,21 +4,24 @@ import pytest
 
 from autograder.judge.api import check_close
 from autograder.probes import level1 as probes
-from autograder.references import level1 as ref
+from autograder.suites.checks import check_digits
+from autograder.suites.oracle import public_oracle
 
 pytestmark = pytest.mark.part("capstone")
+expected = public_oracle("level1")
 
 
 @pytest.mark.points(2)
 def test_normal_equations(student):
     """fit_normal_equations on the diabetes data matches least squares (w and intercept b)."""
-    x, y = ref.diabetes()
+    x, y = expected.diabetes()
     got = student.call(probes.regression, "normal", x, y)
-    check_close(got, ref.least_squares(x, y), "[w..., b] from the normal equations",
+    check_close(got, expected.least_squares(x, y), "[w..., b] from the normal equations",
                 rtol=1e-8, atol=1e-6, hint="solve [x, 1]^T [x, 1] theta = [x, 1]^T y")
 
 
 @pytest.mark.points(3)
 def test_digits_public_split(student, level, record_benchmark):
     """train_digits + predict_digits reach 95% on a public held-out split of the digits."""
-    ref.grade_digits(student, probes.digits, level, record_benchmark, 0, "public split")
+    check_digits(student, probes.digits, expected.digits_split(0), level, record_benchmark,
+                 "public split")

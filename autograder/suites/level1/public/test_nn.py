@@ -1,20 +1,20 @@
 """Part nn: Linear forward and backward, and Sequential's parameters."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 
 from autograder.judge.api import check_close, check_equal
 from autograder.probes import level1 as probes
-from autograder.references import level1 as ref
+from autograder.suites import checks
+from autograder.suites.oracle import public_oracle
 
 pytestmark = pytest.mark.part("nn")
-
-
-def linear_reference(x, weight, bias, grad_out):
-    """Value and gradients (x, weight, bias) of x @ weight.T + bias."""
-    batch = grad_out.reshape(-1, grad_out.shape[-1])
-    return (x @ weight.T + bias, grad_out @ weight,
-            batch.T @ x.reshape(-1, x.shape[-1]), batch.sum(axis=0))
+expected = public_oracle("level1")
+check_grads = partial(checks.check_grads, rtol=expected.RTOL, atol=expected.ATOL)
+#: Linear as a program over the nodes [x, weight, bias]: x @ weight.T + bias.
+LINEAR = [["transpose", [1], {}], ["matmul", [0, 3], {}], ["add", [4, 2], {}]]
 
 
 @pytest.mark.points(2)
@@ -26,10 +26,10 @@ def test_linear_forward_backward(student):
     got = student.call(probes.linear, 4, 3, weight, bias, x, grad_out)
     check_equal(got["shapes"], [[3, 4], [3]], "[weight.shape, bias.shape] of Linear(4, 3)",
                 hint="weight is (out_features, in_features) as in PyTorch")
-    value, gx, gw, gb = linear_reference(x, weight, bias, grad_out)
-    check_close(got["value"], value, "Linear output", rtol=ref.RTOL, atol=ref.ATOL)
-    ref.check_grads(got["grads"], [gx, gw, gb], "Linear", hint="the bias gradient sums over "
-                    "the batch: the bias was broadcast")
+    value, grads = expected.run_program([x, weight, bias], LINEAR, grad_out)
+    check_close(got["value"], value, "Linear output", rtol=expected.RTOL, atol=expected.ATOL)
+    check_grads(got["grads"], grads, "Linear",
+                hint="the bias gradient sums over the batch: the bias was broadcast")
     check_equal(got["parameters"], [[3, 4], [3]], "shapes of Linear(4, 3).parameters()")
 
 

@@ -1,0 +1,171 @@
+"""Checks the public suites run on what the student's code gave back: comparisons and rules.
+
+Shipped to students with the public suites, so nothing here is an answer: expected values come
+from `autograder.suites.oracle`; these functions only compare, explain and enforce the rules a
+handout states (no itertools, no explicit inverse).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from autograder.judge.api import check_close, check_equal
+
+#: Names that form an explicit inverse (the estimation handout asks for np.linalg.solve).
+INVERSES = ("inv", "pinv", "tensorinv")
+
+
+# -- numbers and arrays sent back by the level -2 probes -----------------------------------------
+def number(value: Any) -> Fraction | float:
+    """A probe's number ({"fraction": [n, d]} or a float); AssertionError for anything else."""
+    if isinstance(value, float):
+        return value
+    if isinstance(value, dict) and "fraction" in value:
+        return Fraction(*value["fraction"])
+    kind = value.get("type") if isinstance(value, dict) else type(value).__name__
+    raise AssertionError(f"expected a number (int, float or Fraction), your code returned a {kind}")
+
+
+def _shown(value: Fraction | float) -> str:
+    if not isinstance(value, Fraction):
+        return f"{value:.12g}"
+    return str(value) if value.denominator == 1 else f"{value} = {float(value):.10g}"
+
+
+def check_number(got: Any, want: Fraction | float, what: str, hint: str = "", *,
+                 tol: float) -> None:
+    """`got` (probe data) is `want`: exactly when both are Fractions, else within `tol`."""
+    value = number(got)
+    exact = isinstance(value, Fraction) and isinstance(want, Fraction)
+    if value == want if exact else abs(float(value) - float(want)) <= tol:
+        return
+    raise AssertionError(f"{what}: got {_shown(value)}, expected {_shown(want)}"
+                         + (f" ({hint})" if hint else ""))
+
+
+def check_array(got: Any, want: Any, what: str, hint: str = "", rtol: float = 1e-9,
+                atol: float = 1e-12) -> None:
+    """`got` (probe data) matches `want` in shape and values, NaN only where `want` has NaN."""
+    if isinstance(got, dict):
+        raise AssertionError(f"{what}: expected an array, your code returned a {got.get('type')}")
+    check_close(got, want, what=what, hint=hint, rtol=rtol, atol=atol)
+
+
+def outcome(value: Any) -> Any:
+    """An outcome sent back by a probe, with its lists made tuples again."""
+    if isinstance(value, list):
+        return tuple(outcome(v) for v in value)
+    return value
+
+
+# -- rules on the student's source (read by the judge) and on what it called ----------------------
+def _student_tree(source: str | None) -> ast.AST:
+    """A student file as read by the judge, parsed; AssertionError when missing or broken."""
+    assert source is not None, "the file is missing from your submission"
+    try:
+        return ast.parse(source)
+    except SyntaxError as exc:
+        raise AssertionError(f"the file does not parse: line {exc.lineno}: {exc.msg}") from None
+
+
+def _imported(node: ast.AST) -> str | None:
+    """The module a `from` import (or an import by name, as a string) brings in, if any."""
+    if isinstance(node, ast.ImportFrom):
+        return node.module
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value if node.value.split(".")[0] == "itertools" else None
+    return None
+
+
+def check_no_itertools(source: str | None, watched: list[str], label: str = "counting.py"
+                       ) -> None:
+    """The counting functions are written by backtracking: no itertools in the source (imports,
+    or its name in a string) and no itertools function called while running."""
+    found = []
+    for node in ast.walk(_student_tree(source)):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else [_imported(node)]
+        hits = [n for n in names if n and n.split(".")[0] in ("itertools", "more_itertools")]
+        if hits:
+            found.append(f"{label}:{node.lineno}: uses {hits[0]}")
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    assert not found, f"write this by backtracking, without itertools: {found[0]}{more}"
+    ran = [name for name in watched if name.startswith("itertools")]
+    assert not ran, f"write this by backtracking: your code called {ran[0]} while running"
+
+
+def check_no_inverse(source: str | None, watched: list[str], function: str,
+                     label: str = "estimation.py") -> None:
+    """`function` solves its linear system without forming an inverse (in its source or at run
+    time)."""
+    for node in ast.walk(_student_tree(source)):
+        if not (isinstance(node, ast.FunctionDef) and node.name == function):
+            continue
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.ImportFrom) and {a.name for a in inner.names} & set(INVERSES):
+                raise AssertionError(f"solve the linear system with np.linalg.solve, no inverse: "
+                                     f"{label}:{inner.lineno}: {function} imports an inverse")
+            name = getattr(inner, "attr", None) or getattr(inner, "id", None)
+            if isinstance(inner, ast.Attribute | ast.Name) and name in INVERSES:
+                raise AssertionError(f"solve the linear system with np.linalg.solve, no inverse: "
+                                     f"{label}:{inner.lineno}: {function} uses {name}")
+    ran = [name for name in watched if name.startswith("numpy.linalg")]
+    assert not ran, f"{function} called {ran[0]} while running: use np.linalg.solve instead"
+
+
+# -- level 1: gradients, losses, optimizer trajectories -------------------------------------------
+def check_grads(got: Sequence[Any], want: Sequence[np.ndarray], what: str, *, rtol: float,
+                atol: float, hint: str = "") -> None:
+    """One gradient per input, each close to the expected one; None (no gradient) fails."""
+    assert len(got) == len(want), f"{what}: {len(got)} gradients, expected {len(want)}"
+    for k, (mine, expected) in enumerate(zip(got, want, strict=True)):
+        if mine is None:
+            raise AssertionError(f"{what}: input {k} got no gradient (.grad is None)"
+                                 + (f" — {hint}" if hint else ""))
+        check_close(mine, expected, what=f"{what}, gradient of input {k}", hint=hint, rtol=rtol,
+                    atol=atol)
+
+
+def check_loss(got: dict[str, Any], want: Sequence[Any], what: str, *, rtol: float, atol: float,
+               hint: str = "") -> None:
+    """A `run_loss` result against (value, gradient[, gradient w.r.t. the target])."""
+    check_equal(got["shape"], [], f"{what}: shape of the loss", hint="return a 0-d tensor")
+    names = ("value", "gradient", "gradient w.r.t. the target")
+    for key, name, expected in zip(("value", "grad", "target_grad"), names, want, strict=False):
+        check_close(got[key], expected, f"{what}: {name}", hint=hint, rtol=rtol, atol=atol)
+
+
+def check_history(got: Sequence[Any], want: Sequence[np.ndarray], label: str, hint: str = "",
+                  tol: float = 1e-10) -> None:
+    """Every parameter after every optimizer step (row t of each history) within `tol`."""
+    assert len(got) == len(want), f"{label}: {len(got)} parameter histories, expected {len(want)}"
+    for k, (mine, expected) in enumerate(zip(got, want, strict=True)):
+        mine = np.asarray(mine)
+        if mine.shape != expected.shape:
+            raise AssertionError(f"{label}: parameter {k} history has shape {mine.shape}, "
+                                 f"expected {expected.shape}")
+        for t in range(1, len(expected)):
+            check_close(mine[t], expected[t], f"{label}: parameter {k} after step {t}",
+                        hint=hint, rtol=tol, atol=tol)
+
+
+def check_digits(student: Any, probe: Any, split: Sequence[np.ndarray], level: Any,
+                 record_benchmark: Any, label: str) -> None:
+    """Train in the worker on a digits split (x_train, y_train, x_test, y_test) within the
+    manifest's time limit; the held-out accuracy, measured here, must reach its goal."""
+    x_train, y_train, x_test, y_test = split
+    timed = student.call_timed(probe, x_train, y_train, x_test, 0,
+                               timeout=float(level.thresholds["digits_train_seconds"]))
+    predicted = np.asarray(timed.value)
+    check_equal(list(predicted.shape), [len(y_test)], f"{label}: shape of the predictions")
+    accuracy = float(np.mean(predicted == y_test))
+    record_benchmark(f"digits ({label})", accuracy=round(accuracy, 4),
+                     wall_s=round(timed.wall_s, 2), cpu_s=round(timed.cpu_s, 2))
+    goal = float(level.thresholds["digits_accuracy"])
+    assert accuracy >= goal, (
+        f"{label}: held-out accuracy {accuracy:.1%}, needs at least {goal:.0%} "
+        f"(train longer, scale the pixels to [0, 1], check the learning rate)")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import unprivileged
-from conftest import KIT, build_submission, run_grade, tree_hash
+from conftest import KIT, run_grade, tree_hash
 
 ESCAPE_MARK = "teenygrad-escape-8675311"  # in the argv of the attack's daemon
 SOLUTIONS = KIT / "solutions"
@@ -55,9 +55,9 @@ def _references_imported(sub: Path, report: Path) -> None:
 
 
 def _build_escapes(sub: Path, report: Path) -> None:
-    """Level 0: kernels that compile the reference in (`include!`, `#[path]`), print a hidden
-    suite into the report (`include_str!`), and hide `std::process` behind a use-tree rename.
-    Only the untouched naive stage is the student's own work."""
+    """Level 0: kernels that compile the reference in (`include!`, `#[path]`), read a hidden
+    suite (`include_str!`), and hide `std::process` behind a use-tree rename, each on top of
+    the reference kernel: none may be built. Only the untouched naive stage then scores."""
     kernels = sub / "rust_kernels/teenygrad_kernels/src/kernels"
     reference = SOLUTIONS / "level0/rust_kernels/teenygrad_kernels/src/kernels"
     hidden = sorted((KIT / "autograder/suites/level0/hidden").glob("*.py"))[0]
@@ -65,12 +65,11 @@ def _build_escapes(sub: Path, report: Path) -> None:
     (kernels / "sgemv.rs").write_text(f'#[path = "{reference / "sgemv.rs"}"]\nmod answer;\n'
                                       "pub use answer::*;\n")
     reordered = kernels / "sgemm_reordered.rs"
-    reordered.write_text(reordered.read_text().replace(
-        "todo!(", f'panic!("{{}}", include_str!("{hidden}"));\n    #[allow(unreachable_code)]\n'
-        "    todo!(", 1))
+    reordered.write_text(f'pub const HIDDEN: &str = include_str!("{hidden}");\n'
+                         + reordered.read_text())
     blocked = kernels / "sgemm_blocked.rs"
-    blocked.write_text("use std::{process as p};\n" + blocked.read_text().replace(
-        "todo!(", "p::exit(0);\n    #[allow(unreachable_code)]\n    todo!(", 1))
+    blocked.write_text("use std::{process as p};\npub fn quit() { p::exit(0) }\n"
+                       + blocked.read_text())
 
 
 def _escape_daemon(sub: Path, report: Path) -> None:
@@ -206,31 +205,88 @@ def test_without_a_sandbox_the_report_says_what_is_missing(tmp_path: Path) -> No
     assert len(notes) == 1 and "PID namespace" in notes[0], graded.record["levels"][0]["notes"]
 
 
-def test_banned_modules_are_absent_from_the_whole_view(tmp_path: Path) -> None:
-    """Level -1's worker finds no file of numpy, array or ctypes anywhere it can look."""
-    fixture = tmp_path / "fixture"
-    fixture.mkdir()
-    sub = build_submission(tmp_path / "sub", SOLUTIONS / "level-1", fixture)
-    nested = sub / "teenygrad" / "nested.py"
-    future, rest = nested.read_text().split("from __future__ import annotations\n", 1)
-    nested.write_text(future + '''from __future__ import annotations
+SCAN = """
+import os, sys
+banned = set(sys.argv[1].split(","))
+found = []
+for top in ("/usr", "/lib", "/etc", "/root", "/home", "/opt", "/tmp", "/work", "/srv", "/var"):
+    for folder, dirs, files in os.walk(top):
+        for name in dirs + files:
+            stem, _, suffix = name.partition(".")
+            if not (stem in banned or (stem.startswith("_") and stem[1:] in banned)):
+                continue
+            path = os.path.join(folder, name)
+            if os.path.isdir(path):  # a package (what is left of a blocked one: its blocker)
+                module = os.listdir(path) != ["__init__.py"] and \\
+                    os.path.exists(os.path.join(path, "__init__.py"))
+            else:  # a module: source, bytecode or an extension (blocked: the small blocker)
+                module = suffix in ("py", "pyc") or suffix.endswith("so")
+                module = module and os.path.getsize(path) > 300
+            if module:
+                found.append(path)
+for name in sorted(banned):
+    try:
+        __import__(name)
+        found.append("import " + name)
+    except ImportError:
+        pass
+print("\\n".join(found))
+"""
 
-import os as _os
 
-_FOUND = []
-for _top in ("/usr", "/lib", "/etc", "/root", "/home", "/opt", "/tmp", "/work", "/srv"):
-    for _dir, _dirs, _files in _os.walk(_top):
-        for _name in _dirs + _files:
-            _path = _os.path.join(_dir, _name)
-            if _name.split(".")[0] in ("numpy", "array", "ctypes", "_ctypes") and \\
-                    _os.path.getsize(_path) > 200:
-                _FOUND.append(_path)
-if _FOUND:
-    raise RuntimeError("found: " + ", ".join(_FOUND[:5]))
-''' + rest)
-    graded = run_grade("level-1", "--submission", sub, "-k", "nested",
-                       json_out=tmp_path / "r.json")
-    assert graded.record is not None, graded.stderr
-    failed = {t["name"]: t["message"] for t in graded.record["levels"][0]["tests"]
-              if t["points"] < t["max_points"]}
-    assert not failed, failed
+@pytest.mark.parametrize("level_id", ["level-1", "level-2", "level1"])
+def test_banned_modules_are_absent_from_the_whole_view(level_id: str) -> None:
+    """In the worker's view of a level, no file of a banned module is anywhere (a banned
+    stdlib module is only the blocker that raises) and importing one fails; the judge's
+    modules are absent too."""
+    from autograder.judge import sandbox
+    from autograder.judge.runner import worker_spec
+    from autograder.judge.workspace import Source, build_workspace
+    from autograder.levels import load_level
+
+    if not sandbox.probe().confined:
+        pytest.skip(f"no sandbox here: {sandbox.probe().reason}")
+    level = load_level(level_id)
+    ws = build_workspace(level, Source("solutions"))
+    try:
+        spec = worker_spec(level, ws)
+        banned = [*level.banned_imports, "autograder.references", "autograder.judge",
+                  "autograder.suites", "pytest", "hypothesis"]
+        cmd, pythonpath = sandbox.command(spec.sandbox, spec.view(),
+                                          [sandbox.interpreter(), "-c", SCAN, ",".join(banned)])
+        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": ":".join(pythonpath)}
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
+    finally:
+        ws.cleanup()
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "", done.stdout
+
+
+def test_official_channels_refuse_without_a_sandbox(tmp_path: Path) -> None:
+    """Without a sandbox, `batch` stops with one line (exit 2) unless --unsandboxed, and
+    Gradescope's run gives no grade, saying it is not the student's fault."""
+    env = {**__import__("os").environ, "TEENYGRAD_BWRAP": str(tmp_path / "no-such-bwrap")}
+    subs = tmp_path / "subs"
+    (subs / "alice").mkdir(parents=True)
+    cmd = [sys.executable, str(KIT / "grade.py"), "batch", "level-1", str(subs), "--csv",
+           str(tmp_path / "grades.csv")]
+    refused = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=KIT,
+                             timeout=300)
+    assert refused.returncode == 2, refused.stderr
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--unsandboxed" in lines[0] and "no sandbox" in lines[0]
+    assert not (tmp_path / "grades.csv").exists()
+    allowed = subprocess.run([*cmd, "--unsandboxed"], capture_output=True, text=True,
+                             env=env, cwd=KIT, timeout=600)
+    assert allowed.returncode in (0, 1), allowed.stderr
+    assert (tmp_path / "grades.csv").exists()
+
+    root = tmp_path / "gradescope"
+    (root / "submission").mkdir(parents=True)
+    code = ("import sys; from pathlib import Path; "
+            "from autograder.instructor import gradescope as g; "
+            f"r = g.run_autograder(Path({str(root)!r}), 'level-1'); print(r['score'])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, cwd=KIT, timeout=300)
+    results = __import__("json").loads((root / "results" / "results.json").read_text())
+    assert results["score"] == 0 and "cannot sandbox" in results["output"], done.stderr

@@ -117,7 +117,7 @@ def _run_maturin(crate_dir: Path, wheels: Path, build_root: Path, tools: Toolcha
     view = sandbox.View(read_only=[tools.sysroot, tools.maturin],
                         writable=[build_root, wheels, cache_dir()], kit_modules=False,
                         binds=[(tools.cargo_home / "registry", cargo_home / "registry")],
-                        chdir=build_root)
+                        chdir=build_root, whole_usr=True)
     cmd, _ = sandbox.command(box, view, cmd)
     env = {k: v for k, v in os.environ.items() if k in ("LANG", "TZ") or k.startswith("LC_")}
     env.update({"PATH": f"{tools.sysroot / 'bin'}:/usr/bin:/bin", "HOME": "/tmp",

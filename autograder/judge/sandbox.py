@@ -144,21 +144,41 @@ def _bind(path: str | Path, dest: str | Path | None = None, writable: bool = Fal
 
 
 @functools.cache
-def system_args() -> tuple[str, ...]:
-    """The host's programs and shared libraries (/usr and the merged-/usr links), minus every
-    Python installation's packages; a few /etc files; a small private /tmp."""
-    args: list[str] = [*_bind("/usr")]
+def system_args(whole_usr: bool = False) -> tuple[str, ...]:
+    """The host's programs and shared libraries, a few /etc files and a small private /tmp.
+
+    A worker gets only what running programs needs from /usr (its programs, the shared
+    libraries, locales and time zones), so no other software's bundled Python (a cloud SDK's,
+    say) is in its view; a build gets all of /usr (the C toolchain the linker needs). Both
+    lose every Python installation's libraries under /usr.
+    """
+    args: list[str] = []
+    for path in ["/usr"] if whole_usr else _usr_for_programs():
+        args += _bind(path)
     for top in ("/lib", "/lib64", "/lib32", "/bin", "/sbin"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += _bind(top)
     for path in foreign_python_dirs():
-        args += ["--size", str(HIDDEN_SIZE), "--tmpfs", path]
+        if whole_usr or any(path.startswith(f"{usr}/") for usr in _usr_for_programs()):
+            args += ["--size", str(HIDDEN_SIZE), "--tmpfs", path]
     for path in ETC_FILES:
         args += ["--ro-bind-try", path, path]
     args += ["--size", str(TMP_SIZE), "--tmpfs", "/tmp"]
     return tuple(args)
+
+
+@functools.cache
+def _usr_for_programs() -> tuple[str, ...]:
+    """The parts of /usr that running a program needs: programs, shared libraries (the
+    multiarch folder on Debian, lib64 elsewhere), locales, time zones."""
+    multiarch = sysconfig.get_config_var("MULTIARCH") or ""
+    wanted = ["/usr/bin", "/usr/sbin", f"/usr/lib/{multiarch}" if multiarch else "",
+              "/usr/lib64", "/usr/lib32", "/usr/libexec", "/usr/lib/locale",
+              "/usr/share/zoneinfo", "/usr/share/locale"]
+    return tuple(path for path in wanted
+                 if path and os.path.isdir(path) and not os.path.islink(path))
 
 
 @functools.cache
@@ -274,12 +294,13 @@ class View:
     kit_modules: bool = True
     chdir: Path | None = None
     binds: list[tuple[Path, Path]] = field(default_factory=list)  # read-only, source -> dest
+    whole_usr: bool = False  # a build needs the C toolchain; a worker only runs programs
 
     def args(self) -> tuple[list[str], list[str]]:
         """The bubblewrap arguments of this view (namespaces included), before the command,
         and the PYTHONPATH entries the process needs (the kit root, the allowed packages)."""
         python, seal, pythonpath = python_args(self.packages, self.banned, self.blocker)
-        args = [*namespace_args(), *system_args(), *python]
+        args = [*namespace_args(), *system_args(self.whole_usr), *python]
         if self.kit_modules:
             for name in WORKER_KIT_MODULES:
                 args += _bind(KIT_ROOT / "autograder" / name)
@@ -290,7 +311,10 @@ class View:
             args += _bind(path, writable=True)
         for source, dest in self.binds:
             args += _bind(source, dest)
-        for path in [*foreign_python_dirs(), *seal, "/"]:
+        hidden = [path for path in foreign_python_dirs()
+                  if self.whole_usr or any(path.startswith(f"{usr}/")
+                                           for usr in _usr_for_programs())]
+        for path in [*hidden, *seal, "/"]:
             args += ["--remount-ro", path]
         if self.chdir is not None:
             args += ["--chdir", str(self.chdir)]

@@ -1,6 +1,6 @@
 """Fairness of level 0's speed grades: grade the same work several times, report the spread.
 
-Usage: python tests/benchmarks/fairness.py [--runs 5] [--json FILE]
+Usage: python tests/benchmarks/fairness.py [--runs 5] [--only NAME ...] [--json FILE]
 
 Grades the reference solutions and each submission in tests/fixtures/level0-perf/ `--runs`
 times, then prints, per submission, min/median/max of the total and of every benchmark's
@@ -59,6 +59,8 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write every record here")
     parser.add_argument("-k", dest="keyword", default="speed or bandwidth",
                         help="tests to run (default: the speed tests, whose scores can vary)")
+    parser.add_argument("--only", action="append", default=[], metavar="NAME",
+                        help="grade only this source (reference or a fixture's name); repeat")
     args = parser.parse_args()
     records: dict[str, list[dict]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -66,7 +68,8 @@ def main() -> int:
         for fixture in sorted(p for p in PERF_FIXTURES.iterdir() if p.is_dir()):
             built = submission(fixture, Path(tmp) / fixture.name)
             sources[fixture.name] = ["--submission", str(built)]
-        for name, source_args in sources.items():
+        chosen = {name: a for name, a in sources.items() if not args.only or name in args.only}
+        for name, source_args in chosen.items():
             for run in range(args.runs):
                 print(f"grading {name}, run {run + 1}/{args.runs} ...", file=sys.stderr)
                 records.setdefault(name, []).append(grade(source_args, args.keyword))

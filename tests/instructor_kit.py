@@ -77,8 +77,13 @@ def make_kit(root: Path, solution_py: str = SOLUTION_PY) -> Path:
     (root / "autograder" / "levels").mkdir(parents=True)
     (root / "autograder" / "levels" / "demo.toml").write_text(textwrap.dedent("""\
         id = "demo"
+        title = "a level for the instructor tools' tests"
         order = 1
         editable = ["pkg/*.py", "rust_kernels/k/src/student.rs"]
+
+        [parts.all]
+        title = "everything"
+        points = 100
     """))
     sol = root / "solutions" / "demo"
     (sol / "pkg").mkdir(parents=True)

@@ -18,7 +18,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from instructor_kit import make_kit  # noqa: E402
 
-from autograder.instructor.levels import kit_root, load_levels  # noqa: E402
+from autograder.instructor.levels import kit_root  # noqa: E402
+from autograder.levels import all_levels  # noqa: E402
 
 #: A stand-in for grade.py: the submission's `behaviour` file says what to do.
 FAKE_GRADER = '''\
@@ -169,7 +170,7 @@ def test_bad_input_is_one_line(setup, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not any(lv.id == "level-1" for lv in load_levels(kit_root())),
+@pytest.mark.skipif(not any(lv.id == "level-1" for lv in all_levels(kit_root())),
                     reason="level-1 not written yet")
 def test_real_engine_batch(tmp_path):
     """The real grade.py on level -1: solutions 100, stubs 0, one stubbed file in between,

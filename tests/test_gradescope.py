@@ -18,9 +18,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from instructor_kit import make_kit  # noqa: E402
 
 from autograder.instructor import gradescope  # noqa: E402
-from autograder.instructor.levels import kit_root, load_levels  # noqa: E402
+from autograder.instructor.levels import kit_root  # noqa: E402
 from autograder.judge.workspace import Source, build_workspace  # noqa: E402
-from autograder.levels import load_level  # noqa: E402
+from autograder.levels import all_levels, load_level  # noqa: E402
 
 SCHEMA = json.loads(
     (Path(gradescope.__file__).parents[1] / "report" / "gradescope_schema.json").read_text())
@@ -140,7 +140,7 @@ def test_run_autograder_script_survives_a_python_that_cannot_start(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not any(lv.id == "level-1" for lv in load_levels(kit_root())),
+@pytest.mark.skipif(not any(lv.id == "level-1" for lv in all_levels(kit_root())),
                     reason="level-1 not written yet")
 @pytest.mark.parametrize("which", ["solutions", "stubs"])
 def test_real_zip_in_a_fake_autograder_root(tmp_path, which):

@@ -76,7 +76,7 @@ def test_nbgrader_round_trip(tmp_path, level):
     nbgrader(course, "generate_assignment", level, "--force")
     released = course / "release" / level
     source_nb = course / "source" / level / f"{level}.ipynb"
-    keys = select_levels(ROOT, level)[0].keys(ROOT)
+    keys = select_levels(ROOT, level)[0].solution_keys()
 
     solution = {key: (ROOT / "solutions" / level / key).read_text() for key in keys}
     submitted = {}

@@ -13,9 +13,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from instructor_kit import SOLUTION_PY, SOLUTION_RS, STUB_PY, make_kit  # noqa: E402
 
 from autograder.instructor import release  # noqa: E402
-from autograder.instructor.levels import InstructorError, kit_root, load_levels
+from autograder.instructor.levels import InstructorError, kit_root
 from autograder.instructor.markers import MarkerError, find_regions
 from autograder.instructor.stubs import stub_python, stub_rust
+from autograder.levels import all_levels
 
 
 def run_release(root: Path, *argv: str) -> int:
@@ -176,13 +177,13 @@ def test_check_names_reference_code_in_student_facing_files(tmp_path, capsys):
                  "autograder.references.demo (the judge's references, which are never shipped)"]
 
 
-@pytest.mark.skipif(not load_levels(kit_root()), reason="no level manifest yet")
+@pytest.mark.skipif(not all_levels(kit_root()), reason="no level manifest yet")
 def test_the_kits_student_facing_files_hold_no_reference_code():
     """No public suite, stub, handout or notebook of the kit holds or imports reference code."""
     assert release.reference_code(kit_root()) == []
 
 
-@pytest.mark.skipif(not load_levels(kit_root()), reason="no level manifest yet")
+@pytest.mark.skipif(not all_levels(kit_root()), reason="no level manifest yet")
 def test_the_kits_stubs_match_the_solutions():
     """The committed stubs are exactly what the release generates (no drift)."""
     try:

@@ -20,7 +20,8 @@ from conftest import busy_benchmarks, lost_only_speed  # noqa: E402
 from instructor_kit import make_kit  # noqa: E402
 
 from autograder.instructor import release, student_repo
-from autograder.instructor.levels import InstructorError, kit_root, load_levels
+from autograder.instructor.levels import InstructorError, kit_root
+from autograder.levels import all_levels
 from autograder.suites import oracle
 
 HIDDEN_TEST = "def test_sgemm_sblat_every_transpose_combination(student):\n    pass\n"
@@ -275,7 +276,7 @@ def _grade(repo: Path, level: str) -> tuple[int, dict]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not load_levels(kit_root()), reason="no level manifest yet")
+@pytest.mark.skipif(not all_levels(kit_root()), reason="no level manifest yet")
 def test_the_kits_student_repo_grades_stubs_at_zero_and_solutions_at_full(tmp_path):
     """Inside the real student repo, which holds no references but the public suites'
     recorded expected values: stubs score 0, solution files score every public point."""
@@ -288,11 +289,11 @@ def test_the_kits_student_repo_grades_stubs_at_zero_and_solutions_at_full(tmp_pa
     assert not (dest / "autograder/references").exists()
     assert student_repo.scan(dest, root, ctx).problems() == []
     recorded = {p.stem for p in (dest / "autograder/suites/expected").glob("*.json")}
-    assert recorded == {"level_minus2", "level_minus1", "level0", "level1"}
+    assert recorded == {level.module for level in all_levels(root)}
     assert all(json.loads(p.read_text())["entries"]
                for p in (dest / "autograder/suites/expected").glob("*.json"))
     busy = {}
-    for level in load_levels(root):
+    for level in all_levels(root):
         if level.id == "level0" and shutil.which("cargo") is None:
             continue
         status, record = _grade(dest, level.id)

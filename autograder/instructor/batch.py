@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.instructor.levels import InstructorError, kit_root, select_levels
+from autograder.instructor.levels import USER_ERRORS, InstructorError, kit_root, select_levels
 from autograder.judge import sandbox
 from autograder.judge.intake import open_file, opened_root, read_capped
 from autograder.levels import SubmissionLimits
@@ -449,7 +449,7 @@ def run(args: argparse.Namespace) -> int:
             raise InstructorError(f"submissions folder not found: {args.submissions}")
         if not args.csv.parent.is_dir():
             raise InstructorError(f"folder of the CSV not found: {args.csv.parent}")
-    except InstructorError as exc:
+    except USER_ERRORS as exc:
         print(f"batch: error: {exc}", file=sys.stderr)
         return 2
     refused = "" if args.unsandboxed else sandbox.refusal("batch")

@@ -29,7 +29,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from autograder.instructor.levels import InstructorError, kit_root, select_levels
+from autograder.instructor.levels import USER_ERRORS, kit_root, select_levels
 from autograder.instructor.release import generate
 from autograder.judge import sandbox
 
@@ -289,7 +289,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     try:
         names = build_zip(kit_root(), args.level, args.output, args.unsandboxed)
-    except InstructorError as exc:
+    except USER_ERRORS as exc:
         for line in str(exc).splitlines():
             print(f"gradescope: error: {line}", file=sys.stderr)
         return 2

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.instructor.levels import InstructorError, kit_root, select_levels
+from autograder.instructor.levels import USER_ERRORS, InstructorError, kit_root, select_levels
 from autograder.judge.intake import (
     Refusal,
     kind,
@@ -228,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
             )
             return 0
         done = build_course(root, args.course, levels, force=args.force)
-    except InstructorError as exc:
+    except USER_ERRORS as exc:
         for line in str(exc).splitlines():
             print(f"notebooks: error: {line}", file=sys.stderr)
         return 2

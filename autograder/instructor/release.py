@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from autograder.instructor import leaks
-from autograder.instructor.levels import InstructorError, kit_root, select_levels
+from autograder.instructor.levels import USER_ERRORS, InstructorError, kit_root, select_levels
 from autograder.instructor.steps import ReleaseContext, Step
 from autograder.instructor.steps.check_leaks import CheckLeaks
 from autograder.instructor.steps.collect import CollectFiles
@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         return student_repo.run(args)
     try:
         ctx = generate(root, args.level, check_only=args.check, steps=STEPS)
-    except InstructorError as exc:
+    except USER_ERRORS as exc:
         for line in str(exc).splitlines():
             print(f"release: error: {line}", file=sys.stderr)
         return 2

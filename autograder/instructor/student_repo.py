@@ -30,7 +30,7 @@ from pathlib import Path
 
 from autograder import KIT_ROOT
 from autograder.instructor import leaks
-from autograder.instructor.levels import InstructorError, kit_root
+from autograder.instructor.levels import USER_ERRORS, InstructorError, kit_root
 from autograder.instructor.release import generate
 from autograder.instructor.steps import ReleaseContext
 from autograder.suites import oracle
@@ -293,7 +293,7 @@ def run(args: argparse.Namespace) -> int:
     level = None if args.level in (None, "all") else args.level
     try:
         ctx = write_student_repo(root, args.student_repo, force=args.force, level=level)
-    except InstructorError as exc:
+    except USER_ERRORS as exc:
         lines = str(exc).splitlines()
         status = 1 if lines[0].startswith("leak scan") else 2
         for line in lines:

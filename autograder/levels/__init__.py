@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import glob
 import tomllib
+from collections.abc import Callable
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,7 @@ class Level:
     editable: tuple[str, ...]
     parts: dict[str, Part]
     limits: Limits
+    module: str = ""  # the Python name of its probes, references, cases, handout: level_minus1
     submission: SubmissionLimits = field(default_factory=SubmissionLimits)
     banned_imports: tuple[str, ...] = ()
     rust_rules: str = ""  # a rule set of autograder/judge/rust_rules.py for its Rust files
@@ -75,6 +77,10 @@ class Level:
     build: dict[str, Any] = field(default_factory=dict)
     thresholds: dict[str, Any] = field(default_factory=dict)
     root: Path = field(default_factory=content_root)
+
+    def __post_init__(self) -> None:
+        if not self.module:  # a level whose id is a Python name may leave `module` out
+            object.__setattr__(self, "module", self.id)
 
     @property
     def total_points(self) -> float:
@@ -91,6 +97,11 @@ class Level:
         """`solutions/<id>/`: the reference files, by key."""
         return self.root / "solutions" / self.id
 
+    @property
+    def manifest(self) -> Path:
+        """`autograder/levels/<id>.toml`: the file this level was read from."""
+        return levels_dir(self.root) / f"{self.id}.toml"
+
     def student_path(self, key: str, root: Path | None = None) -> Path:
         """Where the student's copy of `key` lives in a repository rooted at `root`."""
         root = self.root if root is None else root
@@ -102,8 +113,14 @@ class Level:
         """The editable keys present in the kit's stub tree (globs expanded)."""
         return self.expand_keys(lambda key: self.student_path(key))
 
-    def expand_keys(self, locate: Any) -> list[str]:
-        """Expand the manifest's editable globs with `locate(key) -> Path` giving a file."""
+    def solution_keys(self) -> list[str]:
+        """The editable keys present in `solutions/<id>/` (globs expanded): what the release
+        turns into stubs."""
+        return self.expand_keys(lambda key: self.solutions_dir / key)
+
+    def expand_keys(self, locate: Callable[[str], Path]) -> list[str]:
+        """Expand the manifest's editable globs, in manifest order, with `locate(key) -> Path`
+        giving a file: `glob.glob(recursive=True)`, files only, no `__pycache__`."""
         keys: list[str] = []
         for pattern in self.editable:
             if not glob.has_magic(pattern):
@@ -113,7 +130,7 @@ class Level:
             prefix = located[: len(located) - len(pattern)]  # locate(key) always ends in key
             for match in sorted(glob.glob(located, recursive=True)):
                 rel = match[len(prefix):]
-                if Path(match).is_file() and rel not in keys:
+                if Path(match).is_file() and "__pycache__" not in rel and rel not in keys:
                     keys.append(rel)
         return keys
 
@@ -151,9 +168,11 @@ def _match_parts(pattern: list[str], parts: list[str]) -> bool:
 
 def _level_from(path: Path) -> Level:
     try:
-        data = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ManifestError(f"{path.name}: {exc}") from None
+    if not isinstance(data.get("editable"), list):
+        raise ManifestError(f"{path.name}: `editable` must be a list of file keys")
     try:
         parts = {pid: Part(pid, p["title"], float(p["points"]), tuple(p.get("modules", ())))
                  for pid, p in data.get("parts", {}).items()}
@@ -161,6 +180,7 @@ def _level_from(path: Path) -> Level:
             id=data["id"], title=data["title"], order=int(data.get("order", 99)),
             editable=tuple(data["editable"]), parts=parts,
             limits=Limits(**data.get("limits", {})),
+            module=str(data.get("module", "")),
             submission=SubmissionLimits(**data.get("submission", {})),
             banned_imports=tuple(data.get("banned_imports", ())),
             rust_rules=str(data.get("rust_rules", "")),
@@ -170,34 +190,45 @@ def _level_from(path: Path) -> Level:
             root=path.parent.parent.parent)
     except (KeyError, TypeError, ValueError) as exc:
         raise ManifestError(f"{path.name}: bad or missing field {exc}") from None
+    _check(level, path)
+    return level
+
+
+def _check(level: Level, path: Path) -> None:
+    """ManifestError unless the level is consistent with its file and adds up to 100."""
     if level.id != path.stem:
         raise ManifestError(f"{path.name}: id {level.id!r} does not match the file name")
+    if not level.module.isidentifier():
+        raise ManifestError(f"{path.name}: `module` must be a Python name (id {level.id!r} is "
+                            "not one: write e.g. module = \"level_minus1\")")
+    if not all(isinstance(key, str) and key for key in level.editable):
+        raise ManifestError(f"{path.name}: `editable` must be a list of file keys")
     if not all(isinstance(v, int) and v > 0 for v in astuple(level.submission)):
         raise ManifestError(f"{path.name}: [submission] limits must be positive integers")
     if abs(level.total_points - 100) > 1e-9:
         raise ManifestError(f"{path.name}: parts total {level.total_points:g} points, not 100")
-    return level
 
 
-def levels_dir() -> Path:
-    """The folder of manifests: `autograder/levels/` under the content root."""
-    return content_root() / "autograder" / "levels"
+def levels_dir(root: Path | None = None) -> Path:
+    """The folder of manifests: `autograder/levels/` under `root` (the content root)."""
+    return (content_root() if root is None else root) / "autograder" / "levels"
 
 
-def all_levels() -> list[Level]:
-    """Every level with a manifest, in course order."""
-    return sorted((_level_from(p) for p in levels_dir().glob("*.toml")), key=lambda lv: lv.order)
+def all_levels(root: Path | None = None) -> list[Level]:
+    """Every level with a manifest under `root` (the content root), in course order."""
+    levels = (_level_from(p) for p in levels_dir(root).glob("*.toml"))
+    return sorted(levels, key=lambda lv: (lv.order, lv.id))
 
 
-def level_ids() -> list[str]:
+def level_ids(root: Path | None = None) -> list[str]:
     """The ids of the levels that have a manifest (file names only: nothing is parsed)."""
-    return sorted(path.stem for path in levels_dir().glob("*.toml"))
+    return sorted(path.stem for path in levels_dir(root).glob("*.toml"))
 
 
-def load_level(level_id: str) -> Level:
-    """Load one level by id; ManifestError if there is no such level."""
-    path = levels_dir() / f"{level_id}.toml"
-    if not path.exists():
-        known = ", ".join(level_ids()) or "none"
+def load_level(level_id: str, root: Path | None = None) -> Level:
+    """Load one level by id from `root` (the content root); ManifestError if there is none."""
+    path = levels_dir(root) / f"{level_id}.toml"
+    if not path.is_file():
+        known = ", ".join(level_ids(root)) or "none"
         raise ManifestError(f"unknown level {level_id!r} (known levels: {known})")
     return _level_from(path)

@@ -1,8 +1,8 @@
 """Build each level's source notebook (`solutions/<id>/<id>.ipynb`) from its handout module.
 
-A handout module (`level_minus2`, `level_minus1`, `level0`, `level1`) gives the markdown and
-the written questions; the engine's part cells come from the level manifest, so their points
-always equal the manifest's. The notebook has, in order:
+A handout module (named by the manifest's `module`: `level_minus1`, `level0`, ...) gives the
+markdown and the written questions; the engine's part cells come from the level manifest, so
+their points always equal the manifest's. The notebook has, in order:
 
 1. the handout (markdown, locked);
 2. a locked setup cell with the notebook's helpers (`check`, `check_derivative`,
@@ -27,14 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from autograder.instructor.levels import InstructorError, kit_root
+from autograder.levels import all_levels, load_level
 
 SIG_FIGS = 4
-MODULE_BY_LEVEL = {
-    "level-2": "level_minus2",
-    "level-1": "level_minus1",
-    "level0": "level0",
-    "level1": "level1",
-}
+HANDOUTS = Path(__file__).parent
 
 
 @dataclass(frozen=True)
@@ -264,15 +260,6 @@ def _derivation_cells(q: Derivation) -> list[dict[str, Any]]:
     ]
 
 
-def _manifest_parts(root: Path, level_id: str) -> tuple[str, list[tuple[str, str, float]]]:
-    import tomllib
-
-    path = root / "autograder" / "levels" / f"{level_id}.toml"
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    parts = [(pid, p["title"], float(p["points"])) for pid, p in data.get("parts", {}).items()]
-    return data.get("title", level_id), parts
-
-
 def _part_cells(level_id: str, parts: list[tuple[str, str, float]]) -> list[dict[str, Any]]:
     rows = [f"| `{pid}` | {title} | {points:g} |" for pid, title, points in parts]
     intro = "\n".join(
@@ -302,8 +289,10 @@ def _part_cells(level_id: str, parts: list[tuple[str, str, float]]) -> list[dict
 def build_notebook(level_id: str, root: Path | None = None) -> dict[str, Any]:
     """The source notebook of a level, as notebook JSON data."""
     root = root or kit_root()
-    module = importlib.import_module(f"autograder.instructor.handouts.{MODULE_BY_LEVEL[level_id]}")
-    title, parts = _manifest_parts(root, level_id)
+    level = load_level(level_id, root)
+    module = importlib.import_module(f"{__name__}.{level.module}")
+    title = level.title
+    parts = [(part.id, part.title, part.points) for part in level.parts.values()]
     setup = SETUP.replace("@LEVEL@", level_id).replace("@SIG@", str(SIG_FIGS))
     cells = [
         _markdown("handout", module.HANDOUT.replace("@TITLE@", title)),
@@ -335,8 +324,6 @@ def notebook_text(level_id: str, root: Path | None = None) -> str:
 
 
 def available_levels(root: Path | None = None) -> list[str]:
-    """Levels that have both a handout module and a manifest."""
+    """Levels that have both a manifest and a handout module, in course order."""
     root = root or kit_root()
-    return [
-        lv for lv in MODULE_BY_LEVEL if (root / "autograder" / "levels" / f"{lv}.toml").is_file()
-    ]
+    return [lv.id for lv in all_levels(root) if (HANDOUTS / f"{lv.module}.py").is_file()]

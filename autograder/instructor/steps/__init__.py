@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from autograder.instructor.levels import Level
 from autograder.instructor.markers import Region
+from autograder.levels import Level
 
 
 @dataclass

@@ -18,19 +18,13 @@ class CollectFiles:
     def run(self, ctx: ReleaseContext) -> None:
         """Fill `ctx.files` and read every solution text."""
         for level in ctx.levels:
-            keys = level.keys(ctx.root)
+            keys = level.solution_keys()
             if not keys:
                 ctx.problems.append(f"{ctx.rel(level.manifest)}: no editable file found")
             for key in keys:
-                self._add(
-                    ctx,
-                    level.id,
-                    key,
-                    level.solution_path(ctx.root, key),
-                    level.student_path(ctx.root, key),
-                )
-            base = ctx.root / "solutions" / level.id
-            for notebook in sorted(base.glob("*.ipynb")):
+                target = level.student_path(key, ctx.root)
+                self._add(ctx, level.id, key, level.solutions_dir / key, target)
+            for notebook in sorted(level.solutions_dir.glob("*.ipynb")):
                 if notebook.name not in keys:
                     target = ctx.root / "assignments" / level.id / notebook.name
                     self._add(ctx, level.id, notebook.name, notebook, target)

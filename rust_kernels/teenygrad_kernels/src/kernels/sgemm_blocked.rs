@@ -1,4 +1,4 @@
-//! # Stage 5 — SGEMM, blocked: cache tiling
+//! # Part `blocked` — sgemm 3: cache blocking
 //!
 //! Same contract as `sgemm_naive` (read its doc comment first): `C ← α·A·B + β·C`, row-major
 //! with leading dimensions, any `m, n, k ≥ 0`, and `C` not read when `β == 0`.

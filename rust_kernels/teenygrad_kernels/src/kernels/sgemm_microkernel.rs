@@ -1,4 +1,4 @@
-//! # Stage 6 — SGEMM, micro-kernel: register blocking on packed panels
+//! # Part `microkernel` — sgemm 4: register-blocked micro-kernel
 //!
 //! Same contract as `sgemm_naive` (read its doc comment first): `C ← α·A·B + β·C`, row-major
 //! with leading dimensions, any `m, n, k ≥ 0`, and `C` not read when `β == 0`.

@@ -1,4 +1,4 @@
-//! # Stage 7 — SGEMM, SIMD: explicit vector intrinsics behind run-time dispatch
+//! # Part `simd` — sgemm 5: SIMD intrinsics
 //!
 //! Same contract as `sgemm_naive` (read its doc comment first): `C ← α·A·B + β·C`, row-major
 //! with leading dimensions, any `m, n, k ≥ 0`, and `C` not read when `β == 0`.
@@ -40,10 +40,10 @@
 //! sees full tiles. Time the blocksizes: they are worth 10–20 %.
 //!
 //! Once the micro-kernel runs near the peak, *where* each block lives starts to matter. With
-//! `NR = 32` and `KC = 512` a micro-panel of `B` is 64 KiB, twice this CPU's L1, so stage 6's
+//! `NR = 32` and `KC = 512` a micro-panel of `B` is 64 KiB, twice this CPU's L1, so sgemm 4's
 //! LOOP 2 cannot keep it there. The reference swaps the roles: the block of `A` in L3 (LOOP 5
 //! over rows), the block of `B` in L2 (LOOP 3 over columns), and LOOP 2 over the micro-panels
-//! of `A`, which fit in L1 — another 4–8 % here. Optional: stage 6's order with good
+//! of `A`, which fit in L1 — another 4–8 % here. Optional: sgemm 4's order with good
 //! blocksizes clears this stage's target.
 //!
 //! `unsafe` is allowed here (raw-pointer loads and stores, calling `#[target_feature]`

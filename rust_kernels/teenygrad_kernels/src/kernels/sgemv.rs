@@ -1,4 +1,4 @@
-//! # Stage 2 — BLAS level 2: `sgemv`
+//! # Part `sgemv` — sgemv
 //!
 //! Matrix–vector product `y ← α·A·x + β·y` with `A` an `m × n` row-major matrix. Every element
 //! of `A` is used exactly once (one multiply and one add per 4 bytes loaded), so `sgemv` is

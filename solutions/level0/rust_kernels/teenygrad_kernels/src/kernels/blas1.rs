@@ -1,4 +1,4 @@
-//! # Stage 1 — BLAS level 1: `saxpy` and `sdot`
+//! # Part `blas1` — saxpy and sdot
 //!
 //! Two loops over vectors. They do one or two floating-point operations per element loaded, so
 //! no CPU can keep its arithmetic units busy with them: they are **memory-bound**, and the

@@ -1,4 +1,4 @@
-//! # Stage 3 — SGEMM, naive: the definition as three loops
+//! # Part `naive` — sgemm 1: naive i-j-k
 //!
 //! SGEMM is the BLAS routine behind every matmul: `C ← α·A·B + β·C` with `A` of shape `m × k`,
 //! `B` of shape `k × n` and `C` of shape `m × n`, all single precision. The next five stages

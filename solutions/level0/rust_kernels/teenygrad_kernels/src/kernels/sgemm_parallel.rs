@@ -1,4 +1,4 @@
-//! # Stage 8 — SGEMM, parallel: threads over the outer loops
+//! # Part `parallel` — sgemm 6: threads
 //!
 //! Same contract as `sgemm_naive` (read its doc comment first): `C ← α·A·B + β·C`, row-major
 //! with leading dimensions, any `m, n, k ≥ 0`, and `C` not read when `β == 0`; plus `threads`,

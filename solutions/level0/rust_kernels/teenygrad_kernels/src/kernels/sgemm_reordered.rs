@@ -1,4 +1,4 @@
-//! # Stage 4 — SGEMM, reordered: i-k-j, the loop order that follows the memory
+//! # Part `reordered` — sgemm 2: loop order for locality
 //!
 //! Same contract as `sgemm_naive` (read its doc comment first): `C ← α·A·B + β·C`, row-major
 //! with leading dimensions, any `m, n, k ≥ 0`, and `C` not read when `β == 0`.

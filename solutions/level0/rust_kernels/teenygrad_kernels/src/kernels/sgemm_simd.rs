@@ -1,4 +1,4 @@
-//! # Stage 7 — SGEMM, SIMD: explicit vector intrinsics behind run-time dispatch
+//! # Part `simd` — sgemm 5: SIMD intrinsics
 //!
 //! Same contract as `sgemm_naive` (read its doc comment first): `C ← α·A·B + β·C`, row-major
 //! with leading dimensions, any `m, n, k ≥ 0`, and `C` not read when `β == 0`.
@@ -40,10 +40,10 @@
 //! sees full tiles. Time the blocksizes: they are worth 10–20 %.
 //!
 //! Once the micro-kernel runs near the peak, *where* each block lives starts to matter. With
-//! `NR = 32` and `KC = 512` a micro-panel of `B` is 64 KiB, twice this CPU's L1, so stage 6's
+//! `NR = 32` and `KC = 512` a micro-panel of `B` is 64 KiB, twice this CPU's L1, so sgemm 4's
 //! LOOP 2 cannot keep it there. The reference swaps the roles: the block of `A` in L3 (LOOP 5
 //! over rows), the block of `B` in L2 (LOOP 3 over columns), and LOOP 2 over the micro-panels
-//! of `A`, which fit in L1 — another 4–8 % here. Optional: stage 6's order with good
+//! of `A`, which fit in L1 — another 4–8 % here. Optional: sgemm 4's order with good
 //! blocksizes clears this stage's target.
 //!
 //! `unsafe` is allowed here (raw-pointer loads and stores, calling `#[target_feature]`
@@ -104,12 +104,12 @@ const MAX_TILE: usize = 8 * 32;
 /// | neon     |  8 |  8 | 2048 | 512 | 512 | 16 KiB, 16 KiB; 1 MiB, 4 MiB                          |
 /// | scalar   |  4 |  8 | 1024 | 256 | 256 |  4 KiB,  8 KiB; 256 KiB, 1 MiB                        |
 ///
-/// Why the roles of stage 6 are swapped (the block of `B` in L2, the block of `A` in L3): a
+/// Why the roles of sgemm 4 are swapped (the block of `B` in L2, the block of `A` in L3): a
 /// micro-panel of `B` is `KC × NR` floats, 64 KiB for AVX-512, twice the L1, so it cannot stay
 /// in L1 while the micro-panels of `A` go by. A micro-panel of `A` (`MR × KC`, 16 KiB) can: LOOP
 /// 2 walks the micro-panels of `A` and LOOP 1 streams the micro-panels of `B` past it from L2,
 /// two vectors per step, which the hardware prefetcher keeps up with. This is BLIS's own loop
-/// nest for a transposed problem, and it ran 4–6 % faster than stage 6's order at n = 1024,
+/// nest for a transposed problem, and it ran 4–6 % faster than sgemm 4's order at n = 1024,
 /// 2048 and 4096. A large `MC` packs `B` fewer times (once per `MC` rows).
 #[cfg(target_arch = "x86_64")]
 const AVX512: MicroKernel = MicroKernel {

@@ -12,14 +12,13 @@ import json
 import os
 import subprocess
 from pathlib import Path
-from typing import Any
 
 from autograder import KIT_ROOT
 from autograder.judge.build import cache_dir
 from autograder.judge.errors import GraderError
+from autograder.judge.timing import POLICY, PlotPoint, Roofline, TimingPolicy
 
 CRATES = KIT_ROOT / "rust_kernels"
-MIN_CORE_SCALING = 0.75  # all-thread peak / (cores x 1-thread peak) below this: cores missing
 
 
 def binary() -> Path:
@@ -36,8 +35,8 @@ def binary() -> Path:
     return cache_dir() / "release" / "roofline"
 
 
-def measure(quick: bool = True, repeats: int = 5, threads: int | None = None) -> dict[str, Any]:
-    """Run the roofline probe and return its JSON (medians, samples and their CV)."""
+def measure(quick: bool = True, repeats: int = 5, threads: int | None = None) -> Roofline:
+    """Run the roofline probe and return what it measured (samples, medians and CVs)."""
     cmd = [str(binary()), "--repeats", str(repeats)]
     if quick:
         cmd.append("--quick")
@@ -45,30 +44,9 @@ def measure(quick: bool = True, repeats: int = 5, threads: int | None = None) ->
         cmd += ["--threads", str(threads)]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True)
-        return json.loads(done.stdout)
+        return Roofline.from_json(json.loads(done.stdout))
     except (OSError, subprocess.SubprocessError, json.JSONDecodeError) as exc:
         raise GraderError(f"the roofline probe failed: {exc}") from None
-
-
-def best(roof: dict[str, Any], key: str) -> float:
-    """The roof `key` of a measurement: its best sample. Noise only ever slows a probe down
-    (nothing makes an FMA loop faster than the hardware), so the best sample is the closest
-    to the machine's roof, as STREAM reports its best rate."""
-    figure = roof[key]
-    return max(figure.get("samples") or [figure["median"]])
-
-
-def merged(*roofs: dict[str, Any]) -> dict[str, Any]:
-    """Several measurements as one: each figure's samples pooled (the first one's other keys)."""
-    out = dict(roofs[0])
-    for key, figure in roofs[0].items():
-        if isinstance(figure, dict) and "samples" in figure:
-            samples = [x for roof in roofs for x in roof[key]["samples"]]
-            mean = sum(samples) / len(samples)
-            spread = (sum((x - mean) ** 2 for x in samples) / len(samples)) ** 0.5
-            out[key] = {**figure, "samples": samples, "median": sorted(samples)[len(samples) // 2],
-                        "cv": spread / mean if mean else 0.0}
-    return out
 
 
 def physical_cores(topology: Path = Path("/sys/devices/system/cpu")) -> int:
@@ -86,29 +64,30 @@ def physical_cores(topology: Path = Path("/sys/devices/system/cpu")) -> int:
     return len(cores) or len(cpus) or (os.cpu_count() or 1)
 
 
-def cores_missing(roof: dict[str, Any], threads: int, cores: int | None = None) -> str:
+def cores_missing(roof: Roofline, threads: int, cores: int | None = None,
+                  policy: TimingPolicy = POLICY) -> str:
     """Why this roofline shows that `threads` threads did not each get a core, or "".
 
     The all-thread FMA peak is about (physical cores used) x the 1-thread peak. Far below that
-    (under MIN_CORE_SCALING of it), the threads shared cores: a host running this virtual
-    machine's vCPUs on one core does that for minutes at a time, and no process of the machine
-    shows it. Then a multi-thread kernel's speed-up over one thread cannot be judged."""
+    (under the policy's `min_core_scaling` of it), the threads shared cores: a host running
+    this virtual machine's vCPUs on one core does that for minutes at a time, and no process of
+    the machine shows it. Then a multi-thread kernel's speed-up over one thread cannot be judged."""
     cores = min(threads, physical_cores() if cores is None else cores)
-    scaling = best(roof, "peak_gflops_all_threads") / best(roof, "peak_gflops_1_thread")
-    if cores < 2 or scaling >= MIN_CORE_SCALING * cores:
+    scaling = roof.best("peak_gflops_all_threads") / roof.best("peak_gflops_1_thread")
+    if cores < 2 or scaling >= policy.min_core_scaling * cores:
         return ""
     return (f"this machine ran {threads} threads at only {scaling:.2f}x the 1-thread FMA peak "
             f"on {cores} cores: the threads did not get their cores, so no speed-up can be "
             "judged")
 
 
-def summary_lines(roof: dict[str, Any]) -> list[str]:
+def summary_lines(roof: Roofline) -> list[str]:
     """The roofline as a few readable lines."""
     def fig(key: str) -> str:
-        return f"{best(roof, key):.1f} (cv {roof[key]['cv'] * 100:.1f}%)"
+        return f"{roof.best(key):.1f} (cv {roof.figures[key].cv * 100:.1f}%)"
 
     return [
-        f"cpu: {roof['cpu_model']}  ·  isa: {roof['isa']}  ·  threads: {roof['threads']}",
+        f"cpu: {roof.cpu_model}  ·  isa: {roof.isa}  ·  threads: {roof.threads}",
         f"peak FP32 GFLOP/s   1 thread: {fig('peak_gflops_1_thread')}   "
         f"all threads: {fig('peak_gflops_all_threads')}",
         f"STREAM triad GB/s   1 thread: {fig('triad_gbs_1_thread')}   "
@@ -116,11 +95,8 @@ def summary_lines(roof: dict[str, Any]) -> list[str]:
     ]
 
 
-def plot(roof: dict[str, Any], points: list[dict[str, Any]], path: Path) -> Path:
-    """Draw the 1-thread and all-thread roofs with each kernel as a point; write a PNG.
-
-    Each point is `{"name", "intensity" (FLOP/byte), "gflops", "threads"}`.
-    """
+def plot(roof: Roofline, points: list[PlotPoint], path: Path) -> Path:
+    """Draw the 1-thread and all-thread roofs with each kernel as a point; write a PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -131,18 +107,18 @@ def plot(roof: dict[str, Any], points: list[dict[str, Any]], path: Path) -> Path
     intensity = np.logspace(-2, 3, 200)
     for label, peak_key, bw_key, style in [
             ("1 thread", "peak_gflops_1_thread", "triad_gbs_1_thread", "-"),
-            (f"{roof['threads']} threads", "peak_gflops_all_threads", "triad_gbs_all_threads",
+            (f"{roof.threads} threads", "peak_gflops_all_threads", "triad_gbs_all_threads",
              "--")]:
-        peak, bandwidth = best(roof, peak_key), best(roof, bw_key)
+        peak, bandwidth = roof.best(peak_key), roof.best(bw_key)
         ax.loglog(intensity, np.minimum(peak, bandwidth * intensity), style, color="black",
                   label=f"roof, {label}: {peak:.0f} GFLOP/s, {bandwidth:.0f} GB/s")
     for point in points:
-        ax.loglog(point["intensity"], point["gflops"], "o")
-        ax.annotate(point["name"], (point["intensity"], point["gflops"]), fontsize=8,
+        ax.loglog(point.intensity, point.gflops, "o")
+        ax.annotate(point.name, (point.intensity, point.gflops), fontsize=8,
                     xytext=(4, 4), textcoords="offset points")
     ax.set_xlabel("arithmetic intensity (FLOP / byte)")
     ax.set_ylabel("GFLOP/s")
-    ax.set_title(f"roofline · {roof['cpu_model']}")
+    ax.set_title(f"roofline · {roof.cpu_model}")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -167,6 +143,6 @@ def run(args: argparse.Namespace) -> int:
         print("grade.py roofline: error: --repeats must be at least 1")
         return 2
     roof = measure(quick=not args.full, repeats=args.repeats)
-    print(json.dumps(roof, indent=2) if args.json else "\n".join(summary_lines(roof)))
+    print(json.dumps(roof.to_json(), indent=2) if args.json else "\n".join(summary_lines(roof)))
     print(f"roofline plot: {plot(roof, [], args.plot)}")
     return 0

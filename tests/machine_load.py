@@ -3,8 +3,9 @@
 A load average counts this test run's own recent work (a grading that just finished keeps it
 above 1 for a minute), so it would skip timing checks on an idle machine. This measures what
 matters instead: the CPU time that *other* processes used while a check measured, from the
-machine-wide counters in /proc/stat minus this process's own CPU time (and its waited-for
-children's). Where /proc/stat does not exist, it falls back to the load average.
+machine-wide counters the grader reads (`timing.machine_busy_seconds`) minus this process's own
+CPU time (and its waited-for children's). Where they cannot be read, it falls back to the load
+average. The share above which timings are not trusted is the grader's (`TimingPolicy`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 import os
 import time
 
-BUSY_SHARE = 0.10  # of all CPUs used by other processes: above it, timings are not trusted
+from autograder.judge.timing import POLICY, machine_busy_seconds
+
+BUSY_SHARE = POLICY.busy_share  # of all CPUs used by other processes
 
 
 class OtherLoad:
@@ -61,14 +64,11 @@ def machine_is_busy(sample: float = 0.5) -> str:
 
 
 def _machine_busy() -> float | None:
-    """Seconds of CPU time all processes have used since boot, or None without /proc/stat."""
+    """Seconds of CPU time all processes have used since boot, or None where unreadable."""
     try:
-        with open("/proc/stat") as stat:
-            ticks = [int(v) for v in stat.readline().split()[1:]]
-    except OSError:
+        return machine_busy_seconds()
+    except (OSError, RuntimeError):
         return None
-    idle = ticks[3] + ticks[4]  # idle + iowait
-    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def _own() -> float:

@@ -5,22 +5,38 @@ from __future__ import annotations
 import pytest
 
 from autograder import roofline
+from autograder.judge.timing import Figure, Roofline
 
 
-def _figure(samples: list[float]) -> dict:
-    return {"median": sorted(samples)[len(samples) // 2], "cv": 0.0, "samples": samples}
+def _figure(samples: list[float]) -> Figure:
+    return Figure(sorted(samples)[len(samples) // 2], 0.0, tuple(samples))
+
+
+def _roof(threads: int = 2, **figures: list[float]) -> Roofline:
+    return Roofline("test cpu", "avx2", threads, {k: _figure(v) for k, v in figures.items()})
 
 
 def test_best_is_the_best_sample_and_merged_pools_samples() -> None:
     """A roof is the best sample; merging a re-measurement can only raise it, never lower it."""
-    first = {"threads": 2, "peak_gflops_all_threads": _figure([131.0, 135.0, 133.0])}
-    again = {"threads": 2, "peak_gflops_all_threads": _figure([226.0, 229.0, 224.0])}
-    assert roofline.best(first, "peak_gflops_all_threads") == 135.0
-    both = roofline.merged(first, again)
-    assert both["peak_gflops_all_threads"]["samples"] == [131.0, 135.0, 133.0, 226.0, 229.0, 224.0]
-    assert roofline.best(both, "peak_gflops_all_threads") == 229.0
-    assert both["peak_gflops_all_threads"]["cv"] > 0.2  # the disagreement stays visible
-    assert both["threads"] == 2
+    first = _roof(peak_gflops_all_threads=[131.0, 135.0, 133.0])
+    again = _roof(peak_gflops_all_threads=[226.0, 229.0, 224.0])
+    assert first.best("peak_gflops_all_threads") == 135.0
+    both = first.merged(again)
+    assert both.figures["peak_gflops_all_threads"].samples == (131.0, 135.0, 133.0, 226.0,
+                                                               229.0, 224.0)
+    assert both.best("peak_gflops_all_threads") == 229.0
+    assert both.figures["peak_gflops_all_threads"].cv > 0.2  # the disagreement stays visible
+    assert both.threads == 2
+    assert both.noisy() == ["peak_gflops_all_threads"] and first.noisy() == []
+
+
+def test_roofline_reads_and_writes_the_probe_json() -> None:
+    """The probe's JSON becomes a Roofline and back, figures and other fields kept."""
+    data = {"cpu_model": "x", "isa": "neon", "threads": 4, "repeats": 3, "quick": True,
+            "triad_gbs_1_thread": {"median": 20.0, "cv": 0.01, "samples": [19.0, 20.0, 21.0]}}
+    roof = Roofline.from_json(data)
+    assert (roof.threads, roof.isa, roof.best("triad_gbs_1_thread")) == (4, "neon", 21.0)
+    assert roof.to_json() == data
 
 
 @pytest.mark.slow
@@ -29,9 +45,9 @@ def test_probe_measures_this_machine() -> None:
     roof = roofline.measure(quick=True, repeats=3)
     for key in ("peak_gflops_1_thread", "peak_gflops_all_threads", "triad_gbs_1_thread",
                 "triad_gbs_all_threads"):
-        assert len(roof[key]["samples"]) == 3
-        assert roofline.best(roof, key) >= roof[key]["median"] > 0
-    assert roof["threads"] >= 1
+        assert len(roof.figures[key].samples) == 3
+        assert roof.best(key) >= roof.figures[key].median > 0
+    assert roof.threads >= 1
     assert roofline.summary_lines(roof)[0].startswith("cpu: ")
 
 
@@ -56,8 +72,8 @@ def test_physical_cores_counts_smt_siblings_once(tmp_path, monkeypatch) -> None:
 def test_cores_missing_when_all_threads_run_like_one() -> None:
     """All threads at ~1x one thread's peak on 2 cores is flagged; ~2x is not; on one core
     (SMT siblings) ~1x is what the hardware gives, and is not flagged."""
-    def roof(one: float, every: float) -> dict:
-        return {"peak_gflops_1_thread": _figure([one]), "peak_gflops_all_threads": _figure([every])}
+    def roof(one: float, every: float) -> Roofline:
+        return _roof(peak_gflops_1_thread=[one], peak_gflops_all_threads=[every])
 
     assert "did not get their cores" in roofline.cores_missing(roof(117.0, 118.0), 2, cores=2)
     assert roofline.cores_missing(roof(117.0, 230.0), 2, cores=2) == ""

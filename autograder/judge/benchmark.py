@@ -1,40 +1,38 @@
-"""Fair timing of student kernels, judged by the judge's own clock and the kernel's /proc.
+"""Fair timing of student kernels, judged by the judge's own clock and the worker's CPU time.
 
-Each benchmark is a worker call per run, after warm-up, with the worker's CPU time read from
-/proc. A single-thread run that was descheduled (wall time well above CPU time) is discarded
-and repeated; the CPU time other processes used during each run is measured from /proc/stat,
-and a busy machine is reported (with advice to re-run) instead of silently graded low.
+Each benchmark is a worker call per run, after warm-up, with the worker's CPU time read by the
+judge (`timing.process_cpu_seconds`). A single-thread run that was descheduled (wall time well
+above CPU time) is discarded and repeated; the CPU time other processes used during each run
+is measured, and a busy machine is reported (with advice to re-run) instead of silently graded
+low. Every margin involved is a field of `timing.TimingPolicy`.
 """
 
 from __future__ import annotations
 
 import os
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from autograder import roofline as roofline_probe
 from autograder.judge.api import fraction_between
-
-WARMUP_RUNS = 1
-TIMED_RUNS = 5
-MAX_EXTRA_RUNS = 4
-MIN_CLEAN_RUNS = 3
-MIN_BUSY_WINDOW = 0.3  # seconds of timed runs needed before other processes' share is judged
-DESCHEDULED = 1.25  # wall / CPU above this: the run lost its core to another process
-BUSY_SHARE = 0.10   # other processes' share of the machine above this: results flagged
-UNSTEADY_CV = 0.10  # a batch of runs varying more than this is timed again
-ABOVE_ROOF = 1.05   # FLOP/s above this fraction of the peak: the peak was measured low
-#: Kernels timed in this run, as points for the roofline plot.
-PLOT_POINTS: list[dict[str, Any]] = []
+from autograder.judge.timing import (
+    POLICY,
+    PlotPoint,
+    Roofline,
+    TimingPolicy,
+    machine_busy_seconds,
+)
 
 
-def _machine_busy_ticks() -> tuple[int, int]:
-    """(busy, total) CPU ticks of the whole machine since boot, from /proc/stat."""
-    with open("/proc/stat") as handle:
-        fields = [int(v) for v in handle.readline().split()[1:]]
-    idle = fields[3] + fields[4]
-    return sum(fields) - idle, sum(fields)
+class TimedCalls(Protocol):
+    """What timing needs of a student: a plain call and a timed one (a `Timed` back)."""
+
+    def call(self, probe: Any, *args: Any) -> Any:
+        """Run `probe(*args)` in the worker."""
+
+    def call_timed(self, probe: Any, *args: Any) -> Any:
+        """Run `probe(*args)` in the worker; its `wall_s` and `cpu_s` back."""
 
 
 @dataclass
@@ -50,6 +48,12 @@ class Timing:
     #: Whether a second batch was timed (the first was unsteady, the machine slowed, or the
     #: test measured once more) and the faster one counts.
     retimed: bool = False
+    #: Whether the roofline probe, run right after the timing, found the machine slower than
+    #: the roof the rate is divided by (twice: the batch was timed again in between).
+    slowed: bool = False
+    #: Why the machine is known to have run slow, when a test found a reason of its own.
+    slow_reason: str = ""
+    policy: TimingPolicy = field(default=POLICY, repr=False, compare=False)
 
     @property
     def median(self) -> float:
@@ -61,93 +65,102 @@ class Timing:
         """Coefficient of variation of the accepted runs' wall-clock times."""
         return statistics.pstdev(self.wall) / self.median if len(self.wall) > 1 else 0.0
 
-    #: Whether the roofline probe, run right after the timing, found the machine slower than
-    #: the roof the rate is divided by (twice: the batch was timed again in between).
-    slowed: bool = False
-    #: Why the machine is known to have run slow, when a test found a reason of its own.
-    slow_reason: str = ""
-
     @property
     def busy(self) -> bool:
         """Whether other processes used a visible share of the machine meanwhile, or the
         machine itself ran slower than its measured roof."""
-        return self.others_share > BUSY_SHARE or self.slowed
+        return self.others_share > self.policy.busy_share or self.slowed
 
 
-def time_runs(student: Any, run: Any, args_for: Any, threads: int, check: Any,
-              prepare: Any = None, at_speed: Any = None) -> Timing:
+def time_runs(student: TimedCalls, run: Any, args_for: Callable[[int], tuple],
+              threads: int, check: Callable[[int], None],
+              prepare: Callable[[int], None] | None = None,
+              at_speed: Callable[[], bool] | None = None, policy: TimingPolicy = POLICY,
+              busy_clock: Callable[[], float] | None = None) -> Timing:
     """Time `run(*args_for(i))` in the worker; `check(i)` verifies run i's output and
-    `prepare(i)` sets up its inputs (both untimed).
+    `prepare(i)` sets up its inputs (both untimed). Warm-up runs are numbered -1, -2, ...
 
-    Single-thread runs that lost their core (wall > DESCHEDULED x CPU) are repeated, up to
-    MAX_EXTRA_RUNS times; if too few clean runs remain, every run counts and the timing is
+    Single-thread runs that lost their core (wall > `descheduled` x CPU) are repeated, up to
+    `max_extra_runs` times; if too few clean runs remain, every run counts and the timing is
     marked busy, so the report advises a re-run instead of hiding the disturbance. A batch
-    whose runs vary by more than UNSTEADY_CV is timed again and the faster batch counts: on a
-    virtual machine a core can run at half speed for a second without any process of this
+    whose runs vary by more than `unsteady_cv` is timed again and the faster batch counts: on
+    a virtual machine a core can run at half speed for a second without any process of this
     machine being the cause (seen: a 2-thread kernel at 108 instead of 197 GFLOP/s, cv 22%).
     Such a slowdown can also last the whole batch, steadily: `at_speed()` (the roofline probe
     run again) tells whether the machine still reaches its roof right after the timing; if not,
     the batch is timed again, the faster batch counts, and if the machine is still slow the
-    timing is marked busy.
+    timing is marked busy. `busy_clock()` is the machine's busy CPU seconds
+    (`timing.machine_busy_seconds` unless given).
     """
-    for i in range(WARMUP_RUNS):
+    for i in range(policy.warmup_runs):
         if prepare is not None:
             prepare(-1 - i)
         student.call(run, *args_for(-1 - i))
-    window = _Window()
-    timing = _timed_batch(student, run, args_for, threads, check, prepare, window)
-    if timing.cv > UNSTEADY_CV:
-        again = _timed_batch(student, run, args_for, threads, check, prepare, window)
-        timing = min(timing, again, key=lambda t: t.median)
+    window = _Window(student, run, args_for, threads, check, prepare, policy,
+                     busy_clock or machine_busy_seconds)
+    timing = window.batch()
+    if timing.cv > policy.unsteady_cv:
+        timing = min(timing, window.batch(), key=lambda t: t.median)
         timing.retimed = True
     if at_speed is not None and not at_speed():
-        again = _timed_batch(student, run, args_for, threads, check, prepare, window)
-        timing = min(timing, again, key=lambda t: t.median)
+        timing = min(timing, window.batch(), key=lambda t: t.median)
         timing.retimed = True
         timing.slowed = not at_speed()
-    # /proc/stat counts in clock ticks: over a short window its share is mostly rounding.
-    if window.elapsed >= MIN_BUSY_WINDOW:
+    # The busy clock counts in clock ticks: over a short window its share is mostly rounding.
+    if window.elapsed >= policy.min_busy_window_s:
         timing.others_share = max(window.others, 0.0) / (window.elapsed * (os.cpu_count() or 1))
     if timing.descheduled:
-        timing.others_share = max(timing.others_share, BUSY_SHARE + 0.01)
+        timing.others_share = max(timing.others_share, policy.busy_share + 0.01)
     return timing
 
 
 @dataclass
 class _Window:
-    """CPU seconds other processes used during the timed runs, those runs' wall time, and how
-    many runs there were (each run's number picks its inputs, so no two runs share them)."""
+    """The timed runs of one benchmark: how to make one, and, over all of them, the CPU
+    seconds other processes used, the runs' wall time, and how many runs there were (each
+    run's number picks its inputs, so no two runs share them)."""
 
+    student: TimedCalls
+    run: Any
+    args_for: Callable[[int], tuple]
+    threads: int
+    check: Callable[[int], None]
+    prepare: Callable[[int], None] | None
+    policy: TimingPolicy
+    busy_clock: Callable[[], float]
     others: float = 0.0
     elapsed: float = 0.0
     runs: int = 0
 
+    def batch(self) -> Timing:
+        """`timed_runs` clean runs, plus re-runs of descheduled ones."""
+        policy = self.policy
+        samples: list[tuple[float, float, bool]] = []
+        while (sum(not s[2] for s in samples) < policy.timed_runs
+               and len(samples) < policy.timed_runs + policy.max_extra_runs):
+            samples.append(self._one_run())
+        clean = [s for s in samples if not s[2]]
+        kept = clean if len(clean) >= policy.min_clean_runs else samples
+        return Timing(wall=[s[0] for s in kept], cpu=[s[1] for s in kept],
+                      discarded=len(samples) - len(kept),
+                      descheduled=len(clean) < policy.min_clean_runs, policy=policy)
 
-def _timed_batch(student: Any, run: Any, args_for: Any, threads: int, check: Any,
-                 prepare: Any, window: _Window) -> Timing:
-    """TIMED_RUNS clean runs, plus re-runs of descheduled ones."""
-    tick = os.sysconf("SC_CLK_TCK")
-    samples: list[tuple[float, float, bool]] = []
-    while (sum(not s[2] for s in samples) < TIMED_RUNS
-           and len(samples) < TIMED_RUNS + MAX_EXTRA_RUNS):
-        i = window.runs
-        window.runs += 1
-        if prepare is not None:
-            prepare(i)
-        busy_before, _ = _machine_busy_ticks()
-        timed = student.call_timed(run, *args_for(i))
-        busy_after, _ = _machine_busy_ticks()
-        # Not clipped per run: /proc/stat counts whole ticks, so a run's share errs both
+    def _one_run(self) -> tuple[float, float, bool]:
+        """(wall, CPU, descheduled) of the next run, its output checked."""
+        i = self.runs
+        self.runs += 1
+        if self.prepare is not None:
+            self.prepare(i)
+        busy_before = self.busy_clock()
+        timed = self.student.call_timed(self.run, *self.args_for(i))
+        busy_after = self.busy_clock()
+        # Not clipped per run: the busy clock counts whole ticks, so a run's share errs both
         # ways, and clipping each at 0 would add up the errors into a phantom load.
-        window.others += (busy_after - busy_before) / tick - timed.cpu_s
-        window.elapsed += timed.wall_s
-        check(i)
-        disturbed = threads == 1 and timed.wall_s > DESCHEDULED * timed.cpu_s + 0.0005
-        samples.append((timed.wall_s, timed.cpu_s, disturbed))
-    clean = [s for s in samples if not s[2]]
-    kept = clean if len(clean) >= MIN_CLEAN_RUNS else samples
-    return Timing(wall=[s[0] for s in kept], cpu=[s[1] for s in kept],
-                  discarded=len(samples) - len(kept), descheduled=len(clean) < MIN_CLEAN_RUNS)
+        self.others += busy_after - busy_before - timed.cpu_s
+        self.elapsed += timed.wall_s
+        self.check(i)
+        limit = self.policy.descheduled * timed.cpu_s + self.policy.descheduled_slack_s
+        return timed.wall_s, timed.cpu_s, self.threads == 1 and timed.wall_s > limit
 
 
 @dataclass
@@ -164,14 +177,21 @@ class StageScore:
     intensity: float
     threads: int
 
+    def plot_point(self) -> PlotPoint | None:
+        """Where the kernel sits on the roofline plot (a GFLOP/s rate only)."""
+        if self.unit != "gflops":
+            return None
+        return PlotPoint(self.name, self.intensity, self.rate, self.threads)
 
-def grade_rate(name: str, rate: float, unit: str, roof_key: str, spec: dict, roofline: dict,
-               timing: Timing, intensity: float, threads: int, record_benchmark: Any,
-               partial_credit: Any, blend_credit: float | None = None) -> StageScore:
+
+def grade_rate(name: str, rate: float, unit: str, roof_key: str, spec: dict, roofline: Roofline,
+               timing: Timing, intensity: float, threads: int,
+               record_benchmark: Callable[..., None], partial_credit: Callable[[float, str], None],
+               blend_credit: float | None = None) -> StageScore:
     """Turn an achieved rate into partial credit between the manifest's floor and target."""
-    roof = roofline_probe.best(roofline, roof_key)
+    roof = roofline.best(roof_key)
     fraction = rate / roof
-    if unit == "gflops" and fraction > ABOVE_ROOF:
+    if unit == "gflops" and fraction > timing.policy.above_roof:
         # Nothing computes faster than the FMA peak: it was measured while the machine lagged.
         # (Bandwidth roofs are not bounds: a kernel can stream faster than STREAM's triad.)
         timing.slowed = True
@@ -185,9 +205,6 @@ def grade_rate(name: str, rate: float, unit: str, roof_key: str, spec: dict, roo
                               "cpu/wall": round(statistics.median(timing.cpu) / timing.median, 2),
                               "others %": round(100 * timing.others_share, 1),
                               "busy": timing.busy})
-    if unit == "gflops":
-        PLOT_POINTS.append({"name": name, "intensity": intensity, "gflops": rate,
-                        "threads": threads})
     detail = (f"{rate:.1f} {'GFLOP/s' if unit == 'gflops' else 'GB/s'} = "
               f"{100 * fraction:.0f}% of the measured roof ({roof:.1f}); floor "
               f"{100 * spec['floor']:.0f}%, target {100 * spec['target']:.0f}%")

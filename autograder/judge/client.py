@@ -31,6 +31,7 @@ from autograder.judge.errors import (
     WorkerCrashed,
     WorkerTimeout,
 )
+from autograder.judge.timing import process_cpu_seconds
 from autograder.worker.codec import CodecError, encode, read_message
 
 STARTUP_TIMEOUT = 60.0
@@ -338,28 +339,8 @@ class WorkerClient:
         return self._worker_pid
 
     def cpu_seconds(self) -> float:
-        """CPU seconds the worker has run, all its threads, read from /proc by the judge.
-
-        Nanosecond run times from each live thread's schedstat (a clock-tick count, 10 ms
-        steps, is too coarse for a 5 ms kernel), plus the clock ticks of threads that already
-        exited: the process's ticks minus its live threads' ticks. A kernel that starts its own
-        threads for each call is thus counted whole, at tick precision for those threads.
-        """
-        pid = self.worker_pid()
-        tick = os.sysconf("SC_CLK_TCK")
-        try:
-            tasks = os.listdir(f"/proc/{pid}/task")
-            process_ticks = _cpu_ticks(f"/proc/{pid}/stat")
-        except (OSError, ValueError, IndexError):
-            return 0.0
-        live_ns, live_ticks = 0, 0
-        for task in tasks:
-            try:
-                live_ns += int(Path(f"/proc/{pid}/task/{task}/schedstat").read_text().split()[0])
-                live_ticks += _cpu_ticks(f"/proc/{pid}/task/{task}/stat")
-            except (OSError, ValueError, IndexError):
-                continue  # the thread exited meanwhile: its ticks are in the process's
-        return live_ns / 1e9 + max(process_ticks - live_ticks, 0) / tick
+        """CPU seconds the worker has run, all its threads (see `timing.process_cpu_seconds`)."""
+        return process_cpu_seconds(self.worker_pid())
 
     def output_tail(self, limit: int = OUTPUT_TAIL_BYTES) -> str:
         """The last `limit` bytes the student's code printed (stdout and stderr)."""
@@ -473,10 +454,3 @@ def probe_target(probe: Any) -> str:
     if isinstance(probe, str):
         return probe
     return f"{probe.__module__}:{probe.__qualname__}"
-
-
-def _cpu_ticks(stat_path: str) -> int:
-    """User + system clock ticks from a /proc `stat` file (a process's include its exited
-    threads')."""
-    fields = Path(stat_path).read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])

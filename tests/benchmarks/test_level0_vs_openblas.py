@@ -93,7 +93,7 @@ def _peak(threads: int) -> float:
     """The FMA peak (GFLOP/s) on `threads` threads, from the kit's roofline probe, now."""
     roof = roofline.measure(repeats=3)
     key = "peak_gflops_1_thread" if threads == 1 else "peak_gflops_all_threads"
-    return roofline.best(roof, key)
+    return roof.best(key)
 
 
 def _rounds(n: int) -> int:

@@ -1,28 +1,37 @@
-"""Level 0's judge-side fixtures: this run's roofline and the roofline plot drawn at the end."""
+"""Level 0's judge-side fixtures: this run's roofline, speed grading, and the roofline plot drawn
+at the end from the points the performance tests graded (kept by a session fixture, not by
+module state)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from autograder import roofline as roofline_probe
-from autograder.judge.benchmark import PLOT_POINTS
+from autograder.judge.benchmark import StageScore, Timing, grade_rate
+from autograder.judge.timing import POLICY, ROOF_KEYS, PlotPoint, Roofline
 
 PLOT_PATH = Path("grading-output") / "roofline-level0.png"
-ROOFLINE_NOISY_CV = 0.15
 
 
 @pytest.fixture(scope="session")
-def roofline() -> dict[str, Any]:
+def roofline() -> Roofline:
     """This machine's roofline, measured once per grading run by the kit's own binary."""
-    return roofline_probe.measure(quick=True, repeats=5)
+    return roofline_probe.measure(quick=True, repeats=POLICY.roofline_repeats)
+
+
+@pytest.fixture(scope="session")
+def plot_points() -> list[PlotPoint]:
+    """The kernels timed in this run, as points of the roofline plot."""
+    return []
 
 
 @pytest.fixture(scope="session", autouse=True)
-def draw_roofline_plot(roofline_lazy: list, report_note: Any) -> Any:
+def draw_roofline_plot(roofline_lazy: list[Roofline], plot_points: list[PlotPoint],
+                       report_note: Callable[[str], None]) -> Iterator[None]:
     """After the run, draw the kernels that were timed on this run's roofline."""
     yield
     if not roofline_lazy:
@@ -32,49 +41,69 @@ def draw_roofline_plot(roofline_lazy: list, report_note: Any) -> Any:
     # later ones are taken because a figure may have been measured low.
     first, roof = roofline_lazy[0], roofline_lazy[-1]
     report_note("roofline of this run: " + " · ".join(roofline_probe.summary_lines(roof)[1:]))
-    noisy = [key for key, value in first.items()
-             if isinstance(value, dict) and value.get("cv", 0) > ROOFLINE_NOISY_CV]
+    noisy = first.noisy()
     if noisy:
-        report_note(f"the roofline varied by more than {100 * ROOFLINE_NOISY_CV:.0f}% between "
-                    f"samples ({', '.join(noisy)}): the machine was busy, so speed grades may "
-                    "be off — re-run grading on a quieter machine")
-    if PLOT_POINTS:
+        report_note(f"the roofline varied by more than {100 * POLICY.roofline_noisy_cv:.0f}% "
+                    f"between samples ({', '.join(noisy)}): the machine was busy, so speed "
+                    "grades may be off — re-run grading on a quieter machine")
+    if plot_points:
         try:
-            path = roofline_probe.plot(roof, PLOT_POINTS, PLOT_PATH)
+            path = roofline_probe.plot(roof, plot_points, PLOT_PATH)
             report_note(f"roofline plot: {path.resolve()}")
         except OSError as exc:
             report_note(f"roofline plot not written: {exc}")
 
 
 @pytest.fixture(scope="session")
-def roofline_lazy() -> list:
+def roofline_lazy() -> list[Roofline]:
     """The run's roofline once a performance test measured it, then each re-measured and
     pooled one (for the report's note and the plot)."""
     return []
 
 
 @pytest.fixture
-def roof(roofline: dict, roofline_lazy: list, record_benchmark: Any) -> dict:
+def roof(roofline: Roofline, roofline_lazy: list[Roofline],
+         record_benchmark: Callable[..., None]) -> Roofline:
     """The roofline, recorded once in the benchmark table and remembered for the plot."""
     if not roofline_lazy:
         roofline_lazy.append(roofline)
-        figures = {}
-        for key in ("peak_gflops_1_thread", "peak_gflops_all_threads", "triad_gbs_1_thread",
-                    "triad_gbs_all_threads"):
-            figures[key] = round(roofline_probe.best(roofline, key), 2)
-            figures[f"{key} cv %"] = round(100 * roofline[key]["cv"], 1)
+        figures: dict[str, float] = {}
+        for key in ROOF_KEYS:
+            figures[key] = round(roofline.best(key), 2)
+            figures[f"{key} cv %"] = round(100 * roofline.figures[key].cv, 1)
         record_benchmark("roofline", **figures)
     return roofline
 
 
 @pytest.fixture
-def refresh_roof(roofline_lazy: list) -> Callable[[dict], dict]:
+def refresh_roof(roofline_lazy: list[Roofline]) -> Callable[[Roofline], Roofline]:
     """`refresh(roof)`: the roofline measured again and pooled with `roof` (each figure's best
     sample is its roof); the pooled roofline is the one the report and the plot show."""
 
-    def refresh(roof: dict) -> dict:
-        pooled = roofline_probe.merged(roof, roofline_probe.measure(quick=True, repeats=3))
+    def refresh(roof: Roofline) -> Roofline:
+        pooled = roof.merged(roofline_probe.measure(quick=True, repeats=POLICY.recheck_repeats))
         roofline_lazy.append(pooled)
         return pooled
 
     return refresh
+
+
+@pytest.fixture
+def grade_speed(record_benchmark: Callable[..., None],
+                partial_credit: Callable[[float, str], None],
+                plot_points: list[PlotPoint]) -> Callable[..., StageScore]:
+    """`grade(name, rate, unit, spec, roof, timing, intensity, threads, blend_credit=None)`:
+    the rate's partial credit (`benchmark.grade_rate`), its row in the benchmark table, and its
+    point on the roofline plot."""
+
+    def grade(name: str, rate: float, unit: str, spec: dict[str, Any], roof: Roofline,
+              timing: Timing, intensity: float, threads: int,
+              blend_credit: float | None = None) -> StageScore:
+        score = grade_rate(name, rate, unit, spec["roof"], spec, roof, timing, intensity,
+                           threads, record_benchmark, partial_credit, blend_credit)
+        point = score.plot_point()
+        if point is not None:
+            plot_points.append(point)
+        return score
+
+    return grade

@@ -17,16 +17,11 @@ import pytest
 from autograder import roofline as roofline_probe
 from autograder.cases.level0 import blas1_inputs, fresh_a, sgemm_inputs, sgemv_inputs
 from autograder.judge.api import check_close, fraction_between
-from autograder.judge.benchmark import (
-    WARMUP_RUNS,
-    Timing,
-    grade_rate,
-    time_runs,
-)
+from autograder.judge.benchmark import Timing, time_runs
+from autograder.judge.timing import POLICY, Roofline
 from autograder.probes import level0 as probes
 
 CHECKED_ROWS = 16
-SLOWDOWN = 0.10  # a peak this much below the run's roof, right after timing: the machine slowed
 SINGLE_THREAD = [("reordered", 7), ("blocked", 7), ("microkernel", 10), ("simd", 16)]
 
 
@@ -47,19 +42,18 @@ def sgemv_work(n: int) -> tuple[int, int]:
     return 2 * n * n, 4 * (n * n + 2 * n)
 
 
-def at_speed(roof: dict, key: str) -> Callable[[], bool]:
+def at_speed(roof: Roofline, key: str) -> Callable[[], bool]:
     """Whether the machine still reaches its roof `key`: the probe run again, now."""
 
     def check() -> bool:
-        fresh = roofline_probe.measure(quick=True, repeats=3)
-        return (roofline_probe.best(fresh, key)
-                >= (1 - SLOWDOWN) * roofline_probe.best(roof, key))
+        fresh = roofline_probe.measure(quick=True, repeats=POLICY.recheck_repeats)
+        return fresh.best(key) >= (1 - POLICY.slowdown) * roof.best(key)
 
     return check
 
 
 def sgemm_rate(student: Any, stage: str, n: int, threads: int,
-               roof: dict) -> tuple[float, Timing]:
+               roof: Roofline) -> tuple[float, Timing]:
     """Median GFLOP/s of `stage` at n×n×n. Before each run all of A is refilled (untimed), so
     no product can be reused; after it, rows of C picked at random are checked. The FMA peak
     is measured again after the timing (see `time_runs`)."""
@@ -69,11 +63,11 @@ def sgemm_rate(student: Any, stage: str, n: int, threads: int,
     picker = np.random.default_rng()  # the rows checked are not knowable in advance
 
     def prepare(i: int) -> None:
-        student.call(probes.stage_sgemm_run, seed * 100 + i + WARMUP_RUNS)
+        student.call(probes.stage_sgemm_run, seed * 100 + i + POLICY.warmup_runs)
 
     def check(i: int) -> None:
         rows = sorted(picker.choice(n, size=CHECKED_ROWS, replace=False).tolist())
-        a_rows = fresh_a((n, n), seed * 100 + i + WARMUP_RUNS)[rows].astype(np.float64)
+        a_rows = fresh_a((n, n), seed * 100 + i + POLICY.warmup_runs)[rows].astype(np.float64)
         check_close(student.call(probes.fetch_c_rows, rows), a_rows @ b,
                     what=f"rows {rows[:4]}... of C after timed run {i + 1}",
                     hint=f"the {stage} stage must compute the whole product on every call",
@@ -98,35 +92,34 @@ def check_small_case(student, stage: str) -> None:
 @pytest.mark.parametrize("stage", [pytest.param(s, marks=[pytest.mark.part(s),
                                                           pytest.mark.points(p)], id=s)
                                    for s, p in SINGLE_THREAD])
-def test_sgemm_speed_single_thread(student, settle_workers, roof, level, record_benchmark,
-                                   partial_credit, stage) -> None:
+def test_sgemm_speed_single_thread(student, settle_workers, roof, level, grade_speed,
+                                   stage) -> None:
     """Single-thread SGEMM speed as a fraction of the measured 1-thread FMA peak."""
     spec = level.thresholds[stage]
     check_small_case(student, stage)
     n = int(spec["n"])
     rate, timing = sgemm_rate(student, stage, n, threads=1, roof=roof)
     flops, nbytes = sgemm_work(n)
-    grade_rate(f"sgemm {stage} n={n}", rate, "gflops", spec["roof"], spec, roof, timing,
-               flops / nbytes, 1, record_benchmark, partial_credit)
+    grade_speed(f"sgemm {stage} n={n}", rate, "gflops", spec, roof, timing, flops / nbytes, 1)
 
 
 @pytest.mark.part("parallel")
 @pytest.mark.points(12)
 def test_sgemm_speed_parallel(student, settle_workers, roof, refresh_roof, level,
-                              record_benchmark, partial_credit) -> None:
+                              record_benchmark, grade_speed) -> None:
     """All-thread SGEMM speed vs the all-thread peak, and its speedup over your own simd."""
     spec = level.thresholds["parallel"]
     check_small_case(student, "parallel")
     # The all-thread peak again right before and right after timing: on a virtual machine the
     # second core can be slow for seconds at a time, and a roof measured then would be too low.
     roof = refresh_roof(roof)
-    n, threads = int(spec["n"]), int(roof["threads"])
+    n, threads = int(spec["n"]), roof.threads
     # A speed-up short of the target is measured once more and the better pair counts: on a
     # virtual machine memory can be slow for seconds while the FMA probe reads full speed, and
     # a kernel that leans on memory then scales worse on two threads than on one (seen: a
     # plain micro-kernel's speed-up 1.19 in one grading, 1.87 in the next two).
     attempts = []
-    for _ in range(2):
+    for _ in range(POLICY.speedup_attempts):
         simd_rate, _ = sgemm_rate(student, "simd", n, threads=1, roof=roof)
         rate, timing = sgemm_rate(student, "parallel", n, threads=threads, roof=roof)
         attempts.append((rate / simd_rate, rate, timing))
@@ -144,15 +137,13 @@ def test_sgemm_speed_parallel(student, settle_workers, roof, refresh_roof, level
     record_benchmark(f"parallel speedup over simd n={n}", speedup=round(speedup, 2),
                      target=spec["speedup_target"], measured=len(attempts))
     flops, nbytes = sgemm_work(n)
-    grade_rate(f"sgemm parallel n={n} x{threads}", rate, "gflops", spec["roof"], spec, roof,
-               timing, flops / nbytes, threads, record_benchmark, partial_credit,
-               blend_credit=speedup_credit)
+    grade_speed(f"sgemm parallel n={n} x{threads}", rate, "gflops", spec, roof, timing,
+                flops / nbytes, threads, blend_credit=speedup_credit)
 
 
 @pytest.mark.part("blas1")
 @pytest.mark.points(3)
-def test_saxpy_bandwidth(student, settle_workers, roof, level, record_benchmark,
-                         partial_credit) -> None:
+def test_saxpy_bandwidth(student, settle_workers, roof, level, grade_speed) -> None:
     """saxpy's memory bandwidth as a fraction of the measured 1-thread STREAM triad."""
     spec = level.thresholds["saxpy"]
     n, seed = int(spec["n"]), 7
@@ -180,14 +171,13 @@ def test_saxpy_bandwidth(student, settle_workers, roof, level, record_benchmark,
 
     timing = time_runs(student, probes.run_saxpy, args_for, 1, check)
     flops, nbytes = saxpy_work(n)
-    grade_rate(f"saxpy n={n}", nbytes / timing.median / 1e9, "GB/s", spec["roof"], spec, roof,
-               timing, flops / nbytes, 1, record_benchmark, partial_credit)
+    grade_speed(f"saxpy n={n}", nbytes / timing.median / 1e9, "GB/s", spec, roof, timing,
+                flops / nbytes, 1)
 
 
 @pytest.mark.part("sgemv")
 @pytest.mark.points(3)
-def test_sgemv_bandwidth(student, settle_workers, roof, level, record_benchmark,
-                         partial_credit) -> None:
+def test_sgemv_bandwidth(student, settle_workers, roof, level, grade_speed) -> None:
     """sgemv's memory bandwidth as a fraction of the measured 1-thread STREAM triad."""
     spec = level.thresholds["sgemv"]
     n, seed = int(spec["n"]), 11
@@ -208,5 +198,5 @@ def test_sgemv_bandwidth(student, settle_workers, roof, level, record_benchmark,
 
     timing = time_runs(student, probes.run_sgemv, args_for, 1, check)
     flops, nbytes = sgemv_work(n)
-    grade_rate(f"sgemv n={n}", nbytes / timing.median / 1e9, "GB/s", spec["roof"], spec, roof,
-               timing, flops / nbytes, 1, record_benchmark, partial_credit)
+    grade_speed(f"sgemv n={n}", nbytes / timing.median / 1e9, "GB/s", spec, roof, timing,
+                flops / nbytes, 1)

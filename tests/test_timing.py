@@ -1,0 +1,256 @@
+"""Timing policy at work: `time_runs` against a fake student whose runs are made up, and the
+CPU clocks the judge reads a worker's time from."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from autograder.judge.benchmark import Timing, grade_rate, time_runs
+from autograder.judge.client import Timed
+from autograder.judge.timing import (
+    POLICY,
+    Figure,
+    Roofline,
+    machine_busy_seconds,
+    process_cpu_seconds,
+)
+
+CPUS = os.cpu_count() or 1
+
+
+@dataclass
+class Run:
+    """One made-up timed run: its wall and CPU seconds, and the CPU seconds other processes
+    used meanwhile (as a share of the whole machine over the run's wall time)."""
+
+    wall: float
+    cpu: float | None = None
+    others_share: float = 0.0
+
+
+@dataclass
+class FakeStudent:
+    """A student whose timed runs take what `runs` says, in order; it advances a fake
+    machine-wide busy clock by its own CPU time and the other processes' share."""
+
+    runs: Iterator[Run]
+    calls: list[tuple] = field(default_factory=list)
+    timed: int = 0
+    busy: float = 0.0
+
+    def call(self, probe: Any, *args: Any) -> None:
+        """An untimed call (warm-up)."""
+        self.calls.append((probe, *args))
+
+    def call_timed(self, probe: Any, *args: Any) -> Timed:
+        """The next made-up run."""
+        run = next(self.runs)
+        cpu = run.wall if run.cpu is None else run.cpu
+        self.timed += 1
+        self.busy += cpu + run.others_share * run.wall * CPUS
+        return Timed(None, run.wall, cpu)
+
+    def clock(self) -> float:
+        """The machine's busy CPU seconds so far."""
+        return self.busy
+
+
+def timed(runs: list[Run], threads: int = 1, at_speed: Callable[[], bool] | None = None,
+          ) -> tuple[Timing, FakeStudent, list[int]]:
+    """`time_runs` on the fake student; also the run numbers `check` saw."""
+    student = FakeStudent(iter(runs))
+    checked: list[int] = []
+    timing = time_runs(student, "probe", lambda i: (i,), threads, checked.append,
+                       at_speed=at_speed, busy_clock=student.clock)
+    return timing, student, checked
+
+
+def steady(n: int, wall: float = 0.1, **kw: Any) -> list[Run]:
+    """n runs of about `wall` seconds, varying by under 1%."""
+    return [Run(wall * (1 + 0.002 * (i % 3)), **kw) for i in range(n)]
+
+
+def test_quiet_machine_steady_runs_are_timed_once() -> None:
+    """Warm-up untimed, five checked runs, their median; nothing discarded, nothing flagged."""
+    timing, student, checked = timed(steady(5))
+    assert student.calls == [("probe", -1)]  # the warm-up, numbered below the timed runs
+    assert checked == [0, 1, 2, 3, 4] and student.timed == POLICY.timed_runs
+    assert timing.median == pytest.approx(0.1002)
+    assert (timing.discarded, timing.retimed, timing.descheduled, timing.busy) == (0, False,
+                                                                                  False, False)
+    assert timing.others_share == pytest.approx(0.0)
+
+
+def test_descheduled_runs_are_repeated_and_dropped() -> None:
+    """Single-thread runs whose wall time is twice their CPU time lost their core: repeated,
+    and the median is the clean runs'."""
+    runs = [Run(0.1), Run(0.2, cpu=0.1), Run(0.1), Run(0.3, cpu=0.1), Run(0.1), Run(0.1),
+            Run(0.1)]
+    timing, student, checked = timed(runs)
+    assert student.timed == 7 and checked == list(range(7))
+    assert timing.discarded == 2 and timing.wall == [0.1] * 5
+    assert not timing.descheduled and not timing.busy
+
+
+def test_multi_thread_runs_are_not_judged_descheduled() -> None:
+    """A multi-thread kernel's wall time is not compared with its CPU time."""
+    timing, student, _ = timed([Run(0.1, cpu=0.02)] * 5, threads=2)
+    assert student.timed == 5 and timing.discarded == 0 and not timing.busy
+
+
+def test_mostly_descheduled_runs_flag_the_machine_busy() -> None:
+    """Too few clean runs among the most allowed: every run counts and the timing is busy."""
+    limit = POLICY.timed_runs + POLICY.max_extra_runs
+    clean = POLICY.min_clean_runs - 1
+    timing, student, _ = timed([Run(0.2)] * clean + [Run(0.2, cpu=0.1)] * (limit - clean))
+    assert student.timed == limit
+    assert timing.descheduled and timing.busy and len(timing.wall) == limit
+    assert timing.discarded == 0 and timing.median == pytest.approx(0.2)
+    assert timing.others_share > POLICY.busy_share
+
+
+def test_unsteady_batch_is_timed_again_and_the_faster_counts() -> None:
+    """A batch varying by over 10% is timed again; the faster batch's median counts."""
+    unsteady = [Run(w) for w in (0.1, 0.15, 0.1, 0.2, 0.1)]
+    timing, student, checked = timed(unsteady + steady(5, wall=0.09))
+    assert student.timed == 10 and checked == list(range(10))  # fresh inputs for each run
+    assert timing.retimed and timing.median == pytest.approx(0.09018)
+    timing, _, _ = timed(unsteady + steady(5, wall=0.5))  # the retimed batch was slower
+    assert timing.retimed and timing.median == pytest.approx(0.1)
+
+
+def test_slightly_varying_batch_is_not_retimed() -> None:
+    """A batch within the policy's variation is timed once."""
+    runs = [Run(w) for w in (0.1, 0.105, 0.095, 0.1, 0.1)]
+    assert statistics.pstdev([r.wall for r in runs]) / 0.1 < POLICY.unsteady_cv
+    timing, student, _ = timed(runs + steady(5, wall=0.01))
+    assert student.timed == 5 and not timing.retimed and timing.median == pytest.approx(0.1)
+
+
+def test_slowed_machine_is_retimed_then_flagged() -> None:
+    """The roof re-measured low after timing: retimed; still low after that: flagged busy."""
+    answers = iter([False, True])
+    timing, student, _ = timed(steady(10), at_speed=lambda: next(answers))
+    assert student.timed == 10 and timing.retimed and not timing.slowed and not timing.busy
+    timing, _, _ = timed(steady(10), at_speed=lambda: False)
+    assert timing.retimed and timing.slowed and timing.busy
+
+
+def test_other_processes_flag_a_busy_machine() -> None:
+    """Other processes using half the machine during the runs: the timing is flagged busy."""
+    timing, _, _ = timed(steady(5, others_share=0.5))
+    assert timing.others_share == pytest.approx(0.5, abs=0.01) and timing.busy
+    timing, _, _ = timed(steady(5, others_share=0.05))
+    assert not timing.busy
+
+
+def test_busy_share_is_not_judged_over_a_short_window() -> None:
+    """Over less than the policy's window, tick-counted shares are rounding: not judged."""
+    timing, _, _ = timed(steady(5, wall=0.01, others_share=0.5))
+    assert 5 * 0.01 < POLICY.min_busy_window_s
+    assert timing.others_share == 0.0 and not timing.busy
+
+
+def test_grade_rate_flags_a_rate_above_the_roof_and_explains_busy() -> None:
+    """Above the FMA peak, the peak was measured low: flagged; a busy timing says re-run."""
+    roof = Roofline("cpu", "avx2", 2, {"peak_gflops_1_thread": Figure(100.0, 0.0, (100.0,))})
+    spec = {"floor": 0.5, "target": 0.75, "roof": "peak_gflops_1_thread"}
+    credits: list[tuple[float, str]] = []
+    rows: list[dict] = []
+
+    def grade(rate: float, timing: Timing) -> Any:
+        return grade_rate("k", rate, "gflops", spec["roof"], spec, roof, timing, 1.0, 1,
+                          lambda name, **row: rows.append(row),
+                          lambda credit, detail: credits.append((credit, detail)))
+
+    score = grade(62.5, Timing(wall=[0.1], cpu=[0.1]))
+    assert score.credit == pytest.approx(0.5) and "re-run" not in credits[-1][1]
+    assert score.plot_point() is not None and score.plot_point().gflops == 62.5
+    grade(120.0, timing := Timing(wall=[0.1], cpu=[0.1]))
+    assert timing.slowed and rows[-1]["busy"] and "re-run" in credits[-1][1]
+    grade(62.5, Timing(wall=[0.1], cpu=[0.1], others_share=0.3))
+    assert "busy (30% used by other processes)" in credits[-1][1]
+
+
+# -- CPU clocks ------------------------------------------------------------------------------
+_SPINNER = """
+import sys, threading, time
+def spin(seconds):
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        pass
+for line in sys.stdin:
+    seconds, in_thread = line.split()
+    if in_thread == "1":
+        worker = threading.Thread(target=spin, args=(float(seconds),))
+        worker.start()
+        worker.join()
+    else:
+        spin(float(seconds))
+    print("ok", flush=True)
+"""
+
+
+@pytest.fixture
+def spinner() -> Iterator[Callable[[float, bool], float]]:
+    """`spin(seconds, in_thread)`: a child process burns that much CPU (in its main thread or
+    in a thread that exits afterwards); the judge's reading of its CPU time is returned."""
+    child = subprocess.Popen([sys.executable, "-c", _SPINNER], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    assert child.stdin is not None and child.stdout is not None
+
+    def spin(seconds: float, in_thread: bool) -> float:
+        before = process_cpu_seconds(child.pid)
+        child.stdin.write(f"{seconds} {int(in_thread)}\n")
+        child.stdin.flush()
+        child.stdout.readline()
+        return process_cpu_seconds(child.pid) - before
+
+    time.sleep(0.2)  # let the interpreter start
+    spin(0.001, False)
+    yield spin
+    child.kill()
+    child.wait()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="schedstat is Linux's")
+def test_a_5_ms_kernel_reads_5_ms(spinner: Callable[[float, bool], float]) -> None:
+    """A live thread's CPU time is read to well under a millisecond (clock ticks would read a
+    5 ms kernel as 0 or 10 ms)."""
+    readings = [spinner(0.005, False) for _ in range(7)]
+    assert statistics.median(readings) == pytest.approx(0.005, abs=0.001)
+
+
+def test_threads_that_exited_are_counted(spinner: Callable[[float, bool], float]) -> None:
+    """CPU time of a thread the kernel started and joined is counted (at tick precision)."""
+    readings = [spinner(0.1, True) for _ in range(3)]
+    assert statistics.median(readings) == pytest.approx(0.1, abs=0.025)
+
+
+def test_no_such_process_reads_zero() -> None:
+    """A worker not started yet (pid -1) or gone reads 0 CPU seconds."""
+    assert process_cpu_seconds(-1) == 0.0
+    assert process_cpu_seconds(2**22 + 7) == 0.0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/stat is Linux's")
+def test_machine_busy_seconds_are_proc_stats() -> None:
+    """psutil's machine-wide busy time is /proc/stat's busy ticks (user..steal less idle and
+    iowait), read in between two readings of it."""
+    def proc_stat() -> float:
+        with open("/proc/stat") as stat:
+            ticks = [int(v) for v in stat.readline().split()[1:]]
+        return (sum(ticks[:8]) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+    before = proc_stat()
+    busy = machine_busy_seconds()
+    assert before - 1e-6 <= busy <= proc_stat() + 1e-6

@@ -2,8 +2,10 @@
 
 The kit's `rust_kernels/` is copied fresh (never the student's Cargo files), the student's
 kernel files are laid over it, and `maturin build --release` makes a wheel that is unpacked into
-the workspace. A student file that does not compile is swapped for its stub, with the first
-rustc error in its "not implemented" message, so the other kernels are still graded.
+the workspace. A student file that the level's rules forbid (never compiled) or that does not
+compile is blocked: the kit builds its stub in its place, so the other kernels are still
+graded, and the build returns why, per file; each test of a part that needs the file ends
+with that reason (see `plugin.py`), and the report's notes list it.
 """
 
 from __future__ import annotations
@@ -18,14 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.judge import rust_rules, sandbox
-from autograder.judge.errors import GraderError
+from autograder.judge.errors import DidNotCompile, GraderError, NotBuilt, StudentStop
 from autograder.judge.workspace import SKIP_DIRS, Workspace
 from autograder.levels import Level
 
 BUILD_TIMEOUT = 900
 ERROR_LOCATION = re.compile(
     r"^error(?:\[\w+\])?: (?P<what>.*)\n\s*--> (?P<file>[^:\n]+):(?P<line>\d+)", re.MULTILINE)
-STUB_MESSAGE = "not implemented yet — see the doc comment above"
 
 
 def cache_dir() -> Path:
@@ -41,15 +42,18 @@ def _copy_kit_crates(source: Path, dest: Path) -> None:
                     ignore=lambda _dir, names: [n for n in names if n in SKIP_DIRS])
 
 
-def _first_errors(log: str, rust_keys: list[str]) -> dict[str, str]:
-    """The first compiler error of each student file named in a cargo log."""
-    errors: dict[str, str] = {}
+def _first_errors(log: str, rust_keys: list[str]) -> dict[str, DidNotCompile]:
+    """The first compiler error of each student file named in a cargo log (rustc's whole
+    message as the detail)."""
+    errors: dict[str, DidNotCompile] = {}
     for match in ERROR_LOCATION.finditer(log):
         reported = match["file"].replace("\\", "/")
         for key in rust_keys:
             tail = key.removeprefix("rust_kernels/")
-            if reported.endswith(tail) or tail.endswith(reported.lstrip("./")):
-                errors.setdefault(key, f"{match['what']} ({Path(key).name}:{match['line']})")
+            if key not in errors and (reported.endswith(tail)
+                                      or tail.endswith(reported.lstrip("./"))):
+                message = f"did not compile: {match['what']} ({Path(key).name}:{match['line']})"
+                errors[key] = DidNotCompile(message, log[match.start():].split("\n\n")[0])
     return errors
 
 
@@ -134,51 +138,66 @@ def _run_maturin(crate_dir: Path, wheels: Path, build_root: Path, tools: Toolcha
         raise GraderError(f"the Rust build took longer than {BUILD_TIMEOUT} s") from None
 
 
-def _swap_for_stub(level: Level, build_root: Path, key: str, reason: str) -> None:
-    """Build the kit's stub instead of `key`, its "not implemented" message saying why."""
-    stub = level.student_path(key).read_text()
-    quoted = reason.replace("\\", "\\\\").replace('"', "'")
-    (build_root / key).write_text(stub.replace(STUB_MESSAGE, quoted))
+def _not_built(level: Level, ws: Workspace, key: str) -> NotBuilt | None:
+    """Why the student's `key` is never compiled (what the level's rules forbid in it), or
+    None; the whole list goes to the report's notes."""
+    forbidden = _rule_violations(level, key, (ws.student / key).read_text(errors="replace"))
+    if not forbidden:
+        return None
+    ws.notes.append(f"{key} was not built: {level.id} forbids what it does: "
+                    + "; ".join(forbidden))
+    more = f" (and {len(forbidden) - 1} more, listed in the notes)" if len(forbidden) > 1 else ""
+    return NotBuilt(f"not built: {level.id} forbids what it does: {forbidden[0]}{more}",
+                    "\n".join(forbidden))
 
 
-def build_maturin(level: Level, ws: Workspace) -> None:
-    """Build the level's crate into `ws.root/site` and put it on the worker's path."""
+def _compile_errors(log: str, rust_keys: list[str]) -> dict[str, DidNotCompile]:
+    """Which of `rust_keys` a failed build's log blames. When it names none of them (e.g. a
+    changed signature breaks the kit's call site), all of them, with the first error."""
+    errors = _first_errors(log, rust_keys)
+    if errors:
+        return errors
+    first = next(ERROR_LOCATION.finditer(log), None)
+    summary = first["what"] if first else (log.strip().splitlines() or ["no output"])[-1][:200]
+    return {key: DidNotCompile(f"did not compile: {summary}", log[-3000:]) for key in rust_keys}
+
+
+def build_maturin(level: Level, ws: Workspace) -> dict[str, StudentStop]:
+    """Build the level's crate into `ws.root/site` and put it on the worker's path. Returns
+    the blocked student files: by key, why (not built, or did not compile); their stubs were
+    built in their place."""
     build_root = ws.root / "build"
     build_root.mkdir()
     _copy_kit_crates(level.root / "rust_kernels", build_root / "rust_kernels")
     tools = Toolchain.find()
     fetch_dependencies(build_root / "rust_kernels", tools)
     rust_keys = [k for k in ws.keys if k.startswith("rust_kernels/")]
+    blocked: dict[str, StudentStop] = {}
     for key in rust_keys:
-        shutil.copyfile(ws.student / key, build_root / key)
-        forbidden = _rule_violations(level, key, (ws.student / key).read_text(errors="replace"))
-        if forbidden:  # never compiled: graded as the stub, with the reason
-            more = f" (and {len(forbidden) - 1} more, listed in the notes)" \
-                if len(forbidden) > 1 else ""
-            reason = f"not built: {level.id} forbids what it does: {forbidden[0]}{more}"
-            # the stub's message is a format string (todo!): braces doubled
-            _swap_for_stub(level, build_root, key, reason.replace("{", "{{").replace("}", "}}"))
-            ws.notes.append(f"{key} was not built: {level.id} forbids what it does: "
-                            + "; ".join(forbidden))
+        reason = _not_built(level, ws, key)
+        if reason is not None:
+            blocked[key] = reason
+        shutil.copyfile(level.student_path(key) if reason else ws.student / key,
+                        build_root / key)
     crate_dir = build_root / level.build["crate"]
     wheels = ws.root / "wheels"
-    result = _run_maturin(crate_dir, wheels, build_root, tools)
-    if result.returncode != 0:
-        log = result.stdout + result.stderr
-        errors = _first_errors(log, rust_keys)
-        if not errors:  # e.g. a changed signature breaks the kit's call site: blame them all
-            first = next(ERROR_LOCATION.finditer(log), None)
-            summary = first["what"] if first else log.strip().splitlines()[-1][:200]
-            errors = {key: summary for key in rust_keys}
-        for key, error in errors.items():
-            _swap_for_stub(level, build_root, key, f"your file did not compile: {error}")
-            ws.notes.append(f"{key} did not compile: {error}")
+    # Each failed build blocks the files it blames; one file's stub can break another's
+    # build (a kernel that uses a removed helper of another), so build again until it works.
+    for _ in range(len(rust_keys) + 1):
         result = _run_maturin(crate_dir, wheels, build_root, tools)
-        if result.returncode != 0:
-            raise GraderError("the kit's Rust crate does not build even with stubs:\n"
-                              + (result.stdout + result.stderr)[-3000:])
+        built = [key for key in rust_keys if key not in blocked]
+        if result.returncode == 0 or not built:
+            break
+        for key, error in _compile_errors(result.stdout + result.stderr, built).items():
+            blocked[key] = error
+            shutil.copyfile(level.student_path(key), build_root / key)
+            ws.notes.append(f"{key} {error.message}")
+    if result.returncode != 0:
+        raise GraderError("the kit's Rust crate does not build even with stubs:\n"
+                          + (result.stdout + result.stderr)[-3000:])
     site = ws.root / "site"
     for wheel in wheels.glob("*.whl"):
         with zipfile.ZipFile(wheel) as archive:
             archive.extractall(site)
     ws.extra_paths.append(site)
+    return blocked

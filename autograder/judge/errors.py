@@ -7,6 +7,8 @@ so a hang is not retried a hundred times while shrinking.
 
 from __future__ import annotations
 
+from autograder.report.record import Outcome
+
 
 class StudentError(Exception):
     """The student's code raised an exception (reported with the student's own frames)."""
@@ -28,7 +30,7 @@ class StudentError(Exception):
 class StudentStop(BaseException):
     """Base of the outcomes that end a test immediately."""
 
-    outcome = "failed"
+    outcome = Outcome.FAILED
 
     def __init__(self, message: str, detail: str = ""):
         self.message = message
@@ -39,25 +41,39 @@ class StudentStop(BaseException):
 class NotImplementedByStudent(StudentStop):
     """The student's code raised NotImplementedError: the stub is still there."""
 
-    outcome = "not implemented"
+    outcome = Outcome.NOT_IMPLEMENTED
 
 
 class BannedImport(StudentStop):
     """The student's code imported a module the level forbids."""
 
-    outcome = "banned import"
+    outcome = Outcome.BANNED_IMPORT
 
 
 class WorkerTimeout(StudentStop):
     """A call did not answer within its time limit (the worker was killed)."""
 
-    outcome = "timed out"
+    outcome = Outcome.TIMED_OUT
 
 
 class WorkerCrashed(StudentStop):
     """The worker died (signal, exit, memory limit) or sent a corrupt reply."""
 
-    outcome = "crashed"
+    outcome = Outcome.CRASHED
+
+
+class DidNotCompile(StudentStop):
+    """A student file the compiler refused: the kit built its stub instead, and every test of
+    a part that needs the file ends with this (the judge knows it from the build)."""
+
+    outcome = Outcome.DID_NOT_COMPILE
+
+
+class NotBuilt(StudentStop):
+    """A student file that does what the level forbids (its rule set, e.g. a Rust `extern`
+    block): never built, its stub is, and every test of a part that needs it ends with this."""
+
+    outcome = Outcome.BANNED_IMPORT
 
 
 class GraderError(Exception):

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, settings
 from autograder.judge.client import WorkerClient, WorkerSpec
 from autograder.judge.errors import StudentError, StudentStop
 from autograder.levels import Level
-from autograder.report.record import TestResult
+from autograder.report.record import Outcome, TestResult
 
 MARKERS = {
     "points(n)": "the test's weight in points (required)",
@@ -34,7 +34,9 @@ class RunContext:
 
     level: Level
     spec: WorkerSpec
-    blocked_modules: dict[str, StudentStop] = field(default_factory=dict)
+    #: Why a student module or file cannot be used (a hanging import, a file not built or not
+    #: compiling), by module name or file key: every test of a part that needs it ends so.
+    blocked: dict[str, StudentStop] = field(default_factory=dict)
     progress: Callable[[TestResult, int, int], None] | None = None
     results: list[TestResult] = field(default_factory=list)
     benchmarks: list[dict[str, Any]] = field(default_factory=list)
@@ -45,7 +47,8 @@ class RunContext:
 
 
 class BlockedClient:
-    """Stands in for a worker when a module the test needs cannot even be imported."""
+    """Stands in for a worker when a module or file the test's part needs is blocked: the
+    first call ends the test with the reason, and no worker is started."""
 
     def __init__(self, reason: StudentStop) -> None:
         self.reason = reason
@@ -57,7 +60,7 @@ class BlockedClient:
         return fail
 
 
-def classify(excinfo: pytest.ExceptionInfo) -> tuple[str, str, str]:
+def classify(excinfo: pytest.ExceptionInfo) -> tuple[Outcome, str, str]:
     """(outcome, one-line message, detail) of a failed test phase."""
     exc: BaseException = excinfo.value
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
@@ -66,16 +69,16 @@ def classify(excinfo: pytest.ExceptionInfo) -> tuple[str, str, str]:
     if isinstance(exc, StudentStop):
         return exc.outcome, exc.message, "\n".join(filter(None, [exc.detail, notes]))
     if isinstance(exc, StudentError):
-        return "failed", exc.summary(), "\n".join(filter(None, [exc.traceback, notes]))
+        return Outcome.FAILED, exc.summary(), "\n".join(filter(None, [exc.traceback, notes]))
     if isinstance(exc, AssertionError):
         text = str(exc).strip() or "assertion failed"
-        return "failed", text.splitlines()[0], "\n".join(filter(None, [text, notes]))
+        return Outcome.FAILED, text.splitlines()[0], "\n".join(filter(None, [text, notes]))
     if isinstance(exc, pytest.fail.Exception) and "Timeout" in str(exc):
-        return "timed out", f"the test took longer than its limit ({exc})", ""
+        return Outcome.TIMED_OUT, f"the test took longer than its limit ({exc})", ""
     if isinstance(exc, pytest.skip.Exception):
-        return "skipped", str(exc), ""
+        return Outcome.SKIPPED, str(exc), ""
     text = excinfo.getrepr(style="short", chain=False)
-    return "grader error", f"{type(exc).__name__}: {exc}"[:300], str(text)
+    return Outcome.GRADER_ERROR, f"{type(exc).__name__}: {exc}"[:300], str(text)
 
 
 def new_result(item: pytest.Item) -> TestResult:
@@ -140,10 +143,10 @@ class GradingPlugin:
     @pytest.fixture
     def student(self, request: pytest.FixtureRequest) -> Iterator[Any]:
         """A worker running the student's code, fresh for this test."""
-        part = request.node.get_closest_marker("part")
-        modules = self.ctx.level.parts[part.args[0]].modules if part else ()
-        blocked = next((self.ctx.blocked_modules[m] for m in modules
-                        if m in self.ctx.blocked_modules), None)
+        marker = request.node.get_closest_marker("part")
+        part = self.ctx.level.parts[marker.args[0]] if marker else None
+        needs = (*part.modules, *part.files) if part else ()
+        blocked = next((self.ctx.blocked[n] for n in needs if n in self.ctx.blocked), None)
         if blocked is not None:
             yield BlockedClient(blocked)
             return
@@ -227,23 +230,19 @@ class GradingPlugin:
             result = new_result(item)
             self.ctx.pending[item.nodeid] = result
         result.duration += report.duration
-        failed_before = result.outcome != "passed"
+        failed_before = result.outcome != Outcome.PASSED
         if call.excinfo is not None and not failed_before:
             result.outcome, result.message, result.detail = classify(call.excinfo)
-            if call.when != "call" and result.outcome == "failed":
-                result.outcome = "grader error"  # a fixture failed: the kit's fault
+            if call.when != "call" and result.outcome == Outcome.FAILED:
+                result.outcome = Outcome.GRADER_ERROR  # a fixture failed: the kit's fault
         if call.when == "teardown":
             result.output = item.stash.get(OUTPUT_KEY, "")
             fraction, detail = item.stash.get(PARTIAL_KEY, (1.0, ""))
-            if result.outcome == "passed":
+            if result.outcome == Outcome.PASSED:
                 result.points = round(result.max_points * fraction, 6)
                 result.message = detail
                 if fraction < 1.0:
-                    result.outcome = "partial credit"
-            elif result.outcome == "not implemented" and "did not compile" in result.message:
-                result.outcome = "did not compile"
-            elif result.outcome == "not implemented" and "forbids" in result.message:
-                result.outcome = "banned import"
+                    result.outcome = Outcome.PARTIAL
 
     def pytest_runtest_logfinish(self, nodeid: str) -> None:
         result = self.ctx.pending.pop(nodeid, None)

@@ -25,7 +25,7 @@ from autograder.judge.plugin import GradingPlugin, RunContext, new_result
 from autograder.judge.static_checks import scan_workspace
 from autograder.judge.workspace import Source, Workspace, build_workspace
 from autograder.levels import Level
-from autograder.report.record import LevelResult, TestResult
+from autograder.report.record import LevelResult, Outcome, TestResult
 
 JUDGE_INI = Path(__file__).with_name("pytest.ini")
 
@@ -56,7 +56,8 @@ def worker_spec(level: Level, ws: Workspace) -> WorkerSpec:
 
 
 def preflight(level: Level, spec: WorkerSpec) -> dict[str, StudentStop]:
-    """Import each student module once; those that hang or kill the worker block their parts.
+    """Import each student module once; those that hang or kill the worker block their parts
+    (as a student file the build blocked does: see `build_maturin`).
 
     A worker that cannot even start (before any student code runs) is the kit's fault.
     """
@@ -103,7 +104,7 @@ def _pytest_args(level: Level, options: GradeOptions) -> list[str]:
 
 def _run_suites(level: Level, spec: WorkerSpec, options: GradeOptions,
                 blocked: dict[str, StudentStop]) -> RunContext:
-    ctx = RunContext(level=level, spec=spec, blocked_modules=blocked, progress=options.progress)
+    ctx = RunContext(level=level, spec=spec, blocked=blocked, progress=options.progress)
     # The judge's own numpy work (references, checks of timed outputs) on one BLAS thread:
     # OpenBLAS's idle threads spin for a while after each call, and would steal a core from
     # the student's next timed run.
@@ -125,20 +126,22 @@ def grade_level(level: Level, source: Source, options: GradeOptions | None = Non
     ws = build_workspace(level, source)
     try:
         result.ignored_files, result.missing_files = ws.ignored, ws.missing
+        blocked: dict[str, StudentStop] = {}  # by file key (the build), module (preflight)
         if level.build.get("kind") == "maturin" and not options.list_only:
             if options.on_stage:
                 options.on_stage("building the Rust crate (maturin build --release)")
-            build_maturin(level, ws)
+            blocked = build_maturin(level, ws)
         result.notes += scan_workspace(ws.student, ws.keys, level.banned_imports)
         spec = worker_spec(level, ws)
         if spec.sandbox.note():
             result.notes.append(spec.sandbox.note())
-        blocked = {} if options.list_only else preflight(level, spec)
+        if not options.list_only:
+            blocked |= preflight(level, spec)
         ctx = _run_suites(level, spec, options, blocked)
         if options.list_only:
             result.tests = [new_result(item) for item in ctx.collected]
             for test in result.tests:
-                test.outcome = "listed"
+                test.outcome = Outcome.LISTED
         else:
             result.tests, result.benchmarks = ctx.results, ctx.benchmarks
         result.notes += ws.notes + ctx.notes

@@ -28,7 +28,8 @@ class Part:
     id: str
     title: str
     points: float
-    modules: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()  # student modules the part needs (the import preflight)
+    files: tuple[str, ...] = ()  # student files (keys) the part needs: one not built blocks it
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,8 @@ def _level_from(path: Path) -> Level:
     if not isinstance(data.get("editable"), list):
         raise ManifestError(f"{path.name}: `editable` must be a list of file keys")
     try:
-        parts = {pid: Part(pid, p["title"], float(p["points"]), tuple(p.get("modules", ())))
+        parts = {pid: Part(pid, p["title"], float(p["points"]), tuple(p.get("modules", ())),
+                           tuple(p.get("files", ())))
                  for pid, p in data.get("parts", {}).items()}
         level = Level(
             id=data["id"], title=data["title"], order=int(data.get("order", 99)),

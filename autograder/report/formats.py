@@ -15,7 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from autograder.report.record import PASSING, LevelResult, RunRecord, TestResult
+from autograder.report.record import EARNING, LevelResult, RunRecord, TestResult
 from autograder.report.text import (
     GRADER_ERROR_SEEN,
     Style,
@@ -39,7 +39,7 @@ def to_json(record: RunRecord) -> str:
 
 def _test_output(test: TestResult, benchmarks: list[dict]) -> str:
     parts = [test.message] if test.message else []
-    if test.outcome not in PASSING and test.outcome != "partial credit":
+    if test.outcome not in EARNING:
         parts.insert(0, f"[{test.outcome}]")
     if test.detail and not test.hidden:
         parts.append(test.detail[:4000])
@@ -98,7 +98,7 @@ def to_junit(record: RunRecord) -> str:
     suites = ET.Element("testsuites", name="teenygrad-kit", tests=str(
         sum(len(lv.tests) for lv in record.levels)), time=f"{record.duration:.3f}")
     for level in record.levels:
-        failures = [t for t in level.tests if t.outcome not in PASSING | {"partial credit"}]
+        failures = [t for t in level.tests if t.outcome not in EARNING]
         suite = ET.SubElement(suites, "testsuite", name=level.level, tests=str(len(level.tests)),
                               failures=str(len(failures)), time=f"{level.duration:.3f}")
         for test in level.tests:

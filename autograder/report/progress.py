@@ -5,10 +5,12 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from autograder.report.record import TestResult
+from autograder.report.record import Outcome, TestResult
 
-PIPE_MARKS = {"passed": ".", "partial credit": "p", "not implemented": "N", "timed out": "T",
-              "crashed": "C", "banned import": "B", "grader error": "E", "skipped": "s"}
+#: One character per test when the output is not a terminal ("F" for any other outcome).
+PIPE_MARKS = {Outcome.PASSED: ".", Outcome.PARTIAL: "p", Outcome.NOT_IMPLEMENTED: "N",
+              Outcome.TIMED_OUT: "T", Outcome.CRASHED: "C", Outcome.BANNED_IMPORT: "B",
+              Outcome.GRADER_ERROR: "E", Outcome.SKIPPED: "s"}
 
 
 class Progress:

@@ -5,14 +5,34 @@ from __future__ import annotations
 import platform
 import time
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from autograder import __version__
 
-#: Outcomes that earn points; everything else earns none.
-PASSING = {"passed"}
+
+class Outcome(StrEnum):
+    """How a test ended. A `str`: the JSON record and every format spell it as its value."""
+
+    PASSED = "passed"
+    PARTIAL = "partial credit"  # passed, with part of its points (speed tests)
+    FAILED = "failed"
+    NOT_IMPLEMENTED = "not implemented"  # the stub is still there
+    TIMED_OUT = "timed out"
+    CRASHED = "crashed"
+    BANNED_IMPORT = "banned import"  # also a Rust file the level's rules forbid (not built)
+    DID_NOT_COMPILE = "did not compile"  # a Rust file rustc refused (built as the stub)
+    GRADER_ERROR = "grader error"  # the kit's fault, never the student's
+    SKIPPED = "skipped"
+    LISTED = "listed"  # `--list`: collected, not run
+
+
+#: Outcomes that earn all their points; partial credit earns some, everything else none.
+PASSING = {Outcome.PASSED}
+#: Outcomes that earn points (a student's test that did not fail).
+EARNING = {Outcome.PASSED, Outcome.PARTIAL}
 #: Outcomes that mean the kit failed, not the student.
-GRADER_FAULTS = {"grader error"}
+GRADER_FAULTS = {Outcome.GRADER_ERROR}
 
 
 @dataclass
@@ -25,7 +45,7 @@ class TestResult:
     part: str
     max_points: float
     points: float = 0.0
-    outcome: str = "passed"
+    outcome: Outcome = Outcome.PASSED
     message: str = ""
     detail: str = ""
     hidden: bool = False

@@ -10,13 +10,21 @@ may quote a hidden test (a hidden suite that does not collect).
 
 from __future__ import annotations
 
-from autograder.report.record import PASSING, LevelResult, PartResult, RunRecord, TestResult
+from autograder.report.record import (
+    PASSING,
+    LevelResult,
+    Outcome,
+    PartResult,
+    RunRecord,
+    TestResult,
+)
 
 MARKS = {
-    "passed": ("✓", "32"), "partial credit": ("◐", "33"), "failed": ("✗", "31"),
-    "not implemented": ("○", "33"), "timed out": ("⏱", "31"), "crashed": ("✗", "31"),
-    "banned import": ("⊘", "31"), "did not compile": ("✗", "31"), "grader error": ("!", "35"),
-    "skipped": ("-", "2"), "listed": ("·", "2"),
+    Outcome.PASSED: ("✓", "32"), Outcome.PARTIAL: ("◐", "33"), Outcome.FAILED: ("✗", "31"),
+    Outcome.NOT_IMPLEMENTED: ("○", "33"), Outcome.TIMED_OUT: ("⏱", "31"),
+    Outcome.CRASHED: ("✗", "31"), Outcome.BANNED_IMPORT: ("⊘", "31"),
+    Outcome.DID_NOT_COMPILE: ("✗", "31"), Outcome.GRADER_ERROR: ("!", "35"),
+    Outcome.SKIPPED: ("-", "2"), Outcome.LISTED: ("·", "2"),
 }
 WIDTH = 78
 #: What the student view says in place of a grader error's text.
@@ -52,15 +60,15 @@ def _test_lines(test: TestResult, style: Style, verbose: bool) -> list[str]:
     label = test.title if test.title else test.name
     if test.hidden:
         label += " (hidden)"
-    right = _points(test.points, test.max_points) if test.outcome != "listed" \
+    right = _points(test.points, test.max_points) if test.outcome != Outcome.LISTED \
         else f"{test.max_points:g} pts"
     lines = [f"  {style(mark, code)} " + _line(label, right, WIDTH - 4)]
-    if test.outcome not in ("passed", "listed"):
+    if test.outcome not in (Outcome.PASSED, Outcome.LISTED):
         reason = test.message or test.outcome
-        if test.outcome not in ("failed", "partial credit") and not reason.startswith(
+        if test.outcome not in (Outcome.FAILED, Outcome.PARTIAL) and not reason.startswith(
                 test.outcome):
             reason = f"{test.outcome}: {reason}"
-        tone = "2" if test.outcome == "partial credit" else code
+        tone = "2" if test.outcome == Outcome.PARTIAL else code
         lines.append(f"      {style(reason[:300], tone)}")
         if verbose and test.detail:
             lines += [f"      | {row}" for row in test.detail.splitlines()[:60]]
@@ -106,7 +114,7 @@ def visible_benchmarks(level: LevelResult) -> list[dict]:
 
 
 def _hidden_count(tests: list[TestResult]) -> str:
-    if all(t.outcome == "listed" for t in tests):
+    if all(t.outcome == Outcome.LISTED for t in tests):
         return f"hidden tests: {len(tests)}"
     return f"hidden tests: {sum(t.outcome in PASSING for t in tests)} of {len(tests)} passed"
 
@@ -114,10 +122,10 @@ def _hidden_count(tests: list[TestResult]) -> str:
 def hidden_summary(tests: list[TestResult]) -> str:
     """All the student view says of hidden tests: "hidden tests: 2 of 3 passed, 4/6 points"."""
     possible = sum(t.max_points for t in tests)
-    if all(t.outcome == "listed" for t in tests):
+    if all(t.outcome == Outcome.LISTED for t in tests):
         return f"{_hidden_count(tests)}, {possible:g} points"
     text = f"{_hidden_count(tests)}, {_points(sum(t.points for t in tests), possible)} points"
-    faults = sum(t.outcome == "grader error" for t in tests)
+    faults = sum(t.outcome == Outcome.GRADER_ERROR for t in tests)
     if faults:
         text += f", {faults} grader error{'s' if faults > 1 else ''} (not your fault)"
     return text
@@ -125,12 +133,13 @@ def hidden_summary(tests: list[TestResult]) -> str:
 
 def _hidden_line(tests: list[TestResult], style: Style) -> str:
     points = _points(sum(t.points for t in tests), sum(t.max_points for t in tests))
-    if all(t.outcome == "listed" for t in tests):
-        outcome, points = "listed", f"{sum(t.max_points for t in tests):g} pts"
-    elif any(t.outcome == "grader error" for t in tests):
-        outcome = "grader error"
+    if all(t.outcome == Outcome.LISTED for t in tests):
+        outcome, points = Outcome.LISTED, f"{sum(t.max_points for t in tests):g} pts"
+    elif any(t.outcome == Outcome.GRADER_ERROR for t in tests):
+        outcome = Outcome.GRADER_ERROR
     else:
-        outcome = "passed" if all(t.outcome in PASSING for t in tests) else "failed"
+        passed = all(t.outcome in PASSING for t in tests)
+        outcome = Outcome.PASSED if passed else Outcome.FAILED
     mark, code = MARKS[outcome]
     return f"  {style(mark, code)} " + _line(_hidden_count(tests), points, WIDTH - 4)
 

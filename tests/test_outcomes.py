@@ -1,0 +1,79 @@
+"""Outcomes are data: one `Outcome` enum in the record (written as its string), and a student
+file the build blocked (not built, did not compile) ends its parts' tests in the judge, with
+the build's reason, without a worker."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from conftest import ENGINE_KIT
+
+from autograder.judge.build import _compile_errors
+from autograder.judge.errors import DidNotCompile, NotBuilt
+from autograder.judge.runner import GradeOptions, _run_suites
+from autograder.levels import all_levels, load_level
+from autograder.report.formats import to_json, to_junit
+from autograder.report.record import LevelResult, Outcome, RunRecord
+from autograder.report.record import TestResult as Result
+
+BLAS1 = "rust_kernels/teenygrad_kernels/src/kernels/blas1.rs"
+SGEMV = "rust_kernels/teenygrad_kernels/src/kernels/sgemv.rs"
+
+
+def test_outcomes_are_written_as_their_strings() -> None:
+    """The JSON record and JUnit spell an outcome as it always was ("did not compile")."""
+    test = Result("t::a", "a", "a", "p", 2.0, outcome=Outcome.DID_NOT_COMPILE)
+    record = RunRecord(levels=[LevelResult("demo", "demo", "x", tests=[test])])
+    assert json.loads(to_json(record))["levels"][0]["tests"][0]["outcome"] == "did not compile"
+    assert 'type="did not compile"' in to_junit(record)
+    assert Outcome("partial credit") is Outcome.PARTIAL
+
+
+def test_compile_errors_name_the_file_or_blame_all() -> None:
+    """rustc's first error per student file; an error in no student file blames them all."""
+    log = ("error[E0308]: mismatched types\n  --> teenygrad_kernels/src/kernels/blas1.rs:34:21\n"
+           "   |\n34 |     let scale: f32 = \"two\";\n\nerror: aborting\n")
+    errors = _compile_errors(log, [BLAS1, SGEMV])
+    assert list(errors) == [BLAS1]
+    assert errors[BLAS1].outcome == Outcome.DID_NOT_COMPILE
+    assert errors[BLAS1].message == "did not compile: mismatched types (blas1.rs:34)"
+    assert "let scale" in errors[BLAS1].detail
+    kit = "error[E0061]: wrong arguments\n  --> teenygrad_kernels/src/lib.rs:400:9\n"
+    assert set(_compile_errors(kit, [BLAS1, SGEMV])) == {BLAS1, SGEMV}
+
+
+def test_every_part_file_is_an_editable_key() -> None:
+    """A part's `files` name student files of its level (else nothing would ever block it)."""
+    for level in all_levels():
+        keys = set(level.stub_keys())
+        for part in level.parts.values():
+            assert set(part.files) <= keys, (level.id, part.id, part.files)
+
+
+def test_blocked_file_ends_its_parts_tests_without_a_worker(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test of a part whose file is blocked ends with the build's outcome and reason,
+    and no worker is started (the spec here cannot start one)."""
+    monkeypatch.setenv("TEENYGRAD_KIT_ROOT", str(ENGINE_KIT))
+    level = load_level("demo")
+    parts = {"arith": dataclasses.replace(level.parts["arith"], modules=(),
+                                          files=("calc/ops.py",)),
+             "robust": level.parts["robust"]}  # needs the module calc.ops
+    level = dataclasses.replace(level, parts=parts)
+    stop = DidNotCompile("did not compile: mismatched types (ops.py:3)")
+    never = NotBuilt("not built: demo forbids what it does: ops.py:1: `extern` is not allowed")
+    blocked = {"calc/ops.py": stop, "calc.ops": never}
+
+    class NoWorker:
+        def __getattr__(self, name: str) -> Path:
+            raise AssertionError(f"a worker was asked for {name!r}")
+
+    ctx = _run_suites(level, NoWorker(), GradeOptions(), blocked)  # type: ignore[arg-type]
+    by_part = {pid: {(t.outcome, t.message) for t in ctx.results if t.part == pid}
+               for pid in parts}
+    assert by_part["arith"] == {(Outcome.DID_NOT_COMPILE, stop.message)}
+    assert by_part["robust"] == {(Outcome.BANNED_IMPORT, never.message)}
+    assert all(t.points == 0 for t in ctx.results)

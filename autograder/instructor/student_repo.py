@@ -33,6 +33,7 @@ from autograder.instructor import leaks
 from autograder.instructor.levels import USER_ERRORS, InstructorError, kit_root
 from autograder.instructor.release import generate
 from autograder.instructor.steps import ReleaseContext
+from autograder.report.record import Outcome
 from autograder.suites import oracle
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -148,7 +149,7 @@ def _check_recording(level: str, folder: Path) -> None:
         why = record.get("grader_error") or (stderr or ["no report written"])[-1]
         raise InstructorError(f"recording {level}'s expected values: grading failed: {why}")
     for test in (t for lv in record["levels"] for t in lv["tests"]):
-        if test["outcome"] != "passed":
+        if test["outcome"] != Outcome.PASSED:
             raise InstructorError(
                 f"recording {level}'s expected values: {test['name']} is {test['outcome']} on "
                 f"the reference solutions: {test['message']}")

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import ENGINE_KIT
+from conftest import ENGINE_KIT, KIT, build_submission, run_grade, without_markers
 
 from autograder.judge.build import _compile_errors
 from autograder.judge.errors import DidNotCompile, NotBuilt
@@ -19,8 +19,9 @@ from autograder.report.formats import to_json, to_junit
 from autograder.report.record import LevelResult, Outcome, RunRecord
 from autograder.report.record import TestResult as Result
 
-BLAS1 = "rust_kernels/teenygrad_kernels/src/kernels/blas1.rs"
-SGEMV = "rust_kernels/teenygrad_kernels/src/kernels/sgemv.rs"
+KERNELS = "rust_kernels/teenygrad_kernels/src/kernels"
+BLAS1 = f"{KERNELS}/blas1.rs"
+SGEMV = f"{KERNELS}/sgemv.rs"
 
 
 def test_outcomes_are_written_as_their_strings() -> None:
@@ -77,3 +78,30 @@ def test_blocked_file_ends_its_parts_tests_without_a_worker(
     assert by_part["arith"] == {(Outcome.DID_NOT_COMPILE, stop.message)}
     assert by_part["robust"] == {(Outcome.BANNED_IMPORT, never.message)}
     assert all(t.points == 0 for t in ctx.results)
+
+
+@pytest.mark.slow
+def test_a_stub_that_breaks_another_file_blocks_it_too(tmp_path: Path) -> None:
+    """sgemm_simd.rs does not compile; built as its stub, it no longer has the helpers the
+    reference sgemm_parallel.rs imports, so parallel does not compile either (blocked in a
+    second build, not a grader error); naive, untouched, keeps its 5 points."""
+    overlay = tmp_path / "overlay" / KERNELS
+    overlay.mkdir(parents=True)
+    simd = without_markers((KIT / "solutions/level0" / KERNELS / "sgemm_simd.rs").read_text())
+    head = simd.index("{", simd.index(")", simd.index("pub fn sgemm_simd("))) + 1
+    (overlay / "sgemm_simd.rs").write_text(
+        simd[:head] + '\n    let broken: u32 = "not a number";\n' + simd[head:])
+    submission = build_submission(tmp_path / "sub", KIT / "solutions/level0",
+                                  tmp_path / "overlay")
+    graded = run_grade("level0", "--submission", submission, "-k",
+                       "(naive or simd or parallel) and not speed", json_out=tmp_path / "r.json")
+    assert graded.record is not None and graded.returncode == 1, graded.stderr
+    tests = graded.record["levels"][0]["tests"]
+    outcomes = {part: {t["outcome"] for t in tests if t["part"] == part}
+                for part in ("naive", "simd", "parallel")}
+    assert outcomes == {"naive": {"passed"}, "simd": {"did not compile"},
+                        "parallel": {"did not compile"}}, outcomes
+    messages = {t["part"]: t["message"] for t in tests}
+    assert "mismatched types (sgemm_simd.rs:" in messages["simd"], messages
+    assert "sgemm_parallel.rs:" in messages["parallel"], messages
+    assert graded.record["points"] == 5

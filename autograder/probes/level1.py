@@ -499,13 +499,155 @@ def dataloader_mismatch() -> None:
 # ----- part capstone -----------------------------------------------------------------------------
 
 
-def digits(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, seed: int
-           ) -> np.ndarray:
-    """Train the student's digits classifier and predict labels for the judge's inputs."""
-    from teenygrad.capstone import predict_digits, train_digits
+class _Training:
+    """Watches the student's training from the inside, for the duration of one call.
 
-    model = train_digits(np.array(x_train), np.array(y_train), seed=seed)
-    return np.asarray(predict_digits(model, np.array(x_test))).astype(np.int64)
+    It wraps, on the student's own classes, `nn.Linear.__init__` (each layer's parameters as
+    built), `nn.Sequential.forward` (the last input seen with gradients on), `Tensor.backward`
+    (the loss values backpropagated, and a copy of the gradients each backward left on the
+    optimizers' parameters) and `optim.Optimizer.__init__`, which gives each new optimizer an
+    observed `step` (parameters before, the gradients it read and whether they are still the
+    ones backward left, parameters after). All of it is undone on exit. Facts only: the judge
+    decides what they prove.
+    """
+
+    def __init__(self, history: bool = False) -> None:
+        self.history: list[np.ndarray] | None = [] if history else None
+        self.built: dict[int, tuple[Any, list[np.ndarray | None]]] = {}
+        self.optimizers: list[Any] = []
+        self.left: dict[int, np.ndarray | None] = {}
+        self.stepped: set[int] = set()
+        self.losses: list[float] = []
+        self.steps = 0
+        self.backwards = 0
+        self.model_input: np.ndarray | None = None
+        self.first: dict[str, Any] | None = None
+        self.last: dict[str, Any] | None = None
+        self._originals: dict[str, Any] = {}
+        self._undo: list[tuple[Any, str, Any]] = []
+
+    def __enter__(self) -> _Training:
+        from teenygrad import nn, optim, tensor
+
+        def linear_init(layer: Any, *args: Any, **kwargs: Any) -> None:
+            self._originals["linear"](layer, *args, **kwargs)
+            self.built[id(layer)] = (layer, [_copy(getattr(layer, "weight", None)),
+                                              _copy(getattr(layer, "bias", None))])
+
+        def forward(model: Any, x: Any) -> Any:
+            if tensor.is_grad_enabled():
+                self.model_input = np.array(getattr(x, "data", x), dtype=np.float64)
+            return self._originals["forward"](model, x)
+
+        def backward(t: Any, *args: Any, **kwargs: Any) -> None:
+            self.backwards += 1
+            if np.ndim(t.data) == 0:
+                self.losses.append(float(t.data))
+            self._originals["backward"](t, *args, **kwargs)
+            self.left = {id(p): None if p.grad is None else np.array(p.grad)
+                         for opt in self.optimizers for p in opt.params}
+
+        def optimizer_init(opt: Any, *args: Any, **kwargs: Any) -> None:
+            self._originals["optimizer"](opt, *args, **kwargs)
+            self.optimizers.append(opt)
+            real_step = opt.step
+            opt.step = lambda: self._step(opt, real_step)
+
+        self._originals |= {"linear": nn.Linear.__init__, "forward": nn.Sequential.forward,
+                            "backward": tensor.Tensor.backward,
+                            "optimizer": optim.Optimizer.__init__}
+        for owner, name, wrapper in ((nn.Linear, "__init__", linear_init),
+                                     (nn.Sequential, "forward", forward),
+                                     (tensor.Tensor, "backward", backward),
+                                     (optim.Optimizer, "__init__", optimizer_init)):
+            self._undo.append((owner, name, vars(owner).get(name)))
+            setattr(owner, name, wrapper)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for owner, name, original in reversed(self._undo):
+            if original is None:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, original)
+
+    def _step(self, opt: Any, real_step: Any) -> None:
+        params = list(opt.params)
+        record = {"ids": [id(p) for p in params], "before": [_copy(p) for p in params],
+                  "grads": [None if p.grad is None else np.array(p.grad, dtype=np.float64)
+                            for p in params],
+                  "input": self.model_input, "loss": self.losses[-1] if self.losses else None,
+                  "backwards": self.backwards,
+                  "from_backward": [p.grad is not None and self.left.get(id(p)) is not None
+                                    and np.array_equal(p.grad, self.left[id(p)])
+                                    for p in params]}
+        real_step()
+        record["after"] = [_copy(p) for p in params]
+        self.steps += 1
+        self.backwards = 0
+        self.stepped.update(record["ids"])
+        self.first = self.first or record
+        self.last = record
+        if self.history is not None and record["ids"] == self.first["ids"]:
+            self.history.append(np.concatenate([np.ravel(a) for a in record["after"]]))
+
+    def report(self, tensors: list[Any]) -> dict[str, Any]:
+        """What was seen, with tensors named by their index in `tensors` (-1: not there)."""
+        where = {id(t): k for k, t in enumerate(tensors)}
+
+        def step(record: dict[str, Any] | None) -> dict[str, Any] | None:
+            if record is None:
+                return None
+            out = {k: v for k, v in record.items() if k != "ids"}
+            return out | {"index": [where.get(i, -1) for i in record["ids"]]}
+
+        return {"steps": self.steps, "losses": np.array(self.losses, dtype=np.float64),
+                "stepped": [id(t) in self.stepped for t in tensors],
+                "first": step(self.first), "last": step(self.last),
+                "history": None if self.history is None else np.array(self.history)}
+
+
+def _copy(t: Any) -> np.ndarray | None:
+    """A float64 copy of a tensor's data (None for anything that is not a tensor)."""
+    data = getattr(t, "data", None)
+    return None if not isinstance(data, np.ndarray) else np.array(data, dtype=np.float64)
+
+
+def _network(model: Any, built: dict[int, tuple[Any, list[np.ndarray | None]]]
+             ) -> tuple[dict[str, Any], list[Any]]:
+    """The model as plain data (its type, each layer's kind and parameters, each Linear's
+    parameters as built during training or None), and its parameter tensors in layer order."""
+    from teenygrad.nn import Linear, Sequential
+    from teenygrad.tensor import Tensor
+
+    facts: dict[str, Any] = {"type": type(model).__name__, "sequential": type(model) is Sequential,
+                             "layers": []}
+    tensors: list[Any] = []
+    layers = getattr(model, "layers", None) if facts["sequential"] else None
+    for layer in layers if isinstance(layers, list) else []:
+        entry: dict[str, Any] = {"kind": type(layer).__name__}
+        if type(layer) is Linear:
+            params = [getattr(layer, "weight", None), getattr(layer, "bias", None)]
+            entry["tensors"] = all(p is None or isinstance(p, Tensor) for p in params[1:]) \
+                and isinstance(params[0], Tensor)
+            entry["params"] = [_copy(p) for p in params]
+            entry["initial"] = built[id(layer)][1] if id(layer) in built else None
+            tensors.extend(p for p in params if p is not None)
+        facts["layers"].append(entry)
+    return facts, tensors
+
+
+def digits(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, seed: int
+           ) -> dict[str, Any]:
+    """Train the student's digits model, watching the training; the model as plain data, what
+    was seen while it trained, and the student's `predict_digits` on the judge's inputs."""
+    from teenygrad import capstone
+
+    with _Training() as seen:
+        model = capstone.train_digits(np.array(x_train), np.array(y_train), seed=seed)
+    network, tensors = _network(model, seen.built)
+    predicted = np.asarray(capstone.predict_digits(model, np.array(x_test))).astype(np.int64)
+    return {"network": network, "training": seen.report(tensors), "predicted": predicted}
 
 
 def regression(method: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -515,3 +657,18 @@ def regression(method: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     fit = capstone.fit_normal_equations if method == "normal" else capstone.fit_gradient_descent
     w, b = fit(np.array(x), np.array(y))
     return np.append(np.asarray(w, dtype=np.float64).reshape(-1), float(b))
+
+
+def gradient_descent(x: np.ndarray, y: np.ndarray, steps: int, lr: float, momentum: float
+                     ) -> dict[str, Any]:
+    """`fit_gradient_descent` with the judge's settings, watching it: [w..., b], and every
+    optimizer step's parameters (one row per step, the optimizer's tensors flattened and
+    concatenated in its order) and every loss backpropagated."""
+    from teenygrad import capstone
+
+    with _Training(history=True) as seen:
+        w, b = capstone.fit_gradient_descent(np.array(x), np.array(y), steps=steps, lr=lr,
+                                             momentum=momentum)
+    report = seen.report([])
+    return {"fit": np.append(np.asarray(w, dtype=np.float64).reshape(-1), float(b)),
+            "steps": report["steps"], "history": report["history"], "losses": report["losses"]}

@@ -448,6 +448,62 @@ def relative_gap(got: np.ndarray, want: np.ndarray) -> float:
     return float(np.max(np.abs(got - want)) / max(1.0, float(np.max(np.abs(want)))))
 
 
+#: The settings the judge passes to fit_gradient_descent (its contract's defaults).
+GD_SETTINGS = {"steps": 2000, "lr": 0.2, "momentum": 0.9}
+#: Tolerance of the replayed gradient-descent trajectory (relative_gap per step, and per loss).
+GD_TRAJECTORY_RTOL = 1e-8
+#: Tolerance of the digits loss and gradients redone at the first and last training step.
+DIGITS_STEP_RTOL = 1e-7
+
+
+def gradient_descent(x: np.ndarray, y: np.ndarray, steps: int, lr: float, momentum: float
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The capstone's gradient descent, replayed: (rows of [w_std..., b] after each of `steps`
+    SGD steps, the mse before each step) on the standardised columns of x, from zeros."""
+    xs = (x - x.mean(axis=0)) / x.std(axis=0)
+    theta = np.zeros(x.shape[1] + 1)
+    buf = np.zeros_like(theta)
+    history, losses = np.empty((steps, len(theta))), np.empty(steps)
+    for t in range(steps):
+        residual = xs @ theta[:-1] + theta[-1] - y
+        losses[t] = np.mean(residual**2)
+        g = 2.0 * residual / len(y)
+        grad = np.append(g @ xs, np.sum(g))
+        buf = grad if t == 0 else momentum * buf + grad
+        theta = theta - lr * buf
+        history[t] = theta
+    return history, losses
+
+
+def check_gradient_descent(got: dict[str, Any], x: np.ndarray, y: np.ndarray,
+                           agreement: float) -> None:
+    """`fit_gradient_descent` went, step by step, the way its contract says (teenygrad's SGD on
+    `mse` of the standardised data, from zeros), and its answer agrees with the exact fit."""
+    steps = GD_SETTINGS["steps"]
+    assert got["steps"], (
+        "fit_gradient_descent ran no step of a teenygrad.optim optimizer: fit by gradient "
+        "descent with Tensor, mse and optim.SGD (np.linalg.solve is for fit_normal_equations)")
+    assert got["steps"] == steps, (f"fit_gradient_descent ran {got['steps']} optimizer steps, "
+                                   f"expected steps={steps} (one per iteration)")
+    history, losses = gradient_descent(x, y, **GD_SETTINGS)
+    mine = got["history"]
+    assert mine is not None and mine.shape == history.shape, (
+        f"the optimizer should update [w, b] ({x.shape[1]} + 1 numbers) at every step: "
+        "SGD([w, b], lr=lr, momentum=momentum)")
+    for t in range(steps):
+        gap = relative_gap(mine[t], history[t])
+        assert gap <= GD_TRAJECTORY_RTOL, (
+            f"after optimizer step {t + 1} the standardised [w, b] are {gap:.1e} (relative) "
+            "from the contract's gradient descent: start from zeros, standardise x with its "
+            "mean and std, loss = mse(xs @ w + b, y), one zero_grad/backward/step per iteration")
+    assert len(got["losses"]) == steps and relative_gap(got["losses"], losses) <= \
+        GD_TRAJECTORY_RTOL, "the losses backpropagated are not mse(xs @ w + b, y), one per step"
+    gap = relative_gap(got["fit"], least_squares(x, y))
+    assert gap <= agreement, (
+        f"gradient descent is {gap:.2e} (max |diff| / max(1, max |w|)) from the exact fit, "
+        f"needs <= {agreement:g}: map the weights back to the units of x")
+
+
 # ----- hypothesis strategies -------------------------------------------------------------------
 
 
@@ -667,20 +723,64 @@ def check_trajectory(student: Any, probe: Any, name: str, kw: dict[str, Any],
                         rtol=1e-10, atol=1e-10)
 
 
-def grade_digits(student: Any, probe: Any, level: Any, record_benchmark: Any,
-                 random_state: int, label: str) -> None:
-    """Train in the worker on the judge's split; measure held-out accuracy here, in the judge."""
-    from autograder.judge.api import check_equal
+def check_training_steps(layers: Sequence[tuple[str, list[np.ndarray]]],
+                         training: dict[str, Any], x_train: np.ndarray, y_train: np.ndarray
+                         ) -> None:
+    """The first and the last optimizer step of the digits training, redone here: the batch
+    the model saw must be training images divided by 16; on it, with the parameters the step
+    started from, the judge's cross-entropy and backprop must give the loss the student
+    backpropagated and every gradient the optimizer read (`DIGITS_STEP_RTOL`)."""
+    from autograder.judge.api import check_close
 
-    x_tr, y_tr, x_te, y_te = digits_split(random_state)
-    limit = float(level.thresholds["digits_train_seconds"])
-    timed = student.call_timed(probe, x_tr, y_tr, x_te, 0, timeout=limit)
-    predictions = np.asarray(timed.value)
-    check_equal(list(predictions.shape), [len(y_te)], f"{label}: shape of the predictions")
-    accuracy = float(np.mean(predictions == y_te))
-    record_benchmark(f"digits ({label})", accuracy=round(accuracy, 4),
-                     wall_s=round(timed.wall_s, 2), cpu_s=round(timed.cpu_s, 2))
-    goal = float(level.thresholds["digits_accuracy"])
-    assert accuracy >= goal, (
-        f"{label}: held-out accuracy {accuracy:.1%}, needs at least {goal:.0%} "
-        f"(train longer, scale the pixels to [0, 1], check the learning rate)")
+    labels = {row.tobytes(): label for row, label in zip(x_train / 16.0, y_train, strict=True)}
+    count = sum(len(params) for _, params in layers)
+    for when in ("first", "last"):
+        step = training[when]
+        what = f"the {when} training step"
+        assert sorted(k for k in step["index"] if k >= 0) == list(range(count)), (
+            f"{what}: the optimizer's parameters are not exactly the model's parameters")
+        batch = step["input"]
+        assert batch is not None and batch.ndim == 2 and batch.shape[1] == 64, (
+            f"{what}: no batch of shape (n, 64) went through model(...) before it")
+        rows = [labels.get(np.ascontiguousarray(row).tobytes()) for row in batch]
+        assert None not in rows, (f"{what}: row {rows.index(None)} of the batch is not a "
+                                  "training image divided by 16")
+        before = [np.empty(0)] * count
+        grads: list[np.ndarray | None] = [None] * count
+        for pos, k in enumerate(step["index"]):
+            if k >= 0:
+                before[k], grads[k] = step["before"][pos], step["grads"][pos]
+        loss, want = mlp_cross_entropy(layers, before, batch, np.array(rows))
+        assert step["loss"] is not None, f"{what}: no loss was backpropagated before it"
+        check_close(step["loss"], loss, f"{what}: the loss you backpropagated",
+                    hint="cross_entropy(model(Tensor(x / 16)), y) on the batch, nothing added",
+                    rtol=DIGITS_STEP_RTOL, atol=DIGITS_STEP_RTOL)
+        for k, (got, expected) in enumerate(zip(grads, want, strict=True)):
+            assert got is not None, f"{what}: parameter {k} of the model had no gradient"
+            check_close(got, expected, f"{what}: gradient of parameter {k} of the model",
+                        hint="one loss.backward() after optimizer.zero_grad()",
+                        rtol=DIGITS_STEP_RTOL, atol=DIGITS_STEP_RTOL)
+
+
+def mlp_cross_entropy(layers: Sequence[tuple[str, list[np.ndarray]]], params: Arrays,
+                      x: np.ndarray, y: np.ndarray) -> tuple[float, list[np.ndarray]]:
+    """Mean cross-entropy of the network `layers` (kinds; parameters taken from `params` in
+    order) on (x, y), and its gradient for every parameter, by hand-written backprop."""
+    todo = iter(params)
+    tape: list[tuple[str, list[np.ndarray], np.ndarray, np.ndarray]] = []
+    h = x
+    for kind, final in layers:
+        mine = [next(todo) for _ in final]
+        out = (h @ mine[0].T + (mine[1] if len(mine) > 1 else 0.0) if kind == "Linear"
+               else np.maximum(h, 0.0) if kind == "ReLU" else np.tanh(h))
+        tape.append((kind, mine, h, out))
+        h = out
+    loss, g = cross_entropy(h, y)
+    grads: list[np.ndarray] = []
+    for kind, mine, inp, out in reversed(tape):
+        if kind == "Linear":
+            grads[:0] = [g.T @ inp] + ([g.sum(axis=0)] if len(mine) > 1 else [])
+            g = g @ mine[0]
+        else:
+            g = g * (inp > 0) if kind == "ReLU" else g * (1.0 - out * out)
+    return loss, grads

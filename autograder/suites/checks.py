@@ -153,19 +153,135 @@ def check_history(got: Sequence[Any], want: Sequence[np.ndarray], label: str, hi
                         hint=hint, rtol=tol, atol=tol)
 
 
+# -- level 1 capstone: the digits network the student trained ------------------------------------
+#: The capstone's contract: the network's input is the raw pixels divided by this ([0, 1]).
+DIGITS_PIXEL_MAX = 16.0
+#: Activation layers the grader runs itself, by the class name of the student's layer.
+ACTIVATIONS = {"ReLU": lambda z: np.maximum(z, 0.0), "Tanh": np.tanh}
+DIGITS_INPUTS, DIGITS_CLASSES = 64, 10
+
+Layers = list[tuple[str, list[np.ndarray]]]
+
+
+def digits_layers(network: dict[str, Any]) -> Layers:
+    """The network the probe sent back as [(kind, parameters)], e.g. [("Linear", [w, b]),
+    ("ReLU", []), ...]; one-line AssertionError unless it is a Sequential of Linear layers
+    (Tensor parameters, shapes chaining from 64 inputs to 10 logits) and ReLU/Tanh layers."""
+    assert network["sequential"], (
+        f"train_digits returned a {network['type']}, not a teenygrad.nn.Sequential: the digits "
+        "grade is earned by the network you trained, which the grader runs itself")
+    assert network["layers"], "the Sequential has no layers (keep them in the list self.layers)"
+    layers: Layers = []
+    width = DIGITS_INPUTS
+    for k, layer in enumerate(network["layers"]):
+        kind = layer["kind"]
+        if kind in ACTIVATIONS:
+            layers.append((kind, []))
+            continue
+        assert kind == "Linear", (f"layer {k} of the Sequential is a {kind}: the grader runs only "
+                                  "Linear, ReLU and Tanh layers")
+        assert layer["tensors"], f"layer {k} (Linear): weight and bias must be teenygrad Tensors"
+        w, b = layer["params"]
+        assert w.ndim == 2 and w.shape[1] == width and (b is None or b.shape == w.shape[:1]), (
+            f"layer {k} (Linear): weight {w.shape} and bias {None if b is None else b.shape} do "
+            f"not fit: the layer before gives {width} features")
+        width = w.shape[0]
+        layers.append((kind, [w] if b is None else [w, b]))
+    assert layers[-1][0] == "Linear" and width == DIGITS_CLASSES, (
+        f"the network must end with a Linear layer giving {DIGITS_CLASSES} logits (one per digit)")
+    return layers
+
+
+def digits_parameters(layers: Layers) -> list[np.ndarray]:
+    """The network's parameters in the order the probe names them: weight, bias per Linear."""
+    return [p for _, params in layers for p in params]
+
+
+def digits_logits(layers: Layers, inputs: np.ndarray) -> np.ndarray:
+    """The grader's forward pass: `inputs` (already divided by 16) through every layer."""
+    h = inputs
+    for kind, params in layers:
+        if kind == "Linear":
+            h = h @ params[0].T + (params[1] if len(params) > 1 else 0.0)
+        else:
+            h = ACTIVATIONS[kind](h)
+    return h
+
+
+def check_predictions_agree(predicted: np.ndarray, logits: np.ndarray, label: str) -> None:
+    """The student's `predict_digits` gives the argmax of the network's logits (rows whose two
+    largest logits tie to 1e-9 may go either way)."""
+    check_equal(list(predicted.shape), [len(logits)], f"{label}: shape of predict_digits")
+    top2 = np.sort(logits, axis=1)[:, -2:]
+    wrong = np.flatnonzero((predicted != np.argmax(logits, axis=1))
+                           & (top2[:, 1] - top2[:, 0] > 1e-9))
+    assert not len(wrong), (
+        f"{label}: predict_digits disagrees with your network on {len(wrong)} of "
+        f"{len(logits)} digits (first: row {wrong[0]}, it says {predicted[wrong[0]]}, the "
+        f"network's largest logit is {np.argmax(logits[wrong[0]])}): return the argmax of "
+        "model(Tensor(x / 16))")
+
+
+def check_trained(layers: Layers, network: dict[str, Any], training: dict[str, Any]) -> None:
+    """The network was built and trained inside train_digits by the student's own optimizer:
+    every Linear was created during the call and moved from its initial values; optimizer steps
+    updated every parameter; the first and the last step each came after a backward() and read
+    the gradients it left, unchanged; the model returned is what the last step left."""
+    for k, layer in enumerate(network["layers"]):
+        if layer["kind"] != "Linear":
+            continue
+        assert layer["initial"] is not None, (
+            f"layer {k} (Linear) was not created while train_digits ran: build the model there")
+        for name, now, initial in zip(("weight", "bias"), layer["params"], layer["initial"],
+                                      strict=True):
+            assert now is None or not np.array_equal(now, initial), (
+                f"layer {k} (Linear): the {name} still has its initial values: it was not trained")
+    assert training["steps"], (
+        "no optimizer step of teenygrad.optim ran while train_digits trained: train with your "
+        "own optimizer (optimizer.step() after loss.backward())")
+    untouched = [k for k, seen in enumerate(training["stepped"]) if not seen]
+    assert not untouched, (f"parameter {untouched[0]} of the model was never updated by an "
+                           "optimizer step: give the optimizer model.parameters()")
+    params = digits_parameters(layers)
+    for when in ("first", "last"):
+        step = training[when]
+        assert step["backwards"], (f"the {when} optimizer step ran without a backward() "
+                                   "before it: its gradients are not your autodiff's")
+        changed = [k for pos, k in enumerate(step["index"])
+                   if k >= 0 and not step["from_backward"][pos]]
+        assert not changed, (f"the {when} optimizer step read a gradient of parameter "
+                             f"{changed[0]} that loss.backward() did not leave there: let "
+                             "backward() compute every gradient")
+    last = training["last"]
+    for pos, k in enumerate(last["index"]):
+        if k >= 0 and not np.array_equal(last["after"][pos], params[k]):
+            raise AssertionError(f"parameter {k} of the returned model is not what the last "
+                                 "optimizer step left: return the model you trained, unchanged")
+
+
 def check_digits(student: Any, probe: Any, split: Sequence[np.ndarray], level: Any,
-                 record_benchmark: Any, label: str) -> None:
+                 record_benchmark: Any, label: str) -> dict[str, Any]:
     """Train in the worker on a digits split (x_train, y_train, x_test, y_test) within the
-    manifest's time limit; the held-out accuracy, measured here, must reach its goal."""
-    x_train, y_train, x_test, y_test = split
-    timed = student.call_timed(probe, x_train, y_train, x_test, 0,
+    manifest's time limit and grade the network it returns: the grader's own forward pass
+    reaches the accuracy goal on x_test, predict_digits agrees with it, and the training
+    was done by the student's optimizer (`check_trained`). Returns the probe's facts."""
+    _, _, x_test, y_test = split
+    timed = student.call_timed(probe, *split[:3], 0,
                                timeout=float(level.thresholds["digits_train_seconds"]))
-    predicted = np.asarray(timed.value)
-    check_equal(list(predicted.shape), [len(y_test)], f"{label}: shape of the predictions")
-    accuracy = float(np.mean(predicted == y_test))
+    facts = timed.value
+    layers = digits_layers(facts["network"])
+    logits = digits_logits(layers, x_test / DIGITS_PIXEL_MAX)
+    accuracy = float(np.mean(np.argmax(logits, axis=1) == y_test))
+    losses = facts["training"]["losses"]
     record_benchmark(f"digits ({label})", accuracy=round(accuracy, 4),
+                     steps=facts["training"]["steps"],
+                     first_loss=round(float(losses[0]), 4) if len(losses) else None,
+                     last_loss=round(float(losses[-1]), 4) if len(losses) else None,
                      wall_s=round(timed.wall_s, 2), cpu_s=round(timed.cpu_s, 2))
     goal = float(level.thresholds["digits_accuracy"])
     assert accuracy >= goal, (
-        f"{label}: held-out accuracy {accuracy:.1%}, needs at least {goal:.0%} "
-        f"(train longer, scale the pixels to [0, 1], check the learning rate)")
+        f"{label}: your network's held-out accuracy is {accuracy:.1%}, needs at least "
+        f"{goal:.0%} (train longer, scale the pixels to [0, 1], check the learning rate)")
+    check_predictions_agree(np.asarray(facts["predicted"]), logits, label)
+    check_trained(layers, facts["network"], facts["training"])
+    return facts

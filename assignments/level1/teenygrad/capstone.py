@@ -1,11 +1,14 @@
 """Capstone: everything together on real (bundled, offline) data. Graded in part `capstone`.
 
 1. Handwritten digits (`sklearn.datasets.load_digits`: 1,797 images of 8x8 pixels with values
-   0..16, labels 0..9). `train_digits` trains an MLP with teenygrad; the grader calls
-   `predict_digits` on a held-out split it keeps, and needs >= 95% accuracy. Training must
-   finish within the time limit given in the handout on 2 cores.
+   0..16, labels 0..9). `train_digits` trains an MLP with your teenygrad and returns it. The
+   grade comes from that network: the grader reads its weights out, runs it itself on a
+   held-out split it keeps (>= 95% accuracy needed), checks that `predict_digits` agrees, and
+   watches the training (see `train_digits`). Training must finish within the time limit given
+   in the handout on 2 cores.
 2. Linear regression on `sklearn.datasets.load_diabetes` (442 rows, 10 features), fitted twice:
-   by the normal equations, and by gradient descent with teenygrad; the two must agree.
+   by the normal equations, and by gradient descent with teenygrad; the two must agree, and the
+   grader checks every step of the gradient descent.
 """
 
 from __future__ import annotations
@@ -21,20 +24,40 @@ PIXEL_MAX = 16.0
 
 
 def train_digits(x_train: np.ndarray, y_train: np.ndarray, seed: int = 0) -> Sequential:
-    """Train a classifier of 8x8 digits and return it.
+    """Train a classifier of 8x8 digits with your teenygrad and return the trained network.
 
     Contract: `x_train` is (n, 64) float64 raw pixel values in [0, 16], `y_train` (n,) int
-    labels in 0..9. Returns a model that `predict_digits` accepts; it must reach >= 95%
-    accuracy on held-out digits. Use teenygrad only (Tensor, nn, losses, optim; import them
-    inside the function); `seed` makes the run repeatable. The reference: a 64-128-10 MLP
-    with ReLU, cross-entropy, SGD (lr 0.1, momentum 0.9, weight decay 1e-4), batches of 32,
-    40 epochs, inputs divided by 16: about 97% in 1-2 seconds.
+    labels in 0..9; `seed` makes the run repeatable. Import teenygrad inside the function.
+    - The model: a `teenygrad.nn.Sequential` (not a subclass) of `nn.Linear` layers (float64
+      Tensor parameters, as `Linear` makes them) and `nn.ReLU` / `nn.Tanh` layers, created
+      here; it maps pixels divided by `PIXEL_MAX` ((n, 64), values in [0, 1]) to 10 logits.
+    - Training: mini-batches of rows of `x_train / PIXEL_MAX`; for each, `logits = model(xb)`,
+      `loss = cross_entropy(logits, yb)` (nothing added to it: use the optimizer's
+      `weight_decay`), `optimizer.zero_grad()`, `loss.backward()`, `optimizer.step()`, with an
+      optimizer of `teenygrad.optim` given `model.parameters()`. Return the model as the last
+      step left it.
+    What is graded: the grader runs the returned network itself (its own numpy forward pass on
+    the weights it reads out) on a held-out split: >= 95% accuracy. While `train_digits` runs
+    it records every `Linear` as created, the batch each step's forward saw, the loss each
+    `backward()` started from and each optimizer step (parameters before and after, the
+    gradients it read); then every layer must have moved from its initial values, optimizer
+    steps must have updated every parameter with the gradients `backward()` left (unchanged),
+    the model returned must be what the last step left, and (hidden test) the grader redoes the
+    first and the last step: on that batch its own cross-entropy and backprop must give your
+    loss and every gradient to 1e-7. A model trained any other way (numpy backprop, gradients
+    set by hand, a nearest-neighbour lookup) earns no digits points.
+    The reference: a 64-128-10 MLP with ReLU, cross-entropy, SGD (lr 0.1, momentum 0.9,
+    weight decay 1e-4), batches of 32, 40 epochs: about 97% in 1-2 seconds.
     """
     raise NotImplementedError("train_digits: not implemented yet — see the docstring")
 
 
 def predict_digits(model: Sequential, x: np.ndarray) -> np.ndarray:
-    """Predicted labels, an (n,) int64 array, for (n, 64) raw pixel values in [0, 16]."""
+    """Predicted labels, an (n,) int64 array, for (n, 64) raw pixel values in [0, 16].
+
+    Contract: the argmax of `model`'s logits for `x / PIXEL_MAX` (inside `no_grad()`); the
+    grader checks that it agrees with the logits it computes from the model's weights.
+    """
     raise NotImplementedError("predict_digits: not implemented yet — see the docstring")
 
 
@@ -54,8 +77,13 @@ def fit_gradient_descent(x: np.ndarray, y: np.ndarray, steps: int = 2000,
 
     Contract: returns (w, b) in the units of the original `x`, agreeing with
     `fit_normal_equations` to a relative 1e-6 (max |difference| over w and b divided by
-    max(1, max |value|)). Use Tensor, `mse` and `optim.SGD`; standardise the columns of x
-    first (zero mean, unit variance) so that plain gradient descent converges, then map the
-    weights back: w = w_std / std, b = b_std - sum(w_std * mean / std).
+    max(1, max |value|)). The algorithm, exactly (the grader checks every step of it):
+    - standardise the columns: xs = (x - mean) / std with `x.mean(axis=0)`, `x.std(axis=0)`;
+    - parameters `w = Tensor(zeros(d), requires_grad=True)`, `b = Tensor(0.0,
+      requires_grad=True)`, optimizer `SGD([w, b], lr=lr, momentum=momentum)`;
+    - `steps` times: `loss = mse(xs @ w + b, y)`, `zero_grad()`, `loss.backward()`, `step()`;
+    - map back: w = w_std / std, b = b_std - sum(w_std * mean / std).
+    The grader records [w, b] after every optimizer step and every loss you backpropagate, and
+    compares them with its own replay of these steps (relative 1e-8). No `np.linalg` here.
     """
     raise NotImplementedError("fit_gradient_descent: not implemented yet — see the docstring")

@@ -17,11 +17,14 @@ You write reverse-mode automatic differentiation on numpy arrays (the book's cha
    conventions;
 6. **nn** — `Module`, `Linear`, `ReLU`, `Tanh`, `Sequential`, a data loader;
 7. **capstone** — an MLP on scikit-learn's digits to ≥ 95% accuracy, and linear regression.
+   The grader runs the network `train_digits` returns itself and watches it train: it must be
+   your `Linear` layers trained by your `backward()` and optimizer.
 
 **How it is graded.** `python grade.py level1` runs the public tests on your files; the
 course's grade adds hidden tests (every op on hypothesis-drawn shapes against closed-form VJPs
-and finite differences, optimizer trajectories to 1e-10, the capstone on a held-out split).
-The last cells of this notebook run the same grader and show your points per part.
+and finite differences, optimizer trajectories to 1e-10, the capstone on a held-out split with
+your first and last training steps redone). The last cells of this notebook run the same
+grader and show your points per part.
 """
 
 QUESTIONS_INTRO = """\

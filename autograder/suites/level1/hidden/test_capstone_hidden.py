@@ -1,12 +1,11 @@
-"""Part capstone (hidden): gradient descent agrees with the normal equations; digits accuracy on
-the judge's own held-out split."""
+"""Part capstone (hidden): gradient descent verified step by step and agreeing with the normal
+equations; the student's network on the judge's own held-out split, its training steps redone."""
 
-import numpy as np
 import pytest
 
-from autograder.judge.api import check_equal
 from autograder.probes import level1 as probes
 from autograder.references import level1 as ref
+from autograder.suites.checks import check_digits, digits_layers
 
 pytestmark = pytest.mark.part("capstone")
 
@@ -15,19 +14,15 @@ HIDDEN_SPLIT = 1879  # the judge's split; students never see it
 
 @pytest.mark.points(3)
 def test_gradient_descent_agrees(student, level):
-    """fit_gradient_descent agrees with the exact least-squares fit to 1e-6 (relative)."""
+    """fit_gradient_descent takes the contract's SGD steps (each checked) to the exact fit."""
     x, y = ref.diabetes()
-    got = np.asarray(student.call(probes.regression, "gd", x, y))
-    want = ref.least_squares(x, y)
-    check_equal(list(got.shape), list(want.shape), "length of [w..., b]")
-    gap = ref.relative_gap(got, want)
-    limit = float(level.thresholds["regression_agreement"])
-    assert gap <= limit, (
-        f"gradient descent is {gap:.2e} (max |diff| / max(1, max |w|)) from the exact fit, "
-        f"needs <= {limit:g}: standardise the features, use momentum, run more steps")
+    got = student.call(probes.gradient_descent, x, y, **ref.GD_SETTINGS)
+    ref.check_gradient_descent(got, x, y, float(level.thresholds["regression_agreement"]))
 
 
 @pytest.mark.points(4)
 def test_digits_hidden_split(student, level, record_benchmark):
-    """train_digits + predict_digits reach 95% on the grader's own held-out digits."""
-    ref.grade_digits(student, probes.digits, level, record_benchmark, HIDDEN_SPLIT, "hidden split")
+    """Your trained network reaches 95% on the grader's digits; its training steps are redone."""
+    split = ref.digits_split(HIDDEN_SPLIT)
+    facts = check_digits(student, probes.digits, split, level, record_benchmark, "hidden split")
+    ref.check_training_steps(digits_layers(facts["network"]), facts["training"], *split[:2])

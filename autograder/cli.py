@@ -29,6 +29,8 @@ COMMANDS = {
     "release": ("autograder.instructor.release", "regenerate the student stubs from solutions/"),
     "gradescope": ("autograder.instructor.gradescope", "build a Gradescope autograder zip"),
     "batch": ("autograder.instructor.batch", "grade a folder of submissions into a CSV"),
+    "mutation": ("autograder.instructor.mutation",
+                 "mutation-test a level's suites on its reference solutions"),
     "notebooks": ("autograder.instructor.notebooks", "build the levels' nbgrader notebooks"),
 }
 

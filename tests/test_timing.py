@@ -10,11 +10,12 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from autograder.judge.benchmark import Timing, grade_rate, time_runs
+from autograder.judge.benchmark import Timing, grade_rate, per_core, time_runs
 from autograder.judge.client import Timed
 from autograder.judge.timing import (
     POLICY,
@@ -179,6 +180,72 @@ def test_grade_rate_flags_a_rate_above_the_roof_and_explains_busy() -> None:
     assert timing.slowed and rows[-1]["busy"] and "re-run" in credits[-1][1]
     grade(62.5, Timing(wall=[0.1], cpu=[0.1], others_share=0.3))
     assert "busy (30% used by other processes)" in credits[-1][1]
+
+
+# -- single-thread stages that start threads -------------------------------------------------
+def graded(runs: list[Run], threads: int = 1, flop: float = 2e9) -> tuple[Any, str, dict]:
+    """A kernel of `flop` FLOP timed on the fake student and graded against a 1-thread roof of
+    100 GFLOP/s (floor 20%, target 60%): its score, the report's line and the table's row."""
+    roof = Roofline("cpu", "avx2", 2, {"peak_gflops_1_thread": Figure(100.0, 0.0, (100.0,))})
+    spec = {"floor": 0.2, "target": 0.6, "roof": "peak_gflops_1_thread"}
+    timing, _, _ = timed(runs, threads=threads)
+    lines: list[str] = []
+    rows: list[dict] = []
+    score = grade_rate("sgemm simd n=1024", flop / timing.median / 1e9, "gflops", spec["roof"],
+                       spec, roof, timing, 1.0, threads, lambda name, **row: rows.append(row),
+                       lambda credit, detail: lines.append(detail), kernel="sgemm_simd")
+    return score, lines[-1], rows[-1]
+
+
+def test_single_thread_stage_on_two_threads_is_graded_per_core() -> None:
+    """The same work on two threads (half the wall time, the same CPU time) earns what it earns
+    on one: graded per CPU-second, and the report's line starts with why."""
+    one, one_line, one_row = graded(steady(5, wall=0.05))  # 40 GFLOP/s on one core
+    two, line, row = graded(steady(5, wall=0.026, cpu=0.05))  # 76.8 GFLOP/s on 1.9 cores
+    assert one.per_core == "" and not one_row["per core"] and one_row["cpu/wall"] == 1.0
+    assert "per core" not in one_line and one_line.startswith("39.9 GFLOP/s = 40% of")
+    assert line.startswith("sgemm_simd used 1.9 cores; single-thread stages are graded per "
+                           "core: use threads in `parallel` — 76.8 GFLOP/s as timed, ")
+    assert two.per_core == line.split(" — ")[0] and row["per core"] and row["cpu/wall"] == 1.92
+    assert two.rate == pytest.approx(2e9 / 0.05 / 1e9, rel=0.01)  # FLOP per CPU-second
+    assert row["gflops"] == round(two.rate, 2) and two.plot_point().gflops == two.rate
+    assert two.credit == pytest.approx(one.credit, abs=0.01)  # ~0.5 both: no gain from threads
+
+
+def test_per_core_margin_and_multi_thread_stages() -> None:
+    """Up to `single_thread_cores` (a single thread plus noise) a rate is graded as timed;
+    above it, per core; a multi-thread stage is always graded as timed."""
+    margin = POLICY.single_thread_cores
+    below = Timing(wall=[0.1] * 5, cpu=[0.1 * (margin - 0.01)] * 5)
+    above = Timing(wall=[0.1] * 5, cpu=[0.1 * (margin + 0.01)] * 5)
+    assert per_core(50.0, below, 1, "k") == (50.0, "")
+    rate, why = per_core(50.0, above, 1, "sgemm_blocked")
+    assert rate == pytest.approx(50.0 / (margin + 0.01))
+    assert why.startswith(f"sgemm_blocked used {margin + 0.01:.1f} cores")
+    assert per_core(50.0, above, 2, "sgemm_parallel") == (50.0, "")
+    ticks = Timing(wall=[0.004] * 5, cpu=[0.004, 0.004, 0.014, 0.004, 0.004])  # one tick more
+    assert ticks.cores > margin and per_core(50.0, ticks, 1, "saxpy") == (50.0, "")
+    _, line, row = graded([Run(0.05, cpu=0.1)] * 5, threads=2)
+    assert "per core" not in line and not row["per core"] and row["cpu/wall"] == 2.0
+
+
+def test_handout_states_the_per_core_margin() -> None:
+    """The level 0 handout gives students the policy's margin, next to each single-thread
+    stage's roof."""
+    readme = (Path(__file__).resolve().parents[1] / "assignments/level0/README.md").read_text()
+    assert f"kept more than {POLICY.single_thread_cores:g} cores" in readme.replace("\n   ", " ")
+    table = readme[readme.index("| stage | size | roof |"):]
+    for stage in ("saxpy", "sgemv", "reordered", "blocked", "microkernel", "simd"):
+        row = table[table.index(f"| `{stage}` |"):].split("\n")[0]
+        assert "per core" in row, row
+
+
+def test_cores_pool_the_batch_so_tick_rounding_evens_out() -> None:
+    """A thread that exits within a run is counted in 10 ms ticks: one run reads 1.5 cores,
+    the next 2.5; over the batch the kernel used 2."""
+    timing = Timing(wall=[0.02] * 4, cpu=[0.03, 0.05, 0.03, 0.05])
+    assert timing.cores == pytest.approx(2.0)
+    assert Timing().cores == 0.0
 
 
 # -- CPU clocks ------------------------------------------------------------------------------

@@ -66,6 +66,14 @@ class Timing:
         return statistics.pstdev(self.wall) / self.median if len(self.wall) > 1 else 0.0
 
     @property
+    def cores(self) -> float:
+        """Cores the kernel kept busy: CPU seconds per wall-clock second over the accepted
+        runs (their totals, so that the tick-counted CPU time of threads a kernel started and
+        ended within a run rounds out over the batch). 0.0 without runs."""
+        wall = sum(self.wall)
+        return sum(self.cpu) / wall if wall > 0 else 0.0
+
+    @property
     def busy(self) -> bool:
         """Whether other processes used a visible share of the machine meanwhile, or the
         machine itself ran slower than its measured roof."""
@@ -176,6 +184,8 @@ class StageScore:
     timing: Timing
     intensity: float
     threads: int
+    #: Why the rate is per core (a single-thread stage that used several), else "".
+    per_core: str = ""
 
     def plot_point(self) -> PlotPoint | None:
         """Where the kernel sits on the roofline plot (a GFLOP/s rate only)."""
@@ -184,11 +194,36 @@ class StageScore:
         return PlotPoint(self.name, self.intensity, self.rate, self.threads)
 
 
+def per_core(rate: float, timing: Timing, threads: int, kernel: str) -> tuple[float, str]:
+    """The rate a single-thread stage is graded on, and why, in one line ("" when as timed).
+
+    A single-thread stage is divided by one core's roof; one whose runs kept more than
+    `single_thread_cores` cores busy (and used more CPU than wall-clock time by over
+    `single_thread_extra_cpu_s`, beyond tick rounding) started threads of its own, and is graded
+    on its rate per CPU-second (the wall-clock rate divided by the cores it used), so threads
+    earn it nothing.
+    Multi-thread stages (`threads` > 1) are graded as timed.
+    """
+    cores, policy = timing.cores, timing.policy
+    extra = sum(timing.cpu) - sum(timing.wall)
+    if (threads != 1 or cores <= policy.single_thread_cores
+            or extra <= policy.single_thread_extra_cpu_s):
+        return rate, ""
+    return rate / cores, (f"{kernel} used {cores:.1f} cores; single-thread stages are graded "
+                          "per core: use threads in `parallel`")
+
+
 def grade_rate(name: str, rate: float, unit: str, roof_key: str, spec: dict, roofline: Roofline,
                timing: Timing, intensity: float, threads: int,
                record_benchmark: Callable[..., None], partial_credit: Callable[[float, str], None],
-               blend_credit: float | None = None) -> StageScore:
-    """Turn an achieved rate into partial credit between the manifest's floor and target."""
+               blend_credit: float | None = None, kernel: str = "") -> StageScore:
+    """Turn an achieved rate into partial credit between the manifest's floor and target.
+
+    A single-thread rate is first taken per core when the kernel used several (`per_core`;
+    `kernel` names it in the report, `name` by default): the rate recorded, plotted and graded
+    is then the per-CPU-second one, and the report's line starts with why."""
+    timed_rate = rate
+    rate, why_per_core = per_core(rate, timing, threads, kernel or name)
     roof = roofline.best(roof_key)
     fraction = rate / roof
     if unit == "gflops" and fraction > timing.policy.above_roof:
@@ -202,12 +237,15 @@ def grade_rate(name: str, rate: float, unit: str, roof_key: str, spec: dict, roo
                               "floor %": 100 * spec["floor"], "target %": 100 * spec["target"],
                               "credit": round(credit, 3), "runs": len(timing.wall),
                               "discarded": timing.discarded, "cv %": round(100 * timing.cv, 1),
-                              "cpu/wall": round(statistics.median(timing.cpu) / timing.median, 2),
+                              "cpu/wall": round(timing.cores, 2),
+                              "per core": bool(why_per_core),
                               "others %": round(100 * timing.others_share, 1),
                               "busy": timing.busy})
-    detail = (f"{rate:.1f} {'GFLOP/s' if unit == 'gflops' else 'GB/s'} = "
-              f"{100 * fraction:.0f}% of the measured roof ({roof:.1f}); floor "
-              f"{100 * spec['floor']:.0f}%, target {100 * spec['target']:.0f}%")
+    units = "GFLOP/s" if unit == "gflops" else "GB/s"
+    detail = (f"{why_per_core} — {timed_rate:.1f} {units} as timed, {rate:.1f} {units} per core"
+              if why_per_core else f"{rate:.1f} {units}")
+    detail += (f" = {100 * fraction:.0f}% of the measured roof ({roof:.1f}); floor "
+               f"{100 * spec['floor']:.0f}%, target {100 * spec['target']:.0f}%")
     if timing.retimed:
         detail += ("; timed twice (unsteady runs, a slowed machine or a speed-up short of its "
                    "target), the faster batch counts")
@@ -219,6 +257,7 @@ def grade_rate(name: str, rate: float, unit: str, roof_key: str, spec: dict, roo
         detail += (f" — the machine was busy ({100 * timing.others_share:.0f}% used by other "
                    "processes): re-run grading on a quieter machine")
     partial_credit(credit, detail)
-    return StageScore(name, rate, unit, roof, fraction, credit, timing, intensity, threads)
+    return StageScore(name, rate, unit, roof, fraction, credit, timing, intensity, threads,
+                      why_per_core)
 
 

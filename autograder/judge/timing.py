@@ -66,6 +66,18 @@ class TimingPolicy:
     recheck_repeats: int = 3
     #: A multi-thread speed-up short of its target is measured up to this many times.
     speedup_attempts: int = 2
+    #: A single-thread stage whose runs kept more than this many cores busy (CPU seconds per
+    #: wall-clock second over its timed runs) started threads of its own: it is graded per core
+    #: (FLOP per CPU-second), as the 1-thread roof it is divided by is one core's. Measured
+    #: (2 CPUs, 5 gradings): a single thread reads 0.92-1.00 (the judge's clock also times the
+    #: round trip to the worker), 0.45-0.55 when another process shares its core; a kernel on
+    #: two threads 1.94 on a quiet machine, 1.17 when the second core was taken, 0.5-0.9 when
+    #: both were: then it also ran no faster than on one thread.
+    single_thread_cores: float = 1.3
+    #: ...and whose CPU time exceeded its wall time by more than this over the batch: threads
+    #: that end within a run are counted in clock ticks (10 ms), so a few runs of a 5 ms kernel
+    #: can read one tick too many without any thread of their own.
+    single_thread_extra_cpu_s: float = 0.02
 
 
 POLICY = TimingPolicy()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import fcntl
 import json
 import os
 import random
@@ -106,7 +107,13 @@ def run(args: argparse.Namespace) -> int:
         work = (args.work or kit_root() / "grading-output" / "mutation" / level.id).resolve()
         files = tuple(sorted(args.files)) if args.files else None
         settings = Settings(level.id, args.sample, args.seed, args.all_code, files)
-        session = Session(level, work, settings, fresh=args.fresh)
+        if args.report:  # the session's own settings, whatever the command line says
+            state = work / "session.json"
+            if not state.exists():
+                raise InstructorError(f"no mutation session in {work}")
+            saved = json.loads(state.read_text())
+            settings = Settings(**{**saved, "files": tuple(saved["files"] or ()) or None})
+        session = Session(level, work, settings, fresh=args.fresh, read_only=args.report)
         try:
             if not args.report:
                 session.execute(budget=args.budget, timeout=args.timeout, quiet=args.quiet)
@@ -130,12 +137,13 @@ class Session:
     """A work folder: the submission copy, cosmic-ray's work db and the settings."""
 
     def __init__(self, level: Level, work: Path, settings: Settings, *,
-                 fresh: bool = False) -> None:
+                 fresh: bool = False, read_only: bool = False) -> None:
         from cosmic_ray.work_db import WorkDB  # imported when used: grade.py starts faster
 
         self.level, self.work, self.settings = level, work, settings
         self.copy = work / "submission"
         self._timeouts: dict[tuple[str, ...], float] = {}  # per part set, from its baseline
+        self._regions: dict[str, list[tuple[int, int]]] = {}  # key -> solution regions
         self.keys = [k for k in level.solution_keys() if k.endswith(".py")]
         if settings.files:
             unknown = sorted(set(settings.files) - set(self.keys))
@@ -143,13 +151,23 @@ class Session:
                 raise InstructorError(f"not a Python student file of {level.id}: {unknown}")
             self.keys = [k for k in self.keys if k in settings.files]
         state = work / "session.json"
-        if fresh and work.exists():
-            shutil.rmtree(work)
         work.mkdir(parents=True, exist_ok=True)
+        if not read_only:  # one run at a time: it owns the copy (a report only reads the db)
+            self._lock = open(work / ".lock", "w")  # noqa: SIM115 - held as long as the session
+            try:
+                fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise InstructorError(f"another `grade.py mutation` is running in {work} "
+                                      "(--report reads its results so far)") from None
+            if fresh:
+                for name in ("session.json", "session.sqlite", "report.md"):
+                    (work / name).unlink(missing_ok=True)
+                shutil.rmtree(self.copy, ignore_errors=True)
         if state.exists() and json.loads(state.read_text()) != json.loads(settings.as_json()):
             raise InstructorError(f"{work} holds a session made with other settings "
                                   f"({state.read_text().strip()}): use --fresh or another --work")
-        self._refresh_copy()  # undoes a mutant left in place by a killed run
+        if not read_only:
+            self._refresh_copy()  # undoes a mutant left in place by a killed run
         self.db = WorkDB(str(work / "session.sqlite"), WorkDB.Mode.create)
         if not state.exists():
             self._init()
@@ -177,9 +195,11 @@ class Session:
             self.db.set_multiple_results(skipped, WorkResult(worker_outcome=WorkerOutcome.SKIPPED))
 
     def _in_solution(self, mutant: Mutant) -> bool:
-        lines = (self.level.solutions_dir / mutant.key).read_text().splitlines()
-        regions = find_regions(lines, "python", mutant.key)
-        return any(r.begin < mutant.line - 1 < r.end for r in regions)
+        if mutant.key not in self._regions:
+            lines = (self.level.solutions_dir / mutant.key).read_text().splitlines()
+            found = find_regions(lines, "python", mutant.key)
+            self._regions[mutant.key] = [(r.begin, r.end) for r in found]
+        return any(begin < mutant.line - 1 < end for begin, end in self._regions[mutant.key])
 
     def mutants(self, items: Iterable | None = None) -> list[Mutant]:
         """The session's mutants (or those of `items`), in a fixed order."""
@@ -272,7 +292,7 @@ class Session:
         survivors = self.work / "survivors"
         shutil.rmtree(survivors, ignore_errors=True)
         survivors.mkdir()
-        pending = 0
+        pending, listed = 0, []
         for number, mutant in enumerate(self.mutants(), 1):
             result = results.get(mutant.job_id)
             if result is not None and result.worker_outcome == WorkerOutcome.SKIPPED:
@@ -286,11 +306,16 @@ class Session:
             if outcome == SURVIVED:
                 name = f"{number:04d}-{Path(mutant.key).stem}-{mutant.definition or 'module'}-"
                 name += mutant.operator.split("/")[-1] + f"-{mutant.occurrence}.diff"
-                (survivors / name).write_text(f"# {mutant.key}:{mutant.line} in "
-                                              f"{mutant.definition or '<module>'}: "
-                                              f"{mutant.operator} #{mutant.occurrence}\n"
-                                              + (result.diff or ""))
+                where = f"{mutant.key}:{mutant.line} in {mutant.definition or '<module>'}"
+                (survivors / name).write_text(f"# {where}: {mutant.operator} "
+                                              f"#{mutant.occurrence}\n" + (result.diff or ""))
+                changed = [line[1:].strip() for line in (result.diff or "").splitlines()
+                           if line[:1] in "-+" and line[:3] not in ("---", "+++")]
+                listed.append(f"- `{name}` {where}: `{'` → `'.join(changed)}`")
         table = _table(self, counts, pending)
+        if listed:
+            table += "\n\nsurvivors (a missing test, or an equivalent mutant):\n"
+            table += "\n".join(listed)
         (self.work / "report.md").write_text(table + "\n")
         return table
 

@@ -229,6 +229,26 @@ def test_per_core_margin_and_multi_thread_stages() -> None:
     assert "per core" not in line and not row["per core"] and row["cpu/wall"] == 2.0
 
 
+def test_a_technique_credit_caps_the_speed_credit() -> None:
+    """`limit_credit` (what the stage's own technique earned) caps the rate's credit and its
+    sentence joins the report's line; a blended criterion is averaged instead."""
+    roof = Roofline("cpu", "avx2", 2, {"peak_gflops_1_thread": Figure(100.0, 0.0, (100.0,))})
+    spec = {"floor": 0.2, "target": 0.6, "roof": "peak_gflops_1_thread"}
+    lines: list[tuple[float, str]] = []
+
+    def grade(**kw: Any) -> Any:
+        return grade_rate("k", 80.0, "gflops", spec["roof"], spec, roof,
+                          Timing(wall=[0.1], cpu=[0.1]), 1.0, 1, lambda name, **row: None,
+                          lambda credit, detail: lines.append((credit, detail)), **kw)
+
+    assert grade().credit == 1.0
+    score = grade(limit_credit=0.1, limit_detail="0.95x your reordered stage timed with it")
+    assert score.credit == pytest.approx(0.1) and lines[-1][0] == pytest.approx(0.1)
+    assert lines[-1][1].endswith("; 0.95x your reordered stage timed with it")
+    assert grade(limit_credit=1.0).credit == 1.0
+    assert grade(blend_credit=0.0, limit_credit=0.8).credit == pytest.approx(0.5)
+
+
 def test_handout_states_the_per_core_margin() -> None:
     """The level 0 handout gives students the policy's margin, next to each single-thread
     stage's roof."""

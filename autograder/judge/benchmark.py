@@ -216,8 +216,13 @@ def per_core(rate: float, timing: Timing, threads: int, kernel: str) -> tuple[fl
 def grade_rate(name: str, rate: float, unit: str, roof_key: str, spec: dict, roofline: Roofline,
                timing: Timing, intensity: float, threads: int,
                record_benchmark: Callable[..., None], partial_credit: Callable[[float, str], None],
-               blend_credit: float | None = None, kernel: str = "") -> StageScore:
+               blend_credit: float | None = None, kernel: str = "",
+               limit_credit: float | None = None, limit_detail: str = "") -> StageScore:
     """Turn an achieved rate into partial credit between the manifest's floor and target.
+
+    `blend_credit`, a second criterion's credit, is averaged with it (each half the points);
+    `limit_credit`, what the stage's own technique earned (`limit_detail` says how), caps it:
+    the lower of the two counts.
 
     A single-thread rate is first taken per core when the kernel used several (`per_core`;
     `kernel` names it in the report, `name` by default): the rate recorded, plotted and graded
@@ -233,6 +238,8 @@ def grade_rate(name: str, rate: float, unit: str, roof_key: str, spec: dict, roo
     credit = fraction_between(fraction, spec["floor"], spec["target"])
     if blend_credit is not None:  # two criteria, each half: one disturbed figure costs half
         credit = (credit + blend_credit) / 2
+    if limit_credit is not None:  # a fast rate without the stage's technique earns no more
+        credit = min(credit, limit_credit)
     record_benchmark(name, **{unit: round(rate, 2), "% of roof": round(100 * fraction, 1),
                               "floor %": 100 * spec["floor"], "target %": 100 * spec["target"],
                               "credit": round(credit, 3), "runs": len(timing.wall),
@@ -246,6 +253,8 @@ def grade_rate(name: str, rate: float, unit: str, roof_key: str, spec: dict, roo
               if why_per_core else f"{rate:.1f} {units}")
     detail += (f" = {100 * fraction:.0f}% of the measured roof ({roof:.1f}); floor "
                f"{100 * spec['floor']:.0f}%, target {100 * spec['target']:.0f}%")
+    if limit_detail:
+        detail += f"; {limit_detail}"
     if timing.retimed:
         detail += ("; timed twice (unsteady runs, a slowed machine or a speed-up short of its "
                    "target), the faster batch counts")

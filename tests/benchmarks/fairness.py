@@ -80,7 +80,7 @@ def main() -> int:
         rows: dict[str, list[float]] = {}
         for record in runs:
             for row in record["levels"][0]["benchmarks"]:
-                for key in ("gflops", "GB/s", "speedup"):
+                for key in ("gflops", "GB/s", "speedup", "kept"):
                     if key in row:
                         rows.setdefault(f"{row['name']} [{key}]", []).append(row[key])
                 if row["name"] == "roofline":

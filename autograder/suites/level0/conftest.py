@@ -93,16 +93,19 @@ def grade_speed(record_benchmark: Callable[..., None],
                 partial_credit: Callable[[float, str], None], plot_points: list[PlotPoint],
                 report_note: Callable[[str], None]) -> Callable[..., StageScore]:
     """`grade(name, rate, unit, spec, roof, timing, intensity, threads, blend_credit=None,
-    kernel="")`: the rate's partial credit (`benchmark.grade_rate`, which grades a
-    single-thread stage that used several cores per core), its row in the benchmark table, and
-    its point on the roofline plot. A stage graded per core that still earns every point has
-    no line of its own in the report: the reason is then a note of the run."""
+    kernel="", limit_credit=None, limit_detail="")`: the rate's partial credit
+    (`benchmark.grade_rate`, which grades a single-thread stage that used several cores per
+    core, and caps the credit at `limit_credit`), its row in the benchmark table, and its point
+    on the roofline plot. A stage graded per core that still earns every point has no line of
+    its own in the report: the reason is then a note of the run."""
 
     def grade(name: str, rate: float, unit: str, spec: dict[str, Any], roof: Roofline,
               timing: Timing, intensity: float, threads: int,
-              blend_credit: float | None = None, kernel: str = "") -> StageScore:
+              blend_credit: float | None = None, kernel: str = "",
+              limit_credit: float | None = None, limit_detail: str = "") -> StageScore:
         score = grade_rate(name, rate, unit, spec["roof"], spec, roof, timing, intensity,
-                           threads, record_benchmark, partial_credit, blend_credit, kernel)
+                           threads, record_benchmark, partial_credit, blend_credit, kernel,
+                           limit_credit, limit_detail)
         if score.per_core and score.credit >= 1.0:
             report_note(score.per_core)
         point = score.plot_point()

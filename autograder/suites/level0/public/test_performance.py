@@ -10,6 +10,7 @@ one that starts threads of its own is graded per core (`benchmark.per_core`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,9 +29,11 @@ SINGLE_THREAD = [("reordered", 7), ("blocked", 7), ("microkernel", 10), ("simd",
 
 # Work and compulsory memory traffic of one call (beta = 0): what GFLOP/s and GB/s count, and
 # (as FLOP per byte) where a kernel sits on the roofline plot.
-def sgemm_work(n: int) -> tuple[int, int]:
-    """n×n×n SGEMM: 2n³ FLOP (a multiply and an add per term); read A and B, write C."""
-    return 2 * n**3, 4 * 3 * n * n
+def sgemm_work(n: int, m: int | None = None, k: int | None = None) -> tuple[int, int]:
+    """m×n×k SGEMM (m = k = n unless given): 2mnk FLOP (a multiply and an add per term); read
+    A and B, write C."""
+    m, k = m or n, k or n
+    return 2 * m * n * k, 4 * (m * k + k * n + m * n)
 
 
 def saxpy_work(n: int) -> tuple[int, int]:
@@ -53,31 +56,32 @@ def at_speed(roof: Roofline, key: str) -> Callable[[], bool]:
     return check
 
 
-def sgemm_rate(student: Any, stage: str, n: int, threads: int,
-               roof: Roofline) -> tuple[float, Timing]:
-    """Median GFLOP/s of `stage` at n×n×n. Before each run all of A is refilled (untimed), so
-    no product can be reused; after it, rows of C picked at random are checked. The FMA peak
-    is measured again after the timing (see `time_runs`)."""
-    seed = 1000 + n
-    student.call(probes.prepare_sgemm, n, seed)
-    b = sgemm_inputs(n, n, n, seed)[1].astype(np.float64)
+def sgemm_rate(student: Any, stage: str, n: int, threads: int, roof: Roofline,
+               m: int | None = None, k: int | None = None) -> tuple[float, Timing]:
+    """Median GFLOP/s of `stage` at m×n×k (m = k = n unless given). Before each run all of A
+    is refilled (untimed), so no product can be reused; after it, rows of C picked at random
+    are checked. The FMA peak is measured again after the timing (see `time_runs`)."""
+    m, k = m or n, k or n
+    seed = 1000 + n if m == k == n else 2000 + m + n + k
+    student.call(probes.prepare_sgemm, n, seed, m=m, k=k)
+    b = sgemm_inputs(m, n, k, seed)[1].astype(np.float64)
     picker = np.random.default_rng()  # the rows checked are not knowable in advance
 
     def prepare(i: int) -> None:
         student.call(probes.stage_sgemm_run, seed * 100 + i + POLICY.warmup_runs)
 
     def check(i: int) -> None:
-        rows = sorted(picker.choice(n, size=CHECKED_ROWS, replace=False).tolist())
-        a_rows = fresh_a((n, n), seed * 100 + i + POLICY.warmup_runs)[rows].astype(np.float64)
+        rows = sorted(picker.choice(m, size=CHECKED_ROWS, replace=False).tolist())
+        a_rows = fresh_a((m, k), seed * 100 + i + POLICY.warmup_runs)[rows].astype(np.float64)
         check_close(student.call(probes.fetch_c_rows, rows), a_rows @ b,
                     what=f"rows {rows[:4]}... of C after timed run {i + 1}",
                     hint=f"the {stage} stage must compute the whole product on every call",
-                    rtol=1e-3, atol=1e-3 * np.sqrt(n))
+                    rtol=1e-3, atol=1e-3 * np.sqrt(k))
 
     key = "peak_gflops_1_thread" if threads == 1 else "peak_gflops_all_threads"
     timing = time_runs(student, probes.run_sgemm_staged, lambda i: (stage, threads), threads,
                        check, prepare, at_speed=at_speed(roof, key))
-    return sgemm_work(n)[0] / timing.median / 1e9, timing
+    return sgemm_work(n, m, k)[0] / timing.median / 1e9, timing
 
 
 def check_small_case(student, stage: str) -> None:
@@ -93,17 +97,106 @@ def check_small_case(student, stage: str) -> None:
 @pytest.mark.parametrize("stage", [pytest.param(s, marks=[pytest.mark.part(s),
                                                           pytest.mark.points(p)], id=s)
                                    for s, p in SINGLE_THREAD])
-def test_sgemm_speed_single_thread(student, settle_workers, roof, level, grade_speed,
-                                   stage) -> None:
+def test_sgemm_speed_single_thread(student, settle_workers, roof, level, record_benchmark,
+                                   grade_speed, stage) -> None:
     """Single-thread SGEMM speed as a fraction of the measured 1-thread FMA peak (per core,
-    when the stage kept more than one core busy)."""
+    when the stage kept more than one core busy); for a stage whose manifest entry says so,
+    also what its own technique buys, and the lower of the two credits counts."""
     spec = level.thresholds[stage]
     check_small_case(student, stage)
+    if "beyond_caches" in spec:
+        technique = speed_kept_beyond_caches(student, stage, spec, roof, record_benchmark)
+    elif "over" in spec:
+        technique = speedup_over_stage(student, stage, spec, roof, record_benchmark)
+    else:
+        n = int(spec["n"])
+        rate, timing = sgemm_rate(student, stage, n, threads=1, roof=roof)
+        technique = Technique(rate, timing, (n, n, n))
+    m, n, k = technique.shape
+    flops, nbytes = sgemm_work(n, m, k)
+    size = f"n={n}" if m == n == k else f"{m}x{n}x{k}"
+    grade_speed(f"sgemm {stage} {size}", technique.rate, "gflops", spec, roof, technique.timing,
+                flops / nbytes, 1, kernel=f"sgemm_{stage}", limit_credit=technique.credit,
+                limit_detail=technique.detail)
+
+
+@dataclass
+class Technique:
+    """A single-thread stage's graded timing (its rate and shape), and, when the manifest asks
+    for it, the credit and report sentence of what the stage's own technique buys."""
+
+    rate: float
+    timing: Timing
+    shape: tuple[int, int, int]
+    credit: float | None = None
+    detail: str = ""
+
+
+def _pairs(measure: Callable[[], tuple[float, float, Timing]], target: float,
+           ) -> tuple[float, float, Timing, int]:
+    """`measure()` -> (ratio, graded rate, its timing), repeated up to `speedup_attempts` times
+    while the ratio falls short of `target` (a pair timed back to back shares the machine's
+    state; one disturbed pair is not the student's fault): the best ratio, the fastest graded
+    rate with its timing, and how many pairs were timed."""
+    attempts = []
+    for _ in range(POLICY.speedup_attempts):
+        attempts.append(measure())
+        if attempts[-1][0] >= target:
+            break
+    ratio = max(attempt[0] for attempt in attempts)
+    _, rate, timing = max(attempts, key=lambda attempt: attempt[1])
+    if len(attempts) > 1:
+        timing.retimed = True
+    return ratio, rate, timing, len(attempts)
+
+
+def speed_kept_beyond_caches(student: Any, stage: str, spec: dict[str, Any], roof: Roofline,
+                             record_benchmark: Callable[..., None]) -> Technique:
+    """Cache blocking keeps the in-cache speed when the operands outgrow the caches: the stage
+    timed at n×n×n (inside the caches) and at the manifest's `beyond_caches` m×n×k (B well
+    beyond the last-level cache), graded on the out-of-cache rate, limited by the fraction of
+    the in-cache rate it kept (`kept_floor` -> `kept_target`)."""
     n = int(spec["n"])
-    rate, timing = sgemm_rate(student, stage, n, threads=1, roof=roof)
-    flops, nbytes = sgemm_work(n)
-    grade_speed(f"sgemm {stage} n={n}", rate, "gflops", spec, roof, timing, flops / nbytes, 1,
-                kernel=f"sgemm_{stage}")
+    big_m, big_n, big_k = (int(x) for x in spec["beyond_caches"])
+
+    def measure() -> tuple[float, float, Timing]:
+        small, small_timing = sgemm_rate(student, stage, n, threads=1, roof=roof)
+        small = per_core(small, small_timing, 1, f"sgemm_{stage}")[0]
+        big, timing = sgemm_rate(student, stage, big_n, threads=1, roof=roof, m=big_m, k=big_k)
+        return per_core(big, timing, 1, f"sgemm_{stage}")[0] / small, big, timing
+
+    kept, rate, timing, measured = _pairs(measure, spec["kept_target"])
+    record_benchmark(f"{stage} speed kept beyond the caches", kept=round(kept, 2),
+                     floor=spec["kept_floor"], target=spec["kept_target"], measured=measured)
+    credit = fraction_between(kept, spec["kept_floor"], spec["kept_target"])
+    detail = (f"beyond the caches ({big_m}x{big_n}x{big_k}) it kept {100 * kept:.0f}% of its "
+              f"speed at n={n} (floor {100 * spec['kept_floor']:.0f}%, target "
+              f"{100 * spec['kept_target']:.0f}%; the lower credit counts)")
+    return Technique(rate, timing, (big_m, big_n, big_k), credit, detail)
+
+
+def speedup_over_stage(student: Any, stage: str, spec: dict[str, Any], roof: Roofline,
+                       record_benchmark: Callable[..., None]) -> Technique:
+    """What a stage's technique buys over your own previous stage (`over`), both timed back to
+    back at n×n×n: graded on the stage's rate, limited by its speed-up over the other stage
+    (`speedup_floor` -> `speedup_target`)."""
+    n, other = int(spec["n"]), spec["over"]
+
+    def measure() -> tuple[float, float, Timing]:
+        base, base_timing = sgemm_rate(student, other, n, threads=1, roof=roof)
+        base = per_core(base, base_timing, 1, f"sgemm_{other}")[0]
+        rate, timing = sgemm_rate(student, stage, n, threads=1, roof=roof)
+        return per_core(rate, timing, 1, f"sgemm_{stage}")[0] / base, rate, timing
+
+    speedup, rate, timing, measured = _pairs(measure, spec["speedup_target"])
+    record_benchmark(f"{stage} speedup over {other} n={n}", speedup=round(speedup, 2),
+                     floor=spec["speedup_floor"], target=spec["speedup_target"],
+                     measured=measured)
+    credit = fraction_between(speedup, spec["speedup_floor"], spec["speedup_target"])
+    detail = (f"{speedup:.2f}x your {other} stage timed with it (floor "
+              f"{spec['speedup_floor']:g}x, target {spec['speedup_target']:g}x; the lower "
+              "credit counts)")
+    return Technique(rate, timing, (n, n, n), credit, detail)
 
 
 @pytest.mark.part("parallel")

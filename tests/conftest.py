@@ -7,13 +7,14 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from machine_load import machine_is_busy
+
+from autograder.instructor.run_grade import run_grade as grade_process
 
 KIT = Path(__file__).resolve().parent.parent
 ENGINE_KIT = KIT / "tests" / "engine_kit"
@@ -37,16 +38,16 @@ class Graded:
 def run_grade(*args: str | Path, kit_root: Path | None = None, timeout: float = 900,
               json_out: Path | None = None, env: dict[str, str] | None = None) -> Graded:
     """Run `python grade.py ARGS` as a user would, optionally writing the JSON record."""
-    cmd = [sys.executable, str(KIT / "grade.py"), *map(str, args), "--quiet"]
+    argv: list[str | Path] = [*args, "--quiet"]
     if json_out is not None:
-        cmd += ["--format", "json", "--output", str(json_out)]
+        argv += ["--format", "json", "--output", json_out]
     full_env = {**os.environ, **(env or {})}
-    full_env.pop("GITHUB_STEP_SUMMARY", None) if env is None or "GITHUB_STEP_SUMMARY" not in env \
-        else None
+    if "GITHUB_STEP_SUMMARY" not in (env or {}):
+        full_env.pop("GITHUB_STEP_SUMMARY", None)
     if kit_root is not None:
         full_env["TEENYGRAD_KIT_ROOT"] = str(kit_root)
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=full_env,
-                          cwd=KIT)
+    done = grade_process(KIT / "grade.py", argv, cwd=KIT, timeout=timeout, env=full_env)
+    assert not done.timed_out, f"grade.py {' '.join(map(str, args))} ran over {timeout:g} s"
     record = json.loads(json_out.read_text()) if json_out and json_out.exists() else None
     return Graded(done.returncode, done.stdout, done.stderr, record)
 

@@ -3,19 +3,34 @@
 An index or an axis crosses the judge-worker channel as JSON-able data; both the judge's
 references and the worker's probes decode it with these functions, so the two sides cannot
 disagree on what an index means. numpy-free at import (level -1's worker has no numpy).
+
+One encoding of an index serves every level. An *index key* is `{"one": item}` (for
+`t[item]`) or `{"tuple": [item, ...]}` (for `t[item, ...]`), where an item is
+
+- an int;
+- `[start, stop, step]`, a slice (None allowed in each place);
+- None, a new axis;
+- an integer array (level 1 only: it travels as a numpy array, never as a list).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
-def decode_key(key: dict) -> Any:
-    """A level -1 index key as a Python index.
+def encode_index(items: Sequence[Any], one: bool = False) -> dict[str, Any]:
+    """The index key of `items`: `t[items[0]]` when `one` (exactly one item), else
+    `t[tuple(items)]`."""
+    if one:
+        if len(items) != 1:
+            raise ValueError(f"a one-item key needs one item, got {len(items)}")
+        return {"one": items[0]}
+    return {"tuple": list(items)}
 
-    `{"one": item}` is `t[item]`, `{"tuple": [items]}` is `t[item, ...]`; an item is an int or
-    a `[start, stop, step]` list standing for a slice.
-    """
+
+def decode_index(key: dict[str, Any]) -> Any:
+    """An index key (see the module's docstring) as a Python index: one item, or a tuple."""
 
     def item(x: Any) -> Any:
         return slice(*x) if isinstance(x, list) else x
@@ -23,29 +38,6 @@ def decode_key(key: dict) -> Any:
     if "one" in key:
         return item(key["one"])
     return tuple(item(x) for x in key["tuple"])
-
-
-def decode_index(desc: list[dict[str, Any]]) -> tuple[Any, ...]:
-    """The numpy index described by plain data.
-
-    A list of items, each `{"int": i}`, `{"slice": [start, stop, step]}`, `{"array": [...]}`,
-    `{"none": ...}` (a new axis) or anything else (an Ellipsis).
-    """
-    items: list[Any] = []
-    for d in desc:
-        if "int" in d:
-            items.append(int(d["int"]))
-        elif "slice" in d:
-            items.append(slice(*d["slice"]))
-        elif "array" in d:
-            import numpy as np  # level 1 only: level -1 never sends arrays
-
-            items.append(np.asarray(d["array"]))
-        elif "none" in d:
-            items.append(None)
-        else:
-            items.append(Ellipsis)
-    return tuple(items)
 
 
 def axis_arg(axis: Any) -> Any:

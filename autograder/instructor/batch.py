@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import ctypes
 import hashlib
 import io
 import json
 import os
-import signal
 import sqlite3
 import stat
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.instructor.levels import USER_ERRORS, InstructorError, kit_root, select_levels
+from autograder.instructor.run_grade import run_grade
 from autograder.judge import sandbox
 from autograder.judge.intake import open_file, opened_root, read_capped
 from autograder.levels import SubmissionLimits
@@ -232,14 +230,6 @@ def export_csv(book: Gradebook, level: str, path: Path) -> int:
 # --- grading one submission ---------------------------------------------------------------
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """Ask Linux to kill the grader if the batch process dies (e.g. kill -9)."""
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
-
 def grade_one(grade_py: Path, level: str, folder: Path, timeout: float) -> Grade:
     """Grade one submission in its own process session and temporary folder (a student
     folder that is a symbolic link is not followed: its row says so)."""
@@ -260,32 +250,10 @@ def grade_one(grade_py: Path, level: str, folder: Path, timeout: float) -> Grade
         )
     with tempfile.TemporaryDirectory(prefix="batch-") as tmp:
         out = Path(tmp) / "record.json"
-        cmd = [
-            sys.executable,
-            str(grade_py),
-            level,
-            "--submission",
-            str(folder.resolve()),
-            "--format",
-            "json",
-            "--output",
-            str(out),
-            "--quiet",
-        ]
-        proc = subprocess.Popen(
-            cmd,
-            cwd=tmp,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-        )
-        try:
-            _stdout, stderr = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill(proc)
+        args = [level, "--submission", folder.resolve(), "--format", "json", "--output", out,
+                "--quiet"]
+        run = run_grade(grade_py, args, cwd=Path(tmp), timeout=timeout)
+        if run.timed_out:
             return Grade(
                 folder.name,
                 digest,
@@ -297,35 +265,24 @@ def grade_one(grade_py: Path, level: str, folder: Path, timeout: float) -> Grade
                 None,
                 time.monotonic() - started,
             )
-        except BaseException:
-            _kill(proc)
-            raise
         duration = time.monotonic() - started
-        last = (stderr.strip().splitlines() or [""])[-1][:300]
-        status = STATUS_BY_EXIT.get(proc.returncode, "grader error")
+        last = (run.stderr.strip().splitlines() or [""])[-1][:300]
+        status = STATUS_BY_EXIT.get(run.returncode, "grader error")
         try:
             raw = out.read_text(encoding="utf-8")
             record = json.loads(raw)
             score, max_score = float(record["points"]), float(record["max_points"])
         except (OSError, ValueError, KeyError, TypeError):
-            message = last or f"grade.py exited with status {proc.returncode} and no report"
+            message = last or f"grade.py exited with status {run.returncode} and no report"
             if status == "graded":
                 status = "grader error"
             return Grade(
-                folder.name, digest, status, proc.returncode, None, None, message, None, duration
+                folder.name, digest, status, run.returncode, None, None, message, None, duration
             )
         message = last if status != "graded" else ""
         return Grade(
-            folder.name, digest, status, proc.returncode, score, max_score, message, raw, duration
+            folder.name, digest, status, run.returncode, score, max_score, message, raw, duration
         )
-
-
-def _kill(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.communicate()
 
 
 # --- progress -----------------------------------------------------------------------------

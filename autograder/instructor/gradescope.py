@@ -20,8 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +29,7 @@ from typing import Any
 
 from autograder.instructor.levels import USER_ERRORS, kit_root, select_levels
 from autograder.instructor.release import generate
+from autograder.instructor.run_grade import run_grade
 from autograder.judge import sandbox
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -136,36 +135,6 @@ def validate(results: Any) -> str | None:
     return None if error is None else f"{'/'.join(map(str, error.path))}: {error.message}"
 
 
-def _grade(source: Path, level: str, submission: Path, out: Path, timeout: float):
-    cmd = [
-        sys.executable,
-        str(source / "grade.py"),
-        level,
-        "--submission",
-        str(submission),
-        "--format",
-        "gradescope",
-        "--output",
-        str(out),
-        "--quiet",
-    ]
-    proc = subprocess.Popen(
-        cmd,
-        cwd=source,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        stdout, stderr = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        return None, "", ""
-    return proc.returncode, stdout, stderr
-
-
 def run_autograder(
     root: Path,
     level: str,
@@ -216,7 +185,9 @@ def _run_grader(root: Path, source: Path, level: str, timeout: float, started: f
         # The upload is graded where it is: grade.py takes only its plain student files (a
         # flat upload of bare files by file name), links and special files never followed.
         out = Path(tmp) / "results.json"
-        status, _stdout, stderr = _grade(source, level, submission, out, timeout)
+        run = run_grade(source / "grade.py", [level, "--submission", submission, "--format",
+                        "gradescope", "--output", out, "--quiet"], cwd=source, timeout=timeout)
+        status, stderr = run.returncode, run.stderr
         elapsed = time.monotonic() - started
         if status is None:
             return fallback_results(

@@ -1,9 +1,10 @@
-"""What graded suites import: comparison helpers and the exceptions `student.call` raises."""
+"""What graded suites import: the `Student` interface, comparison helpers and the exceptions
+`student.call` raises."""
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -15,8 +16,26 @@ from autograder.judge.errors import (
     WorkerTimeout,
 )
 
-__all__ = ["BannedImport", "NotImplementedByStudent", "StudentError", "WorkerCrashed",
-           "WorkerTimeout", "check_close", "check_equal", "expect_raises"]
+if TYPE_CHECKING:
+    from autograder.judge.client import Timed
+
+__all__ = ["BannedImport", "NotImplementedByStudent", "Student", "StudentError",
+           "WorkerCrashed", "WorkerTimeout", "check_close", "check_equal", "expect_raises"]
+
+
+class Student(Protocol):
+    """What a graded test sees of the student's code (the `student` fixture): run a probe in
+    the worker and get its plain-data value back, or the value with the call's times."""
+
+    def call(self, probe: Any, *args: Any, timeout: float | None = None,
+             **kwargs: Any) -> Any:
+        """Run `probe(*args, **kwargs)` in the worker; its value, or the student's error."""
+        ...
+
+    def call_timed(self, probe: Any, *args: Any, timeout: float | None = None,
+                   **kwargs: Any) -> Timed:
+        """`call`, with the judge's wall-clock time and the worker's CPU time."""
+        ...
 
 
 def _describe(value: Any) -> str:
@@ -67,7 +86,7 @@ def check_equal(actual: Any, expected: Any, what: str = "result", hint: str = ""
     raise AssertionError(message + (f" — {hint}" if hint else ""))
 
 
-def expect_raises(student: Any, probe: Any, *args: Any, error: str = "ValueError",
+def expect_raises(student: Student, probe: Any, *args: Any, error: str = "ValueError",
                   match: str | None = None, what: str = "", **kwargs: Any) -> StudentError:
     """Assert that running `probe` makes the student's code raise `error` (by class name).
 

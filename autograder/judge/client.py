@@ -8,9 +8,7 @@ started — and raises in the judge; the next call starts a fresh worker.
 
 from __future__ import annotations
 
-import json
 import os
-import resource
 import select
 import signal
 import subprocess
@@ -23,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from autograder.judge import sandbox
+from autograder.judge import processes, sandbox
 from autograder.judge.errors import (
     BannedImport,
     NotImplementedByStudent,
@@ -35,14 +33,7 @@ from autograder.judge.timing import process_cpu_seconds
 from autograder.worker.codec import CodecError, encode, read_message
 
 STARTUP_TIMEOUT = 60.0
-#: Environment variables that cap the thread pools of numpy's BLAS (OpenBLAS, MKL, OpenMP).
-BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
-NOBODY_UID = NOBODY_GID = 65534
-NPROC_LIMIT = 512
 OUTPUT_TAIL_BYTES = 2000
-#: Host environment variables a worker keeps besides PATH, LANG, TZ, TERM (BLAS and locale
-#: settings: OPENBLAS_CORETYPE must reach numpy unchanged).
-ENV_PREFIXES = ("LC_", "OPENBLAS_", "MKL_", "OMP_", "GOTO")
 
 
 @dataclass
@@ -76,102 +67,6 @@ class Timed(NamedTuple):
     value: Any
     wall_s: float
     cpu_s: float
-
-
-def _limits(spec: WorkerSpec) -> Callable[[], None]:
-    """The steps run in the child between fork and exec: resource limits, and, unconfined as
-    root, `nobody` when that user can run the interpreter."""
-    as_nobody = not spec.sandbox.confined and os.geteuid() == 0 and nobody_can_run_python()
-
-    def apply() -> None:
-        memory = spec.memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        resource.setrlimit(resource.RLIMIT_CPU, (spec.cpu_seconds, spec.cpu_seconds + 5))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (256 << 20, 256 << 20))
-        resource.setrlimit(resource.RLIMIT_NPROC, (NPROC_LIMIT, NPROC_LIMIT))
-        if as_nobody:
-            os.setgroups([])
-            os.setgid(NOBODY_GID)
-            os.setuid(NOBODY_UID)
-
-    return apply
-
-
-_NOBODY_OK: list[bool] = []
-
-
-def nobody_can_run_python() -> bool:
-    """Whether `nobody` can start this interpreter (not when it lives under a private /root)."""
-    if not _NOBODY_OK:
-        def become_nobody() -> None:
-            os.setgroups([])
-            os.setgid(NOBODY_GID)
-            os.setuid(NOBODY_UID)
-
-        try:
-            done = subprocess.run([sys.executable, "-c", "import numpy, autograder"],
-                                  preexec_fn=become_nobody, capture_output=True, timeout=60,
-                                  env={"PYTHONPATH": str(sandbox.KIT_ROOT)}, cwd="/")
-            _NOBODY_OK.append(done.returncode == 0)
-        except (OSError, subprocess.SubprocessError):
-            _NOBODY_OK.append(False)
-    return _NOBODY_OK[0]
-
-
-def prepare_for_nobody(ws_root: Path, readable: list[Path], writable: list[Path]) -> None:
-    """Unconfined as root: let `nobody` read `readable` and write `writable`."""
-    if os.geteuid() != 0:
-        return
-    ws_root.chmod(0o711)
-    for top in readable:
-        for dirpath, _dirnames, filenames in os.walk(top):
-            os.chmod(dirpath, 0o755)
-            for name in filenames:
-                os.chmod(os.path.join(dirpath, name), 0o644)
-    for top in writable:
-        os.chown(top, NOBODY_UID, NOBODY_GID)
-        for dirpath, dirnames, filenames in os.walk(top):
-            for name in dirnames + filenames:
-                os.lchown(os.path.join(dirpath, name), NOBODY_UID, NOBODY_GID)
-
-
-def kill_marked(marker: str) -> None:
-    """Kill every process whose environment carries `marker` (unconfined: children that left
-    the worker's process group)."""
-    needle = f"TEENYGRAD_WORKER={marker}".encode()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/environ", "rb") as handle:
-                if needle in handle.read().split(b"\0"):
-                    os.kill(int(entry), signal.SIGKILL)
-        except (OSError, ValueError):
-            continue
-
-
-def describe_exit(returncode: int | None, confined: bool = False) -> str:
-    """A student-readable reason for a worker's death.
-
-    Confined, bubblewrap's init reports a child killed by signal N as exit status 128 + N.
-    """
-    if returncode is None:
-        return "the worker stopped answering"
-    if confined and 128 < returncode < 128 + signal.NSIG:
-        returncode = 128 - returncode
-    if returncode < 0:
-        sig = signal.Signals(-returncode)
-        reasons = {
-            signal.SIGSEGV: "segmentation fault (an out-of-bounds access in native code?)",
-            signal.SIGABRT: "aborted (a Rust panic that could not unwind, or memory exhausted?)",
-            signal.SIGKILL: "killed (memory or CPU-time limit reached?)",
-            signal.SIGXCPU: "CPU-time limit reached",
-            signal.SIGBUS: "bus error",
-            signal.SIGFPE: "arithmetic fault",
-        }
-        return f"crashed: {reasons.get(sig, sig.name)} [{sig.name}]"
-    return f"the worker exited with status {returncode} (did your code call sys.exit or os._exit?)"
 
 
 class _DeadlineReader:
@@ -237,11 +132,11 @@ class WorkerClient:
         info_r, info_w = os.pipe() if confined else (-1, -1)
         cmd, pythonpath = sandbox.command(self.spec.sandbox, self.spec.view(), cmd,
                                           info_fd=info_w if confined else None)
-        env = worker_environment(self.spec.scratch, pythonpath)
+        env = processes.worker_environment(self.spec.scratch, pythonpath)
         # numpy's BLAS on one thread: a pool's idle threads spin for a while after numpy is
         # imported and after every call, and a spare worker starting up would steal a core
         # from the timed test next to it. Student kernels that use threads start their own.
-        env.update(dict.fromkeys(BLAS_THREAD_VARIABLES, "1"))
+        env.update(dict.fromkeys(processes.BLAS_THREAD_VARIABLES, "1"))
         env.update(self.spec.env)
         self.marker = uuid.uuid4().hex
         env["TEENYGRAD_WORKER"] = self.marker
@@ -252,7 +147,8 @@ class WorkerClient:
                 self.proc = subprocess.Popen(
                     cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                     cwd=self.spec.scratch, env=env, pass_fds=passed, start_new_session=True,
-                    preexec_fn=_limits(self.spec))
+                    preexec_fn=processes.child_limits(
+                        self.spec.memory_mb, self.spec.cpu_seconds, confined))
         finally:
             for fd in passed:
                 os.close(fd)
@@ -273,7 +169,7 @@ class WorkerClient:
                 pass
             self.proc.wait()
             self.proc = None
-            kill_marked(self.marker)
+            processes.kill_marked(self.marker)
         for fd in (self._send_fd, self._recv_fd, self._info_fd):
             if fd >= 0:
                 os.close(fd)
@@ -329,13 +225,13 @@ class WorkerClient:
             return self._worker_pid
         if self._info_fd < 0:  # unconfined: the worker is the process the judge started
             return self.proc.pid
-        init = _sandbox_init_pid(self._info_fd)
+        init = processes.sandbox_init_pid(self._info_fd)
         if init > 0:
             # The worker is the first process bubblewrap's init started; orphans of the
             # student's code are re-parented to the init too, and start later.
-            children = _children(init)
+            children = processes.children(init)
             if children:
-                self._worker_pid = min(children, key=_start_time)
+                self._worker_pid = min(children, key=processes.start_time)
         return self._worker_pid
 
     def cpu_seconds(self) -> float:
@@ -372,7 +268,7 @@ class WorkerClient:
             except subprocess.TimeoutExpired:
                 code = None
         self.close()
-        return WorkerCrashed(f"{what}: {describe_exit(code, self.spec.sandbox.confined)}")
+        return WorkerCrashed(f"{what}: {processes.describe_exit(code, self.spec.sandbox.confined)}")
 
     def _send(self, frame: bytes, deadline: float, what: str, limit: float) -> None:
         view = memoryview(frame)
@@ -412,41 +308,6 @@ class WorkerClient:
         if kind == "banned_import":
             return BannedImport(message, trace)
         return StudentError(str(error.get("type", "Exception")), message, where, trace)
-
-
-def worker_environment(home: Path, pythonpath: list[str]) -> dict[str, str]:
-    """The worker's environment: the host's locale, PATH and BLAS settings only (never the
-    grader's tokens or other secrets), HOME in the scratch folder, and the kit's path."""
-    env = {k: v for k, v in os.environ.items()
-           if k in ("PATH", "LANG", "TZ", "TERM") or k.startswith(ENV_PREFIXES)}
-    env.update({"PYTHONPATH": os.pathsep.join(pythonpath), "PYTHONHASHSEED": "0",
-                "PYTHONDONTWRITEBYTECODE": "1", "HOME": str(home)})
-    return env
-
-
-def _sandbox_init_pid(info_fd: int) -> int:
-    """The pid of bubblewrap's init, read from its --info-fd (written once it is set up)."""
-    ready, _, _ = select.select([info_fd], [], [], 5.0)
-    if not ready:
-        return -1
-    try:
-        return int(json.loads(os.read(info_fd, 4096) or b"{}").get("child-pid", -1))
-    except (OSError, ValueError, AttributeError):
-        return -1
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except (OSError, ValueError):
-        return []
-
-
-def _start_time(pid: int) -> int:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
-    except (OSError, ValueError, IndexError):
-        return 1 << 62
 
 
 def probe_target(probe: Any) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+from autograder.judge.api import Student
 from autograder.judge.client import WorkerClient, WorkerSpec
 from autograder.judge.errors import StudentError, StudentStop
 from autograder.levels import Level
@@ -141,7 +142,7 @@ class GradingPlugin:
 
     # -- fixtures --------------------------------------------------------------------------
     @pytest.fixture
-    def student(self, request: pytest.FixtureRequest) -> Iterator[Any]:
+    def student(self, request: pytest.FixtureRequest) -> Iterator[Student]:
         """A worker running the student's code, fresh for this test."""
         marker = request.node.get_closest_marker("part")
         part = self.ctx.level.parts[marker.args[0]] if marker else None

@@ -13,7 +13,7 @@ from threadpoolctl import threadpool_limits
 
 from autograder.judge import sandbox
 from autograder.judge.build import build_maturin
-from autograder.judge.client import WorkerClient, WorkerSpec, prepare_for_nobody
+from autograder.judge.client import WorkerClient, WorkerSpec
 from autograder.judge.errors import (
     GraderError,
     StudentError,
@@ -22,6 +22,7 @@ from autograder.judge.errors import (
     WorkerTimeout,
 )
 from autograder.judge.plugin import GradingPlugin, RunContext, new_result
+from autograder.judge.processes import prepare_for_nobody
 from autograder.judge.static_checks import scan_workspace
 from autograder.judge.workspace import Source, Workspace, build_workspace
 from autograder.levels import Level

@@ -7,8 +7,9 @@ Encodings shared with `autograder.references.level_minus1` (the judge side):
 - a *layout* is `{"storage": [float], "shape": [int], "strides": [int], "offset": int}` and is
   turned into a student tensor with the given `Tensor.from_layout` (so the broadcasting,
   reduction and BLAS tests do not depend on the student's views);
-- an *index key* is `{"one": item}` (for `t[item]`) or `{"tuple": [item, ...]}` (for
-  `t[item, ...]`), where an item is an int or `[start, stop, step]` (a slice; None allowed);
+- an *index key* is `autograder.cases.indexing`'s: `{"one": item}` (for `t[item]`) or
+  `{"tuple": [item, ...]}` (for `t[item, ...]`), where an item here is an int or
+  `[start, stop, step]` (a slice; None allowed);
 - a *view chain* is a list of steps: `["permute", dims]`, `["transpose", d0, d1]`, `["T"]`,
   `["index", key]`, `["expand", sizes]`, `["broadcast_to", shape]`, `["reshape", shape]`;
 - an *operand* of arithmetic is `{"tensor": data}`, `{"layout": layout}` or `{"scalar": x}`.
@@ -19,7 +20,7 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-from autograder.cases.indexing import decode_key
+from autograder.cases.indexing import decode_index
 
 BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 
@@ -41,7 +42,7 @@ def _apply(t: Any, step: list) -> Any:
     if kind == "T":
         return t.T
     if kind == "index":
-        return t[decode_key(step[1])]
+        return t[decode_index(step[1])]
     if kind == "expand":
         return t.expand(*step[1])
     if kind == "broadcast_to":
@@ -205,14 +206,14 @@ def layout_contiguous(layout: dict) -> dict:
 def setitem_through_view(layout: dict, chain: list, key: dict, value: dict) -> dict:
     """view = chain(base); view[key] = value; return base and view values afterwards."""
     base, view = _chain(layout, chain)
-    view[decode_key(key)] = _operand(value)
+    view[decode_index(key)] = _operand(value)
     return {"base": base.tolist(), "view": view.tolist()}
 
 
 def setitem_on_base(layout: dict, chain: list, key: dict, value: dict) -> dict:
     """view = chain(base); base[key] = value; return the view's values afterwards."""
     base, view = _chain(layout, chain)
-    base[decode_key(key)] = _operand(value)
+    base[decode_index(key)] = _operand(value)
     return {"base": base.tolist(), "view": view.tolist()}
 
 
@@ -220,7 +221,7 @@ def getitem(data: Any, key: dict) -> dict:
     """Tensor(data)[key]: layout and values."""
     from teenygrad.strided import Tensor
 
-    t = Tensor(data)[decode_key(key)]
+    t = Tensor(data)[decode_index(key)]
     return {**_layout_of(t), "values": t.tolist()}
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograder.cases.indexing import axis_arg, decode_index
+from autograder.cases.indexing import axis_arg, decode_index, encode_index
 
 Arrays = Sequence[np.ndarray]
 Grads = list[np.ndarray | None]
@@ -553,29 +553,29 @@ def axis_args(draw: st.DrawFn, ndim: int) -> Any:
 
 @st.composite
 def index_descriptions(draw: st.DrawFn, shape: Sequence[int], advanced: bool
-                       ) -> list[dict[str, Any]]:
-    """A numpy index for `shape` as plain data: ints, slices, None, and with `advanced` one
-    integer array (repeats allowed)."""
-    desc: list[dict[str, Any]] = []
+                       ) -> dict[str, Any]:
+    """A numpy index for `shape` as an index key (`autograder.cases.indexing`): ints, slices,
+    None, and with `advanced` one integer array (repeats allowed)."""
+    items: list[Any] = []
     array_dim = draw(st.integers(0, len(shape) - 1)) if advanced and shape else -1
     for d, n in enumerate(shape):
         if d == array_dim:
             idx = draw(st.lists(st.integers(-n, n - 1), min_size=1, max_size=5))
-            desc.append({"array": np.array(idx, dtype=np.int64)})
+            items.append(np.array(idx, dtype=np.int64))
             continue
         kind = draw(st.sampled_from(["int", "slice", "full"]))
         if kind == "int":
-            desc.append({"int": draw(st.integers(-n, n - 1))})
+            items.append(draw(st.integers(-n, n - 1)))
         elif kind == "slice":
             start = draw(st.one_of(st.none(), st.integers(-n, n)))
             stop = draw(st.one_of(st.none(), st.integers(-n, n)))
             step = draw(st.one_of(st.none(), st.sampled_from([1, 2, -1, -2])))
-            desc.append({"slice": [start, stop, step]})
+            items.append([start, stop, step])
         else:
-            desc.append({"slice": [None, None, None]})
+            items.append([None, None, None])
         if not advanced and draw(st.integers(0, 5)) == 0:
-            desc.append({"none": True})
-    return desc
+            items.append(None)
+    return encode_index(items)
 
 
 #: Ops a random program may use, with how many operands they take.

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from autograder.cases.indexing import decode_key
+from autograder.cases.indexing import decode_index, encode_index
 
 ITEM = 8  # bytes per float64: numpy strides divided by this are teenygrad's element strides
 
@@ -207,9 +207,7 @@ def index_keys(draw: Any, shape: Sequence[int], ints: bool = True) -> dict:
             bound = st.one_of(st.none(), st.integers(-size - 1, size + 1))
             step = st.sampled_from((None, 1, 2, -1, 3, -2, -3))
             items.append([draw(bound), draw(bound), draw(step)])
-    if count == 1 and draw(st.booleans()):
-        return {"one": items[0]}
-    return {"tuple": items}
+    return encode_index(items, one=count == 1 and draw(st.booleans()))
 
 
 # -- view chains -------------------------------------------------------------------------------
@@ -285,7 +283,7 @@ def apply_step(arr: np.ndarray, step: list) -> np.ndarray:
     if kind == "T":
         return arr.T
     if kind == "index":
-        key = decode_key(step[1])
+        key = decode_index(step[1])
         key = (*key, Ellipsis) if isinstance(key, tuple) else (key, Ellipsis)
         return arr[key]  # the Ellipsis keeps a 0-d result a view, as in teenygrad
     if kind == "expand":

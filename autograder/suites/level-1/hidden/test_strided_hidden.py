@@ -147,7 +147,7 @@ def _writes(draw, steps, on_base):
         view = ref.apply_step(view, step)
     target = np.zeros(shape) if on_base else view
     key = draw(ref.index_keys(target.shape))
-    index = ref.decode_key(key)
+    index = ref.decode_index(key)
     selected = target[(*index, Ellipsis) if isinstance(index, tuple) else (index, Ellipsis)]
     if selected.size == 0 or draw(st.booleans()):
         value = {"scalar": draw(ref.grid_values())}
@@ -164,7 +164,7 @@ def _numpy_write(shape, chain, key, value, through_view):
     for step in chain:
         view = ref.apply_step(view, step)
     target = view if through_view else base
-    index = ref.decode_key(key)
+    index = ref.decode_index(key)
     index = (*index, Ellipsis) if isinstance(index, tuple) else (index, Ellipsis)
     target[index] = ref.operand_value(value)
     return base, view

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+from hypothesis import example
 
 from autograder.judge.errors import (
     BannedImport,
@@ -20,7 +22,8 @@ if TYPE_CHECKING:
     from autograder.judge.client import Timed
 
 __all__ = ["BannedImport", "NotImplementedByStudent", "Student", "StudentError",
-           "WorkerCrashed", "WorkerTimeout", "check_close", "check_equal", "expect_raises"]
+           "WorkerCrashed", "WorkerTimeout", "check_close", "check_equal", "expect_raises",
+           "explicit_examples"]
 
 
 class Student(Protocol):
@@ -111,3 +114,19 @@ def fraction_between(achieved: float, floor: float, target: float) -> float:
     if math.isnan(achieved) or target <= floor:
         return 1.0 if achieved >= target else 0.0
     return min(max((achieved - floor) / (target - floor), 0.0), 1.0)
+
+
+def explicit_examples(name: str, cases: Iterable[Any]) -> Callable[[Any], Any]:
+    """Decorate a `@given` test (place it above `@given`) with each of `cases` as an explicit
+    hypothesis example of argument `name`, in order.
+
+    Explicit examples run in every grading, whatever hypothesis draws (or is seeded with), and
+    before it searches beyond them: a whole class of bug is seen by them, not by a lucky draw.
+    """
+
+    def attach(test: Any) -> Any:
+        for case in reversed(list(cases)):
+            test = example(**{name: case})(test)
+        return test
+
+    return attach

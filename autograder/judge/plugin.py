@@ -7,13 +7,14 @@ the full detail for `-v`), and checks that the suites' points match the manifest
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, is_hypothesis_test, seed, settings
 
 from autograder.judge.api import Student
 from autograder.judge.client import WorkerClient, WorkerSpec
@@ -25,6 +26,9 @@ MARKERS = {
     "points(n)": "the test's weight in points (required)",
     "part(id)": "the manifest part the test belongs to (required)",
 }
+#: Environment variable: an integer that seeds every hypothesis test of a grading run instead
+#: of the grading profile's fixed (derandomized) draw, to see what other draws catch.
+SEED_ENV = "TEENYGRAD_HYPOTHESIS_SEED"
 OUTPUT_KEY = pytest.StashKey[str]()
 PARTIAL_KEY = pytest.StashKey[tuple[float, str]]()
 
@@ -112,6 +116,23 @@ class GradingPlugin:
                                    HealthCheck.data_too_large, HealthCheck.filter_too_much])
         settings.load_profile("grading")
 
+    def _seed_hypothesis(self, items: list[pytest.Item]) -> None:
+        """With `TEENYGRAD_HYPOTHESIS_SEED` set, seed every hypothesis test with it (hypothesis's
+        `@seed`, which takes precedence over `derandomize`) and say so in the report."""
+        raw = os.environ.get(SEED_ENV, "").strip()
+        if not raw:
+            return
+        try:
+            value = int(raw)
+        except ValueError:
+            self.ctx.errors.append(f"{SEED_ENV} must be an integer, got {raw!r}")
+            return
+        for item in items:
+            test = getattr(getattr(item, "obj", None), "__func__", getattr(item, "obj", None))
+            if test is not None and is_hypothesis_test(test):
+                seed(value)(test)
+        self.ctx.notes.append(f"hypothesis seeded with {value} ({SEED_ENV}), not the fixed draw")
+
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.ctx.errors.append(f"could not collect {report.nodeid}: {report.longreprtext}")
@@ -134,6 +155,7 @@ class GradingPlugin:
                 self.ctx.errors.append(
                     f"part {part.id!r}: tests total {sums[part.id]:g} points, manifest says "
                     f"{part.points:g}")
+        self._seed_hypothesis(items)
         if self.ctx.errors:
             items[:] = []
 

@@ -537,6 +537,92 @@ def broadcast_pairs(max_dims: int = 3) -> st.SearchStrategy[Any]:
                                              min_side=1, max_side=4)
 
 
+# ----- explicit cases: every binary op on every broadcasting pattern ---------------------------
+
+#: The binary ops whose VJPs unbroadcast, in the order the hidden suites check them.
+BINARY_OPS = ("add", "sub", "mul", "div", "pow", "maximum", "minimum", "where")
+#: Smooth binary ops, also checked against finite differences.
+FD_BINARY_OPS = ("add", "sub", "mul", "div", "pow")
+
+#: Every broadcasting pattern of two operands, (shape of a, shape of b): checked for every
+#: binary op as explicit examples, whatever hypothesis draws.
+BROADCAST_PATTERNS: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
+    ((2, 3), (2, 3)),        # equal shapes
+    ((2, 3), (3,)),          # a leading axis added to b
+    ((3,), (2, 3)),          # a leading axis added to a
+    ((2, 3), ()),            # b 0-d: every axis added
+    ((), (2, 3)),            # a 0-d
+    ((2, 3), (2, 1)),        # a size-1 axis of b stretched
+    ((1, 3), (2, 3)),        # a size-1 axis of a stretched
+    ((2, 1), (1, 3)),        # both sides stretched
+    ((4, 1, 3), (2, 1)),     # both sides: a stretched, b given a leading axis and stretched
+)
+
+#: Batch broadcasting of matmul, (shape of a, shape of b): the same patterns on batch dims,
+#: and the 1-d promotions.
+MATMUL_PATTERNS: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
+    ((3, 4), (4, 2)),              # plain matrices
+    ((2, 3, 4), (2, 4, 5)),        # equal batch dims
+    ((2, 3, 4), (4, 5)),           # a batch axis added to b
+    ((3, 4), (2, 4, 5)),           # a batch axis added to a
+    ((1, 3, 4), (2, 4, 5)),        # a's size-1 batch axis stretched
+    ((2, 3, 4), (1, 4, 5)),        # b's size-1 batch axis stretched
+    ((2, 1, 3, 4), (3, 4, 2)),     # both sides: batch (2, 1) with (3,)
+    ((4,), (2, 4, 3)),             # a vector times a stack
+    ((2, 3, 4), (4,)),             # a stack times a vector
+)
+
+
+def _fixed_array(shape: Sequence[int], rng: np.random.Generator, lo: float = -3.0,
+                 hi: float = 3.0, away_from_zero: bool = False) -> np.ndarray:
+    """Distinct float64 values in [lo, hi] (|x| >= 0.5 with either sign when away_from_zero)."""
+    values = rng.uniform(lo, hi, size=tuple(shape))
+    if away_from_zero:
+        values = np.where(rng.random(size=tuple(shape)) < 0.5, -1.0, 1.0) \
+            * rng.uniform(0.5, hi, size=tuple(shape))
+    return np.asarray(values, dtype=np.float64)
+
+
+def binary_case(name: str, sa: Sequence[int], sb: Sequence[int], seed: int = 0
+                ) -> tuple[str, list[np.ndarray], dict[str, Any]]:
+    """(op, [a, b], kwargs): op `name` on operands of shapes sa and sb with fixed values in
+    each op's domain (pow: a > 0; div: b away from 0; where: a condition of the result's
+    shape holding both True and False)."""
+    rng = np.random.default_rng([seed, len(sa), len(sb), *sa, *sb])
+    a = _fixed_array(sa, rng, 0.2, 3.0) if name == "pow" else _fixed_array(sa, rng)
+    b = _fixed_array(sb, rng, away_from_zero=name == "div")
+    kw: dict[str, Any] = {}
+    if name == "where":
+        result = np.broadcast_shapes(tuple(sa), tuple(sb))
+        kw = {"condition": np.arange(int(np.prod(result))).reshape(result) % 2 == 0}
+    return name, [a, b], kw
+
+
+def binary_op_cases() -> list[tuple[str, list[np.ndarray], dict[str, Any]]]:
+    """Every binary op on every broadcasting pattern (`BINARY_OPS` x `BROADCAST_PATTERNS`)."""
+    return [binary_case(name, sa, sb) for name in BINARY_OPS for sa, sb in BROADCAST_PATTERNS]
+
+
+def matmul_cases() -> list[tuple[np.ndarray, np.ndarray]]:
+    """(a, b) for every pattern of `MATMUL_PATTERNS`, with fixed values."""
+    cases = []
+    for sa, sb in MATMUL_PATTERNS:
+        _, (a, b), _ = binary_case("matmul", sa, sb)
+        cases.append((a, b))
+    return cases
+
+
+def unbroadcast_cases() -> list[tuple[np.ndarray, tuple[int, ...]]]:
+    """(grad, shape) for each operand of every broadcasting pattern: grad has the result's
+    shape, and `shape` is the operand's."""
+    cases = []
+    for sa, sb in BROADCAST_PATTERNS:
+        result = np.broadcast_shapes(sa, sb)
+        grad = seed_like(result)
+        cases += [(grad, sa), (grad, sb)]
+    return cases
+
+
 @st.composite
 def axis_args(draw: st.DrawFn, ndim: int) -> Any:
     """An `axis` argument for a reduction over an ndim-d array: None, an int or a list."""

@@ -717,6 +717,160 @@ def sblat_gemv_cases(trans: bool) -> list[dict]:
     return cases
 
 
+# -- explicit cases: every view operation and binary op on every layout ------------------------
+#: The layouts a case is checked on. Views start from a contiguous base, so each is a chain
+#: from one (base shape, chain): contiguous, transposed, negative steps, an offset with gaps
+#: (a sliced block), and zero strides (expanded).
+LAYOUT_CHAINS: dict[str, tuple[tuple[int, ...], list]] = {
+    "contiguous": ((3, 4), []),
+    "transposed": ((3, 4), [["T"]]),
+    "negative step": ((3, 4), [["index", {"tuple": [[None, None, -1], [3, None, -2]]}]]),
+    "offset": ((4, 5), [["index", {"tuple": [[1, None, None], [1, 4, None]]}]]),
+    "zero stride": ((3, 1), [["expand", [2, 3, 4]]]),
+}
+#: The same layouts for an operand of any shape (see `fixed_layout`).
+LAYOUT_KINDS = tuple(LAYOUT_CHAINS)
+
+
+def view_steps(shape: Sequence[int]) -> list[list]:
+    """One step of every view operation that is valid on `shape` (2-d or more): permute,
+    transpose, T, ints (negative too, down to 0-d), slices with a start (an offset) and a
+    step, negative steps from the end and from an explicit start, expand and broadcast_to."""
+    ndim = len(shape)
+    return [
+        ["permute", [*range(1, ndim), 0]],
+        ["transpose", 0, -1],
+        ["T"],
+        ["index", {"one": -1}],
+        ["index", {"tuple": [0] * ndim}],
+        ["index", {"tuple": [[1, None, 2]]}],
+        ["index", {"one": [None, None, -1]}],
+        ["index", {"tuple": [[-2, None, -1], [None, 0, -2]]}],
+        ["index", {"tuple": [[None, None, None], [shape[1] - 2, None, -1]]}],
+        ["expand", [2, *([-1] * ndim)]],
+        ["broadcast_to", [2, *shape]],
+    ]
+
+
+def reshape_targets(shape: Sequence[int]) -> list[list[int]]:
+    """Reshapes of `shape` that numpy does as a view on some layouts and as a copy on others:
+    everything merged, the first or last two dimensions merged, a size-1 dimension inserted,
+    and an even dimension split."""
+    targets = [[-1], [-1, *shape[2:]], [*shape[:-2], -1], [*shape[:-1], 1, shape[-1]]]
+    for d, size in enumerate(shape):
+        if size % 2 == 0 and size > 2:
+            targets.append([*shape[:d], 2, size // 2, *shape[d + 1:]])
+            break
+    return [t for i, t in enumerate(targets) if t not in targets[:i]]
+
+
+def _view_shape(shape: Sequence[int], chain: list) -> tuple[int, ...]:
+    arr = np.zeros(shape)
+    for step in chain:
+        arr = apply_step(arr, step)
+    return arr.shape
+
+
+def layout_view_cases(reshape: bool = True) -> list[tuple[tuple[int, ...], list]]:
+    """(base shape, chain) for every view operation on every layout of `LAYOUT_CHAINS`
+    (reshape too, unless `reshape` is False)."""
+    cases = []
+    for shape, prefix in LAYOUT_CHAINS.values():
+        view = _view_shape(shape, prefix)
+        steps = view_steps(view) + ([["reshape", t] for t in reshape_targets(view)]
+                                    if reshape else [])
+        cases += [(shape, [*prefix, step]) for step in steps]
+    return cases
+
+
+def layout_reshape_cases() -> list[tuple[tuple[int, ...], list]]:
+    """(base shape, chain): every layout of `LAYOUT_CHAINS`, then each of its reshape targets."""
+    return [(shape, [*prefix, ["reshape", t]]) for shape, prefix in LAYOUT_CHAINS.values()
+            for t in reshape_targets(_view_shape(shape, prefix))]
+
+
+#: Index keys every write is checked with: a negative int, a slice with a start and a step,
+#: negative steps from the end and from an explicit start.
+WRITE_KEYS = ({"one": -1}, {"tuple": [[1, None, 2]]}, {"one": [None, None, -1]},
+              {"tuple": [[-2, None, -1], [None, 0, -2]]})
+
+
+def write_cases(expanded: bool) -> list[tuple[tuple[int, ...], list, dict, dict]]:
+    """(base shape, chain, key, value) for every layout (the expanded one only when
+    `expanded`: numpy cannot write through it) and every key of `WRITE_KEYS`; values alternate
+    between a number and a tensor that broadcasts."""
+    cases = []
+    for kind, (shape, chain) in LAYOUT_CHAINS.items():
+        if kind == "zero stride" and not expanded:
+            continue
+        for i, key in enumerate(WRITE_KEYS):
+            value: dict = {"scalar": -2.5} if i % 2 == 0 else {"tensor": [1.5]}
+            cases.append((shape, chain, key, value))
+    return cases
+
+
+def _grid_values(count: int, nonzero: bool, salt: int) -> list[float]:
+    """`count` fixed multiples of 0.5 in [-4, 4] (never 0 when `nonzero`)."""
+    return [_grid(random.Random(salt * 7919 + i), nonzero) for i in range(count)]
+
+
+def fixed_layout(shape: Sequence[int], kind: str, fill: str = "grid", salt: int = 0) -> dict:
+    """A layout of `shape` of one kind of `LAYOUT_KINDS`, holding fixed grid values: plain
+    row-major; stored with the dimensions in reverse order; every dimension reversed; inside a
+    padded block after a lead (an offset with gaps); or with stride 0 in the first dimension
+    (a 0-d shape is plain). The Ellipsis in each index keeps a 0-d result a view."""
+    shape = tuple(shape)
+    n, ndim = math.prod(shape), len(shape)
+    nonzero = fill == "nonzero"
+    if kind == "offset":
+        block = tuple(s + 2 for s in shape)
+        buf = np.array(_grid_values(math.prod(block) + 3, nonzero, salt))
+        arr = buf[3:].reshape(block)[(*(slice(1, 1 + s) for s in shape), Ellipsis)]
+    elif kind == "zero stride" and ndim:
+        buf = np.array(_grid_values(math.prod(shape[1:]), nonzero, salt))
+        arr = np.broadcast_to(buf.reshape(shape[1:]), shape)
+    else:
+        buf = np.array(_grid_values(n, nonzero, salt))
+        if kind == "transposed":
+            arr = buf.reshape(shape[::-1]).T
+        elif kind == "negative step":
+            arr = buf.reshape(shape)[(*(slice(None, None, -1),) * ndim, Ellipsis)]
+        else:
+            arr = buf.reshape(shape)
+    return {"storage": buf.tolist(), "shape": list(shape),
+            "strides": [s // ITEM for s in arr.strides],
+            "offset": (_address(arr) - _address(buf)) // ITEM if arr.size else 0}
+
+
+#: Broadcasting patterns of two operands, (shape of a, shape of b), of equal ranks and of
+#: different ranks: equal shapes, size-1 dimensions stretched on either or both sides, leading
+#: dimensions added on either side (0-d included), and both at once.
+SAME_RANK_PATTERNS = (((2, 3), (2, 3)), ((2, 3), (2, 1)), ((1, 3), (2, 3)), ((2, 1), (1, 3)),
+                      ((3, 1, 4), (1, 2, 1)))
+RANK_PATTERNS = (((2, 3), (3,)), ((3,), (2, 3)), ((2, 3), ()), ((), (2, 3)),
+                 ((4, 1, 3), (2, 1)), ((2, 1), (3, 1, 4)))
+
+
+def broadcast_cases(same_rank: bool) -> list[tuple[str, dict, dict]]:
+    """(op, left, right) for + - * / on every pattern, the operands' layouts taking every kind
+    of `LAYOUT_KINDS` in turn (a divisor never holds 0)."""
+    patterns = SAME_RANK_PATTERNS if same_rank else RANK_PATTERNS
+    cases = []
+    for i, (op, (a, b)) in enumerate((op, pair) for op in "+-*/" for pair in patterns):
+        left = fixed_layout(a, LAYOUT_KINDS[i % len(LAYOUT_KINDS)], salt=2 * i)
+        right = fixed_layout(b, LAYOUT_KINDS[(i + 2) % len(LAYOUT_KINDS)],
+                             fill="nonzero" if op == "/" else "grid", salt=2 * i + 1)
+        cases.append((op, {"layout": left}, {"layout": right}))
+    return cases
+
+
+def layout_cases() -> list[dict]:
+    """A layout of every kind for a few shapes (size-1 dimensions and 1-d included)."""
+    return [fixed_layout(shape, kind, salt=i)
+            for i, shape in enumerate(((3, 4), (2, 1, 3), (4,)))
+            for kind in LAYOUT_KINDS]
+
+
 # -- comparisons with a message for the student ------------------------------------------------
 def values_mismatch(got: Any, want: Any, rtol: float = 0.0, atol: float = 0.0) -> str | None:
     """Compare tolist()-style nested values with numpy's (exactly by default; NaN == NaN)."""

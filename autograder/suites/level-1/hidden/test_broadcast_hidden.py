@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograder.judge.api import expect_raises
+from autograder.judge.api import expect_raises, explicit_examples
 from autograder.probes import level_minus1 as probes
 from autograder.references import level_minus1 as ref
 
@@ -43,14 +43,17 @@ def _text(spec):
 
 @pytest.mark.points(2)
 @settings(max_examples=30)
+@explicit_examples("case", ref.broadcast_cases(same_rank=True))
 @given(case=_operations(same_rank=True))
 def test_broadcast_same_rank(student, case):
-    """+ - * / on random strided operands of equal rank, sizes of 1 stretched like numpy."""
+    """+ - * / on strided operands of equal rank, sizes of 1 stretched on either or both
+    sides like numpy."""
     _check(student, *case)
 
 
 @pytest.mark.points(2)
 @settings(max_examples=30)
+@explicit_examples("case", ref.broadcast_cases(same_rank=False))
 @given(case=_operations(same_rank=False))
 def test_broadcast_different_ranks(student, case):
     """+ - * / on operands of different ranks (0-d included): shapes align on the right."""

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograder.judge.api import check_equal, expect_raises
+from autograder.judge.api import check_equal, expect_raises, explicit_examples
 from autograder.probes import level_minus1 as probes
 from autograder.references import level_minus1 as ref
 
@@ -51,9 +51,10 @@ def test_constructor(student, shape):
 
 @pytest.mark.points(2)
 @settings(max_examples=40)
+@explicit_examples("layout", ref.layout_cases())
 @given(layout=ref.shapes().flatmap(ref.layouts))
 def test_is_contiguous(student, layout):
-    """is_contiguous() agrees with numpy's C_CONTIGUOUS flag on random layouts."""
+    """is_contiguous() agrees with numpy's C_CONTIGUOUS flag on every kind of layout."""
     got = student.call(probes.layout_is_contiguous, layout)
     want = bool(ref.as_array(layout).flags.c_contiguous)
     assert got is want, f"is_contiguous() = {got} for {ref.layout_text(layout)}, expected {want}"
@@ -61,6 +62,7 @@ def test_is_contiguous(student, layout):
 
 @pytest.mark.points(2)
 @settings(max_examples=20)
+@explicit_examples("layout", ref.layout_cases())
 @given(layout=ref.shapes().flatmap(ref.layouts))
 def test_contiguous_copies(student, layout):
     """contiguous() copies into fresh row-major storage and leaves the source alone."""
@@ -81,18 +83,22 @@ def test_contiguous_copies(student, layout):
 
 @pytest.mark.points(3)
 @settings(max_examples=40)
+@explicit_examples("case", ref.layout_view_cases())
 @given(case=_chains())
 def test_view_chain_values(student, case):
-    """Random chains of views (permute, slice, index, expand, reshape): shapes and values."""
+    """Every view (permute, slice, index, expand, reshape) on every layout, and random chains
+    of them: shapes and values."""
     shape, chain = case
     _check(student, shape, chain, check_layout=False)
 
 
 @pytest.mark.points(5)
 @settings(max_examples=50)
+@explicit_examples("case", ref.layout_view_cases(reshape=False))
 @given(case=_chains(NO_RESHAPE))
 def test_view_chain_layout(student, case):
-    """Random chains of views without reshape: strides, offset and shared storage like numpy."""
+    """Every view but reshape on every layout, and random chains of them: strides, offset and
+    shared storage like numpy."""
     shape, chain = case
     _check(student, shape, chain, check_layout=True)
 
@@ -109,9 +115,11 @@ def _then_reshape(draw):
 
 @pytest.mark.points(4)
 @settings(max_examples=50)
+@explicit_examples("case", ref.layout_reshape_cases())
 @given(case=_then_reshape())
 def test_reshape_view_or_copy_like_numpy(student, case):
-    """reshape after random views: a view exactly when numpy's is, with numpy's strides."""
+    """reshape on every layout and after random views: a view exactly when numpy's is, with
+    numpy's strides."""
     shape, chain = case
     _check(student, shape, chain, check_layout=True)
 
@@ -172,6 +180,7 @@ def _numpy_write(shape, chain, key, value, through_view):
 
 @pytest.mark.points(2)
 @settings(max_examples=30)
+@explicit_examples("case", ref.write_cases(expanded=False))
 @given(case=_writes(WRITABLE, on_base=False))
 def test_setitem_through_views(student, case):
     """view[key] = value writes into the base's storage (numbers and broadcast tensors)."""
@@ -187,6 +196,7 @@ def test_setitem_through_views(student, case):
 
 @pytest.mark.points(2)
 @settings(max_examples=30)
+@explicit_examples("case", ref.write_cases(expanded=True))
 @given(case=_writes(NO_RESHAPE, on_base=True))
 def test_base_writes_show_in_views(student, case):
     """t[key] = value on the base is visible in every view of it, expanded ones included."""

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograder.judge.api import check_close
+from autograder.judge.api import check_close, explicit_examples
 from autograder.probes import level1 as probes
 from autograder.references import level1 as ref
 
@@ -24,37 +24,51 @@ def _run(student, name, xs, kw, hint="", fd=None):
     ref.check_op(got, name, xs, kw, seed, hint=hint, fd=fd)
 
 
+@st.composite
+def unbroadcast_cases(draw):
+    """(grad, shape): a gradient of a random broadcast result and an operand's shape."""
+    result = draw(ref.shapes(max_dims=4), label="result shape")
+    shape = draw(hnp.broadcastable_shapes(result, min_dims=0, max_side=4), label="shape")
+    grad = draw(ref.arrays(np.broadcast_shapes(shape, result)), label="grad")
+    return grad, tuple(shape)
+
+
 @pytest.mark.points(2)
 @settings(max_examples=40)
-@given(data=st.data())
-def test_unbroadcast_random(student, data):
-    """unbroadcast(grad, shape) for random broadcast shapes."""
-    result = data.draw(ref.shapes(max_dims=4), label="result shape")
-    shape = data.draw(hnp.broadcastable_shapes(result, min_dims=0, max_side=4), label="shape")
-    grad_shape = np.broadcast_shapes(shape, result)
-    grad = data.draw(ref.arrays(grad_shape), label="grad")
+@explicit_examples("case", ref.unbroadcast_cases())
+@given(case=unbroadcast_cases())
+def test_unbroadcast_random(student, case):
+    """unbroadcast(grad, shape) for every broadcasting pattern and random broadcast shapes."""
+    grad, shape = case
     got = student.call(probes.run_unbroadcast, grad, list(shape))
     check_close(got, ref.unbroadcast(grad, shape), f"unbroadcast(shape {grad.shape} -> {shape})",
                 rtol=ref.RTOL, atol=ref.ATOL, hint=BROADCAST_HINT)
 
 
-@pytest.mark.points(3)
-@settings(max_examples=60)
-@given(data=st.data())
-def test_binary_ops_broadcasting(student, data):
-    """add, sub, mul, div, pow, maximum, minimum and where on broadcasting shape pairs."""
-    name = data.draw(st.sampled_from(["add", "sub", "mul", "div", "pow", "maximum", "minimum",
-                                      "where"]), label="op")
-    (sa, sb), result = data.draw(ref.broadcast_pairs(), label="shapes")
-    a = data.draw(ref.arrays(sa, 0.2, 3.0) if name == "pow" else ref.arrays(sa), label="a")
-    b = data.draw(ref.away_from_zero(sb) if name == "div" else ref.arrays(sb), label="b")
+@st.composite
+def binary_cases(draw):
+    """(op, [a, b], kwargs): a binary op on a random broadcasting pair of shapes."""
+    name = draw(st.sampled_from(ref.BINARY_OPS), label="op")
+    (sa, sb), result = draw(ref.broadcast_pairs(), label="shapes")
+    a = draw(ref.arrays(sa, 0.2, 3.0) if name == "pow" else ref.arrays(sa), label="a")
+    b = draw(ref.away_from_zero(sb) if name == "div" else ref.arrays(sb), label="b")
     kw = {}
     if name == "where":
-        cond_shape = data.draw(hnp.broadcastable_shapes(result, min_dims=0, max_side=4),
-                               label="condition shape")
-        kw = {"condition": data.draw(hnp.arrays(np.bool_, cond_shape), label="condition")}
-    _run(student, name, [a, b], kw, hint=BROADCAST_HINT,
-         fd=name in ("add", "sub", "mul", "div", "pow"))
+        cond_shape = draw(hnp.broadcastable_shapes(result, min_dims=0, max_side=4),
+                          label="condition shape")
+        kw = {"condition": draw(hnp.arrays(np.bool_, cond_shape), label="condition")}
+    return name, [a, b], kw
+
+
+@pytest.mark.points(3)
+@settings(max_examples=60)
+@explicit_examples("case", ref.binary_op_cases())
+@given(case=binary_cases())
+def test_binary_ops_broadcasting(student, case):
+    """add, sub, mul, div, pow, maximum, minimum and where on every broadcasting pattern
+    (equal shapes, leading axes added, size-1 axes stretched, on either or both sides)."""
+    name, xs, kw = case
+    _run(student, name, xs, kw, hint=BROADCAST_HINT, fd=name in ref.FD_BINARY_OPS)
 
 
 @pytest.mark.points(1)
@@ -106,13 +120,20 @@ def matmul_shapes(draw):
     return sa, sb
 
 
+@st.composite
+def matmul_operands(draw):
+    """(a, b) of random matmul-compatible shapes."""
+    sa, sb = draw(matmul_shapes(), label="shapes")
+    return draw(ref.arrays(sa), label="a"), draw(ref.arrays(sb), label="b")
+
+
 @pytest.mark.points(3)
 @settings(max_examples=50)
-@given(data=st.data())
-def test_matmul(student, data):
+@explicit_examples("operands", ref.matmul_cases())
+@given(operands=matmul_operands())
+def test_matmul(student, operands):
     """a @ b: vectors, matrices and stacks of matrices whose batch dims broadcast."""
-    sa, sb = data.draw(matmul_shapes(), label="shapes")
-    a, b = data.draw(ref.arrays(sa), label="a"), data.draw(ref.arrays(sb), label="b")
+    a, b = operands
     _run(student, "matmul", [a, b], {},
          hint="sum the gradient over broadcast batch dims; undo the 1-d promotions")
 

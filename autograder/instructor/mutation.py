@@ -245,7 +245,8 @@ class Session:
         started = time.monotonic()
         for mutant in pending:
             if budget is not None and time.monotonic() - started > budget:
-                bar.note(f"budget of {budget:g} s used: {bar.left} mutants left (run again)")
+                bar.note(f"budget of {budget:g} s used: {bar.left} mutants left, "
+                         f"~{bar.seconds_left() / 3600:.1f} h at this pace (run again to go on)")
                 break
             bar.step(self.grade_mutant(mutant, timeout))
         bar.close()
@@ -358,14 +359,17 @@ class _Bar:
         """Mutants not graded yet."""
         return self.total - self.done
 
+    def seconds_left(self) -> float:
+        """The time the mutants left need at the mean pace so far."""
+        return (time.monotonic() - self.started) / max(self.done, 1) * self.left
+
     def step(self, outcome: str) -> None:
         """One mutant graded."""
         self.done += 1
         self.counts[outcome] += 1
         if self.quiet:
             return
-        elapsed = time.monotonic() - self.started
-        eta = elapsed / self.done * self.left
+        elapsed, eta = time.monotonic() - self.started, self.seconds_left()
         filled = int(24 * self.done / max(self.total, 1))
         text = (f"[{'#' * filled}{'.' * (24 - filled)}] {self.done}/{self.total}  "
                 f"killed {self.counts[KILLED]}  survived {self.counts[SURVIVED]}  "

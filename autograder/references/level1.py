@@ -794,19 +794,11 @@ def optimizer_problem(seed: int, shapes: Sequence[Sequence[int]], steps: int,
 def check_trajectory(student: Any, probe: Any, name: str, kw: dict[str, Any],
                      problem: dict[str, Any], hint: str = "") -> None:
     """Run `name` in the worker and compare every parameter after every step (1e-10)."""
-    from autograder.judge.api import check_close
+    from autograder.suites.checks import check_history
 
     args = [problem[k] for k in ("params", "scales", "targets", "noise", "steps")]
     got = student.call(probe, name, kw, *args)
-    want = optimizer_trajectory(name, kw, *args)
-    for k, (g, w) in enumerate(zip(got, want, strict=True)):
-        g = np.asarray(g)
-        if g.shape != w.shape:
-            raise AssertionError(f"{name}({kw}): parameter {k} history has shape {g.shape}, "
-                                 f"expected {w.shape}")
-        for t in range(1, len(w)):
-            check_close(g[t], w[t], f"{name}({kw}): parameter {k} after step {t}", hint=hint,
-                        rtol=1e-10, atol=1e-10)
+    check_history(got, optimizer_trajectory(name, kw, *args), f"{name}({kw})", hint=hint)
 
 
 def check_training_steps(layers: Sequence[tuple[str, list[np.ndarray]]],

@@ -21,6 +21,7 @@ from instructor_kit import make_kit  # noqa: E402
 
 from autograder.instructor import release, student_repo
 from autograder.instructor.levels import InstructorError, kit_root
+from autograder.instructor.run_grade import run_grade
 from autograder.levels import all_levels
 from autograder.suites import oracle
 
@@ -264,15 +265,14 @@ def test_classroom_payload_reports_partial_points(tmp_path):
 
 
 def _grade(repo: Path, level: str) -> tuple[int, dict]:
-    import json
-
+    """Grade `level` with the student repository's own grade.py (its exit status, record)."""
     out = repo / f"{level}.json"
     env = {**os.environ, "TEENYGRAD_KIT_ROOT": str(repo)}
-    proc = subprocess.run(
-        [sys.executable, "grade.py", level, "--format", "json", "--output", str(out), "-q"],
-        cwd=repo, env=env, capture_output=True, text=True, timeout=900)
-    assert out.exists(), proc.stderr[-2000:]
-    return proc.returncode, json.loads(out.read_text())
+    done = run_grade(repo / "grade.py", [level, "--format", "json", "--output", out, "-q"],
+                     cwd=repo, timeout=900, env=env)
+    assert out.exists(), done.stderr[-2000:]
+    assert done.returncode is not None, "grading timed out"
+    return done.returncode, json.loads(out.read_text())
 
 
 @pytest.mark.slow

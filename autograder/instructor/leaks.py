@@ -247,15 +247,23 @@ def _python_sources(path: Path, text: str) -> list[str]:
     return [text] if path.suffix == ".py" else []
 
 
+def _python_trees(path: Path, text: str) -> list[ast.Module]:
+    """The parsed Python code of a file (see `_python_sources`); code that does not parse is
+    left out."""
+    trees = []
+    for source in _python_sources(path, text):
+        try:
+            trees.append(ast.parse(source))
+        except (SyntaxError, ValueError):
+            continue
+    return trees
+
+
 def _definitions(path: Path, text: str) -> list[tuple[str, ast.stmt, str]]:
     """(fingerprint, node, name) of each function, and of each module-level table (an
     assignment), large enough to identify code."""
     found = []
-    for source in _python_sources(path, text):
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError):
-            continue
+    for tree in _python_trees(path, text):
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 copy = _Anonymise().visit(ast.parse(ast.unparse(node)).body[0])
@@ -312,11 +320,7 @@ def find_reference_code(secrets: dict[str, Secret], path: Path, text: str) -> li
     for each import of the references (which are never shipped)."""
     found = [f"{line}: {name!r} is a copy of {secrets[fp].name!r} from {secrets[fp].origin}"
              for fp, line, name in function_fingerprints(path, text) if fp in secrets]
-    for source in _python_sources(path, text):
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError):
-            continue
+    for tree in _python_trees(path, text):
         for node in ast.walk(tree):
             hits = [m for m in _imported(node) if m == REFERENCES or m.startswith(REFERENCES + ".")]
             if hits:

@@ -6,7 +6,6 @@ Runs in the judge only and never imports student code. Rational answers are exac
 
 from __future__ import annotations
 
-import ast
 import math
 from collections.abc import Callable, Iterable
 from fractions import Fraction
@@ -15,6 +14,9 @@ from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
+
+# The answer-free checks the public suites use too (one home, shipped to students).
+from autograder.suites.checks import check_no_inverse, check_no_itertools, number  # noqa: F401
 
 #: How many standard errors a seeded estimate may stray from the exact value. A correct
 #: solution fails a 5-sigma bound about once in 1.7 million seeds.
@@ -43,17 +45,6 @@ def plain(outcome: Any) -> Any:
 def outcome_of(value: Any) -> Any:
     """An outcome sent back by a probe (lists stand for tuples)."""
     return tuple(outcome_of(v) for v in value) if isinstance(value, list) else value
-
-
-def number(value: Any) -> Fraction | float:
-    """Decode a probe's number; AssertionError (for the student) when it is not a number."""
-    if isinstance(value, dict) and "fraction" in value:
-        num, den = value["fraction"]
-        return Fraction(num, den)
-    if isinstance(value, float):
-        return value
-    kind = value.get("type") if isinstance(value, dict) else type(value).__name__
-    raise AssertionError(f"expected a number (int, float or Fraction), your code returned a {kind}")
 
 
 # -- checks -----------------------------------------------------------------------------------
@@ -113,70 +104,6 @@ def within_clt(estimate: float, exact: float, variance: float, n: int) -> float:
 
 
 # -- static checks of student source ----------------------------------------------------------
-def itertools_uses(source: str | None, label: str = "counting.py") -> list[str]:
-    """`counting.py:3: import itertools` for every use of itertools the parser can see."""
-    tree = _parse(source)
-    found: list[str] = []
-    for node in ast.walk(tree):
-        names: list[str] = []
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names = [node.module]
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            names = [node.value] if node.value.split(".")[0] == "itertools" else []
-        if any(n.split(".")[0] in ("itertools", "more_itertools") for n in names):
-            found.append(f"{label}:{node.lineno}: uses {names[0]}")
-    return found
-
-
-def check_no_itertools(source: str | None, watched: list[str]) -> None:
-    """Fail (for the student) when counting.py uses itertools in its source or at run time."""
-    uses = itertools_uses(source)
-    more = f" (and {len(uses) - 1} more)" if len(uses) > 1 else ""
-    assert not uses, f"write this by backtracking, without itertools: {uses[0]}{more}"
-    ran = [name for name in watched if name.startswith("itertools")]
-    assert not ran, f"write this by backtracking: your code called {ran[0]} while running"
-
-
-def check_no_inverse(source: str | None, watched: list[str], function: str) -> None:
-    """Fail (for the student) when `function` forms an explicit inverse (source or run time)."""
-    uses = inverse_uses(source, [function])
-    assert not uses, f"solve the linear system with np.linalg.solve, no inverse: {uses[0]}"
-    ran = [name for name in watched if name.startswith("numpy.linalg")]
-    assert not ran, f"{function} called {ran[0]} while running: use np.linalg.solve instead"
-
-
-INVERSES = ("inv", "pinv", "tensorinv")
-
-
-def inverse_uses(source: str | None, functions: Iterable[str],
-                 label: str = "estimation.py") -> list[str]:
-    """`estimation.py:12: ridge calls inv` for explicit inverses inside the named functions."""
-    tree = _parse(source)
-    found: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef) and node.name in functions:
-            for inner in ast.walk(node):
-                name = (inner.attr if isinstance(inner, ast.Attribute)
-                        else inner.id if isinstance(inner, ast.Name) else None)
-                if name in INVERSES:
-                    found.append(f"{label}:{inner.lineno}: {node.name} uses {name}")
-                if isinstance(inner, ast.ImportFrom) and any(a.name in INVERSES
-                                                             for a in inner.names):
-                    found.append(f"{label}:{inner.lineno}: {node.name} imports an inverse")
-    return found
-
-
-def _parse(source: str | None) -> ast.AST:
-    if source is None:
-        raise AssertionError("the file is missing from your submission")
-    try:
-        return ast.parse(source)
-    except SyntaxError as exc:
-        raise AssertionError(f"the file does not parse: line {exc.lineno}: {exc.msg}") from None
-
-
 # -- exact answers: spaces and the book's questions -------------------------------------------
 def space_P(table: dict, event: Iterable, given: Iterable | None = None) -> Fraction | float:
     """P(event) or P(event | given) on a {outcome: probability} table; None if P(given) == 0."""

@@ -320,6 +320,8 @@ def toposort(root: Tensor) -> list[Tensor]:
     Contract: parents come before the tensors computed from them, so `root` is last; tensors
     with `requires_grad=False` (and everything only reachable through them) are left out.
     Iterative (an explicit stack): a chain of 10,000 ops must not hit Python's recursion limit.
+    The book's recursive `dfs` (chapter 1.6.1) gives the right order but raises RecursionError
+    on that chain, which a hidden test builds: keep its post-order, with a stack of your own.
     """
     raise NotImplementedError("toposort: not implemented yet — see the docstring")
 

@@ -250,12 +250,13 @@ def op_finite_diff(name: str, xs: Arrays, kw: dict[str, Any], grad_out: np.ndarr
     return finite_diff(lambda arrays: forward(name, arrays, kw), xs, grad_out)
 
 
-def run_program(inputs: Arrays, program: Sequence[Sequence[Any]], grad_out: np.ndarray
-                ) -> tuple[np.ndarray, list[np.ndarray]]:
+def run_program(inputs: Arrays, program: Sequence[Sequence[Any]], grad_out: np.ndarray,
+                overwrite: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
     """Evaluate a program [(op, [input indices], kwargs), ...] and reverse-mode it.
 
     Node i < len(inputs) is input i; each step appends one node; the last node is the output.
-    Returns (output, gradient of sum(output * grad_out) per input).
+    Returns (output, gradient of sum(output * grad_out) per input). `overwrite`: the gradients
+    a backward that overwrites instead of accumulating would give (a diagnosis).
     """
     nodes = [np.asarray(x, dtype=np.float64) for x in inputs]
     for name, args, kw in program:
@@ -267,7 +268,7 @@ def run_program(inputs: Arrays, program: Sequence[Sequence[Any]], grad_out: np.n
         node = len(inputs) + step
         local = OPS[name].vjp(grads[node], nodes[node], [nodes[i] for i in args], kw)
         for i, g in zip(args, local, strict=True):
-            grads[i] = grads[i] + g
+            grads[i] = g if overwrite else grads[i] + g
     return nodes[-1], grads[: len(inputs)]
 
 
@@ -710,10 +711,71 @@ def program_op(name: str) -> str:
     return "pow_scalar" if name == "square" else name
 
 
-def run_program_ref(inputs: Arrays, program: Sequence[Sequence[Any]], grad_out: np.ndarray
-                    ) -> tuple[np.ndarray, list[np.ndarray]]:
+def run_program_ref(inputs: Arrays, program: Sequence[Sequence[Any]], grad_out: np.ndarray,
+                    overwrite: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
     """`run_program` for programs drawn by `programs` (maps `square`)."""
-    return run_program(inputs, [[program_op(n), a, kw] for n, a, kw in program], grad_out)
+    return run_program(inputs, [[program_op(n), a, kw] for n, a, kw in program], grad_out,
+                       overwrite)
+
+
+def program_text(n_inputs: int, program: Sequence[Sequence[Any]]) -> str:
+    """A drawn program as the code a student would write: `x2 = x0 * x1; x3 = sin(x2)`."""
+    infix = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
+    lines = []
+    for step, (name, args, kw) in enumerate(program):
+        xs = [f"x{i}" for i in args]
+        if name in infix and len(xs) == 2:
+            text = f" {infix[name]} ".join(xs)
+        elif name == "square":
+            text = f"{xs[0]} ** 2"
+        else:
+            extra = [f"{k}={v!r}" for k, v in kw.items()]
+            text = f"{name}({', '.join(xs + extra)})"
+        lines.append(f"x{n_inputs + step} = {text}")
+    return "; ".join(lines)
+
+
+def dag_text(n_inputs: int, program: Sequence[Sequence[Any]]) -> str:
+    """A graph test's DAG [(op, i, j, c)] as code: `x2 = x0 * x1; x3 = 0.5 * x2`."""
+    lines = []
+    for step, (op, i, j, c) in enumerate(program):
+        text = {"scale": f"{c!r} * x{i}", "add": f"x{i} + x{j}", "mul": f"x{i} * x{j}"}.get(
+            op, f"sin(x{i})")
+        lines.append(f"x{n_inputs + step} = {text}")
+    return "; ".join(lines)
+
+
+def reuses_a_node(program: Sequence[Sequence[Any]]) -> bool:
+    """Whether some node is an argument more than once (a diamond: its gradients add up)."""
+    used = [i for _, args, _ in program for i in args]
+    return len(used) != len(set(used))
+
+
+def grads_match(got: Sequence[Any], want: Sequence[np.ndarray]) -> bool:
+    """Whether gradients sent back (None for none) are all close to `want`."""
+    return len(got) == len(want) and all(
+        np.shape(w) == np.shape(np.zeros_like(w) if g is None else g)
+        and np.allclose(np.zeros_like(w) if g is None else g, w, rtol=RTOL, atol=ATOL)
+        for g, w in zip(got, want, strict=True))
+
+
+def program_hint(inputs: Arrays, program: Sequence[Sequence[Any]], grad_out: np.ndarray,
+                 got_grads: Sequence[Any], broadcast_hint: str) -> str:
+    """The likely cause of wrong gradients of a drawn program: overwriting when a node is
+    reused (and the overwritten gradients are what came back), unbroadcasting when an input
+    was broadcast; neither when the program does neither."""
+    value, _ = run_program_ref(inputs, program, grad_out)
+    reuse = reuses_a_node(program)
+    broadcast = len({np.shape(x) for x in inputs} | {np.shape(value)}) > 1
+    if reuse and grads_match(got_grads, run_program_ref(inputs, program, grad_out, True)[1]):
+        return ACCUMULATE_HINT
+    causes = [ACCUMULATE_HINT] * reuse + [broadcast_hint] * broadcast
+    return "; or ".join(causes)
+
+
+#: Why gradients are wrong when a node is used twice (a diamond).
+ACCUMULATE_HINT = ("a node used more than once gets the sum of the gradients of its uses: "
+                   "accumulate (grad = grad + g), never overwrite")
 
 
 # ----- comparison helpers for the suites --------------------------------------------------------

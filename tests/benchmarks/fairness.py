@@ -46,6 +46,19 @@ def submission(fixture: Path, dest: Path) -> Path:
     return dest
 
 
+def part_points(runs: list[dict]) -> dict[str, tuple[list[float], float]]:
+    """Each part's points, one figure per run, and the most it can earn (issue 21's table: a
+    "stage s = stage s - 1" fixture must earn at most 20% of stage s's speed points)."""
+    parts: dict[str, tuple[list[float], float]] = {}
+    for test in runs[0]["levels"][0]["tests"]:
+        points, maximum = parts.get(test["part"], ([0.0] * len(runs), 0.0))
+        parts[test["part"]] = (points, maximum + test["max_points"])
+    for index, record in enumerate(runs):
+        for test in record["levels"][0]["tests"]:
+            parts[test["part"]][0][index] += test["points"]
+    return parts
+
+
 def spread(values: list[float]) -> str:
     """min / median / max."""
     return f"{min(values):8.2f} {statistics.median(values):8.2f} {max(values):8.2f}"
@@ -90,6 +103,9 @@ def main() -> int:
         for label, values in rows.items():
             cv = statistics.pstdev(values) / statistics.mean(values) if len(values) > 1 else 0
             print(f"  {label:48s} {spread(values)}   cv {100 * cv:5.1f}%")
+        print("  speed points per part, run by run:")
+        for part, (points, maximum) in part_points(runs).items():
+            print(f"    {part:12s} {' '.join(f'{p:5.1f}' for p in points)}  of {maximum:g}")
     if args.json:
         args.json.write_text(json.dumps(records, indent=1))
     return 0

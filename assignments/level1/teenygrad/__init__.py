@@ -9,6 +9,10 @@ Modules (each graded on its own, so a mistake in one does not break the others):
 - `teenygrad.optim`     `SGD`, `Adam`, `AdamW`, `Muon`
 - `teenygrad.nn`        `Module`, `Linear`, `ReLU`, `Tanh`, `Sequential`, `DataLoader`
 - `teenygrad.capstone`  a digits classifier and linear regression, end to end
+- `teenygrad.forward`   forward mode: dual numbers, JVPs, Jacobians both ways, Hessian-vector
+                        products
+- `teenygrad.training`  GELU, SiLU, MAE, Huber, Xavier/Kaiming init, gradient clipping,
+                        learning-rate schedules, dropout, AMSGrad
 
 Nothing is imported eagerly: `teenygrad.Tensor` imports `teenygrad.tensor` on first use.
 """
@@ -18,7 +22,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-_SUBMODULES = ("tensor", "ops", "losses", "gradcheck", "optim", "nn", "capstone")
+_SUBMODULES = ("tensor", "ops", "losses", "gradcheck", "optim", "nn", "capstone", "forward",
+               "training")
 _EXPORTS = {"Tensor": "tensor", "no_grad": "tensor", "is_grad_enabled": "tensor"}
 
 __all__ = [*_SUBMODULES, *_EXPORTS]

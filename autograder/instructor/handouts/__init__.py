@@ -10,7 +10,9 @@ their points always equal the manifest's. The notebook has, in order:
 3. the written questions: a solution cell (`### BEGIN SOLUTION`) and an autograded test cell
    each. Numeric answers are checked against a salted SHA-256 of the answer rounded to 4
    significant figures (the answer is not in the notebook); derivations are checked
-   numerically against central differences;
+   numerically against central differences; then the answers graded by hand (`WRITTEN`: a
+   markdown solution cell each, the model answer and rubric cleared from the student's copy)
+   and the demonstrations (`DEMOS`: plain code cells, not graded);
 4. one autograded cell per part of the level: it runs `grade.py <level> --submission .` on
    the student's files (once, cached) and its value — the part's points — is the cell's
    result, which nbgrader 0.9.6 reads as partial credit (`utils.get_partial_grade`).
@@ -53,6 +55,40 @@ class Derivation:
     solution: str  # code that defines the function
     test: str
     points: float = 2.0
+
+
+@dataclass(frozen=True)
+class Written:
+    """A question answered in prose or as a derivation, graded by hand in nbgrader's formgrader
+    with `rubric`; its points count in the notebook's `written` total, outside the 100.
+
+    The answer cell is a markdown solution cell: the student's copy holds nbgrader's "YOUR
+    ANSWER HERE", the source notebook the model answer followed by the rubric (both are
+    cleared from the student's copy as one cell)."""
+
+    id: str
+    prompt: str
+    answer: str
+    rubric: str
+    points: float = 2.0
+
+
+@dataclass(frozen=True)
+class Demo:
+    """A plain code cell the student runs (not graded), after a markdown explanation."""
+
+    id: str
+    text: str
+    code: str
+
+
+WRITTEN_INTRO = """\
+## Written answers (graded by hand)
+
+Answer in the markdown cell under each question: prose, and formulas in LaTeX (`$...$`). The
+course staff grade them with a rubric. Their points are the notebook's **written** total,
+reported on its own: they are not part of the 100 points the grader gives your code.
+"""
 
 
 def canonical(value: Any) -> str:
@@ -260,6 +296,18 @@ def _derivation_cells(q: Derivation) -> list[dict[str, Any]]:
     ]
 
 
+def _written_cells(q: Written) -> list[dict[str, Any]]:
+    answer = (f"{textwrap.dedent(q.answer).strip()}\n\n**Rubric ({q.points:g} points).** "
+              f"{textwrap.dedent(q.rubric).strip()}")
+    cell = _markdown(q.id, answer)
+    cell["metadata"] = _meta(q.id, grade=True, solution=True, points=q.points)
+    return [_markdown(f"{q.id}_prompt", q.prompt), cell]
+
+
+def _demo_cells(demo: Demo) -> list[dict[str, Any]]:
+    return [_markdown(f"{demo.id}_intro", demo.text), _code(demo.id, demo.code, {})]
+
+
 def _part_cells(level_id: str, parts: list[tuple[str, str, float]]) -> list[dict[str, Any]]:
     rows = [f"| `{pid}` | {title} | {points:g} |" for pid, title, points in parts]
     intro = "\n".join(
@@ -302,6 +350,13 @@ def build_notebook(level_id: str, root: Path | None = None) -> dict[str, Any]:
     questions = module.QUESTIONS_FOR(root) if hasattr(module, "QUESTIONS_FOR") else module.QUESTIONS
     for q in questions:
         cells += _answer_cells(q) if isinstance(q, Answer) else _derivation_cells(q)
+    written = getattr(module, "WRITTEN", [])
+    if written:
+        cells.append(_markdown("written_intro", WRITTEN_INTRO))
+    for w in written:
+        cells += _written_cells(w)
+    for demo in getattr(module, "DEMOS", []):
+        cells += _demo_cells(demo)
     cells += _part_cells(level_id, parts)
     return {
         "cells": cells,

@@ -1,6 +1,6 @@
 """Level 1 handout: reverse-mode autodiff, optimizers, a small nn, and a training run."""
 
-from autograder.instructor.handouts import Answer, Derivation
+from autograder.instructor.handouts import Answer, Demo, Derivation, Written
 
 HANDOUT = """\
 # Level 1 — @TITLE@
@@ -160,5 +160,138 @@ QUESTIONS = [
         p_after = 1.0 - 0.1 * m_hat / (v_hat ** 0.5 + 1e-8)
         """,
         "p_after",
+    ),
+]
+
+WRITTEN = [
+    Written(
+        "w_graph_g",
+        "**W1 (appendix A, figure 4).** c = a·b, d = e + f, g = c·d. Draw the expression graph, "
+        "run the backward pass by hand from ∂g/∂g = 1, and give ∂g/∂a, ∂g/∂b, ∂g/∂e, ∂g/∂f in "
+        "terms of a, b, e, f. Say which local derivative each edge carries and which partial "
+        "result is reused (cached) by two of them.",
+        """\
+        Edges: g→c carries ∂g/∂c = d, g→d carries ∂g/∂d = c; c→a carries b, c→b carries a;
+        d→e and d→f carry 1 (sum rule). Backward: ∂g/∂g = 1; ∂g/∂c = d = e + f; ∂g/∂d = c = ab;
+        ∂g/∂a = ∂g/∂c · b = b(e + f); ∂g/∂b = a(e + f); ∂g/∂e = ∂g/∂d · 1 = ab; ∂g/∂f = ab.
+        ∂g/∂c is computed once and reused by a and b; ∂g/∂d once for e and f.
+        """,
+        """\
+        1 point for the four partial derivatives (all four right); 1 point for the backward
+        order from the seed 1 with the reuse of ∂g/∂c and ∂g/∂d stated. No point for
+        derivatives written down without the graph or the order.
+        """,
+    ),
+    Written(
+        "w_graph_cos",
+        "**W2 (appendix A, forward versus reverse).** f(x) = cos(x²). Write the graph "
+        "u = x², f = cos u. Compute f′(x) twice: in forward mode (seed ẋ = 1, push u̇, then ḟ) "
+        "and in reverse mode (seed f̄ = 1, pull ū, then x̄). Show that both multiply the same "
+        "two local derivatives, in opposite orders.",
+        """\
+        Forward: ẋ = 1; u̇ = 2x·ẋ = 2x; ḟ = −sin(u)·u̇ = −2x sin(x²).
+        Reverse: f̄ = 1; ū = f̄·(−sin u) = −sin(x²); x̄ = ū·2x = −2x sin(x²).
+        Both give f′(x) = −2x sin(x²) = (−sin x²)·(2x): forward multiplies from the input side
+        (2x first), reverse from the output side (−sin u first). (The appendix names these the
+        other way round: evaluating d/dx[x²] first is forward mode.)
+        """,
+        """\
+        1 point for f′(x) = −2x sin(x²) by both modes; 1 point for the order of the two
+        products stated correctly for each mode.
+        """,
+    ),
+    Written(
+        "w_graph_book",
+        "**W3 (chapter 1.6.1).** f(x₁, x₂) = exp(x₁)·sin²(x₂) with a = exp(x₁), b = sin(x₂), "
+        "c = b², d = a·c. Evaluate every node at (9, 10), then ∂d/∂x₁ and ∂d/∂x₂ by reverse "
+        "mode. The book prints c = −0.30 and d = −2430.9: explain why those cannot be right.",
+        """\
+        a = e⁹ = 8103.08; b = sin 10 = −0.5440; c = b² = 0.29596; d = a·c = 2398.18.
+        Reverse: d̄ = 1; ā = c = 0.29596; c̄ = a = 8103.08; b̄ = c̄·2b = −8816.5;
+        x̄₁ = ā·e^{x₁} = 2398.18 (= d); x̄₂ = b̄·cos(10) = 7397.67.
+        A square is never negative, so c = −0.30 is impossible, and d = a·c with a > 0 has c's
+        sign: d = −2430.9 is impossible too.
+        """,
+        """\
+        1 point for the node values (c = 0.2960, d = 2398.2 to 4 figures); 1 point for both
+        partial derivatives by a backward pass (seed 1, adjoints per node); the sign argument is
+        required for full marks on the first point.
+        """,
+    ),
+]
+
+DEMOS = [
+    Demo(
+        "demo_training_kit",
+        """\
+        ## The training kit in a real run (not graded)
+
+        The same digits MLP trained twice for the same number of steps: once plainly (SGD at a
+        constant learning rate) and once the way large models are trained — AMSGrad with a
+        linear warm-up and a cosine decay, gradients clipped to norm 1, GELU activations,
+        Kaiming init. Run it once your `training.py`, `optim.py`, `nn.py` and `losses.py` pass
+        their tests: it plots the two loss curves. The warm-up keeps the first steps small
+        while the moment estimates are still noisy; the cosine lowers the learning rate as
+        the loss flattens.
+        """,
+        """\
+        import matplotlib.pyplot as plt
+        from sklearn.datasets import load_digits
+
+        from teenygrad.losses import cross_entropy
+        from teenygrad.nn import DataLoader, Linear, Module, ReLU, Sequential
+        from teenygrad.optim import SGD
+        from teenygrad.tensor import Tensor
+        from teenygrad.training import (AMSGrad, clip_grad_norm, gelu, kaiming_normal,
+                                        warmup_cosine_lr)
+
+
+        class GELU(Module):
+            def forward(self, x):
+                return gelu(x)
+
+
+        digits = load_digits()
+        x, y = digits.data / 16.0, digits.target
+        EPOCHS, BATCH = 8, 32
+        STEPS = EPOCHS * -(-len(x) // BATCH)
+
+
+        def run(kit):
+            # train the digits MLP; return the loss of every step
+            rng = np.random.default_rng(0)
+            first, last = Linear(64, 128, rng=rng), Linear(128, 10, rng=rng)
+            if kit:
+                for layer in (first, last):
+                    layer.weight.data[...] = kaiming_normal(layer.in_features,
+                                                            layer.out_features, rng)
+            model = Sequential(first, GELU() if kit else ReLU(), last)
+            params = model.parameters()
+            opt = AMSGrad(params, lr=3e-3) if kit else SGD(params, lr=0.05)
+            loader, losses = DataLoader(x, y, BATCH, rng=rng), []
+            for _epoch in range(EPOCHS):
+                for xb, yb in loader:
+                    if kit:
+                        opt.lr = warmup_cosine_lr(len(losses), 3e-3, STEPS // 10, STEPS)
+                    loss = cross_entropy(model(Tensor(xb)), yb)
+                    opt.zero_grad()
+                    loss.backward()
+                    if kit:
+                        clip_grad_norm(params, 1.0)
+                    opt.step()
+                    losses.append(float(loss.data))
+            return losses
+
+
+        plain, kit = run(False), run(True)
+        plt.plot(plain, label="SGD, constant lr", alpha=0.7)
+        plt.plot(kit, label="AMSGrad, warm-up + cosine, clip 1.0, GELU, Kaiming", alpha=0.7)
+        plt.xlabel("step")
+        plt.ylabel("training loss (cross-entropy)")
+        plt.yscale("log")
+        plt.legend()
+        plt.show()
+        print(f"last 50 steps: plain {np.mean(plain[-50:]):.4f}, kit {np.mean(kit[-50:]):.4f}")
+        """,
     ),
 ]

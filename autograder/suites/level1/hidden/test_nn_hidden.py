@@ -11,7 +11,7 @@ from autograder.references import level1 as ref
 pytestmark = pytest.mark.part("nn")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_linear_init_distribution(student):
     """Linear's weight and bias are U(-1/sqrt(in), 1/sqrt(in)), float64, repeatable by seed."""
     for n_in, n_out, seed in [(400, 300, 0), (25, 600, 1)]:
@@ -34,7 +34,7 @@ def test_linear_init_distribution(student):
                 f"(Kolmogorov-Smirnov p = {p:.2g})")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_parameters_nested_and_shared(student):
     """parameters() finds tensors in attributes, nested modules and lists, each once, in order."""
     got = student.call(probes.parameters, "custom")
@@ -82,7 +82,7 @@ def check_epochs(got, x, y, batch_size, shuffle, drop_last):
         assert orders[0] != orders[1], "every epoch must draw a new order"
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_dataloader(student):
     """DataLoader batches paired rows, reshuffles every epoch, handles remainders and drop_last."""
     n = 53

@@ -100,7 +100,7 @@ def test_pow_scalar_exponents(student, data):
 UNARY_DOMAIN = {"exp": (-3.0, 3.0), "log": (0.1, 4.0), "sqrt": (0.1, 4.0)}
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 @settings(max_examples=60)
 @given(data=st.data())
 def test_unary_ops(student, data):
@@ -142,7 +142,7 @@ def test_matmul(student, operands):
          hint="sum the gradient over broadcast batch dims; undo the 1-d promotions")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 @settings(max_examples=60)
 @given(data=st.data())
 def test_reductions(student, data):
@@ -180,7 +180,7 @@ def reshape_targets(draw, shape):
     return list(target)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 @settings(max_examples=60)
 @given(data=st.data())
 def test_shape_ops(student, data):
@@ -201,7 +201,7 @@ def test_shape_ops(student, data):
     _run(student, name, [x], kw, hint=BROADCAST_HINT if name == "broadcast_to" else "")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 @settings(max_examples=60)
 @given(data=st.data())
 def test_getitem(student, data):
@@ -235,7 +235,7 @@ def test_concatenate_stack(student, data):
     _run(student, name, xs, {"axis": axis})
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 @settings(max_examples=50)
 @given(data=st.data())
 def test_softmax_family(student, data):
@@ -255,7 +255,7 @@ def test_softmax_family(student, data):
     _run(student, name, [x], kw, hint=hint, fd=big < 10)
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 @settings(max_examples=60)
 @given(case=ref.programs())
 def test_random_programs(student, case):

@@ -38,7 +38,7 @@ def test_leaf_tensor(student):
                   what="Tensor(int array, requires_grad=True)")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_chain_rule_small_graph(student):
     """d/dx and d/dy of sin(x * y) * 3 + x, elementwise, through backward(seed)."""
     x, y = np.array([0.5, -1.0, 2.0]), np.array([1.5, 0.25, -0.75])
@@ -51,7 +51,7 @@ def test_chain_rule_small_graph(student):
                 hint="call each node's vjp with the gradient of the output w.r.t. it")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_diamond_accumulates(student):
     """A tensor used twice (a diamond) gets the sum of the gradients from both uses."""
     x = np.array([[0.3, -0.7], [1.1, 2.0]])

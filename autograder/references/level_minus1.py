@@ -864,6 +864,21 @@ def broadcast_cases(same_rank: bool) -> list[tuple[str, dict, dict]]:
     return cases
 
 
+def scalar_cases() -> list[tuple[str, dict, dict]]:
+    """(op, left, right) for t op x and x op t (x a Python number, so `x op t` reaches the
+    reflected `__radd__`, `__rsub__`, `__rmul__`, `__rtruediv__`) for + - * /, the tensor taking
+    every kind of `LAYOUT_KINDS` in turn; a divisor never holds 0, and x - t != t - x."""
+    cases = []
+    for i, op in enumerate("+-*/"):
+        for tensor_left in (True, False):
+            kind = LAYOUT_KINDS[(2 * i + tensor_left) % len(LAYOUT_KINDS)]
+            fill = "nonzero" if op == "/" and not tensor_left else "grid"
+            tensor = {"layout": fixed_layout((2, 3), kind, fill=fill, salt=i)}
+            scalar = {"scalar": 2.5 if op == "/" else -1.5}
+            cases.append((op, tensor, scalar) if tensor_left else (op, scalar, tensor))
+    return cases
+
+
 def layout_cases() -> list[dict]:
     """A layout of every kind for a few shapes (size-1 dimensions and 1-d included)."""
     return [fixed_layout(shape, kind, salt=i)

@@ -281,9 +281,10 @@ class MultiNormal(Continuous):
     def __init__(self, mu: ArrayLike, cov: ArrayLike) -> None:
         """mu of shape (d,), cov of shape (d, d), symmetric and positive definite.
 
-        Keep float64 copies in `self.mu` and `self.cov`. ValueError when the shapes do not fit,
-        d == 0, an entry is not finite, cov is not symmetric (within 1e-10 relative) or not
-        positive definite (np.linalg.cholesky raises np.linalg.LinAlgError for those).
+        Keep float64 copies in `self.mu` and `self.cov`. ValueError when the shapes do not fit
+        (a scalar mu is not a vector of shape (d,)), d == 0, an entry is not finite, cov is not
+        symmetric (within 1e-10 relative) or not positive definite (np.linalg.cholesky raises
+        np.linalg.LinAlgError for those).
         """
         raise NotImplementedError("MultiNormal.__init__: not implemented yet — see the docstring")
 

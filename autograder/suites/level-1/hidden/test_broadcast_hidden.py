@@ -74,9 +74,10 @@ def _scalar_operations(draw):
 
 @pytest.mark.points(2)
 @settings(max_examples=25)
+@explicit_examples("case", ref.scalar_cases())
 @given(case=_scalar_operations())
 def test_scalar_operands(student, case):
-    """t op x and x op t for a Python number x, and -t."""
+    """t op x and x op t for a Python number x (the reflected operators too), and -t."""
     _check(student, *case)
     tensor = case[1] if "layout" in case[1] else case[2]
     got = student.call(probes.neg, tensor)
@@ -84,12 +85,18 @@ def test_scalar_operands(student, case):
     assert wrong is None, f"-{_text(tensor)}: {wrong}"
 
 
+#: Sizes 0 and 2 do not broadcast either (only a size of 1 stretches), whatever the side (a
+#: 0-size axis last: the operands are nested lists, and `[]` has shape (0,)).
+ZERO_SIZE_MISMATCHES = [(((0,), (2,)), "+"), (((2, 3), (2, 0)), "-"), (((3, 0), (1, 2)), "*")]
+
+
 @pytest.mark.points(1)
 @settings(max_examples=10)
-@given(shapes=ref.incompatible_shape_pairs(), op=st.sampled_from(OPS))
-def test_incompatible_shapes_raise(student, shapes, op):
-    """Shapes that do not broadcast raise ValueError naming both shapes."""
-    a, b = shapes
+@explicit_examples("case", ZERO_SIZE_MISMATCHES)
+@given(case=st.tuples(ref.incompatible_shape_pairs(), st.sampled_from(OPS)))
+def test_incompatible_shapes_raise(student, case):
+    """Shapes that do not broadcast (0 against a size > 1 too) raise ValueError naming both."""
+    (a, b), op = case
     left, right = {"tensor": ref.arange_data(a)}, {"tensor": ref.arange_data(b)}
     error = expect_raises(student, probes.binary, op, left, right, error="ValueError",
                           match=ref.fmt_shape(a), what=f"shapes {a} {op} {b}")
@@ -107,20 +114,31 @@ def _sums(draw, zero_size=False):
 
 
 def _check_sum(student, layout, axis, keepdims):
-    got = student.call(probes.reduce_sum, layout, axis, keepdims)
-    want = ref.sum_oracle(layout, axis, keepdims)
     what = f"t.sum(axis={axis}, keepdims={keepdims}) for t with {ref.layout_text(layout)}"
+    try:
+        want = ref.sum_oracle(layout, axis, keepdims)
+    except ValueError:  # numpy refuses the axes (out of range, repeated): so must the student
+        expect_raises(student, probes.reduce_sum, layout, axis, keepdims, error="ValueError",
+                      what=what)
+        return
+    got = student.call(probes.reduce_sum, layout, axis, keepdims)
     assert tuple(got["shape"]) == want.shape, \
         f"{what}: shape {tuple(got['shape'])}, expected {want.shape}"
     wrong = ref.values_mismatch(got["values"], want)
     assert wrong is None, f"{what}: {wrong}"
 
 
+#: Axes numpy refuses (out of range on either side, repeated): ValueError.
+BAD_AXES = [(ref.fixed_layout((2, 3), "contiguous"), axis, False) for axis in (2, 3, -3, [0, 0],
+                                                                           [1, -1])]
+
+
 @pytest.mark.points(3)
 @settings(max_examples=40)
+@explicit_examples("case", BAD_AXES)
 @given(case=_sums())
 def test_sum_axis_keepdims(student, case):
-    """sum over None, an axis (negative too) or a tuple of axes, with and without keepdims."""
+    """sum over None, an axis (negative too) or axes, keepdims or not; bad axes: ValueError."""
     _check_sum(student, *case)
 
 

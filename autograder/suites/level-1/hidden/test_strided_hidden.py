@@ -138,11 +138,14 @@ def test_reshape_bad_size(student):
 
 @pytest.mark.points(1)
 def test_index_errors(student):
-    """An index out of range, or more indices than dimensions, raises IndexError."""
+    """Indices out of range or too many raise IndexError; ragged nested lists ValueError."""
     data = ref.arange_data((2, 3))
     for key in [{"one": 2}, {"one": -3}, {"tuple": [0, 3]}, {"tuple": [0, 0, 0]}]:
         expect_raises(student, probes.getitem, data, key, error="IndexError",
                       what=f"t{ref.key_text(key)} for t of shape (2, 3)")
+    for ragged in [[[1, 2], [3, 4, 5]], [[1, 2], [3]], [[1, 2], 3]]:
+        expect_raises(student, probes.tensor_build, ragged, error="ValueError",
+                      what=f"Tensor({ragged})")
 
 
 @st.composite

@@ -60,7 +60,8 @@ BAD = [("Binomial", {"n": -1, "p": 0.5}), ("Binomial", {"n": 3, "p": 1.5}),
        ("Poisson", {"lam": 0.0}), ("Poisson", {"lam": -2.0}), ("Uniform", {"a": 1.0, "b": 1.0}),
        ("Uniform", {"a": 2.0, "b": 1.0}), ("Exponential", {"lam": -1.0}),
        ("Normal", {"mu": 0.0, "sigma": 0.0}), ("Normal", {"mu": 0.0, "sigma": -1.0}),
-       ("Normal", {"mu": math.nan, "sigma": 1.0})]
+       ("Normal", {"mu": math.nan, "sigma": 1.0}), ("Normal", {"mu": 0.0, "sigma": math.inf}),
+       ("MultiNormal", {"mu": np.float64(1.0), "cov": np.ones((1, 1))})]
 
 
 @pytest.mark.points(1)

@@ -51,6 +51,8 @@ def test_cross_entropy_random(student, data):
                "cross_entropy")
     expect_raises(student, probes.run_loss, "cross_entropy", z, np.full(b, c, np.int64), False,
                   error="IndexError", what=f"cross_entropy with target {c} for {c} classes")
+    expect_raises(student, probes.run_loss, "cross_entropy", z, np.full(b, -1, np.int64), False,
+                  error="IndexError", what=f"cross_entropy with target -1 for {c} classes")
 
 
 @pytest.mark.points(1)

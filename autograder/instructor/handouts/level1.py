@@ -18,7 +18,12 @@ You write reverse-mode automatic differentiation on numpy arrays (the book's cha
 6. **nn** — `Module`, `Linear`, `ReLU`, `Tanh`, `Sequential`, a data loader;
 7. **capstone** — an MLP on scikit-learn's digits to ≥ 95% accuracy, and linear regression.
    The grader runs the network `train_digits` returns itself and watches it train: it must be
-   your `Linear` layers trained by your `backward()` and optimizer.
+   your `Linear` layers trained by your `backward()` and optimizer;
+8. **forward** — forward mode with dual numbers: `jvp`, the Jacobian column by column
+   (forward) and row by row (reverse), the cheaper of the two, and Hessian-vector products by
+   forward-over-reverse;
+9. **training** — the cheat sheet's kit: GELU, SiLU, MAE, Huber, Xavier and Kaiming init,
+   gradient clipping, learning-rate schedules, dropout, AMSGrad.
 
 **How it is graded.** `python grade.py level1` runs the public tests on your files; the
 course's grade adds hidden tests (every op on hypothesis-drawn shapes against closed-form VJPs

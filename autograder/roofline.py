@@ -11,14 +11,19 @@ import argparse
 import json
 import os
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 from autograder import KIT_ROOT
 from autograder.judge.build import cache_dir
 from autograder.judge.errors import GraderError
 from autograder.judge.timing import POLICY, PlotPoint, Roofline, TimingPolicy
+from autograder.report import history as report_history
+from autograder.report import plots
 
 CRATES = KIT_ROOT / "rust_kernels"
+#: The level whose gradings time kernels against the roofline (its history is drawn faded).
+TIMED_LEVEL = "level0"
 
 
 def binary() -> Path:
@@ -95,36 +100,30 @@ def summary_lines(roof: Roofline) -> list[str]:
     ]
 
 
-def plot(roof: Roofline, points: list[PlotPoint], path: Path) -> Path:
-    """Draw the 1-thread and all-thread roofs with each kernel as a point; write a PNG."""
-    import matplotlib
+def roofs_of(roof: Roofline) -> plots.Roofs:
+    """The roofline's four roofs as the report's plots take them."""
+    return plots.Roofs(roof.best("peak_gflops_1_thread"), roof.best("peak_gflops_all_threads"),
+                       roof.best("triad_gbs_1_thread"), roof.best("triad_gbs_all_threads"),
+                       roof.threads, roof.cpu_model)
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
 
-    fig, ax = plt.subplots(figsize=(8, 5.5), dpi=110)
-    intensity = np.logspace(-2, 3, 200)
-    for label, peak_key, bw_key, style in [
-            ("1 thread", "peak_gflops_1_thread", "triad_gbs_1_thread", "-"),
-            (f"{roof.threads} threads", "peak_gflops_all_threads", "triad_gbs_all_threads",
-             "--")]:
-        peak, bandwidth = roof.best(peak_key), roof.best(bw_key)
-        ax.loglog(intensity, np.minimum(peak, bandwidth * intensity), style, color="black",
-                  label=f"roof, {label}: {peak:.0f} GFLOP/s, {bandwidth:.0f} GB/s")
-    for point in points:
-        ax.loglog(point.intensity, point.gflops, "o")
-        ax.annotate(point.name, (point.intensity, point.gflops), fontsize=8,
-                    xytext=(4, 4), textcoords="offset points")
-    ax.set_xlabel("arithmetic intensity (FLOP / byte)")
-    ax.set_ylabel("GFLOP/s")
-    ax.set_title(f"roofline · {roof.cpu_model}")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, bbox_inches="tight")
-    plt.close(fig)
-    return path
+def ridge_line(roof: Roofline) -> str:
+    """Where each roof's ridge point is: the intensity above which a kernel can be
+    compute-bound on this machine."""
+    ridges = [f"{label}: {x:.1f} FLOP/byte" for label, x, _ in roofs_of(roof).ridges()]
+    return "ridge point (peak / bandwidth)   " + "   ".join(ridges)
+
+
+def plot(roof: Roofline, points: Sequence[PlotPoint], path: Path,
+         history: Sequence[plots.Point] | None = None) -> Path:
+    """Draw the 1-thread and all-thread roofs, their ridge points, each kernel of this run as a
+    labelled point and `history` (by default every kernel of this checkout's earlier level 0
+    gradings, from its grading history) as faded points behind them; write a PNG."""
+    earlier = report_history.earlier_points(TIMED_LEVEL) if history is None else history
+    shown = [plots.Point(p.name, p.intensity, p.gflops) for p in points]
+    figure = plots.roofline_figure(roofs_of(roof), shown, earlier,
+                                   title=f"roofline · {roof.cpu_model}")
+    return plots.save_png(figure, path)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -143,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
         print("grade.py roofline: error: --repeats must be at least 1")
         return 2
     roof = measure(quick=not args.full, repeats=args.repeats)
-    print(json.dumps(roof.to_json(), indent=2) if args.json else "\n".join(summary_lines(roof)))
+    print(json.dumps(roof.to_json(), indent=2) if args.json
+          else "\n".join([*summary_lines(roof), ridge_line(roof)]))
     print(f"roofline plot: {plot(roof, [], args.plot)}")
     return 0

@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.report.history import HISTORY_ENV
+
 PR_SET_PDEATHSIG = 1
 
 
@@ -39,10 +41,14 @@ def run_grade(grade_py: Path, args: Sequence[str | Path], *, cwd: Path, timeout:
               env: Mapping[str, str] | None = None) -> GradeRun:
     """Run `python grade_py ARGS` in `cwd` and wait at most `timeout` seconds."""
     cmd = [sys.executable, str(grade_py), *map(str, args)]
+    env = dict(os.environ if env is None else env)
+    # A grading a tool starts (batch, mutation, Gradescope, the kit's tests) is not the
+    # student's own: it leaves no grading history unless the caller names a database.
+    env.setdefault(HISTORY_ENV, "off")
     proc = subprocess.Popen(
         cmd,
         cwd=cwd,
-        env=None if env is None else dict(env),
+        env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

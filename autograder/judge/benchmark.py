@@ -187,11 +187,11 @@ class StageScore:
     #: Why the rate is per core (a single-thread stage that used several), else "".
     per_core: str = ""
 
-    def plot_point(self) -> PlotPoint | None:
-        """Where the kernel sits on the roofline plot (a GFLOP/s rate only)."""
-        if self.unit != "gflops":
-            return None
-        return PlotPoint(self.name, self.intensity, self.rate, self.threads)
+    def plot_point(self) -> PlotPoint:
+        """Where the kernel sits on the roofline plot: a memory-bound kernel graded in GB/s
+        at the GFLOP/s that bandwidth carries (GB/s x FLOP/byte)."""
+        gflops = self.rate if self.unit == "gflops" else self.rate * self.intensity
+        return PlotPoint(self.name, self.intensity, gflops, self.threads)
 
 
 def per_core(rate: float, timing: Timing, threads: int, kernel: str) -> tuple[float, str]:
@@ -240,7 +240,8 @@ def grade_rate(name: str, rate: float, unit: str, roof_key: str, spec: dict, roo
         credit = (credit + blend_credit) / 2
     if limit_credit is not None:  # a fast rate without the stage's technique earns no more
         credit = min(credit, limit_credit)
-    record_benchmark(name, **{unit: round(rate, 2), "% of roof": round(100 * fraction, 1),
+    record_benchmark(name, **{unit: round(rate, 2), "FLOP/byte": round(intensity, 3),
+                              "% of roof": round(100 * fraction, 1),
                               "floor %": 100 * spec["floor"], "target %": 100 * spec["target"],
                               "credit": round(credit, 3), "runs": len(timing.wall),
                               "discarded": timing.discarded, "cv %": round(100 * timing.cv, 1),

@@ -1,5 +1,5 @@
 """Machine-readable reports of a `RunRecord`: json, Gradescope results.json, JUnit XML, Markdown,
-and the notebook's feedback.
+the notebook's feedback, and a self-contained HTML page (`report/html.py`).
 
 What students see before grades are published (Gradescope's top-level output, visible test
 entries and leaderboard; the GitHub step summary; nbgrader feedback) is `render(record,
@@ -15,6 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from autograder.report.html import to_html
 from autograder.report.record import EARNING, LevelResult, RunRecord, TestResult
 from autograder.report.text import (
     GRADER_ERROR_SEEN,
@@ -77,15 +78,17 @@ def to_gradescope(record: RunRecord) -> dict[str, Any]:
             if isinstance(row.get("gflops"), (int, float)):
                 leaderboard.append({"name": f"{row['name']} GFLOP/s",
                                     "value": round(float(row["gflops"]), 2), "order": "desc"})
-    output = render(record, colour=False, student_view=True, hidden_note=AFTER_PUBLISHING)
+    # Gradescope shows the top-level output as HTML (its `output_format`): the student view
+    # with level 0's roofline plot inline; each test's own output stays plain text.
+    output = to_html(record, student_view=True, hidden_note=AFTER_PUBLISHING, document=False)
     if record.grader_error:
-        output = f"{GRADER_ERROR_SEEN[:1].upper()}{GRADER_ERROR_SEEN[1:]}.\n\n{output}"
+        output = f"<p>{GRADER_ERROR_SEEN[:1].upper()}{GRADER_ERROR_SEEN[1:]}.</p>\n{output}"
         tests.append({"name": "grader error (course staff only)", "score": 0.0,
                       "max_score": 0.0, "status": "failed", "output": record.grader_error,
                       "visibility": "hidden"})
     result: dict[str, Any] = {
         "score": record.points, "execution_time": round(record.duration, 3),
-        "output": output, "output_format": "text", "test_output_format": "text",
+        "output": output, "output_format": "html", "test_output_format": "text",
         "visibility": "visible", "stdout_visibility": "hidden", "tests": tests,
     }
     if leaderboard:
@@ -161,4 +164,5 @@ FORMATS = {
     "gradescope": lambda record: json.dumps(to_gradescope(record), indent=2),
     "junit": to_junit,
     "notebook": to_notebook,
+    "html": to_html,
 }

@@ -15,7 +15,6 @@ from autograder.judge.errors import GraderError
 from autograder.judge.runner import GradeOptions, grade_level
 from autograder.judge.workspace import Source, SourceError
 from autograder.levels import ManifestError, all_levels, load_level
-from autograder.report import history
 from autograder.report.formats import FORMATS, to_markdown
 from autograder.report.progress import Progress
 from autograder.report.record import RunRecord
@@ -33,8 +32,6 @@ COMMANDS = {
     "mutation": ("autograder.instructor.mutation",
                  "mutation-test a level's suites on its reference solutions"),
     "notebooks": ("autograder.instructor.notebooks", "build the levels' nbgrader notebooks"),
-    "history": ("autograder.report.history",
-                "your earlier gradings: points per part and GFLOP/s per kernel, with a plot"),
 }
 
 DESCRIPTION = """\
@@ -53,8 +50,6 @@ examples:
   python grade.py level-1 --submission DIR   grade a submission folder (it is never modified)
   python grade.py level0 --format gradescope --output results.json
   python grade.py roofline                   this machine's peak GFLOP/s and bandwidth
-  python grade.py level-1 --watch            re-grade on each save (Ctrl-C stops)
-  python grade.py history level-1            your earlier gradings, as a table and a plot
 
 exit status: 0 full marks, 1 points lost, 2 bad usage or input, 3 grader error,
   141 output pipe closed early (e.g. `| head`)
@@ -84,8 +79,6 @@ def _grading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--public-only", action="store_true",
                         help="run only the public tests, as in the student repository")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress display")
-    parser.add_argument("--watch", action="store_true",
-                        help="grade, then re-grade the parts whose files change on each save")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(level.id, help=f"grade {level.title}", epilog=EPILOG,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
         _grading_options(sub)
+        if level.build.get("kind") == "maturin":  # a compiled level: the coach reads its code
+            sub.add_argument("--coach", action="store_true",
+                             help="explain each SGEMM stage's speed (its hot loop's machine "
+                                  "code, llvm-mca's ceiling, a size sweep, a profile); -k STAGE "
+                                  "for one stage; never grades")
     _grading_options(commands.add_parser("all", help="grade every level in order"))
     for name, (_module, help_text) in COMMANDS.items():
         commands.add_parser(name, help=help_text)  # parsed by its own module, see main()
@@ -128,10 +126,10 @@ def _source(args: argparse.Namespace) -> Source:
 
 def grade(args: argparse.Namespace) -> int:
     """Grade the chosen level(s) and write the report; return the exit status."""
-    if args.watch:  # the watch loop grades, reports and remembers on its own
-        from autograder.watch import watch
+    if getattr(args, "coach", False):  # `level0 --coach`: explains speed, grades nothing
+        from autograder.coach.run import main as coach
 
-        return watch(args, _source(args))
+        return coach(load_level(args.command), _source(args), args.keyword)
     levels = all_levels() if args.command == "all" else [load_level(args.command)]
     source = _source(args)
     progress = Progress(enabled=not args.quiet and not args.list)
@@ -149,19 +147,11 @@ def grade(args: argparse.Namespace) -> int:
             progress.end_level()
     record.duration = time.monotonic() - started
     _emit(record, args)
-    if not args.list:  # never in the grade's way: a failed write is one warning line
-        history.append_safely(record, _selection(args))
     if record.has_grader_fault():
         return EXIT_GRADER_ERROR
     if args.list or record.points >= record.max_points:
         return EXIT_FULL
     return EXIT_POINTS_LOST
-
-
-def _selection(args: argparse.Namespace) -> str:
-    """Which tests a grading ran, as its history row says it ("" for all of them)."""
-    return " ".join(filter(None, [f"-k {args.keyword}" if args.keyword else "",
-                                  "public only" if args.public_only else ""]))
 
 
 def _emit(record: RunRecord, args: argparse.Namespace) -> None:

@@ -15,6 +15,7 @@ import pytest
 from machine_load import machine_is_busy
 
 from autograder.instructor.run_grade import run_grade as grade_process
+from autograder.levels import load_level
 
 KIT = Path(__file__).resolve().parent.parent
 ENGINE_KIT = KIT / "tests" / "engine_kit"
@@ -68,6 +69,11 @@ def build_submission(dest: Path, solutions: Path, overlay: Path) -> Path:
     expected.toml lists under `stubs` as the untouched stubs, and any other files of the
     fixture laid over them."""
     shutil.copytree(solutions, dest, ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
+    level = load_level(solutions.name, solutions.parent.parent)
+    for key in [k for k in level.editable if level.owner(k) != level.id]:
+        # a file the level borrows from an earlier one (the capstone): that level's reference
+        (dest / key).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(level.solution_path(key), dest / key)
     for path in dest.rglob("*"):
         if path.suffix in (".py", ".rs"):
             path.write_text(without_markers(path.read_text()))
@@ -80,7 +86,7 @@ def build_submission(dest: Path, solutions: Path, overlay: Path) -> Path:
     meta = overlay / "expected.toml"
     stubs = tomllib.loads(meta.read_text()).get("stubs", []) if meta.is_file() else []
     for key in stubs:
-        shutil.copyfile(solutions.parent.parent / "assignments" / solutions.name / key, dest / key)
+        shutil.copyfile(level.student_path(key), dest / key)
     for path in overlay.rglob("*"):
         if path.is_file() and path.name not in FIXTURE_META:
             target = dest / path.relative_to(overlay)

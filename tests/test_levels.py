@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -90,4 +91,7 @@ def test_wrong_submission_gets_its_exact_score(fixture: Path, tmp_path: Path) ->
     lost = {t["name"]: t["message"] for t in graded.record["levels"][0]["tests"]
             if t["points"] < t["max_points"]}
     assert graded.record["points"] == expected_score(fixture), lost
+    # `blame = "file"` in expected.toml: every lost test names the file that broke it.
+    blame = tomllib.loads((fixture / "expected.toml").read_text()).get("blame")
+    assert blame is None or all(blame in message for message in lost.values()), lost
     assert tree_hash(submission) == before

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sysconfig
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,25 +109,26 @@ def fetch_dependencies(workspace: Path, tools: Toolchain) -> None:
                       + (done.stderr.strip().splitlines() or ["cargo fetch failed"])[-1])
 
 
-def _run_maturin(crate_dir: Path, wheels: Path, build_root: Path, tools: Toolchain
-                 ) -> subprocess.CompletedProcess:
+def _run_maturin(crate_dir: Path, wheels: Path, build_root: Path, tools: Toolchain,
+                 target: Path, extra_env: Mapping[str, str]) -> subprocess.CompletedProcess:
     """`maturin build` in the sandbox: it sees the build folder (the kit's crates and the
-    student's files), the toolchain, the downloaded dependency sources and the target cache,
-    and no network; `#[path]`, `include!` and friends find nothing else to read."""
+    student's files), the toolchain, the downloaded dependency sources and the target cache
+    `target`, and no network; `#[path]`, `include!` and friends find nothing else to read.
+    `extra_env` adds cargo settings (the coach's line tables)."""
     box = sandbox.probe()
     cargo_home = Path("/tmp/cargo-home")  # inside the view: writable for cargo's lock files
     cmd = [str(tools.maturin), "build", "--release", "--quiet", "--offline",
            "-m", str(crate_dir / "Cargo.toml"), "-o", str(wheels), "-i", sandbox.interpreter()]
     wheels.mkdir(parents=True, exist_ok=True)
     view = sandbox.View(read_only=[tools.sysroot, tools.maturin],
-                        writable=[build_root, wheels, cache_dir()], kit_modules=False,
+                        writable=[build_root, wheels, target], kit_modules=False,
                         binds=[(tools.cargo_home / "registry", cargo_home / "registry")],
                         chdir=build_root, whole_usr=True)
     cmd, _ = sandbox.command(box, view, cmd)
     env = {k: v for k, v in os.environ.items() if k in ("LANG", "TZ") or k.startswith("LC_")}
     env.update({"PATH": f"{tools.sysroot / 'bin'}:/usr/bin:/bin", "HOME": "/tmp",
-                "CARGO_HOME": str(cargo_home), "CARGO_TARGET_DIR": str(cache_dir()),
-                "CARGO_TERM_COLOR": "never"})
+                "CARGO_HOME": str(cargo_home), "CARGO_TARGET_DIR": str(target),
+                "CARGO_TERM_COLOR": "never", **extra_env})
     if not box.confined:
         env.update({"CARGO_HOME": str(tools.cargo_home), "HOME": str(Path.home())})
     try:
@@ -162,10 +164,12 @@ def _compile_errors(log: str, rust_keys: list[str]) -> dict[str, DidNotCompile]:
     return {key: DidNotCompile(f"did not compile: {summary}", log[-3000:]) for key in rust_keys}
 
 
-def build_maturin(level: Level, ws: Workspace) -> dict[str, StudentStop]:
+def build_maturin(level: Level, ws: Workspace, target: Path | None = None,
+                  extra_env: Mapping[str, str] | None = None) -> dict[str, StudentStop]:
     """Build the level's crate into `ws.root/site` and put it on the worker's path. Returns
     the blocked student files: by key, why (not built, or did not compile); their stubs were
-    built in their place."""
+    built in their place. `target` is cargo's target folder (default: the grader's cache) and
+    `extra_env` more cargo settings: the coach builds with line tables in a folder of its own."""
     build_root = ws.root / "build"
     build_root.mkdir()
     _copy_kit_crates(level.root / "rust_kernels", build_root / "rust_kernels")
@@ -184,7 +188,8 @@ def build_maturin(level: Level, ws: Workspace) -> dict[str, StudentStop]:
     # Each failed build blocks the files it blames; one file's stub can break another's
     # build (a kernel that uses a removed helper of another), so build again until it works.
     for _ in range(len(rust_keys) + 1):
-        result = _run_maturin(crate_dir, wheels, build_root, tools)
+        result = _run_maturin(crate_dir, wheels, build_root, tools, target or cache_dir(),
+                              extra_env or {})
         built = [key for key in rust_keys if key not in blocked]
         if result.returncode == 0 or not built:
             break

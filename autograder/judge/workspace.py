@@ -91,9 +91,9 @@ def _kit_plan(level: Level, source: Source) -> _Plan:
         keys = stub_keys
         place = {key: level.student_path(key, Path()).as_posix() for key in keys}
     else:
-        located = level.expand_keys(lambda key: level.solutions_dir / key)
+        located = level.expand_keys(level.solution_path)
         keys = list(dict.fromkeys([*stub_keys, *located]))
-        place = {key: f"solutions/{level.id}/{key}" for key in keys}
+        place = {key: level.solution_rel(key) for key in keys}
     return _Plan(level.root, keys, place)
 
 
@@ -115,8 +115,8 @@ def _submission_plan(level: Level, root: Path) -> _Plan:
 
 def _key_of(level: Level, rel: str, in_repo: bool) -> str | None:
     """The key a submission path would hold, or None."""
-    if not in_repo or rel.startswith("rust_kernels/"):
-        return rel
+    if not in_repo or rel.startswith("rust_kernels/") or level.owner(rel) != level.id:
+        return rel  # a kit-wide Rust file, or a file the level borrows from an earlier one
     prefix = f"assignments/{level.id}/"
     return rel.removeprefix(prefix) if rel.startswith(prefix) else None
 

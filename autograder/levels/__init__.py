@@ -77,6 +77,9 @@ class Level:
     worker_packages: tuple[str, ...] = ()
     build: dict[str, Any] = field(default_factory=dict)
     thresholds: dict[str, Any] = field(default_factory=dict)
+    # Keys owned by an earlier level (the capstone grades them in place): key prefix -> the
+    # level whose solutions and release own them, e.g. "assignments/level-1/" -> "level-1".
+    borrowed: dict[str, str] = field(default_factory=dict)
     root: Path = field(default_factory=content_root)
 
     def __post_init__(self) -> None:
@@ -106,9 +109,29 @@ class Level:
     def student_path(self, key: str, root: Path | None = None) -> Path:
         """Where the student's copy of `key` lives in a repository rooted at `root`."""
         root = self.root if root is None else root
-        if key.startswith("rust_kernels/"):
+        if key.startswith(("rust_kernels/", "assignments/")):
             return root / key
         return root / "assignments" / self.id / key
+
+    def owner(self, key: str) -> str:
+        """The level whose solutions hold `key`: this one, or the earlier level it borrows
+        the key from (the manifest's `[borrowed]` table)."""
+        return next((lvl for prefix, lvl in self.borrowed.items() if key.startswith(prefix)),
+                    self.id)
+
+    def solution_rel(self, key: str) -> str:
+        """Where the reference of `key` lives, relative to the content root:
+        `solutions/<owner>/<key below the owner's assignments folder>`."""
+        owner = self.owner(key)
+        return f"solutions/{owner}/{key.removeprefix(f'assignments/{owner}/')}"
+
+    def own_keys(self, keys: list[str]) -> list[str]:
+        """The `keys` this level owns (not borrowed from an earlier level)."""
+        return [key for key in keys if self.owner(key) == self.id]
+
+    def solution_path(self, key: str) -> Path:
+        """The reference file of `key` (see `solution_rel`)."""
+        return self.root / self.solution_rel(key)
 
     def stub_keys(self) -> list[str]:
         """The editable keys present in the kit's stub tree (globs expanded)."""
@@ -116,8 +139,9 @@ class Level:
 
     def solution_keys(self) -> list[str]:
         """The editable keys present in `solutions/<id>/` (globs expanded): what the release
-        turns into stubs."""
-        return self.expand_keys(lambda key: self.solutions_dir / key)
+        turns into stubs. Borrowed keys are left out: their own level releases them."""
+        return [key for key in self.expand_keys(lambda key: self.solutions_dir / key)
+                if self.owner(key) == self.id]
 
     def expand_keys(self, locate: Callable[[str], Path]) -> list[str]:
         """Expand the manifest's editable globs, in manifest order, with `locate(key) -> Path`
@@ -189,6 +213,7 @@ def _level_from(path: Path) -> Level:
             preload=tuple(data.get("preload", ())),
             worker_packages=tuple(data.get("worker_packages", ())),
             build=dict(data.get("build", {})), thresholds=dict(data.get("thresholds", {})),
+            borrowed={str(k): str(v) for k, v in data.get("borrowed", {}).items()},
             root=path.parent.parent.parent)
     except (KeyError, TypeError, ValueError) as exc:
         raise ManifestError(f"{path.name}: bad or missing field {exc}") from None

@@ -10,6 +10,7 @@ may quote a hidden test (a hidden suite that does not collect).
 
 from __future__ import annotations
 
+from autograder.report.coaching import coach_suggestion
 from autograder.report.record import (
     PASSING,
     LevelResult,
@@ -175,6 +176,8 @@ def level_footer(level: LevelResult, style: Style, student_view: bool = False,
     # hidden test uses (tests/test_visible_output.py checks the hidden suites).
     for note in level.notes:
         lines.append(style(f"note: {note}", "33"))
+    for line in coach_suggestion(level, student_view):  # a speed test lost points: the coach
+        lines.append(style(f"note: {line}", "33"))
     if level.missing_files:
         lines.append(style("missing from the submission (graded as the untouched stub): "
                            + ", ".join(level.missing_files), "33"))

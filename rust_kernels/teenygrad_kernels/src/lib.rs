@@ -18,6 +18,9 @@
 //!   the named stage; `a` (m, k), `b` (k, n), `c` (m, n), each with contiguous rows (row
 //!   strides may exceed the row length: `big[:, :n]` works); `threads` only for `parallel`
 //!   (0 = one per core).
+//! - `sgemm_lists(stage, m, n, k, alpha, a, b, beta, c) -> list[float]`: the same product on
+//!   row-major Python sequences of floats (`a` m·k, `b` k·n, `c` m·n values), returning the new
+//!   `c`: the capstone's numpy-free path from a level -1 storage list to the kernels.
 //! - `stages() -> list[str]`: the stage names, slowest first.
 //! - `isa() -> str`: the instruction set the `simd` and `parallel` stages dispatch to
 //!   (`avx512f`, `avx2+fma`, `neon` or `scalar`).
@@ -561,12 +564,79 @@ fn isa() -> &'static str {
 }
 
 /// Level 0 of teenygrad: the BLAS kernels (saxpy, sdot, sgemv, sgemm in six stages).
+/// sgemm_lists(stage, m, n, k, alpha, a, b, beta, c) -> list[float]: `alpha*a@b + beta*c` with
+/// the named stage on row-major sequences of floats (a: m*k values, b: k*n, c: m*n), numpy-free.
+#[pyfunction]
+#[pyo3(signature = (stage, m, n, k, alpha, a, b, beta, c, threads = 0))]
+#[allow(clippy::too_many_arguments)]
+fn sgemm_lists(
+    py: Python<'_>,
+    stage: &str,
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: Vec<f32>,
+    b: Vec<f32>,
+    beta: f32,
+    c: Vec<f32>,
+    threads: usize,
+) -> PyResult<Vec<f32>> {
+    if !STAGES.contains(&stage) {
+        return Err(PyValueError::new_err(format!(
+            "unknown sgemm stage {stage:?}; the stages are {STAGES:?}"
+        )));
+    }
+    for (name, got, want) in [
+        ("a", a.len(), m * k),
+        ("b", b.len(), k * n),
+        ("c", c.len(), m * n),
+    ] {
+        if got != want {
+            return Err(PyValueError::new_err(format!(
+                "sgemm_lists: {name} has {got} values, (m, n, k) = ({m}, {n}, {k}) needs {want}"
+            )));
+        }
+    }
+    let mut c = c;
+    {
+        let (a, b, cs) = (a.as_slice(), b.as_slice(), c.as_mut_slice());
+        let (lda, ldb, ldc) = (k.max(1), n.max(1), n.max(1));
+        use kernels::*;
+        let call: KernelCall<'_> = match stage {
+            "naive" => Box::new(move || {
+                sgemm_naive::sgemm_naive(m, n, k, alpha, a, lda, b, ldb, beta, cs, ldc)
+            }),
+            "reordered" => Box::new(move || {
+                sgemm_reordered::sgemm_reordered(m, n, k, alpha, a, lda, b, ldb, beta, cs, ldc)
+            }),
+            "blocked" => Box::new(move || {
+                sgemm_blocked::sgemm_blocked(m, n, k, alpha, a, lda, b, ldb, beta, cs, ldc)
+            }),
+            "microkernel" => Box::new(move || {
+                sgemm_microkernel::sgemm_microkernel(m, n, k, alpha, a, lda, b, ldb, beta, cs, ldc)
+            }),
+            "simd" => Box::new(move || {
+                sgemm_simd::sgemm_simd(m, n, k, alpha, a, lda, b, ldb, beta, cs, ldc)
+            }),
+            _ => Box::new(move || {
+                sgemm_parallel::sgemm_parallel(
+                    m, n, k, alpha, a, lda, b, ldb, beta, cs, ldc, threads,
+                )
+            }),
+        };
+        run_kernel(py, &format!("sgemm_lists[{stage}]"), call)?;
+    }
+    Ok(c)
+}
+
 #[pymodule]
 fn teenygrad_kernels(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(saxpy, m)?)?;
     m.add_function(wrap_pyfunction!(sdot, m)?)?;
     m.add_function(wrap_pyfunction!(sgemv, m)?)?;
     m.add_function(wrap_pyfunction!(sgemm, m)?)?;
+    m.add_function(wrap_pyfunction!(sgemm_lists, m)?)?;
     m.add_function(wrap_pyfunction!(stages, m)?)?;
     m.add_function(wrap_pyfunction!(isa, m)?)?;
     Ok(())

@@ -1,0 +1,233 @@
+"""The coach's findings: one sentence each, backed by one number, with its section of the book.
+
+A finding has a `code` (what the kit's tests check), whether it is a `problem` of this stage
+(something the stage is meant to fix) or a note (a limit the next stage lifts), and the book's
+section (chapter 1.5) that explains it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from autograder.coach.kernel import LoopInfo
+from autograder.coach.machine import Machine, human_bytes
+from autograder.coach.mca import Ceiling
+from autograder.coach.measure import Sweep
+
+BOOK = {
+    "1.5.2": "Bottlenecks with Rooflines, Benchmarks, and Profiles",
+    "1.5.4": "Accelerating GEMM on CPU from Rust to x86 with rustc",
+    "1.5.5": "Accelerating GEMM on CPU with Locality of Memory Hierarchies",
+    "1.5.6": "Accelerating GEMM on CPU with Instruction Level Parallelism",
+    "1.5.7": "Accelerating GEMM on CPU with Data Level Parallelism",
+    "1.5.8": "Accelerating GEMM on CPU with Thread Level Parallelism",
+}
+#: Stages built for the baseline ISA (plain Rust): narrow vectors and no FMA are their limit.
+PLAIN = {"naive", "reordered", "blocked", "microkernel"}
+#: Stages meant to keep C in a register tile and to read packed panels.
+TILED = {"microkernel", "simd", "parallel"}
+#: Stages meant to keep their working set in the caches at every size.
+BLOCKED = {"blocked", "microkernel", "simd", "parallel"}
+CLIFF_RATIO = 0.7  # a fall to under 70% of the previous size's speed is a cliff
+SERIAL_SHARE = 0.15  # a parallel stage with more than this share of one-thread time
+BUSY_SHARE = 0.15  # other processes' CPU share above which timings are not trusted
+FMA_LATENCY, FMA_PORTS = 4, 2  # the usual x86 figures, when llvm-mca is not there to ask
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One sentence of the diagnosis."""
+
+    code: str
+    sentence: str
+    section: str
+    problem: bool = True
+
+    def text(self) -> str:
+        """The sentence with its book pointer."""
+        return f"{self.sentence} (book {self.section}, {BOOK[self.section]})"
+
+
+@dataclass
+class Evidence:
+    """Everything the diagnosis of one stage may cite."""
+
+    stage: str
+    machine: Machine
+    hot: LoopInfo | None = None
+    ceiling: Ceiling | None = None
+    sweep: Sweep | None = None
+    threads: int = 1
+    peak_gflops: float = 0.0  # the roof this stage is graded against (0: not measured)
+    graded_n: int = 1024
+    profile_parts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def timings_trusted(self) -> bool:
+        """Whether the sweep ran on a quiet enough machine to judge speeds by."""
+        return self.sweep is not None and self.sweep.others_share <= BUSY_SHARE
+
+
+def _loop_findings(ev: Evidence) -> list[Finding]:
+    stats, machine, stage = ev.hot.stats, ev.machine, ev.stage  # type: ignore[union-attr]
+    found: list[Finding] = []
+    if stats.bounds_checks:
+        found.append(Finding("bounds_checks", (
+            f"The hot loop has {stats.bounds_checks} bounds check(s) (branches to "
+            f"panic_bounds_check) in its {stats.instructions} instructions: every iteration "
+            "compares an index with a length, and the checks keep the compiler from "
+            "vectorizing; iterate with chunks_exact/zip, or slice once before the loop"),
+            "1.5.4"))
+    if stats.calls:
+        found.append(Finding("call_in_loop", (
+            f"The hot loop calls {stats.calls[0]} on every iteration ({len(stats.calls)} "
+            "call(s)): a function call costs more than the arithmetic around it"), "1.5.4"))
+    vector = stage not in PLAIN
+    if stats.lanes == 1 and machine.lanes > 1:
+        found.append(Finding("scalar", (
+            f"The hot loop computes 1 float per instruction (scalar code) on a machine whose "
+            f"{machine.isa_name()} vectors hold {machine.lanes}: at most "
+            f"1/{machine.lanes} of the peak" + (
+                "; write the micro-kernel with the std::arch intrinsics of the widest ISA"
+                if vector else "; the simd stage lifts this limit")), "1.5.7", vector))
+    elif 1 < stats.lanes < machine.lanes:
+        found.append(Finding("narrow_vectors", (
+            f"The hot loop uses {stats.width_name} registers on a machine whose "
+            f"{machine.isa_name()} registers hold {machine.lanes}: at most "
+            f"{stats.lanes / machine.lanes:.0%} of the peak" + (
+                f"; add a micro-kernel for {machine.isa_name().split()[0]} and dispatch to it"
+                if vector else
+                " (plain Rust is compiled for the baseline ISA; the simd stage lifts this)")),
+            "1.5.7", vector))
+    if stats.fmas == 0 and stats.muls and machine.fma:
+        found.append(Finding("no_fma", (
+            f"The hot loop multiplies and adds separately ({stats.muls} multiplies, "
+            f"{stats.adds} adds per iteration, 0 FMAs): two instructions where one fused "
+            "multiply-add would do" + (", use _mm512_fmadd_ps / _mm256_fmadd_ps"
+                                        if vector else "; the simd stage's intrinsics fuse them")),
+            "1.5.7", vector))
+    if stats.stack_loads or stats.stack_stores:
+        found.append(Finding("spills", (
+            f"The hot loop loads {stats.stack_loads} and stores {stats.stack_stores} value(s) "
+            "on the stack per iteration: the register tile does not fit in the registers, so "
+            "the compiler spills it; use a smaller MR x NR"), "1.5.6"))
+    found += _accumulator_findings(ev)
+    if stats.strided_loads:
+        found.append(Finding("strided_loads", (
+            f"{stats.strided_loads} of the hot loop's {stats.loads} loads advance by a run-time "
+            "stride every iteration (a matrix read in place, one row apart per step): each "
+            "touches a new cache line, and soon a new page; pack the panels so the micro-"
+            "kernel reads them contiguously"), "1.5.5", stage in TILED))
+    return found
+
+
+def _accumulator_findings(ev: Evidence) -> list[Finding]:
+    stats, stage = ev.hot.stats, ev.stage  # type: ignore[union-attr]
+    tiled = stage in TILED
+    if stats.accumulators == 0 and stats.stores:
+        return [Finding("sums_in_memory", (
+            "The hot loop's running sums go through memory: "
+            f"{stats.per_multiply_add(stats.loads):.2g} loads and "
+            f"{stats.per_multiply_add(stats.stores):.2g} stores per multiply-add; "
+            "keep an MR x NR tile of C in registers"), "1.5.6", tiled)]
+    if stats.accumulators == 0:
+        return []
+    ceiling = ev.ceiling
+    if ceiling is not None and ceiling.loop.latency_bound:
+        need = math.ceil(stats.accumulators * ceiling.loop.cycles_per_iteration
+                         / max(ceiling.loop.block_rthroughput, 1e-9))
+        return [Finding("few_accumulators", (
+            f"The hot loop has {stats.accumulators} independent accumulator(s): llvm-mca needs "
+            f"{ceiling.loop.cycles_per_iteration:.1f} cycles per iteration where its ports "
+            f"alone need {ceiling.loop.block_rthroughput:.1f}, because each FMA waits for the "
+            f"previous one into the same register; use at least {need} (a taller or wider "
+            "tile)"), "1.5.6", tiled or stage == "naive")]
+    if ceiling is None and stats.fmas and stats.accumulators < FMA_LATENCY * FMA_PORTS:
+        return [Finding("few_accumulators", (
+            f"The hot loop has {stats.accumulators} independent accumulator(s): "
+            f"{FMA_PORTS} FMA units with a {FMA_LATENCY}-cycle latency need "
+            f"{FMA_LATENCY * FMA_PORTS} to stay busy"), "1.5.6", tiled)]
+    return []
+
+
+def cliff(sweep: Sweep) -> tuple[int, int, float, float] | None:
+    """The steepest fall between consecutive sizes, if it is a cliff:
+    (n before, n after, GFLOP/s before, after)."""
+    worst = None
+    for before, after in zip(sweep.points, sweep.points[1:], strict=False):
+        ratio = after.gflops / before.gflops if before.gflops > 0 else 1.0
+        if ratio < CLIFF_RATIO and (worst is None or ratio < worst[0]):
+            worst = (ratio, before, after)
+    if worst is None:
+        return None
+    return worst[1].n, worst[2].n, worst[1].gflops, worst[2].gflops
+
+
+def _cliff_finding(ev: Evidence) -> list[Finding]:
+    found = cliff(ev.sweep) if ev.sweep else None
+    if found is None:
+        return []
+    n1, n2, g1, g2 = found
+    b1, b2 = 4 * n1 * n1, 4 * n2 * n2
+    crossed = [c for c in ev.machine.caches if b1 < c.size <= b2]
+    where = (f"where B ({human_bytes(b2)} at n = {n2}) no longer fits the "
+             f"{human_bytes(crossed[-1].size)} {crossed[-1].name}" if crossed else
+             f"while B grows from {human_bytes(b1)} to {human_bytes(b2)}")
+    blocked = ev.stage in BLOCKED
+    advice = ("block the k and j loops so a KC x NC block of B stays in cache" if blocked else
+              "the blocked stage's cache blocking removes this cliff")
+    return [Finding("cache_cliff", (
+        f"Speed falls from {g1:.3g} to {g2:.3g} GFLOP/s between n = {n1} and n = {n2}, "
+        f"{where}: {advice}"), "1.5.5", blocked)]
+
+
+def _serial_finding(ev: Evidence) -> list[Finding]:
+    if ev.stage != "parallel" or not ev.sweep or not ev.sweep.points or ev.threads < 2:
+        return []
+    point = ev.sweep.points[-1]
+    serial = (ev.threads - point.cores) / (ev.threads - 1)
+    if serial <= SERIAL_SHARE:
+        return []
+    return [Finding("serial_tail", (
+        f"Your threads kept {point.cores:.2f} of {ev.threads} cores busy at n = {point.n}: "
+        f"about {serial:.0%} of the run had one thread working alone (Amdahl's law: at most "
+        f"{point.cores:.2f}x); split all the work, the last blocks too, among the threads"),
+        "1.5.8")]
+
+
+def _gap_finding(ev: Evidence) -> list[Finding]:
+    if not (ev.ceiling and ev.sweep and ev.peak_gflops > 0 and ev.timings_trusted):
+        return []
+    point = ev.sweep.at(ev.graded_n) or (ev.sweep.points[-1] if ev.sweep.points else None)
+    if point is None:
+        return []
+    measured = point.gflops / ev.peak_gflops
+    top = ev.ceiling.fraction
+    if measured >= 0.7 * top:
+        return [Finding("near_ceiling", (
+            f"At n = {point.n} you measured {measured:.0%} of the peak, and the hot loop's "
+            f"ceiling is {top:.0%}: the loop itself is the limit"), "1.5.2", False)]
+    total = sum(ev.profile_parts.values())
+    if total:
+        elsewhere = {k: v for k, v in ev.profile_parts.items() if k != "hot loop"}
+        part, count = max(elsewhere.items(), key=lambda kv: kv[1])
+        why = (f"the profile puts {1 - ev.profile_parts['hot loop'] / total:.0%} of the "
+               f"samples outside the hot loop, most in {part} ({count / total:.0%})")
+    else:
+        why = ("the time goes to what llvm-mca does not model: waiting for memory, packing, "
+               "edges")
+    return [Finding("below_ceiling", (
+        f"At n = {point.n} you measured {measured:.0%} of the peak where the hot loop's "
+        f"ceiling is {top:.0%}: {why}"), "1.5.2")]
+
+
+def diagnose(ev: Evidence) -> list[Finding]:
+    """The stage's findings, its problems first."""
+    found: list[Finding] = []
+    if ev.hot is not None:
+        found += _loop_findings(ev)
+    if ev.timings_trusted:
+        found += _cliff_finding(ev) + _serial_finding(ev)
+    found += _gap_finding(ev)
+    return sorted(found, key=lambda f: not f.problem)

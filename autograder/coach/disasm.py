@@ -1,0 +1,220 @@
+"""The compiled library as the coach reads it: instructions, functions, loops, source lines.
+
+`disassemble(so)` runs llvm-objdump (or GNU objdump) once on the whole library, AT&T syntax.
+A loop is a backward branch inside a function (its target starts the loop, the branch ends
+it); an innermost loop contains no other. `source_chains(so, addresses)` asks llvm-addr2line
+(or addr2line) where each address came from, inlined callers included: the innermost frame is
+often the standard library (an iterator's `next`), and an outer one the student's file.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.coach.machine import tool
+
+PREFIXES = {"rep", "repe", "repz", "repne", "repnz", "lock", "notrack", "cs", "ds", "data16",
+            "bnd", "addr32"}
+_HEADER = re.compile(r"^([0-9a-f]+) <(.+)>:\s*$")
+_INSTRUCTION = re.compile(r"^\s*([0-9a-f]+):\s+(.*)$")
+_TARGET = re.compile(r"^(?:0x)?([0-9a-f]+)\s*<([^>]*)>")
+
+
+@dataclass
+class Instruction:
+    """One machine instruction: where it is, what it does, and (for a direct branch or call)
+    where it goes."""
+
+    address: int
+    mnemonic: str
+    operands: str
+    function: str
+    target: int | None = None
+    target_name: str = ""
+
+    @property
+    def is_branch(self) -> bool:
+        """A jump (conditional or not)."""
+        return self.mnemonic.split()[-1].startswith("j")
+
+    @property
+    def is_conditional(self) -> bool:
+        """A conditional jump."""
+        return self.is_branch and not self.mnemonic.split()[-1].startswith("jmp")
+
+    @property
+    def is_call(self) -> bool:
+        """A call."""
+        return self.mnemonic.split()[-1].startswith("call")
+
+    def text(self) -> str:
+        """The instruction as assembly text (branch targets as written by the disassembler)."""
+        return f"{self.mnemonic} {self.operands}".strip()
+
+
+@dataclass
+class Function:
+    """A symbol's code: its name and its instructions in order."""
+
+    name: str  # as the symbol table spells it (mangled): perf's samples name it so too
+    start: int
+    instructions: list[Instruction] = field(default_factory=list)
+
+
+@dataclass
+class Loop:
+    """A loop: the instructions from its header (a backward branch's target) to that branch."""
+
+    function: Function
+    start: int
+    end: int  # address of the backward branch
+
+    @property
+    def body(self) -> list[Instruction]:
+        """The loop's instructions, in address order."""
+        return [i for i in self.function.instructions if self.start <= i.address <= self.end]
+
+    def contains(self, address: int) -> bool:
+        """Whether `address` lies in the loop."""
+        return self.start <= address <= self.end
+
+
+@dataclass
+class Library:
+    """A disassembled library: its functions by mangled name, and every instruction by
+    address."""
+
+    path: Path
+    functions: dict[str, Function]
+    by_address: dict[int, Instruction]
+
+    def following(self, address: int, count: int) -> list[Instruction]:
+        """Up to `count` instructions of the same function from `address` on."""
+        first = self.by_address.get(address)
+        if first is None:
+            return []
+        code = self.functions[first.function].instructions
+        index = next(i for i, ins in enumerate(code) if ins.address == address)
+        return code[index:index + count]
+
+
+def _parse_instruction(address: int, rest: str, function: str) -> Instruction | None:
+    rest = rest.split("#", 1)[0].strip()
+    if not rest or rest.startswith("(bad)") or rest.startswith("..."):
+        return None
+    words = rest.split(None, 1)
+    mnemonic, operands = words[0], words[1] if len(words) > 1 else ""
+    while mnemonic in PREFIXES and operands:
+        more = operands.split(None, 1)
+        mnemonic, operands = f"{mnemonic} {more[0]}", more[1] if len(more) > 1 else ""
+    ins = Instruction(address, mnemonic, operands.strip(), function)
+    if ins.is_branch or ins.is_call:
+        target = _TARGET.match(ins.operands)
+        if target:
+            ins.target, ins.target_name = int(target.group(1), 16), target.group(2)
+    return ins
+
+
+def parse(text: str) -> tuple[dict[str, Function], dict[int, Instruction]]:
+    """Functions and instructions of an AT&T disassembly listing (llvm-objdump or objdump,
+    `-d --no-show-raw-insn`)."""
+    functions: dict[str, Function] = {}
+    by_address: dict[int, Instruction] = {}
+    current: Function | None = None
+    for line in text.splitlines():
+        header = _HEADER.match(line)
+        if header:
+            name = header.group(2)
+            current = functions.setdefault(name, Function(name, int(header.group(1), 16)))
+            continue
+        found = _INSTRUCTION.match(line)
+        if current is None or not found:
+            continue
+        ins = _parse_instruction(int(found.group(1), 16), found.group(2), current.name)
+        if ins is not None:
+            current.instructions.append(ins)
+            by_address[ins.address] = ins
+    return functions, by_address
+
+
+def disassemble(so: Path) -> Library:
+    """Disassemble the whole library (GraderError-free: a missing tool raises LookupError)."""
+    objdump = tool("llvm-objdump", "objdump")
+    if objdump is None:
+        raise LookupError("no objdump (binutils or llvm) on PATH")
+    cmd = [objdump, "-d", "--no-show-raw-insn", str(so)]
+    if not objdump.endswith("llvm-objdump"):
+        cmd[1:1] = ["-M", "att"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True)
+    functions, by_address = parse(done.stdout)
+    return Library(so, functions, by_address)
+
+
+def find_loops(function: Function) -> list[Loop]:
+    """The function's loops, one per header (several back edges to one header: the widest)."""
+    ends: dict[int, int] = {}
+    first = function.instructions[0].address if function.instructions else 0
+    for ins in function.instructions:
+        target = ins.target
+        if ins.is_branch and target is not None and first <= target <= ins.address:
+            ends[target] = max(ends.get(target, 0), ins.address)
+    return [Loop(function, start, end) for start, end in sorted(ends.items())]
+
+
+def innermost(loops: list[Loop]) -> list[Loop]:
+    """The loops that contain no other loop."""
+    return [outer for outer in loops
+            if not any(inner is not outer and outer.start <= inner.start
+                       and inner.end <= outer.end for inner in loops)]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One level of a source location chain: the function and its file and line."""
+
+    function: str
+    file: str
+    line: int
+
+
+def parse_chains(text: str) -> dict[int, list[Frame]]:
+    """addr2line `-a -f -i -C` output: address -> frames, innermost (inlined) first, each
+    function demangled."""
+    chains: dict[int, list[Frame]] = {}
+    current: list[Frame] | None = None
+    pending_function = ""
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if re.fullmatch(r"0x[0-9a-f]+", line):
+            current = chains.setdefault(int(line, 16), [])
+            pending_function = ""
+            continue
+        if current is None:
+            continue
+        location = re.match(r"^(.*?):(\d+|\?)(?::\d+)?(?: \(discriminator \d+\))?$", line)
+        if location and pending_function:
+            number = int(location.group(2)) if location.group(2).isdigit() else 0
+            current.append(Frame(pending_function, location.group(1), number))
+            pending_function = ""
+        else:
+            pending_function = line
+    return chains
+
+
+def source_chains(so: Path, addresses: Iterable[int]) -> dict[int, list[Frame]]:
+    """Where each address came from (see `parse_chains`); empty without addr2line or line
+    tables."""
+    addr2line = tool("llvm-addr2line", "addr2line")
+    wanted = sorted(set(addresses))
+    if addr2line is None or not wanted:
+        return {}
+    done = subprocess.run([addr2line, "-a", "-f", "-i", "-C", "-e", str(so)],
+                          input="\n".join(hex(a) for a in wanted) + "\n",
+                          capture_output=True, text=True, timeout=120)
+    return parse_chains(done.stdout) if done.returncode == 0 else {}

@@ -1,0 +1,116 @@
+"""What the coach knows of the machine: its widest vector unit and its cache sizes, from the OS."""
+
+from __future__ import annotations
+
+import platform
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SYSFS_CPU = Path("/sys/devices/system/cpu")
+CPUINFO = Path("/proc/cpuinfo")
+
+
+@dataclass(frozen=True)
+class Cache:
+    """One data (or unified) cache level of one core."""
+
+    level: int
+    size: int  # bytes
+
+    @property
+    def name(self) -> str:
+        """`L1`, `L2`, `L3`."""
+        return f"L{self.level}"
+
+
+@dataclass(frozen=True)
+class Machine:
+    """The CPU as the coach describes it to a student."""
+
+    arch: str  # x86_64, aarch64
+    model: str
+    lanes: int  # floats in the widest vector register the CPU has
+    vector: str  # its name: zmm (AVX-512), ymm (AVX2), xmm (SSE), neon
+    fma: bool
+    caches: tuple[Cache, ...] = field(default_factory=tuple)
+    vendor: str = ""
+
+    def isa_name(self) -> str:
+        """`AVX-512 (16 floats)`, as the report says it."""
+        names = {"zmm": "AVX-512", "ymm": "AVX2", "xmm": "SSE", "neon": "NEON"}
+        return f"{names.get(self.vector, self.vector)} ({self.lanes} floats)"
+
+
+def parse_size(text: str) -> int:
+    """A sysfs cache size (`48K`, `1024K`, `32M`) in bytes."""
+    text = text.strip().upper()
+    scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
+    digits = text[:-1] if text[-1:] in "KMG" else text
+    return int(digits) * scale
+
+
+def read_caches(cpu_dir: Path = SYSFS_CPU / "cpu0" / "cache") -> tuple[Cache, ...]:
+    """The data and unified caches of CPU 0, smallest level first (none where sysfs lacks
+    them, as on macOS)."""
+    caches: dict[int, Cache] = {}
+    for index in sorted(cpu_dir.glob("index*")):
+        try:
+            kind = (index / "type").read_text().strip()
+            level = int((index / "level").read_text())
+            size = parse_size((index / "size").read_text())
+        except (OSError, ValueError):
+            continue
+        if kind in ("Data", "Unified"):
+            caches[level] = Cache(level, size)
+    return tuple(caches[level] for level in sorted(caches))
+
+
+def _cpuinfo() -> tuple[str, str, set[str]]:
+    """(model name, vendor, feature flags) from /proc/cpuinfo's first CPU."""
+    model, vendor, flags = platform.processor() or "unknown CPU", "", set()
+    try:
+        text = CPUINFO.read_text()
+    except OSError:
+        return model, vendor, flags
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key = key.strip()
+        if key == "model name" and model in ("", "unknown CPU", platform.machine()):
+            model = value.strip()
+        elif key == "vendor_id" and not vendor:
+            vendor = value.strip()
+        elif key in ("flags", "Features") and not flags:
+            flags = set(value.split())
+    return model, vendor, flags
+
+
+def detect() -> Machine:
+    """This machine: its widest vector unit (from the CPU's feature flags) and caches."""
+    arch = platform.machine().lower()
+    model, vendor, flags = _cpuinfo()
+    caches = read_caches()
+    if arch in ("aarch64", "arm64"):
+        return Machine("aarch64", model, 4, "neon", True, caches, vendor)
+    if "avx512f" in flags:
+        return Machine("x86_64", model, 16, "zmm", True, caches, vendor)
+    if "avx2" in flags and "fma" in flags:
+        return Machine("x86_64", model, 8, "ymm", True, caches, vendor)
+    return Machine("x86_64", model, 4, "xmm", "fma" in flags, caches, vendor)
+
+
+def tool(*names: str) -> str | None:
+    """The first of `names` found on PATH (e.g. llvm-objdump, then objdump), or None."""
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def human_bytes(size: float) -> str:
+    """`48 KiB`, `1 MiB`, `1.5 MiB`."""
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}"
+    return f"{size:.0f} B"

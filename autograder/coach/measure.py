@@ -1,0 +1,190 @@
+"""The coach's measurements, made in the sandboxed worker through the kit's level 0 probes.
+
+- `sweep`: GFLOP/s of one SGEMM stage at n = 64 ... 2048 (each call long enough for the judge's
+  clock, larger sizes dropped when they would not fit the time budget), with the cores the
+  stage kept busy (CPU seconds per wall-clock second) and the share of the CPUs other
+  processes used meanwhile.
+- `profile`: `perf record -e cpu-clock` attached to the worker while the stage runs; each sample
+  is an address in the library (or elsewhere: Python, numpy, libc).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from autograder.cases.level0 import fresh_a
+from autograder.coach.machine import tool
+from autograder.judge.client import WorkerClient
+from autograder.judge.timing import machine_busy_seconds
+from autograder.probes import level0 as probes
+
+SIZES = (64, 128, 256, 512, 1024, 2048)
+MIN_CALL_S = 0.005  # shorter calls are dominated by the round trip to the worker
+MIN_SIZE_S = 0.25  # timed seconds per size
+MAX_RUNS = 25
+SEED = 4242
+
+
+@dataclass
+class Point:
+    """One size of the sweep."""
+
+    n: int
+    gflops: float
+    cores: float  # CPU seconds per wall-clock second while it ran
+
+
+@dataclass
+class Sweep:
+    """A stage's size sweep."""
+
+    points: list[Point] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    others_share: float = 0.0  # of all CPUs, used by other processes during the sweep
+
+    def at(self, n: int) -> Point | None:
+        """The point at size `n`, if it was measured."""
+        return next((p for p in self.points if p.n == n), None)
+
+
+def _others_share(busy0: float, own0: float, wall0: float, worker_cpu: float) -> float:
+    """CPU share (of all CPUs) that processes other than the coach and its worker used."""
+    try:
+        busy = machine_busy_seconds() - busy0
+    except (OSError, RuntimeError):
+        return 0.0
+    times = os.times()
+    own = times.user + times.system - own0
+    wall = max(time.perf_counter() - wall0, 1e-9)
+    return max(0.0, (busy - own - worker_cpu) / (wall * (os.cpu_count() or 1)))
+
+
+def _time_size(client: WorkerClient, stage: str, threads: int, n: int,
+               estimate_s: float) -> tuple[Point, float]:
+    """GFLOP/s at size n (median of several calls, each repeating the product enough times
+    to last MIN_CALL_S), and the worker CPU seconds it used."""
+    client.call(probes.prepare_sgemm, n, SEED + n)
+    repeats = max(1, min(1000, math.ceil(MIN_CALL_S / max(estimate_s, 1e-7))))
+    rows = fresh_a((repeats, n), SEED).astype(np.float32)
+    client.call(probes.run_sgemm, stage, threads, 0, rows[:1], timeout=600)  # warm-up
+    walls, cpus = [], []
+    while len(walls) < 3 or (sum(walls) < MIN_SIZE_S and len(walls) < MAX_RUNS):
+        timed = client.call_timed(probes.run_sgemm, stage, threads, 0, rows, timeout=600)
+        walls.append(timed.wall_s / repeats)
+        cpus.append(timed.cpu_s / repeats)
+    median = sorted(walls)[len(walls) // 2]
+    cores = sum(cpus) / sum(walls) if sum(walls) > 0 else 0.0
+    return Point(n, 2 * n**3 / median / 1e9, cores), sum(cpus) * repeats
+
+
+def sweep(client: WorkerClient, stage: str, threads: int, budget_s: float) -> Sweep:
+    """The stage's GFLOP/s at each of SIZES that fits in `budget_s` seconds."""
+    result = Sweep()
+    deadline = time.monotonic() + budget_s
+    busy0 = machine_busy_seconds()
+    own = os.times()
+    own0, wall0, worker_cpu = own.user + own.system, time.perf_counter(), 0.0
+    previous: Point | None = None
+    for n in SIZES:
+        estimate = 2 * n**3 / (previous.gflops * 1e9) if previous else 1e-4
+        needed = max(estimate, MIN_CALL_S) * 5
+        if previous and time.monotonic() + needed > deadline:
+            result.notes.append(f"n = {n} and larger not timed: one product would take "
+                                f"~{estimate:.2g} s at {previous.gflops:.3g} GFLOP/s (the "
+                                "coach keeps under its time budget)")
+            break
+        point, cpu = _time_size(client, stage, threads, n, estimate)
+        result.points.append(point)
+        worker_cpu += cpu
+        previous = point
+    result.others_share = _others_share(busy0, own0, wall0, worker_cpu)
+    return result
+
+
+@dataclass
+class Profile:
+    """perf's samples of one stage: library addresses (per the library's own numbering) and
+    how many samples fell outside it, by symbol."""
+
+    in_library: dict[int, int] = field(default_factory=dict)
+    outside: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        """All samples."""
+        return sum(self.in_library.values()) + sum(self.outside.values())
+
+
+_SAMPLE = re.compile(r"^\s*[0-9a-f]+\s+(\S+?)(?:\+0x([0-9a-f]+))?\s+\((.*)\)\s*$")
+
+
+def parse_samples(text: str, so: Path, starts: dict[str, int]) -> Profile:
+    """`perf script -F ip,sym,symoff,dso` lines into a Profile: samples in the library `so`
+    by address (symbol start + offset, `starts` from the disassembly), the rest by symbol."""
+    profile = Profile()
+    for line in text.splitlines():
+        sample = _SAMPLE.match(line)
+        if not sample:
+            continue
+        symbol, offset, dso = sample.group(1), sample.group(2), sample.group(3)
+        if Path(dso).name == so.name and symbol in starts and offset is not None:
+            address = starts[symbol] + int(offset, 16)
+            profile.in_library[address] = profile.in_library.get(address, 0) + 1
+        else:
+            where = symbol if symbol != "[unknown]" else Path(dso).name
+            profile.outside[where] = profile.outside.get(where, 0) + 1
+    return profile
+
+
+def _record(perf: str, pid: int, data: Path, event: str) -> subprocess.Popen:
+    return subprocess.Popen([perf, "record", "-e", event, "-F", "2000", "-p", str(pid),
+                             "-o", str(data), "--quiet"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def profile(client: WorkerClient, stage: str, threads: int, n: int, so: Path,
+            starts: dict[str, int], seconds: float = 1.5) -> Profile | str:
+    """perf's samples while the stage runs at size n for about `seconds`, or why there are
+    none (no perf, not allowed to attach, no samples)."""
+    perf = tool("perf")
+    if perf is None:
+        return "no perf on PATH (Debian/Ubuntu: apt install linux-perf): profile skipped"
+    client.call(probes.prepare_sgemm, n, SEED + n)
+    rows = fresh_a((1, n), SEED).astype(np.float32)
+    client.call(probes.run_sgemm, stage, threads, 0, rows, timeout=600)
+    pid = client.worker_pid()
+    with tempfile.TemporaryDirectory(prefix="coach-perf-") as folder:
+        data = Path(folder) / "perf.data"
+        for event in ("cpu-clock", "cpu-clock:u"):
+            recorder = _record(perf, pid, data, event)
+            time.sleep(0.3)
+            if recorder.poll() is None:
+                break
+        else:
+            why = (recorder.stderr.read() if recorder.stderr else "").strip().splitlines()
+            return f"perf could not attach to the worker ({(why or ['?'])[-1]}): profile skipped"
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            client.call(probes.run_sgemm, stage, threads, 0, rows, timeout=600)
+        recorder.send_signal(signal.SIGINT)
+        try:
+            recorder.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            recorder.kill()
+            return "perf did not stop: profile skipped"
+        done = subprocess.run([perf, "script", "-i", str(data), "-F", "ip,sym,symoff,dso",
+                               "--no-demangle"], capture_output=True, text=True, timeout=120)
+    samples = parse_samples(done.stdout, so, starts)
+    if samples.total == 0:
+        return "perf recorded no samples: profile skipped"
+    return samples

@@ -1,0 +1,313 @@
+"""`python grade.py level0 --coach [-k STAGE]`: why each SGEMM stage runs at the speed it does.
+
+One build of the student's crate with line tables (the same code the grader builds, plus a map
+from instructions to source lines, in a cargo folder of the coach's own), then per stage: the
+hot loop's machine code and figures, llvm-mca's ceiling, a size sweep and a profile in the
+sandboxed worker, and the diagnosis. It never grades; the whole run keeps under two minutes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.coach import disasm, mca
+from autograder.coach.diagnose import Evidence, Finding, diagnose
+from autograder.coach.kernel import (
+    PROFILE_PARTS,
+    StageCode,
+    attribute,
+    count_samples,
+    stage_code,
+    stage_files,
+)
+from autograder.coach.machine import Machine, detect, human_bytes
+from autograder.coach.measure import Profile, Sweep, profile, sweep
+from autograder.judge.build import build_maturin, cache_dir
+from autograder.judge.client import WorkerClient
+from autograder.judge.errors import GraderError, StudentError, StudentStop
+from autograder.judge.runner import worker_spec
+from autograder.judge.workspace import Source, Workspace, build_workspace
+from autograder.levels import Level
+
+STAGES = ("naive", "reordered", "blocked", "microkernel", "simd", "parallel")
+BUDGET_S = 110.0  # the whole coach, build included, stays under two minutes
+PROFILE_S = 1.5
+LINE_TABLES = {"CARGO_PROFILE_RELEASE_DEBUG": "line-tables-only"}
+PLOT_PATH = Path("grading-output") / "coach-level0.png"
+
+
+def coach_target() -> Path:
+    """The coach's own cargo folder (its build differs from the grader's by line tables)."""
+    path = cache_dir().parent / "coach-target"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def select_stages(keyword: str | None) -> list[str]:
+    """The stages `-k` names (a stage name or part of one); all without `-k`."""
+    if not keyword:
+        return list(STAGES)
+    return [s for s in STAGES if keyword in s or s in keyword]
+
+
+@dataclass
+class Built:
+    """The student's crate built for the coach: workspace, library, its disassembly."""
+
+    ws: Workspace
+    so: Path
+    library: disasm.Library
+    blocked: dict[str, str] = field(default_factory=dict)
+
+
+def build(level: Level, source: Source) -> Built:
+    """Build the student's files with line tables and disassemble the library."""
+    ws = build_workspace(level, source)
+    try:
+        stops = build_maturin(level, ws, target=coach_target(), extra_env=LINE_TABLES)
+        found = sorted((ws.root / "site").rglob("*.so")) + sorted((ws.root / "site").rglob("*.pyd"))
+        if not found:
+            raise GraderError("the coach's build made no extension module")
+        library = disasm.disassemble(found[0])
+    except BaseException:
+        ws.cleanup()
+        raise
+    return Built(ws, found[0], library, {k: v.message for k, v in stops.items()})
+
+
+def stage_file(level: Level, stage: str) -> str:
+    """The student file (key) of an SGEMM stage."""
+    return level.parts[stage].files[0]
+
+
+@dataclass
+class StageReport:
+    """What the coach found out about one stage."""
+
+    stage: str
+    code: StageCode | None = None
+    hot_why: str = ""
+    ceiling: mca.Ceiling | None = None
+    sweep: Sweep | None = None
+    profile_parts: dict[str, int] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    evidence: Evidence | None = None
+
+
+def static_report(built: Built, level: Level, stage: str, machine: Machine) -> StageReport:
+    """The parts that need no run: the stage's loops, its hot loop, llvm-mca's ceiling, and
+    the diagnosis they support. Deterministic for a given build."""
+    report = StageReport(stage)
+    key = stage_file(level, stage)
+    source = (built.ws.student / key).read_text(errors="replace")
+    report.code = stage_code(built.library, stage_files(source, Path(key).name))
+    hot, report.hot_why = report.code.hot_loop(machine)
+    evidence = Evidence(stage, machine, hot, threads=_threads(stage),
+                        graded_n=int(level.thresholds.get(stage, {}).get("n", 1024)))
+    if hot is not None:
+        found = mca.ceiling(machine, hot.loop, hot.stats)
+        if isinstance(found, str):
+            report.notes.append(found)
+        else:
+            report.ceiling = evidence.ceiling = found
+    else:
+        report.notes.append("no loop with float arithmetic found in this stage's code "
+                            "(a stub, or everything went through calls)")
+    report.evidence = evidence
+    report.findings = diagnose(evidence)
+    return report
+
+
+def _threads(stage: str) -> int:
+    if stage != "parallel":
+        return 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+
+
+def measured_report(report: StageReport, built: Built, client: WorkerClient,
+                    peak: dict[str, float], budget_s: float) -> None:
+    """Add the sweep, the profile and the diagnosis they support to a static report."""
+    ev = report.evidence
+    assert ev is not None and report.code is not None
+    threads = 0 if report.stage == "parallel" else 1
+    try:
+        report.sweep = ev.sweep = sweep(client, report.stage, threads, budget_s)
+        n = ev.graded_n if report.sweep.at(ev.graded_n) else report.sweep.points[-1].n
+        starts = {f.name: f.start for f in built.library.functions.values()}
+        samples = profile(client, report.stage, threads, n, built.so, starts, PROFILE_S)
+    except (StudentStop, StudentError) as exc:
+        report.notes.append(f"the stage did not run: {exc}")
+        return
+    report.notes += report.sweep.notes
+    if ev.sweep and not ev.timings_trusted:
+        report.notes.append(f"other processes used {ev.sweep.others_share:.0%} of the CPUs "
+                            "during the sweep: speeds may be low, and the coach draws no "
+                            "conclusion from them; re-run on a quieter machine")
+    if isinstance(samples, Profile):
+        count_samples(report.code, samples)
+        hot, report.hot_why = report.code.hot_loop(ev.machine)
+        lines = {Path(k).name: (built.ws.student / k).read_text(errors="replace").splitlines()
+                 for k in built.ws.keys if k.endswith(".rs")}
+        report.profile_parts = ev.profile_parts = attribute(built.library, report.code, hot,
+                                                            samples, lines)
+        if hot is not ev.hot:  # the profile found another loop hotter: study that one
+            ev.hot = hot
+            found = mca.ceiling(ev.machine, hot.loop, hot.stats) if hot else None
+            report.ceiling = ev.ceiling = found if isinstance(found, mca.Ceiling) else None
+    else:
+        report.notes.append(samples)
+    roof = "peak_gflops_all_threads" if report.stage == "parallel" else "peak_gflops_1_thread"
+    ev.peak_gflops = peak.get(roof, 0.0)
+    report.findings = diagnose(ev)
+
+
+def render_stage(report: StageReport, machine: Machine) -> list[str]:
+    """The report of one stage, as text lines."""
+    lines = [f"sgemm {report.stage}"]
+    ev = report.evidence
+    hot = ev.hot if ev else None
+    if report.sweep and report.sweep.points:
+        curve = " · ".join(f"{p.n}: {p.gflops:.3g}" for p in report.sweep.points)
+        lines.append(f"  size sweep, GFLOP/s at n = {curve}")
+        if report.stage == "parallel":
+            lines.append(f"  cores kept busy at n = {report.sweep.points[-1].n}: "
+                         f"{report.sweep.points[-1].cores:.2f}")
+    if hot is not None:
+        s = hot.stats
+        lines.append(f"  hot loop: {Path(hot.file).name}:{hot.lines[0]}-{hot.lines[1]} in "
+                     f"{hot.function} ({s.instructions} instructions; "
+                     f"{report.hot_why})")
+        mads = "FMAs" if s.fmas else "multiply-adds (no FMA)"
+        lines.append(f"    vector width {s.width_name} · {mads} per iteration "
+                     f"{s.multiply_adds} · loads per FMA {s.per_multiply_add(s.loads):.2g} · "
+                     f"stores per FMA {s.per_multiply_add(s.stores):.2g}")
+        lines.append(f"    independent accumulators {s.accumulators} · stack spills "
+                     f"{s.stack_loads + s.stack_stores} · bounds checks {s.bounds_checks} · "
+                     f"strided loads {s.strided_loads}")
+    if report.ceiling is not None:
+        c = report.ceiling
+        measured = ""
+        if ev and ev.sweep and ev.peak_gflops and ev.sweep.points:
+            point = ev.sweep.at(ev.graded_n) or ev.sweep.points[-1]
+            measured = f"; measured at n = {point.n}: {point.gflops / ev.peak_gflops:.0%}"
+        lines.append(f"  llvm-mca ({c.model} model): {c.loop.cycles_per_iteration:.2f} cycles "
+                     f"per iteration (ports alone: {c.loop.block_rthroughput:.2f}) -> ceiling "
+                     f"{c.fraction:.0%} of peak{measured}")
+    total = sum(report.profile_parts.values())
+    if total:
+        shares = " · ".join(f"{part} {_share(report.profile_parts[part] / total)}"
+                            for part in PROFILE_PARTS if report.profile_parts.get(part))
+        lines.append(f"  profile (perf, {total} samples): {shares}")
+    lines += [f"  note: {note}" for note in report.notes]
+    problems = [f for f in report.findings if f.problem]
+    lines.append("  diagnosis:" if report.findings else
+                 "  diagnosis: nothing stands out in this stage's hot loop")
+    for finding in report.findings:
+        mark = "-" if finding.problem else "·"
+        lines.append(f"    {mark} {finding.text()}")
+    if report.findings and not problems:
+        lines.append("    (· marks a limit of this stage that a later stage lifts)")
+    return lines
+
+
+def _share(fraction: float) -> str:
+    """A share as a percentage: `86%`, or `0.4%` under one percent."""
+    return f"{fraction:.0%}" if fraction >= 0.01 else f"{100 * fraction:.1f}%"
+
+
+def plot(reports: list[StageReport], machine: Machine, path: Path) -> Path | None:
+    """GFLOP/s against n for each swept stage, with the sizes where B fills each cache."""
+    swept = [r for r in reports if r.sweep and r.sweep.points]
+    if not swept:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
+    for report in swept:
+        points = report.sweep.points  # type: ignore[union-attr]
+        ax.plot([p.n for p in points], [p.gflops for p in points], "o-", label=report.stage)
+    for cache in machine.caches:
+        n = (cache.size / 4) ** 0.5
+        ax.axvline(n, color="grey", linestyle=":")
+        ax.annotate(f"B = {cache.name} ({human_bytes(cache.size)})", (n, 0), rotation=90,
+                    fontsize=7, xytext=(2, 4), textcoords="offset points")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("n (m = n = k)")
+    ax.set_ylabel("GFLOP/s")
+    ax.set_title(f"level 0 size sweep · {machine.model}")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def _roof(emit: Callable[[str], None]) -> dict[str, float]:
+    from autograder import roofline
+
+    try:
+        roof = roofline.measure(quick=True, repeats=1)
+    except GraderError as exc:
+        emit(f"note: no roofline ({exc}): no fractions of the peak")
+        return {}
+    return {key: roof.best(key) for key in ("peak_gflops_1_thread", "peak_gflops_all_threads")}
+
+
+def coach(level: Level, source: Source, keyword: str | None = None,
+          emit: Callable[[str], None] = print) -> int:
+    """Run the coach on the chosen stages and print its report; 0, or 2 for an unknown
+    stage."""
+    started = time.monotonic()
+    stages = select_stages(keyword)
+    if not stages:
+        emit(f"grade.py: error: -k {keyword!r} names no SGEMM stage ({', '.join(STAGES)})")
+        return 2
+    machine = detect()
+    caches = " · ".join(f"{c.name} {human_bytes(c.size)}" for c in machine.caches)
+    emit(f"coach · {level.id} · {machine.model} · {machine.isa_name()} · {caches}")
+    emit("(the coach never changes a grade; it explains the speed of each stage)")
+    built = build(level, source)
+    client = WorkerClient(worker_spec(level, built.ws), name="coach")
+    reports: list[StageReport] = []
+    try:
+        peak = _roof(emit)
+        if peak:
+            emit(f"peak FP32: {peak['peak_gflops_1_thread']:.0f} GFLOP/s on 1 thread, "
+                 f"{peak['peak_gflops_all_threads']:.0f} on all")
+        for index, stage in enumerate(stages):
+            key = stage_file(level, stage)
+            report = static_report(built, level, stage, machine)
+            if key in built.blocked:
+                report.notes.append(built.blocked[key])
+            left = BUDGET_S - (time.monotonic() - started)
+            budget = max(3.0, left / (len(stages) - index) - PROFILE_S - 1)
+            measured_report(report, built, client, peak, budget)
+            reports.append(report)
+            emit("")
+            for line in render_stage(report, machine):
+                emit(line)
+        path = plot(reports, machine, PLOT_PATH)
+        if path:
+            emit(f"\nsize sweep plot: {path.resolve()}")
+    finally:
+        client.close()
+        built.ws.cleanup()
+    emit(f"coach done in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+def main(level: Level, source: Source, keyword: str | None) -> int:
+    """The CLI's entry (`grade.py level0 --coach`): the report on standard output."""
+    return coach(level, source, keyword, emit=lambda line: print(line, file=sys.stdout,
+                                                               flush=True))

@@ -1,0 +1,278 @@
+"""The level 0 coach (issue 17): its readings of machine code and sweeps on made-up inputs, and,
+on real builds, the diagnosis each mediocre kernel of tests/fixtures/level0-coach must get, with
+none of those problems named in the reference's fast stages."""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+from conftest import KIT, build_submission
+from machine_load import machine_is_busy
+
+from autograder.coach import mca
+from autograder.coach.diagnose import Evidence, cliff, diagnose
+from autograder.coach.disasm import Library, find_loops, innermost, parse, parse_chains
+from autograder.coach.kernel import stage_files
+from autograder.coach.loops import analyse, count_accumulators
+from autograder.coach.machine import Cache, Machine, parse_size, read_caches
+from autograder.coach.measure import Point, Sweep, parse_samples
+from autograder.coach.run import select_stages
+from autograder.report.coaching import coach_suggestion
+from autograder.report.record import LevelResult, Outcome
+from autograder.report.record import TestResult as Result
+from autograder.report.text import Style, render_level
+
+FIXTURES = KIT / "tests" / "fixtures" / "level0-coach"
+AVX512 = Machine("x86_64", "test CPU", 16, "zmm", True,
+                 (Cache(1, 48 << 10), Cache(2, 1 << 20), Cache(3, 32 << 20)), "AuthenticAMD")
+
+# A made-up function in llvm-objdump's format: an FMA loop with 2 accumulators, one of them
+# loaded each iteration (so not carried), a bounds check, a strided load, a spill.
+LISTING = """\
+0000000000001000 <_ZN17teenygrad_kernels4demo17h0123456789abcdefE>:
+    1000:      \tvxorps\t%xmm0, %xmm0, %xmm0
+    1004:      \tvmovups\t(%rdi,%rcx,4), %zmm1
+    100a:      \tvfmadd231ps\t(%rsi), %zmm1, %zmm0  # comment
+    1010:      \tvfmadd231ps\t(%rsi,%r9), %zmm1, %zmm2
+    1016:      \tvmovups\t(%rdx), %zmm3
+    101c:      \tvfmadd231ps\t%zmm1, %zmm1, %zmm3
+    1022:      \tvmovups\t%zmm3, (%rdx)
+    1028:      \tvmovss\t8(%rsp), %xmm4
+    102e:      \taddq\t%r8, %rsi
+    1031:      \tcmpq\t%rax, %rcx
+    1034:      \tjae\t0x1050 <_ZN17teenygrad_kernels4demo17h0123456789abcdefE+0x50>
+    103a:      \tincq\t%rcx
+    103d:      \tcmpq\t%rcx, %r10
+    1040:      \tjne\t0x1004 <_ZN17teenygrad_kernels4demo17h0123456789abcdefE+0x4>
+    1046:      \tretq
+    1050:      \tmovq\t%rcx, %rdi
+    1053:      \tcallq\t0x2000 <_ZN4core9panicking18panic_bounds_check17h0000000000000000E>
+"""
+
+
+def _demo_loop():
+    functions, by_address = parse(LISTING)
+    library = Library(Path("demo.so"), functions, by_address)
+    (function,) = functions.values()
+    (loop,) = innermost(find_loops(function))
+    return library, loop
+
+
+def test_loop_figures_from_machine_code() -> None:
+    """One FMA loop's figures: width, FMAs, loads and stores, accumulators, spills, checks."""
+    library, loop = _demo_loop()
+    assert (loop.start, loop.end) == (0x1004, 0x1040)
+    stats = analyse(library, loop)
+    assert (stats.register, stats.lanes, stats.fmas, stats.flops) == ("zmm", 16, 3, 96)
+    assert (stats.loads, stats.stores) == (5, 1)
+    assert (stats.stack_loads, stats.stack_stores) == (1, 0)
+    assert stats.accumulators == 2  # zmm0 and zmm2; zmm3 is reloaded every iteration
+    assert stats.bounds_checks == 1
+    assert stats.strided_loads == 2  # both loads through %rsi, which advances by %r8
+
+
+def test_accumulators_count_only_carried_sums() -> None:
+    """A register written before the FMA in the same iteration carries nothing."""
+    functions, _ = parse(LISTING)
+    body = list(functions.values())[0].instructions[1:4]
+    assert count_accumulators(body) == 2
+    assert count_accumulators(body[:1] + body[2:3]) == 1
+
+
+def test_mca_reads_the_loop_and_sees_the_latency_chain() -> None:
+    """llvm-mca's model: 2 accumulators are latency-bound, 16 reach the model's peak."""
+    if shutil.which("llvm-mca") is None:
+        pytest.skip("no llvm-mca on PATH")
+    model = mca.candidates(AVX512, shutil.which("llvm-mca"))
+    chain = "".join(f"vfmadd231ps %zmm30, %zmm31, %zmm{i % 2}\n" for i in range(16))
+    for name in model:
+        peak = mca.simulate(shutil.which("llvm-mca"), name, mca.ideal_loop("zmm"))
+        slow = mca.simulate(shutil.which("llvm-mca"), name, chain)
+        if peak and slow:
+            break
+    else:
+        pytest.skip("this llvm-mca has no AVX-512 model")
+    assert not peak.latency_bound and slow.latency_bound
+    assert slow.cycles_per_iteration >= 3 * peak.cycles_per_iteration
+
+
+def test_addr2line_chains_and_perf_samples_parse() -> None:
+    """Source chains (innermost first) and perf samples mapped to library addresses."""
+    chains = parse_chains("0x1004\nnext\n/rustc/x/library/core/src/iter/range.rs:772:9\n"
+                          "teenygrad_kernels::demo\n/k/src/kernels/sgemm_simd.rs:40:5\n"
+                          "0x1010\n??\n??:0\n")
+    assert [f.line for f in chains[0x1004]] == [772, 40]
+    assert chains[0x1004][-1].file.endswith("sgemm_simd.rs")
+    assert chains[0x1010][0].line == 0
+    samples = parse_samples(
+        "  7f00001004 _ZN4demo17hE+0x4 (/tmp/site/teenygrad_kernels/x.abi3.so)\n"
+        "  7f00001004 _ZN4demo17hE+0x4 (/tmp/site/teenygrad_kernels/x.abi3.so)\n"
+        "  7f00000010 __memmove_avx_unaligned+0x10 (/usr/lib/libc.so.6)\n",
+        Path("x.abi3.so"), {"_ZN4demo17hE": 0x1000})
+    assert samples.in_library == {0x1004: 2}
+    assert samples.outside == {"__memmove_avx_unaligned": 1}
+
+
+def test_cliff_is_named_with_the_cache_it_crosses() -> None:
+    """A fall of more than 30% between sizes, and the cache B no longer fits."""
+    points = [Point(128, 40.0, 1.0), Point(256, 39.0, 1.0), Point(512, 12.0, 1.0),
+              Point(1024, 11.0, 1.0)]
+    assert cliff(Sweep(points)) == (256, 512, 39.0, 12.0)
+    assert cliff(Sweep(points[:2])) is None
+    found = diagnose(Evidence("blocked", AVX512, sweep=Sweep(points)))
+    (finding,) = [f for f in found if f.code == "cache_cliff"]
+    assert "from 39 to 12 GFLOP/s between n = 256 and n = 512" in finding.sentence
+    assert "1 MiB L2" in finding.sentence and finding.problem
+    assert "1.5.5" in finding.text()
+
+
+def test_serial_tail_from_cores_kept_busy() -> None:
+    """1.5 of 2 cores busy means half the run on one thread; 1.95 is fine."""
+    tail = diagnose(Evidence("parallel", AVX512, threads=2,
+                             sweep=Sweep([Point(1024, 100.0, 1.5)])))
+    assert [f.code for f in tail] == ["serial_tail"]
+    assert "about 50% of the run" in tail[0].sentence
+    fine = diagnose(Evidence("parallel", AVX512, threads=2,
+                             sweep=Sweep([Point(1024, 100.0, 1.95)])))
+    assert not fine
+
+
+def test_small_readers() -> None:
+    """sysfs sizes, this machine's caches, -k stage selection, the files a stage uses."""
+    assert parse_size("48K") == 48 << 10 and parse_size("32M") == 32 << 20
+    assert all(c.size > 0 for c in read_caches())
+    assert select_stages("simd") == ["simd"] and select_stages(None)[0] == "naive"
+    assert select_stages("nothing") == []
+    assert stage_files("use super::sgemm_simd::{pack_b, MicroKernel};", "sgemm_parallel.rs") == {
+        "sgemm_parallel.rs", "sgemm_simd.rs"}
+
+
+def test_report_suggests_the_coach_for_a_slow_stage() -> None:
+    """A speed test of an SGEMM stage below full credit: the report names the command; at
+    full credit, on other levels, or for a hidden test in the student view, it does not."""
+    def level(points: float, hidden: bool = False, name: str = "level0") -> LevelResult:
+        test = Result("n", "test_speed[simd]", "simd speed", "simd", 16, points,
+                          Outcome.PARTIAL, hidden=hidden)
+        return LevelResult(name, "t", "assignments", tests=[test],
+                           benchmarks=[{"name": "sgemm simd n=1024", "test": "test_speed[simd]"}])
+
+    (line,) = coach_suggestion(level(9.5))
+    assert "python grade.py level0 --coach -k simd" in line
+    assert any("--coach -k simd" in row for row in render_level(level(9.5), Style(False)))
+    assert coach_suggestion(level(16)) == []
+    assert coach_suggestion(level(9.5, name="level1")) == []
+    assert coach_suggestion(level(9.5, hidden=True), student_view=True) == []
+
+
+# ----- real builds --------------------------------------------------------------------------
+
+
+def _fixtures() -> dict[str, dict]:
+    found = {}
+    for folder in sorted(p for p in FIXTURES.iterdir() if (p / "expected.toml").is_file()):
+        meta = tomllib.loads((folder / "expected.toml").read_text())
+        meta["files"] = {str(p.relative_to(folder)) for p in folder.rglob("*.rs")}
+        found[folder.name] = meta
+    return found
+
+
+def _groups(fixtures: dict[str, dict]) -> list[list[str]]:
+    """Fixtures packed into builds: those in one build change different files."""
+    groups: list[tuple[set[str], list[str]]] = []
+    for name, meta in fixtures.items():
+        home = next((g for g in groups if not g[0] & meta["files"]), None)
+        if home is None:
+            groups.append((set(meta["files"]), [name]))
+        else:
+            home[0].update(meta["files"])
+            home[1].append(name)
+    return [names for _, names in groups]
+
+
+FIXTURE_META = _fixtures()
+
+
+@pytest.fixture(scope="module")
+def coach_env():
+    """The level, this machine, and a cache of builds (one per group of fixtures)."""
+    from autograder.coach.machine import detect
+    from autograder.levels import load_level
+
+    machine = detect()
+    if machine.arch != "x86_64":
+        pytest.skip("the coach's fixtures are x86-64 kernels")
+    if shutil.which("llvm-objdump") is None and shutil.which("objdump") is None:
+        pytest.skip("no objdump")
+    builds: dict[str, object] = {}
+    yield load_level("level0"), machine, builds
+    for built in builds.values():
+        built.ws.cleanup()  # type: ignore[attr-defined]
+
+
+def _built_for(coach_env, tmp_path_factory, name: str):
+    from autograder.coach.run import build
+    from autograder.judge.workspace import Source
+
+    level, _, builds = coach_env
+    group = next(g for g in _groups(FIXTURE_META) if name in g) if name else []
+    key = ",".join(group) or "reference"
+    if key not in builds:
+        submission = tmp_path_factory.mktemp("coach")
+        build_submission(submission / "sub", KIT / "solutions" / "level0",
+                         FIXTURES / group[0] if group else FIXTURES / "none")
+        for other in group[1:]:
+            for rel in FIXTURE_META[other]["files"]:
+                target = submission / "sub" / rel
+                shutil.copyfile(FIXTURES / other / rel, target)
+        builds[key] = build(level, Source("submission", submission / "sub"))
+    return builds[key]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(FIXTURE_META))
+def test_fixture_gets_its_diagnosis(coach_env, tmp_path_factory, name: str) -> None:
+    """Each mediocre kernel's stage report names the finding its expected.toml names."""
+    from autograder.coach.run import measured_report, static_report
+    from autograder.judge.client import WorkerClient
+    from autograder.judge.runner import worker_spec
+
+    level, machine, _ = coach_env
+    meta = FIXTURE_META[name]
+    if meta["diagnosis"] == "narrow_vectors" and machine.lanes < 16:
+        pytest.skip("AVX2 is this machine's widest: nothing narrower to name")
+    built = _built_for(coach_env, tmp_path_factory, name)
+    report = static_report(built, level, meta["stage"], machine)
+    if not meta["static"]:
+        busy = machine_is_busy()
+        if busy:
+            pytest.skip(busy)
+        client = WorkerClient(worker_spec(level, built.ws), name="coach-test")
+        try:
+            measured_report(report, built, client, {}, budget_s=25.0)
+        finally:
+            client.close()
+        assert report.evidence is not None
+        if not report.evidence.timings_trusted:
+            pytest.skip(f"machine busy during the sweep ({report.evidence.sweep.others_share:.0%})")
+    codes = [f.code for f in report.findings if f.problem]
+    assert meta["diagnosis"] in codes, "\n".join(f.text() for f in report.findings)
+
+
+@pytest.mark.slow
+def test_reference_fast_stages_have_no_problem(coach_env, tmp_path_factory) -> None:
+    """The reference simd and parallel stages: an FMA loop on the widest registers with
+    enough accumulators, no bounds checks, no spills, packed panels."""
+    from autograder.coach.run import static_report
+
+    level, machine, _ = coach_env
+    built = _built_for(coach_env, tmp_path_factory, "")
+    for stage in ("simd", "parallel"):
+        report = static_report(built, level, stage, machine)
+        hot = report.evidence.hot if report.evidence else None
+        assert hot is not None and hot.stats.lanes == machine.lanes, stage
+        assert not [f.text() for f in report.findings if f.problem], stage
+        if report.ceiling is not None:
+            assert report.ceiling.fraction > 0.9, report.ceiling

@@ -1,19 +1,22 @@
-"""`grade.py mutation`: a fixed sample of level -2 mutants, graded for real (about a minute)."""
+"""`grade.py mutation`: a fixed sample of level -2 mutants, graded for real (about a minute), and
+the scoring rule on a made-up level."""
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
-from conftest import run_grade
+import pytest
+from conftest import ENGINE_KIT, run_grade
 
-from autograder.instructor.mutation import KILLED, Session, Settings
+from autograder.instructor.mutation import ELSEWHERE, KILLED, Session, Settings
 from autograder.levels import load_level
 
 COUNTING = "probability/counting.py"
-ROW = re.compile(r"^\| probability/counting\.py \| counting \| (\d+) \| (\d+) \| (\d+) \| (.+) \|$",
-                 re.MULTILINE)
+ROW = re.compile(r"^\| probability/counting\.py \| counting \| (\d+) \| (\d+) \| (\d+) \| (\d+) "
+                 r"\| (.+) \|$", re.MULTILINE)
 
 
 def test_sample_writes_a_table_and_resumes(tmp_path: Path) -> None:
@@ -21,8 +24,9 @@ def test_sample_writes_a_table_and_resumes(tmp_path: Path) -> None:
     args = ("mutation", "level-2", "--files", COUNTING, "--sample", "3", "--work", tmp_path)
     first = run_grade(*args, timeout=300)
     assert first.returncode == 0, first.stderr
-    killed, survived, incompetent, score = ROW.search(first.stdout).groups()
+    killed, survived, elsewhere, incompetent, score = ROW.search(first.stdout).groups()
     assert int(killed) + int(survived) + int(incompetent) == 3
+    assert elsewhere == "0"  # counting.py is for one part, whose tests grade it
     assert int(killed) >= 1, first.stdout  # the tests reject most single changes
     assert score.endswith("%")
     assert (tmp_path / "report.md").read_text().strip() == first.stdout.strip()
@@ -49,3 +53,35 @@ def test_known_wrong_permutations_are_killed(tmp_path: Path) -> None:
             (tmp_path / "submission" / COUNTING).read_text()  # the mutant was undone
     finally:
         session.db.close()
+
+
+def test_a_mutant_rejected_only_by_another_part_is_a_rule_violation(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo level with `robust` naming calc/__init__.py too: calc/ops.py is for `arith`
+    alone. Breaking safe_div loses only robust's points: not killed (a rule violation, listed
+    and counted as survived); breaking add loses arith's points: killed."""
+    kit = tmp_path / "kit"
+    shutil.copytree(ENGINE_KIT, kit)
+    manifest = kit / "autograder/levels/demo.toml"
+    text = manifest.read_text()
+    assert text.count('modules = ["calc.ops"]') == 2
+    manifest.write_text(text[::-1].replace('modules = ["calc.ops"]'[::-1],
+                                           'modules = ["calc.ops", "calc"]'[::-1], 1)[::-1])
+    monkeypatch.setenv("TEENYGRAD_KIT_ROOT", str(kit))
+    level = load_level("demo")
+    session = Session(level, tmp_path / "work", Settings(level.id, None, 0, False))
+    try:
+        assert session.owners("calc/ops.py") == ["arith"]
+        assert session.parts_of("calc/ops.py") == ["arith", "robust"]
+        by_name = {(m.definition, m.operator): m for m in session.mutants()}
+        div_zero = by_name["safe_div", "core/ReplaceComparisonOperator_Eq_NotEq"]
+        add_sub = by_name["add", "core/ReplaceBinaryOperator_Add_Sub"]
+        assert session.grade_mutant(div_zero) == ELSEWHERE
+        assert session.grade_mutant(add_sub) == KILLED
+        report = session.write_report()
+    finally:
+        session.db.close()
+    row = re.search(r"^\| calc/ops\.py \| arith \| 1 \| 1 \| 1 \| 0 \| 50\.0% \|$", report,
+                    re.MULTILINE)
+    assert row, report
+    assert re.search(r"safe_div.*rule violation: only robust lost points", report), report

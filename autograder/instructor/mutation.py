@@ -4,18 +4,29 @@ Mutants are made by cosmic-ray (one small change each: an operator swapped, a co
 flipped, a constant moved, a `break` turned into `continue`, ...) in a copy of the reference
 solutions (`solutions/<level>/`, never modified), inside the `BEGIN/END SOLUTION` regions only
 (`--all-code`: everywhere). Each mutant is graded like a submission, by
-`grade.py LEVEL --submission COPY -k <the tests of the parts that use the mutated file>`:
+`grade.py LEVEL --submission COPY -k <the tests of the parts the mutated file is for>`:
 
     exit 0 (full marks)      survived   a missing test, or an equivalent mutant
     exit 1 (points lost)     killed
     stopped at --timeout     killed     (an endless loop is a wrong program)
     exit 2 / 3, no change    incompetent: listed, not scored
 
-mutation score = killed / (killed + survived), per file (with the parts that file serves) and
-for the level. The session (cosmic-ray's SQLite work db), the copy, the table (`report.md`)
+The scoring rule: a mutant of a file breaks the contract of the parts the file is *for* (its
+owners: the parts that name it and no other student file, e.g. level -1's strided.py is for
+`strided` and `broadcast`, not `blas`, which names blas.py too; a file no part names alone is
+for every part that names it), so it counts as killed only if one of them lost points. It is
+graded with its owners' tests first; a survivor is then graded with the tests of the other
+parts that use the file, and if those reject it, it is a *rule violation* (listed, counted as
+survived: the owners' tests miss a bug that breaks their contract).
+
+Each grading stops at its first failing test, with hypothesis not shrinking what it found
+(`autograder.judge.fail_fast`; the verdict is the same, sooner); `--no-fail-fast` grades every
+test. mutation score = killed / (killed + survived), per file, per owner part and for the
+level. The session (cosmic-ray's SQLite work db), the copy, the table (`report.md`)
 and one unified diff per survivor (`survivors/`) live in the work folder; a run that is
 stopped (budget, Ctrl-C, kill) goes on where it stopped when the same command is run again.
-`--sample N` grades a fixed, seeded sample of N mutants (CI smoke tests, quick estimates).
+`--sample N` grades the first N mutants of the seeded shuffle that a full run grades in (CI
+smoke tests, quick estimates): a larger sample with the same seed holds the smaller one.
 """
 
 from __future__ import annotations
@@ -37,11 +48,14 @@ from pathlib import Path
 from autograder.instructor.levels import USER_ERRORS, InstructorError, kit_root
 from autograder.instructor.markers import find_regions
 from autograder.instructor.run_grade import run_grade
+from autograder.judge.fail_fast import PLUGIN_OPTION
 from autograder.levels import Level, load_level
 
 EXIT_DONE, EXIT_BAD_INPUT, EXIT_GRADER_ERROR = 0, 2, 3
 PART_MARK = re.compile(r"""mark\.part\(\s*["']([\w-]+)["']\s*\)""")
 KILLED, SURVIVED, INCOMPETENT = "killed", "survived", "incompetent"
+#: Not a cosmic-ray outcome: a survivor that the tests of a part the file is not for rejected.
+ELSEWHERE = "killed elsewhere"
 
 
 @dataclass(frozen=True)
@@ -94,6 +108,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report", action="store_true",
                         help="only write the table and survivors of the session so far")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    parser.add_argument("--no-fail-fast", action="store_true",
+                        help="grade every test of each mutant (slower; same verdicts)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -116,7 +132,8 @@ def run(args: argparse.Namespace) -> int:
         session = Session(level, work, settings, fresh=args.fresh, read_only=args.report)
         try:
             if not args.report:
-                session.execute(budget=args.budget, timeout=args.timeout, quiet=args.quiet)
+                session.execute(budget=args.budget, timeout=args.timeout, quiet=args.quiet,
+                                fail_fast=not args.no_fail_fast)
             print(session.write_report())
         finally:
             session.db.close()
@@ -135,6 +152,8 @@ class BaselineError(Exception):
 
 class Session:
     """A work folder: the submission copy, cosmic-ray's work db and the settings."""
+
+    fail_fast = True  # each grading stops at its first failing test (autograder.judge.fail_fast)
 
     def __init__(self, level: Level, work: Path, settings: Settings, *,
                  fresh: bool = False, read_only: bool = False) -> None:
@@ -188,7 +207,10 @@ class Session:
         mutants = self.mutants()
         wanted = [m for m in mutants if self.settings.all_code or self._in_solution(m)]
         if self.settings.sample is not None and self.settings.sample < len(wanted):
-            wanted = random.Random(self.settings.seed).sample(wanted, self.settings.sample)
+            # The head of the seeded shuffle `execute` grades a full session in: a sample of N
+            # is what a full run graded first, and a larger sample holds it.
+            random.Random(self.settings.seed).shuffle(wanted)
+            wanted = wanted[:self.settings.sample]
         chosen = {m.job_id for m in wanted}
         skipped = [m.job_id for m in mutants if m.job_id not in chosen]
         if skipped:
@@ -217,6 +239,14 @@ class Session:
         parts = [p.id for p in self.level.parts.values() if module in p.modules or key in p.files]
         return parts or list(self.level.parts)
 
+    def owners(self, key: str) -> list[str]:
+        """The parts a mutant of `key` must lose points in (the scoring rule): the parts that
+        name `key` and no other student file; every part that uses it when none does."""
+        serving = self.parts_of(key)
+        alone = [p for p in serving
+                 if len({*self.level.parts[p].modules, *self.level.parts[p].files}) == 1]
+        return alone or serving
+
     def keyword(self, parts: list[str]) -> str:
         """A `-k` expression selecting the suite files of `parts` (by their part marker)."""
         files = sorted(path.name for path in self.level.suites_dir.rglob("test_*.py")
@@ -225,19 +255,35 @@ class Session:
 
     def grade(self, parts: list[str], timeout: float) -> tuple[str, float, str]:
         """Grade the copy as it is now with the tests of `parts`: outcome, seconds, output."""
-        args = [self.level.id, "--submission", self.copy, "--quiet", "-k", self.keyword(parts)]
+        outcome, seconds, output, _lost = self.grade_parts(parts, timeout)
+        return outcome, seconds, output
+
+    def grade_parts(self, parts: list[str], timeout: float) -> tuple[str, float, str, list[str]]:
+        """`grade`, and the parts that lost points (from the run's JSON record)."""
+        record = self.work / "grading.json"
+        record.unlink(missing_ok=True)
+        args = [self.level.id, "--submission", self.copy, "--quiet", "-k", self.keyword(parts),
+                "--format", "json", "--output", record]
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        if self.fail_fast:  # pytest reads PYTEST_ADDOPTS itself: no grading option for it
+            env["PYTEST_ADDOPTS"] = f"{env.get('PYTEST_ADDOPTS', '')} {PLUGIN_OPTION}".strip()
+        grade_py = self.level.root / "grade.py"
+        if not grade_py.is_file():  # a kit tree without the CLI (TEENYGRAD_KIT_ROOT): ours
+            grade_py = Path(__file__).resolve().parents[2] / "grade.py"
         started = time.monotonic()
-        done = run_grade(self.level.root / "grade.py", args, cwd=self.level.root,
-                         timeout=timeout, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+        done = run_grade(grade_py, args, cwd=self.level.root, timeout=timeout, env=env)
         seconds = time.monotonic() - started
         output = done.stdout[-4000:] + done.stderr[-2000:]
+        lost = _lost_parts(record)
         if done.timed_out:
-            return KILLED, seconds, f"stopped after {timeout:.0f} s\n{output}"
+            return KILLED, seconds, f"stopped after {timeout:.0f} s\n{output}", lost
         outcome = {0: SURVIVED, 1: KILLED}.get(done.returncode, INCOMPETENT)
-        return outcome, seconds, f"exit {done.returncode}\n{output}"
+        return outcome, seconds, f"exit {done.returncode}\n{output}", lost
 
-    def execute(self, *, budget: float | None, timeout: float | None, quiet: bool) -> None:
+    def execute(self, *, budget: float | None, timeout: float | None, quiet: bool,
+                fail_fast: bool = True) -> None:
         """Grade the pending mutants until done or out of budget; each result is committed."""
+        self.fail_fast = fail_fast
         pending = self.mutants(self.db.pending_work_items)
         # A seeded shuffle: a run stopped by its budget has graded a uniform sample.
         random.Random(self.settings.seed).shuffle(pending)
@@ -257,24 +303,56 @@ class Session:
         from cosmic_ray.plugins import get_operator
         from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
 
-        parts = self.parts_of(mutant.key)
-        if timeout is None:
-            timeout = self._timeouts.get(tuple(parts)) or self._baseline(parts)
-            self._timeouts[tuple(parts)] = timeout
+        owners = self.owners(mutant.key)
+        others = [p for p in self.parts_of(mutant.key) if p not in owners]
         path = self.copy / mutant.key
         with use_mutation(path, get_operator(mutant.operator)(), mutant.occurrence) as codes:
             original, mutated = codes
             if mutated is None:  # the source changed since the session was made
                 result, outcome = WorkResult(worker_outcome=WorkerOutcome.NO_TEST), INCOMPETENT
             else:
-                outcome, _seconds, output = self.grade(parts, timeout)
+                outcome, seconds, log, lost = self.grade_parts(owners, self._timeout(owners,
+                                                                                     timeout))
+                elsewhere: list[str] = []
+                if outcome == KILLED and lost and not set(lost) & set(owners):
+                    # A suite file mixing parts stopped at another part's test: all of them.
+                    fail_fast, self.fail_fast = self.fail_fast, False
+                    try:
+                        outcome, more, log, lost = self.grade_parts(owners, self._timeout(
+                            owners, timeout))
+                    finally:
+                        self.fail_fast = fail_fast
+                    seconds += more
+                    if outcome == KILLED and lost and not set(lost) & set(owners):
+                        outcome, elsewhere = SURVIVED, lost
+                        log = f"only {', '.join(elsewhere)} lost points\n{log}"
+                if outcome == SURVIVED and others and not elsewhere:  # another part rejects it?
+                    verdict, more, log, elsewhere = self.grade_parts(others, self._timeout(
+                        others, timeout))
+                    seconds += more
+                    if verdict == KILLED:
+                        elsewhere = elsewhere or others  # a timeout names no part
+                        log = f"only {', '.join(elsewhere)} lost points\n{log}"
+                    else:
+                        elsewhere = []
                 diff = "".join(difflib.unified_diff(original.splitlines(True),
                                                     mutated.splitlines(True),
                                                     f"a/{mutant.key}", f"b/{mutant.key}"))
+                output = json.dumps({"owners": owners, "lost": lost, "elsewhere": elsewhere,
+                                     "seconds": round(seconds, 2), "log": log})
                 result = WorkResult(worker_outcome=WorkerOutcome.NORMAL, output=output,
                                     test_outcome=TestOutcome(outcome), diff=diff)
+                outcome = ELSEWHERE if elsewhere else outcome
         self.db.set_result(mutant.job_id, result)
         return outcome
+
+    def _timeout(self, parts: list[str], given: float | None) -> float:
+        """`given`, else 4 x the unmutated run of `parts`' tests + 30 s (measured once)."""
+        if given is not None:
+            return given
+        if tuple(parts) not in self._timeouts:
+            self._timeouts[tuple(parts)] = self._baseline(parts)
+        return self._timeouts[tuple(parts)]
 
     def _baseline(self, parts: list[str]) -> float:
         """Grade the unmutated copy with the tests of `parts`; the timeout for their mutants."""
@@ -290,6 +368,7 @@ class Session:
 
         results = dict(self.db.results)
         counts: dict[str, dict[str, int]] = {}
+        by_part: dict[str, dict[str, int]] = {}
         survivors = self.work / "survivors"
         shutil.rmtree(survivors, ignore_errors=True)
         survivors.mkdir()
@@ -298,12 +377,17 @@ class Session:
             result = results.get(mutant.job_id)
             if result is not None and result.worker_outcome == WorkerOutcome.SKIPPED:
                 continue
-            row = counts.setdefault(mutant.key, {KILLED: 0, SURVIVED: 0, INCOMPETENT: 0})
+            row = counts.setdefault(mutant.key, _zero())
             if result is None:
                 pending += 1
                 continue
             outcome = result.test_outcome.value if result.test_outcome else INCOMPETENT
-            row[outcome] += 1
+            facts = _facts(result.output)
+            elsewhere = facts.get("elsewhere") or []
+            for counted in (row, *(by_part.setdefault(p, _zero())
+                                   for p in facts.get("owners") or self.owners(mutant.key))):
+                counted[outcome] += 1
+                counted[ELSEWHERE] += bool(elsewhere)
             if outcome == SURVIVED:
                 name = f"{number:04d}-{Path(mutant.key).stem}-{mutant.definition or 'module'}-"
                 name += mutant.operator.split("/")[-1] + f"-{mutant.occurrence}.diff"
@@ -312,8 +396,10 @@ class Session:
                                               f"#{mutant.occurrence}\n" + (result.diff or ""))
                 changed = [line[1:].strip() for line in (result.diff or "").splitlines()
                            if line[:1] in "-+" and line[:3] not in ("---", "+++")]
-                listed.append(f"- `{name}` {where}: `{'` → `'.join(changed)}`")
-        table = _table(self, counts, pending)
+                rule = f" — rule violation: only {', '.join(elsewhere)} lost points" \
+                    if elsewhere else ""
+                listed.append(f"- `{name}` {where}: `{'` → `'.join(changed)}`{rule}")
+        table = _table(self, counts, pending) + "\n\n" + _part_table(self, by_part)
         if listed:
             table += "\n\nsurvivors (a missing test, or an equivalent mutant):\n"
             table += "\n".join(listed)
@@ -325,19 +411,57 @@ def _table(session: Session, counts: dict[str, dict[str, int]], pending: int) ->
     """The Markdown table: one row per mutated file (with its parts) and the level's total."""
     level = session.settings.level
     lines = [f"mutation testing of {level}: {session.work}", "",
-             "| file | parts | killed | survived | incompetent | score |",
-             "|---|---|---:|---:|---:|---:|"]
-    total = {KILLED: 0, SURVIVED: 0, INCOMPETENT: 0}
+             "| file | for parts (owners) | killed | survived | of which killed elsewhere | "
+             "incompetent | score |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    total = _zero()
     for key, row in counts.items():
         for name in total:
             total[name] += row[name]
-        lines.append(f"| {key} | {', '.join(session.parts_of(key))} | {row[KILLED]} | "
-                     f"{row[SURVIVED]} | {row[INCOMPETENT]} | {_score(row)} |")
-    lines.append(f"| **{level}** | | {total[KILLED]} | {total[SURVIVED]} | "
-                 f"{total[INCOMPETENT]} | {_score(total)} |")
-    lines += ["", f"survivors: {session.work / 'survivors'} ({total[SURVIVED]} diffs); "
-                  f"not graded yet: {pending}"]
+        lines.append(f"| {key} | {', '.join(session.owners(key))} | {_cells(row)} |")
+    lines.append(f"| **{level}** | | {_cells(total)} |")
+    lines += ["", f"survivors: {session.work / 'survivors'} ({total[SURVIVED]} diffs, "
+                  f"{total[ELSEWHERE]} of them rule violations); not graded yet: {pending}"]
     return "\n".join(lines)
+
+
+def _part_table(session: Session, by_part: dict[str, dict[str, int]]) -> str:
+    """The same counts per part, each mutant counted in the parts its file is for."""
+    lines = ["| part | killed | survived | of which killed elsewhere | incompetent | score |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for part in session.level.parts:
+        if part in by_part:
+            lines.append(f"| {part} | {_cells(by_part[part])} |")
+    return "\n".join(lines)
+
+
+def _zero() -> dict[str, int]:
+    return {KILLED: 0, SURVIVED: 0, ELSEWHERE: 0, INCOMPETENT: 0}
+
+
+def _cells(row: dict[str, int]) -> str:
+    return (f"{row[KILLED]} | {row[SURVIVED]} | {row[ELSEWHERE]} | {row[INCOMPETENT]} | "
+            f"{_score(row)}")
+
+
+def _facts(output: str | None) -> dict:
+    """What `grade_mutant` recorded as JSON (owners, parts that lost points, ...); {} for the
+    plain text older sessions hold."""
+    try:
+        facts = json.loads(output or "")
+    except ValueError:
+        return {}
+    return facts if isinstance(facts, dict) else {}
+
+
+def _lost_parts(record: Path) -> list[str]:
+    """The parts that lost points in a `--format json` record ([] when there is none)."""
+    try:
+        data = json.loads(record.read_text())
+    except (OSError, ValueError):
+        return []
+    return [part["id"] for level in data.get("levels", []) for part in level.get("parts", [])
+            if part["points"] < part["max_points"] - 1e-9]
 
 
 def _score(row: dict[str, int]) -> str:
@@ -350,7 +474,7 @@ class _Bar:
 
     def __init__(self, total: int, done_before: int, quiet: bool) -> None:
         self.total, self.done, self.quiet = total, 0, quiet
-        self.counts = {KILLED: 0, SURVIVED: 0, INCOMPETENT: 0}
+        self.counts = _zero()
         self.started, self.tty = time.monotonic(), sys.stderr.isatty()
         self.note(f"{total} mutants to grade ({done_before} results already in the session)")
 
@@ -366,13 +490,15 @@ class _Bar:
     def step(self, outcome: str) -> None:
         """One mutant graded."""
         self.done += 1
-        self.counts[outcome] += 1
+        self.counts[SURVIVED if outcome == ELSEWHERE else outcome] += 1
+        self.counts[ELSEWHERE] += outcome == ELSEWHERE
         if self.quiet:
             return
         elapsed, eta = time.monotonic() - self.started, self.seconds_left()
         filled = int(24 * self.done / max(self.total, 1))
         text = (f"[{'#' * filled}{'.' * (24 - filled)}] {self.done}/{self.total}  "
                 f"killed {self.counts[KILLED]}  survived {self.counts[SURVIVED]}  "
+                f"(rule violations {self.counts[ELSEWHERE]})  "
                 f"incompetent {self.counts[INCOMPETENT]}  {elapsed:.0f} s, ~{eta:.0f} s left")
         print(("\r" + text) if self.tty else text, end="" if self.tty else "\n",
               file=sys.stderr, flush=True)

@@ -305,7 +305,7 @@ def _written_cells(q: Written) -> list[dict[str, Any]]:
 
 
 def _demo_cells(demo: Demo) -> list[dict[str, Any]]:
-    return [_markdown(f"{demo.id}_intro", demo.text), _code(demo.id, demo.code, {})]
+    return [_markdown(f"{demo.id}_intro", demo.text), _code(demo.id, demo.code, _meta(demo.id))]
 
 
 def _part_cells(level_id: str, parts: list[tuple[str, str, float]]) -> list[dict[str, Any]]:

@@ -242,18 +242,16 @@ DEMOS = [
         """\
         import matplotlib.pyplot as plt
         from sklearn.datasets import load_digits
-
+        from teenygrad import training
         from teenygrad.losses import cross_entropy
         from teenygrad.nn import DataLoader, Linear, Module, ReLU, Sequential
         from teenygrad.optim import SGD
         from teenygrad.tensor import Tensor
-        from teenygrad.training import (AMSGrad, clip_grad_norm, gelu, kaiming_normal,
-                                        warmup_cosine_lr)
 
 
         class GELU(Module):
             def forward(self, x):
-                return gelu(x)
+                return training.gelu(x)
 
 
         digits = load_digits()
@@ -268,21 +266,21 @@ DEMOS = [
             first, last = Linear(64, 128, rng=rng), Linear(128, 10, rng=rng)
             if kit:
                 for layer in (first, last):
-                    layer.weight.data[...] = kaiming_normal(layer.in_features,
-                                                            layer.out_features, rng)
+                    layer.weight.data[...] = training.kaiming_normal(layer.in_features,
+                                                                     layer.out_features, rng)
             model = Sequential(first, GELU() if kit else ReLU(), last)
             params = model.parameters()
-            opt = AMSGrad(params, lr=3e-3) if kit else SGD(params, lr=0.05)
+            opt = training.AMSGrad(params, lr=3e-3) if kit else SGD(params, lr=0.05)
             loader, losses = DataLoader(x, y, BATCH, rng=rng), []
             for _epoch in range(EPOCHS):
                 for xb, yb in loader:
                     if kit:
-                        opt.lr = warmup_cosine_lr(len(losses), 3e-3, STEPS // 10, STEPS)
+                        opt.lr = training.warmup_cosine_lr(len(losses), 3e-3, STEPS // 10, STEPS)
                     loss = cross_entropy(model(Tensor(xb)), yb)
                     opt.zero_grad()
                     loss.backward()
                     if kit:
-                        clip_grad_norm(params, 1.0)
+                        training.clip_grad_norm(params, 1.0)
                     opt.step()
                     losses.append(float(loss.data))
             return losses

@@ -1,11 +1,12 @@
 """Part forward (hidden): every rule on random inputs, JVPs against finite differences,
 Jacobians column by column and row by row, the cheaper mode, and forward-over-reverse."""
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograder.judge.api import check_close, check_equal
+from autograder.judge.api import check_close, check_equal, explicit_examples
 from autograder.probes import level1_forward as probes
 from autograder.references import level1_forward as ref
 
@@ -39,8 +40,27 @@ def rule_cases(draw):
     return name, [x, dx], b, exponent
 
 
+def every_rule():
+    """One explicit case per rule (and per kind of exponent), whatever hypothesis draws."""
+    x = np.array([[0.6, -1.1, 1.7], [-0.4, 0.9, 1.3]])
+    dx = np.array([[1.0, -0.5, 0.25], [2.0, 0.5, -1.5]])
+    y = np.array([[1.4, -0.8, 2.0], [0.7, -1.9, 1.1]])
+    dy = np.array([[0.3, 1.2, -0.6], [-1.0, 0.4, 0.9]])
+    pos = np.abs(x) + 0.3
+    cases = [("div", [x, dx], [y, dy], None), ("div", [x, dx], [y, None], None),
+             ("rdiv", [x, dx], [y, None], None),
+             ("matmul", [x, dx], [y.T.copy(), dy.T.copy()], None),
+             ("matmul", [x, dx], [y.T.copy(), None], None),
+             ("rmatmul", [x, dx], [y.T.copy(), None], None)]
+    cases += [("pow", [pos, dx], None, c) for c in (2, 3, -1, 0.5, -2.5, 0)]
+    cases += [(name, [pos if "log" in name else x, dx], None, None)
+              for name in [*UNARY, "fsin"]]
+    return cases
+
+
 @pytest.mark.points(1)
 @settings(max_examples=40)
+@explicit_examples("case", every_rule())
 @given(case=rule_cases())
 def test_dual_rules_random(student, case):
     """Every Dual rule on random shapes and values, Duals and constants on either side."""

@@ -305,21 +305,22 @@ class Session:
 
         owners = self.owners(mutant.key)
         others = [p for p in self.parts_of(mutant.key) if p not in owners]
+        # Baselines grade the unmutated copy: before the mutant is applied.
+        limits = {tuple(p): self._timeout(p, timeout) for p in (owners, others) if p}
         path = self.copy / mutant.key
         with use_mutation(path, get_operator(mutant.operator)(), mutant.occurrence) as codes:
             original, mutated = codes
             if mutated is None:  # the source changed since the session was made
                 result, outcome = WorkResult(worker_outcome=WorkerOutcome.NO_TEST), INCOMPETENT
             else:
-                outcome, seconds, log, lost = self.grade_parts(owners, self._timeout(owners,
-                                                                                     timeout))
+                outcome, seconds, log, lost = self.grade_parts(owners, limits[tuple(owners)])
                 elsewhere: list[str] = []
                 if outcome == KILLED and lost and not set(lost) & set(owners):
                     # A suite file mixing parts stopped at another part's test: all of them.
                     fail_fast, self.fail_fast = self.fail_fast, False
                     try:
-                        outcome, more, log, lost = self.grade_parts(owners, self._timeout(
-                            owners, timeout))
+                        outcome, more, log, lost = self.grade_parts(owners,
+                                                                    limits[tuple(owners)])
                     finally:
                         self.fail_fast = fail_fast
                     seconds += more
@@ -327,8 +328,8 @@ class Session:
                         outcome, elsewhere = SURVIVED, lost
                         log = f"only {', '.join(elsewhere)} lost points\n{log}"
                 if outcome == SURVIVED and others and not elsewhere:  # another part rejects it?
-                    verdict, more, log, elsewhere = self.grade_parts(others, self._timeout(
-                        others, timeout))
+                    verdict, more, log, elsewhere = self.grade_parts(others,
+                                                                     limits[tuple(others)])
                     seconds += more
                     if verdict == KILLED:
                         elsewhere = elsewhere or others  # a timeout names no part

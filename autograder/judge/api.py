@@ -17,6 +17,7 @@ from autograder.judge.errors import (
     WorkerCrashed,
     WorkerTimeout,
 )
+from autograder.judge.shown import shown
 
 if TYPE_CHECKING:
     from autograder.judge.client import Timed
@@ -42,9 +43,7 @@ class Student(Protocol):
 
 
 def _describe(value: Any) -> str:
-    text = np.array2string(np.asarray(value), threshold=20, precision=6) \
-        if _is_numeric(value) else repr(value)
-    return text if len(text) < 300 else text[:300] + " ..."
+    return shown(value, limit=300)
 
 
 def _is_numeric(value: Any) -> bool:
@@ -73,8 +72,11 @@ def check_close(actual: Any, expected: Any, what: str = "result", hint: str = ""
         return
     bad = np.argwhere(~close)
     index = tuple(int(i) for i in bad[0])
-    message = (f"{what}: {len(bad)} of {got.size} values differ; at index {index} got "
-               f"{got[index]!r}, expected {want[index]!r}")
+    if got.ndim == 0:
+        message = f"{what}: got {shown(got)}, expected {shown(want)}"
+    else:
+        message = (f"{what}: {len(bad)} of {got.size} values differ; at index {index} got "
+                   f"{shown(got[index])}, expected {shown(want[index])}")
     if hint:
         message += f" — {hint}"
     detail = f"\n  got:      {_describe(got)}\n  expected: {_describe(want)}"

@@ -98,6 +98,8 @@ class WorkerClient:
         self._ready = False
         self._info_fd = -1
         self._worker_pid = -1
+        #: (probe target, args, kwargs) of the latest call: a failing test's reproduction.
+        self.last_call: tuple[str, list, dict] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -185,6 +187,7 @@ class WorkerClient:
         """Run a probe in the worker and return its plain-data value (see docs)."""
         request = {"op": "call", "target": probe_target(probe), "args": list(args),
                    "kwargs": kwargs}
+        self.last_call = (request["target"], request["args"], kwargs)
         return self.request(request, timeout=timeout, what=request["target"].split(":")[-1])
 
     def call_timed(self, probe: Any, *args: Any, timeout: float | None = None,
@@ -304,7 +307,9 @@ class WorkerClient:
         trace = str(error.get("traceback", ""))
         if kind == "not_implemented":
             at = f" ({where})" if where else ""
-            return NotImplementedByStudent(f"not implemented: {message}{at}", trace)
+            function = str(error.get("function", ""))
+            cause = f"`{function}`{at}" if function else where
+            return NotImplementedByStudent(f"not implemented: {message}{at}", trace, cause)
         if kind == "banned_import":
             return BannedImport(message, trace)
         return StudentError(str(error.get("type", "Exception")), message, where, trace)

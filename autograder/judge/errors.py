@@ -32,9 +32,12 @@ class StudentStop(BaseException):
 
     outcome = Outcome.FAILED
 
-    def __init__(self, message: str, detail: str = ""):
+    def __init__(self, message: str, detail: str = "", cause: str = ""):
         self.message = message
         self.detail = detail
+        #: What the test waits on, shared by every test it stops (e.g. "`infer_shape`
+        #: (teenygrad/nested.py:48)", a file that did not compile): the report says it once.
+        self.cause = cause
         super().__init__(message)
 
 

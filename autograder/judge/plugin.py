@@ -7,6 +7,7 @@ the full detail for `-v`), and checks that the suites' points match the manifest
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -14,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, is_hypothesis_test, seed, settings
+from hypothesis import HealthCheck, Phase, Verbosity, is_hypothesis_test, seed, settings
 
+from autograder.judge import examples
 from autograder.judge.api import Student
 from autograder.judge.client import WorkerClient, WorkerSpec
 from autograder.judge.errors import StudentError, StudentStop
@@ -31,6 +33,8 @@ MARKERS = {
 SEED_ENV = "TEENYGRAD_HYPOTHESIS_SEED"
 OUTPUT_KEY = pytest.StashKey[str]()
 PARTIAL_KEY = pytest.StashKey[tuple[float, str]]()
+CALL_KEY = pytest.StashKey[tuple[str, list, dict] | None]()
+EXAMPLE_KEY = pytest.StashKey[list[tuple[str, Any]]]()
 
 
 @dataclass
@@ -55,12 +59,13 @@ class BlockedClient:
     """Stands in for a worker when a module or file the test's part needs is blocked: the
     first call ends the test with the reason, and no worker is started."""
 
-    def __init__(self, reason: StudentStop) -> None:
+    def __init__(self, reason: StudentStop, cause: str = "") -> None:
         self.reason = reason
+        self.cause = reason.cause or cause
 
     def __getattr__(self, name: str) -> Any:
         def fail(*args: Any, **kwargs: Any) -> Any:
-            raise type(self.reason)(self.reason.message, self.reason.detail)
+            raise type(self.reason)(self.reason.message, self.reason.detail, self.cause)
 
         return fail
 
@@ -87,13 +92,14 @@ def classify(excinfo: pytest.ExceptionInfo) -> tuple[Outcome, str, str]:
 
 
 def new_result(item: pytest.Item) -> TestResult:
-    """A blank result for a collected test, titled by its docstring's first line."""
+    """A blank result for a collected test, titled by its docstring's first paragraph."""
     points = item.get_closest_marker("points")
     part = item.get_closest_marker("part")
     doc = getattr(getattr(item, "function", None), "__doc__", "") or ""
     return TestResult(
         nodeid=item.nodeid, name=item.name,
-        title=doc.strip().splitlines()[0] if doc.strip() else item.name,
+        # The first paragraph, which may run over several lines of the docstring.
+        title=" ".join(doc.strip().split("\n\n")[0].split()) if doc.strip() else item.name,
         part=part.args[0] if part else "", max_points=float(points.args[0]) if points else 0.0,
         hidden="/hidden/" in str(item.path))
 
@@ -104,6 +110,8 @@ class GradingPlugin:
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
         self._spare: WorkerClient | None = None
+        #: The level's foundation check, made once a run: [(cause, sentence) or None].
+        self._foundation: list[tuple[str, str] | None] = []
 
     # -- configuration ---------------------------------------------------------------------
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -111,7 +119,8 @@ class GradingPlugin:
             config.addinivalue_line("markers", f"{name}: {help_text}")
         settings.register_profile(
             "grading", derandomize=True, database=None, deadline=None, print_blob=False,
-            max_examples=50,
+            max_examples=50, verbosity=Verbosity.quiet,
+            phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                    HealthCheck.data_too_large, HealthCheck.filter_too_much])
         settings.load_profile("grading")
@@ -138,8 +147,10 @@ class GradingPlugin:
             self.ctx.errors.append(f"could not collect {report.nodeid}: {report.longreprtext}")
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        """Check every test's markers against the manifest before -k deselects any."""
+    def pytest_collection_modifyitems(self, config: pytest.Config,
+                                      items: list[pytest.Item]) -> None:
+        """Check every test's markers against the manifest before -k deselects any; `-k` with
+        a part's id selects exactly that part's tests (the report's next step says so)."""
         level, sums = self.ctx.level, defaultdict(float)
         for item in items:
             points, part = item.get_closest_marker("points"), item.get_closest_marker("part")
@@ -156,6 +167,15 @@ class GradingPlugin:
                     f"part {part.id!r}: tests total {sums[part.id]:g} points, manifest says "
                     f"{part.points:g}")
         self._seed_hypothesis(items)
+        for item in items:
+            examples.record_examples(item)
+        keyword = (config.option.keyword or "").strip()
+        if keyword in level.parts:  # pytest's -k would match substrings of other tests' names
+            marker = {id(i): i.get_closest_marker("part") for i in items}
+            chosen = [i for i in items if marker[id(i)] and marker[id(i)].args[0] == keyword]
+            config.hook.pytest_deselected(items=[i for i in items if i not in chosen])
+            items[:] = chosen
+            config.option.keyword = ""
         if self.ctx.errors:
             items[:] = []
 
@@ -169,15 +189,16 @@ class GradingPlugin:
         marker = request.node.get_closest_marker("part")
         part = self.ctx.level.parts[marker.args[0]] if marker else None
         needs = (*part.modules, *part.files) if part else ()
-        blocked = next((self.ctx.blocked[n] for n in needs if n in self.ctx.blocked), None)
+        blocked = next((n for n in needs if n in self.ctx.blocked), None)
         if blocked is not None:
-            yield BlockedClient(blocked)
+            yield BlockedClient(self.ctx.blocked[blocked], cause=f"`{blocked}`")
             return
         client = self._take_worker()
         try:
             yield client
         finally:
             request.node.stash[OUTPUT_KEY] = client.output_tail()
+            request.node.stash[CALL_KEY] = client.last_call
             client.close()
 
     def _take_worker(self) -> WorkerClient:
@@ -244,6 +265,9 @@ class GradingPlugin:
         return self.ctx.level
 
     # -- results ---------------------------------------------------------------------------
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        examples.start_test()
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator:
         outcome = yield
@@ -256,16 +280,43 @@ class GradingPlugin:
         failed_before = result.outcome != Outcome.PASSED
         if call.excinfo is not None and not failed_before:
             result.outcome, result.message, result.detail = classify(call.excinfo)
+            result.cause = getattr(call.excinfo.value, "cause", "")
+            if call.when == "call" and isinstance(call.excinfo.value, StudentError):
+                self._blame_foundation(item, result)
+            item.stash[EXAMPLE_KEY] = examples.latest()
             if call.when != "call" and result.outcome == Outcome.FAILED:
                 result.outcome = Outcome.GRADER_ERROR  # a fixture failed: the kit's fault
         if call.when == "teardown":
             result.output = item.stash.get(OUTPUT_KEY, "")
+            shrunk = item.stash.get(EXAMPLE_KEY, [])
+            if shrunk and result.outcome in (Outcome.FAILED, Outcome.CRASHED,
+                                             Outcome.TIMED_OUT):
+                result.example = "\n".join(examples.example_lines(shrunk))
+                result.repro = "\n".join(examples.repro_lines(item.stash.get(CALL_KEY, None)))
             fraction, detail = item.stash.get(PARTIAL_KEY, (1.0, ""))
             if result.outcome == Outcome.PASSED:
                 result.points = round(result.max_points * fraction, 6)
                 result.message = detail
                 if fraction < 1.0:
                     result.outcome = Outcome.PARTIAL
+
+    def _blame_foundation(self, item: pytest.Item, result: TestResult) -> None:
+        """When the student's code raised, ask the level's references (`explain_error`)
+        whether a function everything relies on is wrong (e.g. `contiguous_strides`): then the
+        test says to fix that first, and such tests are one line in the report."""
+        if not self._foundation:
+            try:
+                module = importlib.import_module(f"autograder.references.{self.ctx.level.module}")
+            except ModuleNotFoundError:
+                module = None
+            explain = getattr(module, "explain_error", None)
+            student = getattr(item, "funcargs", {}).get("student")
+            if explain is None or student is None:
+                return
+            self._foundation.append(explain(student))
+        if self._foundation[0] is not None:
+            result.cause, why = self._foundation[0]
+            result.message = f"{why}; it may cause this: {result.message}"
 
     def pytest_runtest_logfinish(self, nodeid: str) -> None:
         result = self.ctx.pending.pop(nodeid, None)

@@ -42,6 +42,10 @@ def _test_output(test: TestResult, benchmarks: list[dict]) -> str:
     parts = [test.message] if test.message else []
     if test.outcome not in EARNING:
         parts.insert(0, f"[{test.outcome}]")
+    if test.example:
+        parts.append("smallest failing input:\n" + test.example)
+    if test.repro and not test.hidden:
+        parts.append("reproduce it (in your level's folder under assignments/):\n" + test.repro)
     if test.detail and not test.hidden:
         parts.append(test.detail[:4000])
     if test.output:

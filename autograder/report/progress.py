@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from typing import TextIO
 
@@ -62,7 +63,9 @@ class Progress:
         if not self.enabled:
             return
         if self.tty:
-            self.stream.write("\r\033[K" + text)
+            # One line, never wrapped: a wrapped line cannot be redrawn in place.
+            width = shutil.get_terminal_size((80, 24)).columns - 1
+            self.stream.write("\r\033[K" + text[:max(width, 10)])
         else:
             if self._open_line:
                 self.stream.write("\n")

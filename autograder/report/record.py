@@ -51,6 +51,13 @@ class TestResult:
     hidden: bool = False
     duration: float = 0.0
     output: str = ""
+    #: What stopped the test, shared by every test it stops ("`infer_shape`
+    #: (teenygrad/nested.py:48)", a file that did not compile); "" for a test's own failure.
+    cause: str = ""
+    #: A failing property-based test's smallest input, one `name = value` line per argument.
+    example: str = ""
+    #: The failing call as three lines of Python to paste.
+    repro: str = ""
 
 
 @dataclass

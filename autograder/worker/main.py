@@ -37,6 +37,18 @@ def _student_traceback(exc: BaseException, student_root: str) -> tuple[str, str]
     return "".join(lines).replace(student_root, ""), where
 
 
+def _student_function(exc: BaseException, student_root: str) -> str:
+    """The qualified name of the innermost student function the exception passed through
+    (`NestedTensor.tolist`), "" if none: the report names the stub a test waits on."""
+    name = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.startswith(student_root):
+            name = tb.tb_frame.f_code.co_qualname
+        tb = tb.tb_next
+    return name
+
+
 def _banned_missing(exc: BaseException, banned: frozenset[str]) -> str:
     """The banned module an ImportError is about ("" if none): the sandbox leaves banned
     modules out, and `importlib.import_module` of a missing module raises no audit event."""
@@ -60,6 +72,7 @@ def _error_reply(exc: BaseException, student_root: str, attempts: list[str],
         kind, message = "exception", str(exc)
     return {"ok": False, "error": {"kind": kind, "type": type(exc).__name__,
                                    "message": message[:2000], "where": where,
+                                   "function": _student_function(exc, student_root),
                                    "traceback": text[-4000:]}}
 
 

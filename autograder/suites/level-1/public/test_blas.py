@@ -26,9 +26,9 @@ def _vector(values):
     return {"storage": list(values), "shape": [len(values)], "strides": [1], "offset": 0}
 
 
-def _check_in_place(routine, got, case, want, layout=""):
+def _check_in_place(routine, got, case, want, layout="", why=""):
     """The output's whole storage is `want` (nothing outside its view changed) and the inputs'
-    storages are untouched."""
+    storages are untouched; `why` leads the hint when the test knows more."""
     output, formula = ("C", "op(A)@op(B)") if routine == "sgemm" else ("y", "op(A)@x")
     flags = ", ".join(f"{k}={case[k]}" for k in ("trans", "trans_a", "trans_b") if k in case)
     call = f"{routine}(alpha={case['alpha']}, beta={case['beta']}, {flags}){layout}"
@@ -36,8 +36,9 @@ def _check_in_place(routine, got, case, want, layout=""):
         check_close(got[name], case[name.lower()]["storage"], what=f"{name}'s storage after {call}",
                     hint=f"{routine} must only write {output}", rtol=1e-9, atol=1e-9)
     check_close(got[output], want, what=f"{output}'s storage after {call}", rtol=1e-9, atol=1e-9,
-                hint=f"{output} = alpha*{formula} + beta*{output} in place, nothing outside "
-                     f"its view changed; with beta = 0, {output} is not read (it may hold NaN)")
+                hint=why or f"{output} = alpha*{formula} + beta*{output} in place, nothing "
+                     f"outside its view changed; with beta = 0, {output} is not read (it may "
+                     "hold NaN)")
 
 
 @pytest.mark.points(1)
@@ -84,12 +85,20 @@ def test_sgemm(student):
     c = [[1.0, 2.0], [3.0, 4.0]]
     at = [list(col) for col in zip(*a, strict=True)]
     bt = [list(col) for col in zip(*b, strict=True)]
+    passed = []
     for trans_a, trans_b in [(False, False), (True, False), (False, True), (True, True)]:
         case = {"alpha": 2.0, "a": _matrix(at if trans_a else a),
                 "b": _matrix(bt if trans_b else b), "beta": 0.5, "c": _matrix(c),
                 "trans_a": trans_a, "trans_b": trans_b}
+        flags = [name for name, on in (("trans_a", trans_a), ("trans_b", trans_b)) if on]
+        why = ""
+        if flags and (False, False) in passed:  # right without transposes: the flags are it
+            why = (f"sgemm is right without transposes but wrong with "
+                   f"{' and '.join(f + '=True' for f in flags)}: op(A) is Aᵀ when trans_a "
+                   "(read A[p, i] where you read A[i, p]: swap A's strides), op(B) likewise")
         _check_in_place("sgemm", student.call(probes.sgemm, **case), case,
-                        expected.gemm_oracle(**case))
+                        expected.gemm_oracle(**case), why=why)
+        passed.append((trans_a, trans_b))
     nan_c = _matrix([[math.nan, math.nan], [math.nan, math.nan]])
     case = {"alpha": 1.0, "a": _matrix(a), "b": _matrix(b), "beta": 0.0, "c": nan_c,
             "trans_a": False, "trans_b": False}

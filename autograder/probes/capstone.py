@@ -214,3 +214,33 @@ def conv(x: list[Any], weight: list[Any], bias: list[Any], seed: list[float]
     out.backward(_to_np(tg, seed, list(out.shape)))
     return {"value": _flat(out.data), "shape": list(out.shape),
             "grads": [None if t.grad is None else _flat(t.grad) for t in leaves]}
+
+
+def profile(which: str, x_train: list[list[float]], y_train: list[int], seed: int = 0
+            ) -> dict[str, float]:
+    """Where the time of the student's `train_<which>` goes (run on the rows given, under
+    cProfile): each file's share of the total time spent inside its own functions, the Rust
+    kernels' call as `sgemm (Rust)`, the rest of the interpreter's built-ins as `built-ins`."""
+    import cProfile
+    import pstats
+
+    from stack import train as student_train
+
+    tg = _assemble()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        getattr(student_train, f"train_{which}")(tg, x_train, y_train, seed)
+    finally:
+        profiler.disable()
+    shares: dict[str, float] = {}
+    for (filename, _line, name), row in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
+        own_time = row[2]
+        if filename == "~":
+            group = "sgemm (Rust)" if "sgemm_lists" in name else "built-ins"
+        else:
+            group = "/".join(filename.split("/")[-3:]) if "teenygrad" in filename else \
+                "/".join(filename.split("/")[-2:])
+        shares[group] = shares.get(group, 0.0) + own_time
+    total = sum(shares.values()) or 1.0
+    return {k: v / total for k, v in sorted(shares.items(), key=lambda kv: -kv[1])}

@@ -16,6 +16,7 @@ import builtins as _py
 import math
 import operator
 import random as _random
+import sys as _sys
 from collections.abc import Callable, Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -759,6 +760,8 @@ def array2string(a: Any, precision: int = 4) -> str:
 
 
 def __getattr__(name: str) -> Any:
-    """A numpy name this module does not provide: say so, naming it."""
-    raise AttributeError(f"the capstone's numpy stand-in (stack.array) has no `np.{name}`: "
-                         "write that line of your level 1 code with the names it has")
+    """A numpy name this module does not provide: say so, naming it and the line that used it."""
+    caller = _sys._getframe(1)
+    where = f"{caller.f_code.co_filename.rsplit('assignments/', 1)[-1]}:{caller.f_lineno}"
+    raise AttributeError(f"the capstone's numpy stand-in (stack.array) has no `np.{name}`, "
+                         f"used at {where}: write that line with the names stack.array has")

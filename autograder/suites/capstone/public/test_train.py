@@ -53,6 +53,12 @@ def _train(student, level, record_benchmark, which: str) -> float:
                      ms_per_step=round(per_step * 1e3, 3),
                      numpy_ms_per_step=round(numpy_step * 1e3, 4),
                      ratio_to_numpy=round(per_step / numpy_step, 1))
+    if which == "mlp":  # where the time goes, on a slice of the data (cProfile slows it)
+        rows = int(level.thresholds["profile_rows"])
+        shares = student.call(probes.profile, which, x_train[:rows].tolist(),
+                              y_train[:rows].tolist(), 0, timeout=limit)
+        record_benchmark(f"profile of train_{which} (share of time)",
+                         **{k: round(v, 3) for k, v in list(shares.items())[:6]})
     goal = float(level.thresholds["accuracy"])
     assert accuracy >= goal, (
         f"your {which.upper()}'s held-out accuracy is {accuracy:.1%}, needs at least "

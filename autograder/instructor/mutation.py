@@ -21,7 +21,9 @@ survived: the owners' tests miss a bug that breaks their contract).
 
 Each grading stops at its first failing test, with hypothesis not shrinking what it found
 (`autograder.judge.fail_fast`; the verdict is the same, sooner); `--no-fail-fast` grades every
-test. mutation score = killed / (killed + survived), per file, per owner part and for the
+test. Each grading is forked from this process, which has imported the judge and the level's
+references once (`autograder.instructor.preforked`; `--no-fork`: a fresh `grade.py` each).
+mutation score = killed / (killed + survived), per file, per owner part and for the
 level. The session (cosmic-ray's SQLite work db), the copy, the table (`report.md`)
 and one unified diff per survivor (`survivors/`) live in the work folder; a run that is
 stopped (budget, Ctrl-C, kill) goes on where it stopped when the same command is run again.
@@ -45,6 +47,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from autograder.instructor import preforked
 from autograder.instructor.levels import USER_ERRORS, InstructorError, kit_root
 from autograder.instructor.markers import find_regions
 from autograder.instructor.run_grade import run_grade
@@ -110,6 +113,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     parser.add_argument("--no-fail-fast", action="store_true",
                         help="grade every test of each mutant (slower; same verdicts)")
+    parser.add_argument("--no-fork", action="store_true",
+                        help="start a fresh grade.py for each grading (slower; same verdicts)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -132,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
         session = Session(level, work, settings, fresh=args.fresh, read_only=args.report)
         try:
             if not args.report:
+                session.preforked = not args.no_fork
                 session.execute(budget=args.budget, timeout=args.timeout, quiet=args.quiet,
                                 fail_fast=not args.no_fail_fast)
             print(session.write_report())
@@ -154,6 +160,8 @@ class Session:
     """A work folder: the submission copy, cosmic-ray's work db and the settings."""
 
     fail_fast = True  # each grading stops at its first failing test (autograder.judge.fail_fast)
+    preforked = True  # each grading is forked from this process (autograder.instructor.preforked)
+    _preloaded = False
 
     def __init__(self, level: Level, work: Path, settings: Settings, *,
                  fresh: bool = False, read_only: bool = False) -> None:
@@ -271,7 +279,13 @@ class Session:
         if not grade_py.is_file():  # a kit tree without the CLI (TEENYGRAD_KIT_ROOT): ours
             grade_py = Path(__file__).resolve().parents[2] / "grade.py"
         started = time.monotonic()
-        done = run_grade(grade_py, args, cwd=self.level.root, timeout=timeout, env=env)
+        if self.preforked and preforked.available():
+            if not self._preloaded:
+                preforked.preload(self.level)
+                self._preloaded = True
+            done = preforked.fork_grade(args, cwd=self.level.root, timeout=timeout, env=env)
+        else:
+            done = run_grade(grade_py, args, cwd=self.level.root, timeout=timeout, env=env)
         seconds = time.monotonic() - started
         output = done.stdout[-4000:] + done.stderr[-2000:]
         lost = _lost_parts(record)

@@ -1,0 +1,124 @@
+"""Grading runs forked from a process that has already imported the judge.
+
+`grade.py mutation` grades thousands of mutants, each a short `grade.py` run, and a fresh
+interpreter spends 1-3 s of each (more on a busy machine) importing the CLI, pytest,
+hypothesis, numpy, scipy and the level's references before it grades anything. `preload`
+imports them once in the mutation process; `fork_grade` then runs each grading in a forked
+child (`os.fork`, copy-on-write: the imports are already done), with what `run_grade` gives a
+child: its own session and process group (killed whole at the timeout, and after it exits, so
+nothing it started outlives it), no standard input, its output captured, death with its parent
+on Linux, and its own environment and working folder. The child runs `autograder.cli.main`
+exactly as `grade.py` would, so the verdict is the same; only the start is cheaper.
+
+POSIX only (os.fork); elsewhere `available()` is false and callers use `run_grade`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from autograder.instructor.run_grade import GradeRun, _die_with_parent
+from autograder.levels import Level
+
+EXIT_GRADER_ERROR = 3
+POLL_S = 0.02  # how often the parent looks whether the child has finished
+
+
+def available() -> bool:
+    """Whether gradings can be forked here (POSIX)."""
+    return hasattr(os, "fork")
+
+
+def preload(level: Level) -> None:
+    """Import what every grading of `level` imports, and probe the sandbox once (cached), in
+    this process: forked gradings start with them done."""
+    importlib.import_module("autograder.cli")
+    importlib.import_module("autograder.judge.fail_fast")
+    for side in ("references", "probes"):
+        try:
+            importlib.import_module(f"autograder.{side}.{level.module}")
+        except ImportError:
+            pass  # a level without its own module (the kit's made-up test levels)
+    from autograder.judge import sandbox
+
+    sandbox.probe()
+
+
+def fork_grade(args: Sequence[str | Path], *, cwd: Path, timeout: float,
+               env: Mapping[str, str]) -> GradeRun:
+    """`grade.py ARGS` in a forked child, in `cwd` with environment `env`; wait at most
+    `timeout` seconds (then the child's process group is killed: returncode None)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child, measured through its exit status
+            _child([str(a) for a in args], cwd, env, out.fileno(), err.fileno())
+        status = _wait(pid, timeout)
+        out.seek(0)
+        err.seek(0)
+        return GradeRun(status, out.read(), err.read())
+
+
+def _child(argv: list[str], cwd: Path, env: Mapping[str, str], out: int, err: int) -> None:
+    """Become a grading run: own session, the caller's streams and environment; never
+    returns (os._exit, so nothing of the parent's state is flushed or closed twice)."""
+    code = EXIT_GRADER_ERROR
+    try:
+        os.setsid()
+        _die_with_parent()
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+        os.dup2(out, 1)
+        os.dup2(err, 2)
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(env)
+        sys.dont_write_bytecode = bool(env.get("PYTHONDONTWRITEBYTECODE"))
+        from autograder.cli import main
+
+        code = main(argv)
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:  # noqa: BLE001 - reported on the child's stderr, as an exit status
+        traceback.print_exc()
+        sys.stderr.flush()
+    os._exit(code)
+
+
+def _wait(pid: int, timeout: float) -> int | None:
+    """The child's exit status, or None when it ran past `timeout` (its group is killed).
+    Whatever it started and left behind is killed too."""
+    deadline = time.monotonic() + timeout
+    status: int | None = None
+    try:
+        while True:
+            done, raw = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = os.waitstatus_to_exitcode(raw)
+                break
+            if time.monotonic() > deadline:
+                _kill_group(pid)
+                os.waitpid(pid, 0)
+                break
+            time.sleep(POLL_S)
+    except BaseException:
+        _kill_group(pid)
+        os.waitpid(pid, 0)
+        raise
+    _kill_group(pid)  # stragglers of a finished run (its group id is the child's pid)
+    return status
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass

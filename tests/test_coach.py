@@ -18,7 +18,7 @@ from autograder.coach.disasm import Library, find_loops, innermost, parse, parse
 from autograder.coach.kernel import stage_files
 from autograder.coach.loops import analyse, count_accumulators
 from autograder.coach.machine import Cache, Machine, parse_size, read_caches
-from autograder.coach.measure import Point, Sweep, parse_samples
+from autograder.coach.measure import Point, Sweep, alone_share, parse_samples
 from autograder.coach.run import select_stages
 from autograder.report.coaching import coach_suggestion
 from autograder.report.record import LevelResult, Outcome
@@ -108,12 +108,17 @@ def test_addr2line_chains_and_perf_samples_parse() -> None:
     assert chains[0x1004][-1].file.endswith("sgemm_simd.rs")
     assert chains[0x1010][0].line == 0
     samples = parse_samples(
-        "  7f00001004 _ZN4demo17hE+0x4 (/tmp/site/teenygrad_kernels/x.abi3.so)\n"
-        "  7f00001004 _ZN4demo17hE+0x4 (/tmp/site/teenygrad_kernels/x.abi3.so)\n"
-        "  7f00000010 __memmove_avx_unaligned+0x10 (/usr/lib/libc.so.6)\n",
+        "7 1.000: 7f00001004 _ZN4demo17hE+0x4 (/tmp/site/teenygrad_kernels/x.abi3.so)\n"
+        "8 1.001: 7f00001004 _ZN4demo17hE+0x4 (/tmp/site/teenygrad_kernels/x.abi3.so)\n"
+        "7 1.002: 7f00000010 __memmove_avx_unaligned+0x10 (/usr/lib/libc.so.6)\n"
+        "7 1.003: 7f00001008 _ZN4demo17hE+0x8 (/tmp/site/teenygrad_kernels/x.abi3.so)\n",
         Path("x.abi3.so"), {"_ZN4demo17hE": 0x1000})
-    assert samples.in_library == {0x1004: 2}
+    assert samples.in_library == {0x1004: 2, 0x1008: 1}
     assert samples.outside == {"__memmove_avx_unaligned": 1}
+    # thread 8 runs only at 1.001: thread 7's samples at 1.000 and 1.003 have no other thread
+    # running; 8's one sample has thread 7 running
+    assert alone_share(samples, lambda address: True) == pytest.approx(2 / 3)
+    assert alone_share(samples, lambda address: False) is None
 
 
 def test_cliff_is_named_with_the_cache_it_crosses() -> None:
@@ -129,8 +134,12 @@ def test_cliff_is_named_with_the_cache_it_crosses() -> None:
     assert "1.5.5" in finding.text()
 
 
-def test_serial_tail_from_cores_kept_busy() -> None:
-    """1.5 of 2 cores busy means half the run on one thread; 1.95 is fine."""
+def test_serial_tail_from_the_profile_or_the_cores_kept_busy() -> None:
+    """A third of the samples alone caps 2 threads at 1.5x; without a profile, 1.5 of 2 cores
+    busy means half the run on one thread; 1.95 is fine."""
+    (alone,) = diagnose(Evidence("parallel", AVX512, threads=2, alone=1 / 3))
+    assert alone.code == "serial_tail" and "caps 2 threads at 1.50x" in alone.sentence
+    assert diagnose(Evidence("parallel", AVX512, threads=2, alone=0.02)) == []
     tail = diagnose(Evidence("parallel", AVX512, threads=2,
                              sweep=Sweep([Point(1024, 100.0, 1.5)])))
     assert [f.code for f in tail] == ["serial_tail"]
@@ -245,22 +254,23 @@ def test_fixture_gets_its_diagnosis(coach_env, tmp_path_factory, name: str) -> N
         pytest.skip("AVX2 is this machine's widest: nothing narrower to name")
     built = _built_for(coach_env, tmp_path_factory, name)
     report = static_report(built, level, meta["stage"], machine)
-    if meta["static"] and shutil.which("perf") is None:
-        pytest.skip("no perf: the hot loop is told from the compiler's never-run copies by a "
-                    "profile")
-    busy = "" if meta["static"] else machine_is_busy()
+    profiled = meta["needs"] == "profile"
+    if profiled and shutil.which("perf") is None:
+        pytest.skip("no perf: a profile tells the loop that runs from the compiler's copies "
+                    "for cases that never happen")
+    busy = "" if profiled else machine_is_busy()
     if busy:
         pytest.skip(busy)
     client = WorkerClient(worker_spec(level, built.ws), name="coach-test")
     try:
-        if meta["static"]:  # a profile picks the loop; nothing depends on its speed
+        if profiled:  # which code runs, and on how many threads; no speed is judged
             profile_report(report, built, client)
         else:
             measured_report(report, built, client, {}, budget_s=25.0)
     finally:
         client.close()
     assert report.evidence is not None
-    if not meta["static"] and not report.evidence.timings_trusted:
+    if not profiled and not report.evidence.timings_trusted:
         pytest.skip(f"machine busy during the sweep ({report.evidence.sweep.others_share:.0%})")
     codes = [f.code for f in report.findings if f.problem]
     assert meta["diagnosis"] in codes, "\n".join(f.text() for f in report.findings)
@@ -270,7 +280,9 @@ def test_fixture_gets_its_diagnosis(coach_env, tmp_path_factory, name: str) -> N
 def test_reference_fast_stages_have_no_problem(coach_env, tmp_path_factory) -> None:
     """The reference simd and parallel stages: an FMA loop on the widest registers with
     enough accumulators, no bounds checks, no spills, packed panels."""
-    from autograder.coach.run import static_report
+    from autograder.coach.run import profile_report, static_report
+    from autograder.judge.client import WorkerClient
+    from autograder.judge.runner import worker_spec
 
     level, machine, _ = coach_env
     built = _built_for(coach_env, tmp_path_factory, "")
@@ -281,3 +293,12 @@ def test_reference_fast_stages_have_no_problem(coach_env, tmp_path_factory) -> N
         assert not [f.text() for f in report.findings if f.problem], stage
         if report.ceiling is not None:
             assert report.ceiling.fraction > 0.75, report.ceiling  # 82% in LLVM 14's Intel model
+    if shutil.which("perf") is not None:  # and all of parallel's work is shared out
+        report = static_report(built, level, "parallel", machine)
+        client = WorkerClient(worker_spec(level, built.ws), name="coach-test")
+        try:
+            profile_report(report, built, client)
+        finally:
+            client.close()
+        assert report.evidence is not None and report.evidence.alone is not None
+        assert "serial_tail" not in [f.code for f in report.findings], report.evidence.alone

@@ -62,6 +62,9 @@ class Evidence:
     peak_gflops: float = 0.0  # the roof this stage is graded against (0: not measured)
     graded_n: int = 1024
     profile_parts: dict[str, int] = field(default_factory=dict)
+    #: Share of the profile's samples of the student's code taken with no other of its
+    #: threads running (parallel stage), None without a profile.
+    alone: float | None = None
 
     @property
     def timings_trusted(self) -> bool:
@@ -195,7 +198,18 @@ def _cliff_finding(ev: Evidence) -> list[Finding]:
 
 
 def _serial_finding(ev: Evidence) -> list[Finding]:
-    if ev.stage != "parallel" or not ev.sweep or not ev.sweep.points or ev.threads < 2:
+    if ev.stage != "parallel" or ev.threads < 2:
+        return []
+    if ev.alone is not None:
+        if ev.alone <= SERIAL_SHARE:
+            return []
+        cap = 1 / (ev.alone + (1 - ev.alone) / ev.threads)
+        return [Finding("serial_tail", (
+            f"{ev.alone:.0%} of the profile's samples in your code ran while no other thread "
+            f"of it was running (a serial part): Amdahl's law caps {ev.threads} threads at "
+            f"{cap:.2f}x; split all the work, the last blocks too, among the threads"),
+            "1.5.8")]
+    if not ev.timings_trusted or not ev.sweep or not ev.sweep.points:
         return []
     point = ev.sweep.points[-1]
     serial = (ev.threads - point.cores) / (ev.threads - 1)
@@ -240,6 +254,7 @@ def diagnose(ev: Evidence) -> list[Finding]:
     if ev.hot is not None:
         found += _loop_findings(ev)
     if ev.timings_trusted:
-        found += _cliff_finding(ev) + _serial_finding(ev)
+        found += _cliff_finding(ev)
+    found += _serial_finding(ev)
     found += _gap_finding(ev)
     return sorted(found, key=lambda f: not f.problem)

@@ -113,17 +113,22 @@ def count_samples(code: StageCode, profile: Profile) -> None:
 
 
 def attribute(library: Library, code: StageCode, hot: LoopInfo | None, profile: Profile,
-              source_lines: dict[str, list[str]]) -> dict[str, int]:
-    """Samples by part of the work (PROFILE_PARTS)."""
+              source_lines: dict[str, list[str]]) -> tuple[dict[str, int], set[int]]:
+    """Samples by part of the work (PROFILE_PARTS), and the sampled addresses that are the
+    student's code."""
     extra = source_chains(library.path, [a for a in profile.in_library if a not in code.chains])
     chains = {**code.chains, **extra}
     parts = dict.fromkeys(PROFILE_PARTS, 0)
+    own: set[int] = set()
     for address, count in profile.in_library.items():
-        parts[_part(address, chains.get(address, []), code, hot, source_lines)] += count
+        part = _part(address, chains.get(address, []), code, hot, source_lines)
+        parts[part] += count
+        if part != "outside your kernels":
+            own.add(address)
     for symbol, count in profile.outside.items():
         copies = re.search(r"mem(cpy|move|set)", symbol)
         parts["memcpy/memset" if copies else "outside your kernels"] += count
-    return parts
+    return parts, own
 
 
 def _part(address: int, frames: list[Frame], code: StageCode, hot: LoopInfo | None,

@@ -17,6 +17,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,11 +114,13 @@ def sweep(client: WorkerClient, stage: str, threads: int, budget_s: float) -> Sw
 
 @dataclass
 class Profile:
-    """perf's samples of one stage: library addresses (per the library's own numbering) and
-    how many samples fell outside it, by symbol."""
+    """perf's samples of one stage: library addresses (per the library's own numbering), how
+    many samples fell outside it, by symbol, and every sample's thread and time (with its
+    library address, or None)."""
 
     in_library: dict[int, int] = field(default_factory=dict)
     outside: dict[str, int] = field(default_factory=dict)
+    timeline: list[tuple[int, float, int | None]] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -125,25 +128,49 @@ class Profile:
         return sum(self.in_library.values()) + sum(self.outside.values())
 
 
-_SAMPLE = re.compile(r"^\s*[0-9a-f]+\s+(\S+?)(?:\+0x([0-9a-f]+))?\s+\((.*)\)\s*$")
+_SAMPLE = re.compile(r"^\s*(\d+)\s+([\d.]+):\s+[0-9a-f]+\s+(\S+?)(?:\+0x([0-9a-f]+))?"
+                     r"\s+\((.*)\)\s*$")
 
 
 def parse_samples(text: str, so: Path, starts: dict[str, int]) -> Profile:
-    """`perf script -F ip,sym,symoff,dso` lines into a Profile: samples in the library `so`
-    by address (symbol start + offset, `starts` from the disassembly), the rest by symbol."""
+    """`perf script -F tid,time,ip,sym,symoff,dso` lines into a Profile: samples in the
+    library `so` by address (symbol start + offset, `starts` from the disassembly), the rest
+    by symbol."""
     profile = Profile()
     for line in text.splitlines():
         sample = _SAMPLE.match(line)
         if not sample:
             continue
-        symbol, offset, dso = sample.group(1), sample.group(2), sample.group(3)
+        tid, when = int(sample.group(1)), float(sample.group(2))
+        symbol, offset, dso = sample.group(3), sample.group(4), sample.group(5)
+        address = None
         if Path(dso).name == so.name and symbol in starts and offset is not None:
             address = starts[symbol] + int(offset, 16)
             profile.in_library[address] = profile.in_library.get(address, 0) + 1
         else:
             where = symbol if symbol != "[unknown]" else Path(dso).name
             profile.outside[where] = profile.outside.get(where, 0) + 1
+        profile.timeline.append((tid, when, address))
     return profile
+
+
+def alone_share(profile: Profile, mine: Callable[[int], bool]) -> float | None:
+    """The share of the samples in the student's code (`mine(address)`) taken while no other
+    thread of the worker was running: each thread runs from its first sample to its last.
+    None without such samples. The share is of work, not of time, so other processes slowing
+    the threads down do not change it."""
+    spans: dict[int, tuple[float, float]] = {}
+    for tid, when, _ in profile.timeline:
+        first, last = spans.get(tid, (when, when))
+        spans[tid] = (min(first, when), max(last, when))
+    ours = [(tid, when) for tid, when, address in profile.timeline
+            if address is not None and mine(address)]
+    if not ours:
+        return None
+    alone = sum(1 for tid, when in ours
+                if not any(other != tid and first <= when <= last
+                           for other, (first, last) in spans.items()))
+    return alone / len(ours)
 
 
 def _record(perf: str, pid: int, data: Path, event: str) -> subprocess.Popen:
@@ -182,7 +209,8 @@ def profile(client: WorkerClient, stage: str, threads: int, n: int, so: Path,
         except subprocess.TimeoutExpired:
             recorder.kill()
             return "perf did not stop: profile skipped"
-        done = subprocess.run([perf, "script", "-i", str(data), "-F", "ip,sym,symoff,dso",
+        done = subprocess.run([perf, "script", "-i", str(data), "-F",
+                               "tid,time,ip,sym,symoff,dso",
                                "--no-demangle"], capture_output=True, text=True, timeout=120)
     samples = parse_samples(done.stdout, so, starts)
     if samples.total == 0:

@@ -26,7 +26,7 @@ from autograder.coach.kernel import (
     stage_files,
 )
 from autograder.coach.machine import Machine, detect, human_bytes
-from autograder.coach.measure import Profile, Sweep, profile, sweep
+from autograder.coach.measure import Profile, Sweep, alone_share, profile, sweep
 from autograder.judge.build import build_maturin, cache_dir
 from autograder.judge.client import WorkerClient
 from autograder.judge.errors import GraderError, StudentError, StudentStop
@@ -169,8 +169,10 @@ def apply_profile(report: StageReport, built: Built, samples: Profile | str) -> 
     hot, report.hot_why = report.code.hot_loop(ev.machine)
     lines = {Path(k).name: (built.ws.student / k).read_text(errors="replace").splitlines()
              for k in built.ws.keys if k.endswith(".rs")}
-    report.profile_parts = ev.profile_parts = attribute(built.library, report.code, hot,
-                                                        samples, lines)
+    parts, own = attribute(built.library, report.code, hot, samples, lines)
+    report.profile_parts = ev.profile_parts = parts
+    if report.stage == "parallel":
+        ev.alone = alone_share(samples, own.__contains__)
     if hot is not ev.hot:  # the profile found another loop hotter: study that one
         ev.hot = hot
         found = mca.ceiling(ev.machine, hot.loop, hot.stats) if hot else None
@@ -201,6 +203,9 @@ def render_stage(report: StageReport, machine: Machine) -> list[str]:
         if report.stage == "parallel":
             lines.append(f"  cores kept busy at n = {report.sweep.points[-1].n}: "
                          f"{report.sweep.points[-1].cores:.2f}")
+    if ev and ev.alone is not None:
+        lines.append(f"  samples of your code with no other thread of it running: "
+                     f"{_share(ev.alone)}")
     if hot is not None:
         s = hot.stats
         lines.append(f"  hot loop: {Path(hot.file).name}:{hot.lines[0]}-{hot.lines[1]} in "

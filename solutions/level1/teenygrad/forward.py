@@ -442,7 +442,8 @@ def jacobian_forward(f: Function, x: np.ndarray) -> np.ndarray:
     Contract: for x of shape S (n = x.size elements) and f(x) of shape T, the result has shape
     T + S and entry [i..., j...] = ∂f(x)[i...] / ∂x[j...]. Column j is `jvp(f, x, e_j)`'s
     tangent, where e_j is the one-hot array of x's shape: f is called exactly n times, each
-    time on a Dual, and never on a `Var`.
+    time on a Dual, and never on a `Var` (an x with no elements: f is called once, on x
+    itself, to learn the output's shape, and the result is all zeros of shape T + S).
     """
     ### BEGIN SOLUTION
     x = np.asarray(x, dtype=np.float64)

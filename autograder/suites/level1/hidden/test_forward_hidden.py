@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograder.judge.api import check_close, check_equal, explicit_examples
+from autograder.judge.api import check_close, check_equal, expect_raises, explicit_examples
 from autograder.probes import level1_forward as probes
 from autograder.references import level1_forward as ref
 
@@ -90,6 +90,10 @@ def test_jvp_against_finite_differences(student):
                         atol=ref.FD_ATOL)
             check_close(got["tangent"], ref.jvp(name, consts, x, v), f"jvp({name}): tangent",
                         rtol=ref.RTOL, atol=ref.ATOL)
+    for x_shape, v_shape in (((3,), (2,)), ((2,), (3,)), ((2, 3), (3, 2))):
+        expect_raises(student, probes.run_jvp, "elementwise", {}, np.ones(x_shape),
+                      np.ones(v_shape), error="ValueError",
+                      what=f"jvp with x of shape {x_shape} and v of shape {v_shape}")
 
 
 def _jacobian_case(student, mode, name, seed):
@@ -116,6 +120,12 @@ def test_jacobian_columns_and_rows(student):
         check_equal([got["calls"], got["pullbacks"]], [["Var"], m],
                     f"jacobian_reverse({name}): [calls of f, pullbacks]",
                     hint="one vjp (f recorded once on the tape), then one pullback per row e_i")
+    for shape in ((0, 3), (2, 0)):
+        for mode in ("forward", "reverse"):
+            got = student.call(probes.run_jacobian, mode, "elementwise", {}, np.zeros(shape))
+            check_equal(list(np.shape(got["jacobian"])), [*shape, *shape],
+                        f"shape of jacobian_{mode}(elementwise) at an x of shape {shape}",
+                        hint="f(x).shape + x.shape, also when x or f(x) has no elements")
     for name, mode in [("fan_out", "forward"), ("elementwise", "forward"), ("book", "reverse"),
                        ("fan_in", "reverse"), ("loss", "reverse")]:
         got, n, m = _jacobian_case(student, "auto", name, 5)

@@ -85,3 +85,17 @@ def test_a_mutant_rejected_only_by_another_part_is_a_rule_violation(
                     re.MULTILINE)
     assert row, report
     assert re.search(r"safe_div.*rule violation: only robust lost points", report), report
+
+
+def test_owners_follow_the_manifest(tmp_path: Path) -> None:
+    """Level -1: strided.py is for strided and broadcast, but broadcast's `owns` claims sum and
+    blas's claims __matmul__; blas.py is for blas alone."""
+    level = load_level("level-1")
+    session = Session(level, tmp_path, Settings(level.id, None, 0, False, ("teenygrad/nested.py",)))
+    try:
+        assert session.owners("teenygrad/strided.py", "reshape") == ["strided", "broadcast"]
+        assert session.owners("teenygrad/strided.py", "sum") == ["broadcast"]
+        assert session.owners("teenygrad/strided.py", "__matmul__") == ["blas"]
+        assert session.owners("teenygrad/blas.py", "sgemm") == ["blas"]
+    finally:
+        session.db.close()

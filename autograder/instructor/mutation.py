@@ -14,7 +14,9 @@ solutions (`solutions/<level>/`, never modified), inside the `BEGIN/END SOLUTION
 The scoring rule: a mutant of a file breaks the contract of the parts the file is *for* (its
 owners: the parts that name it and no other student file, e.g. level -1's strided.py is for
 `strided` and `broadcast`, not `blas`, which names blas.py too; a file no part names alone is
-for every part that names it), so it counts as killed only if one of them lost points. It is
+for every part that names it; a part's `owns = ["FILE:DEFINITION", ...]` in the manifest
+claims a definition of another part's file, as level -1's `blas` claims
+`teenygrad/strided.py:__matmul__`), so it counts as killed only if one of them lost points. It is
 graded with its owners' tests first; a survivor is then graded with the tests of the other
 parts that use the file, and if those reject it, it is a *rule violation* (listed, counted as
 survived: the owners' tests miss a bug that breaks their contract).
@@ -43,6 +45,7 @@ import re
 import shutil
 import sys
 import time
+import tomllib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -162,6 +165,7 @@ class Session:
     fail_fast = True  # each grading stops at its first failing test (autograder.judge.fail_fast)
     preforked = True  # each grading is forked from this process (autograder.instructor.preforked)
     _preloaded = False
+    _claims: dict[str, set[str]] | None = None  # "FILE:DEFINITION" -> parts (manifest `owns`)
 
     def __init__(self, level: Level, work: Path, settings: Settings, *,
                  fresh: bool = False, read_only: bool = False) -> None:
@@ -247,9 +251,19 @@ class Session:
         parts = [p.id for p in self.level.parts.values() if module in p.modules or key in p.files]
         return parts or list(self.level.parts)
 
-    def owners(self, key: str) -> list[str]:
-        """The parts a mutant of `key` must lose points in (the scoring rule): the parts that
-        name `key` and no other student file; every part that uses it when none does."""
+    def owners(self, key: str, definition: str = "") -> list[str]:
+        """The parts a mutant of `definition` in `key` must lose points in (the scoring rule):
+        the parts whose manifest `owns` claims "KEY:DEFINITION", else the parts that name
+        `key` and no other student file, else every part that uses it."""
+        if self._claims is None:
+            self._claims = {}
+            manifest = tomllib.loads(self.level.manifest.read_text())
+            for part, table in manifest.get("parts", {}).items():
+                for name in table.get("owns", ()):
+                    self._claims.setdefault(name, set()).add(part)
+        claimed = self._claims.get(f"{key}:{definition}")
+        if definition and claimed:
+            return [p for p in self.level.parts if p in claimed]
         serving = self.parts_of(key)
         alone = [p for p in serving
                  if len({*self.level.parts[p].modules, *self.level.parts[p].files}) == 1]
@@ -317,7 +331,7 @@ class Session:
         from cosmic_ray.plugins import get_operator
         from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
 
-        owners = self.owners(mutant.key)
+        owners = self.owners(mutant.key, mutant.definition)
         others = [p for p in self.parts_of(mutant.key) if p not in owners]
         # Baselines grade the unmutated copy: before the mutant is applied.
         limits = {tuple(p): self._timeout(p, timeout) for p in (owners, others) if p}
@@ -400,7 +414,8 @@ class Session:
             facts = _facts(result.output)
             elsewhere = facts.get("elsewhere") or []
             for counted in (row, *(by_part.setdefault(p, _zero())
-                                   for p in facts.get("owners") or self.owners(mutant.key))):
+                                   for p in facts.get("owners")
+                                   or self.owners(mutant.key, mutant.definition))):
                 counted[outcome] += 1
                 counted[ELSEWHERE] += bool(elsewhere)
             if outcome == SURVIVED:

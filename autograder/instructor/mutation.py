@@ -31,6 +31,7 @@ and one unified diff per survivor (`survivors/`) live in the work folder; a run 
 stopped (budget, Ctrl-C, kill) goes on where it stopped when the same command is run again.
 `--sample N` grades the first N mutants of the seeded shuffle that a full run grades in (CI
 smoke tests, quick estimates): a larger sample with the same seed holds the smaller one.
+A level built with maturin (level 0) gets its mutants from cargo-mutants: `mutation_rust.py`.
 """
 
 from __future__ import annotations
@@ -46,13 +47,14 @@ import shutil
 import sys
 import time
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from autograder.instructor import preforked
 from autograder.instructor.levels import USER_ERRORS, InstructorError, kit_root
-from autograder.instructor.markers import find_regions
+from autograder.instructor.markers import find_regions, style_of
 from autograder.instructor.run_grade import run_grade
 from autograder.judge.fail_fast import PLUGIN_OPTION
 from autograder.levels import Level, load_level
@@ -124,10 +126,7 @@ def run(args: argparse.Namespace) -> int:
     """Run (or resume) the session of `args.level`; write and print its table."""
     try:
         level = load_level(args.level)
-        if level.build.get("kind", "none") != "none":
-            raise InstructorError(f"{level.id} is built ({level.build.get('kind')}): mutation "
-                                  "testing covers the Python levels only (level0: cargo-mutants "
-                                  "on rust_kernels/, not wired in yet)")
+        session_type = _session_type(level)
         work = (args.work or kit_root() / "grading-output" / "mutation" / level.id).resolve()
         files = tuple(sorted(args.files)) if args.files else None
         settings = Settings(level.id, args.sample, args.seed, args.all_code, files)
@@ -137,7 +136,8 @@ def run(args: argparse.Namespace) -> int:
                 raise InstructorError(f"no mutation session in {work}")
             saved = json.loads(state.read_text())
             settings = Settings(**{**saved, "files": tuple(saved["files"] or ()) or None})
-        session = Session(level, work, settings, fresh=args.fresh, read_only=args.report)
+        session = session_type(level, work, settings, fresh=args.fresh,
+                               read_only=args.report)
         try:
             if not args.report:
                 session.preforked = not args.no_fork
@@ -155,6 +155,18 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_GRADER_ERROR
 
 
+def _session_type(level: Level) -> type[Session]:
+    """Python levels: cosmic-ray; a level built with maturin: cargo-mutants (mutation_rust)."""
+    kind = level.build.get("kind", "none")
+    if kind == "none":
+        return Session
+    if kind == "maturin":
+        from autograder.instructor.mutation_rust import RustSession
+
+        return RustSession
+    raise InstructorError(f"{level.id} is built with {kind!r}: no mutation tool for it")
+
+
 class BaselineError(Exception):
     """The unmutated copy does not get full marks: every mutant would look killed."""
 
@@ -167,6 +179,8 @@ class Session:
     _preloaded = False
     _claims: dict[str, set[str]] | None = None  # "FILE:DEFINITION" -> parts (manifest `owns`)
 
+    suffix = ".py"  # the student files it mutates
+
     def __init__(self, level: Level, work: Path, settings: Settings, *,
                  fresh: bool = False, read_only: bool = False) -> None:
         from cosmic_ray.work_db import WorkDB  # imported when used: grade.py starts faster
@@ -175,11 +189,12 @@ class Session:
         self.copy = work / "submission"
         self._timeouts: dict[tuple[str, ...], float] = {}  # per part set, from its baseline
         self._regions: dict[str, list[tuple[int, int]]] = {}  # key -> solution regions
-        self.keys = [k for k in level.solution_keys() if k.endswith(".py")]
+        self.keys = [k for k in level.solution_keys() if k.endswith(self.suffix)]
         if settings.files:
             unknown = sorted(set(settings.files) - set(self.keys))
             if unknown:
-                raise InstructorError(f"not a Python student file of {level.id}: {unknown}")
+                raise InstructorError(f"not a {self.suffix} student file of {level.id}: "
+                                      f"{unknown}")
             self.keys = [k for k in self.keys if k in settings.files]
         state = work / "session.json"
         work.mkdir(parents=True, exist_ok=True)
@@ -213,9 +228,14 @@ class Session:
     def _init(self) -> None:
         """Enumerate the mutants (cosmic-ray init), then mark those not graded as skipped."""
         from cosmic_ray.commands.init import init
-        from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
         init([self.copy / key for key in self.keys], self.db, {})
+        self._choose()
+
+    def _choose(self) -> None:
+        """Mark the mutants not graded (outside the regions, not in the sample) as skipped."""
+        from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
         mutants = self.mutants()
         wanted = [m for m in mutants if self.settings.all_code or self._in_solution(m)]
         if self.settings.sample is not None and self.settings.sample < len(wanted):
@@ -231,7 +251,7 @@ class Session:
     def _in_solution(self, mutant: Mutant) -> bool:
         if mutant.key not in self._regions:
             lines = (self.level.solutions_dir / mutant.key).read_text().splitlines()
-            found = find_regions(lines, "python", mutant.key)
+            found = find_regions(lines, style_of(mutant.key) or "python", mutant.key)
             self._regions[mutant.key] = [(r.begin, r.end) for r in found]
         return any(begin < mutant.line - 1 < end for begin, end in self._regions[mutant.key])
 
@@ -325,23 +345,41 @@ class Session:
             bar.step(self.grade_mutant(mutant, timeout))
         bar.close()
 
-    def grade_mutant(self, mutant: Mutant, timeout: float | None = None) -> str:
-        """Apply `mutant` to the copy, grade it, undo it, commit the result; its outcome."""
+    @contextmanager
+    def applied(self, mutant: Mutant) -> Iterator[tuple[str, str | None]]:
+        """`mutant` applied to the copy while the block runs: (original, mutated) source, the
+        mutated one None when the mutation no longer applies (the source changed)."""
         from cosmic_ray.mutating import use_mutation
         from cosmic_ray.plugins import get_operator
+
+        operator = get_operator(mutant.operator)()
+        with use_mutation(self.copy / mutant.key, operator, mutant.occurrence) as codes:
+            yield codes
+
+    def refused(self, mutant: Mutant) -> str | None:
+        """Why the applied `mutant` cannot be graded at all (a compiler refuses it): then it is
+        incompetent, never graded. Python mutants always can."""
+        return None
+
+    def grade_mutant(self, mutant: Mutant, timeout: float | None = None) -> str:
+        """Apply `mutant` to the copy, grade it, undo it, commit the result; its outcome."""
         from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
 
         owners = self.owners(mutant.key, mutant.definition)
         others = [p for p in self.parts_of(mutant.key) if p not in owners]
         # Baselines grade the unmutated copy: before the mutant is applied.
         limits = {tuple(p): self._timeout(p, timeout) for p in (owners, others) if p}
-        path = self.copy / mutant.key
-        with use_mutation(path, get_operator(mutant.operator)(), mutant.occurrence) as codes:
+        with self.applied(mutant) as codes:
             original, mutated = codes
             if mutated is None:  # the source changed since the session was made
                 result, outcome = WorkResult(worker_outcome=WorkerOutcome.NO_TEST), INCOMPETENT
             else:
-                outcome, seconds, log, lost = self.grade_parts(owners, limits[tuple(owners)])
+                refused = self.refused(mutant)
+                if refused is not None:  # unviable: graded, it would be built as its stub
+                    outcome, seconds, log, lost = INCOMPETENT, 0.0, refused, []
+                else:
+                    outcome, seconds, log, lost = self.grade_parts(owners,
+                                                                   limits[tuple(owners)])
                 elsewhere: list[str] = []
                 if outcome == KILLED and lost and not set(lost) & set(owners):
                     # A suite file mixing parts stopped at another part's test: all of them.

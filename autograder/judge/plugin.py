@@ -11,7 +11,7 @@ import importlib
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -199,6 +199,25 @@ class GradingPlugin:
         finally:
             request.node.stash[OUTPUT_KEY] = client.output_tail()
             request.node.stash[CALL_KEY] = client.last_call
+            client.close()
+
+    @pytest.fixture
+    def student_with_env(self, student: Any) -> Iterator[Callable[[dict[str, str]], Student]]:
+        """`launch(env)`: another worker for this test, whose environment also holds `env`
+        (level 0's kernels read `TEENYGRAD_ISA` once per process). A blocked part gets the
+        same stand-in as from `student`; every worker launched is closed after the test."""
+        launched: list[WorkerClient] = []
+
+        def launch(env: dict[str, str]) -> Student:
+            if isinstance(student, BlockedClient):
+                return student
+            client = WorkerClient(replace(self.ctx.spec, env={**self.ctx.spec.env, **env}))
+            launched.append(client)
+            client.launch()
+            return client
+
+        yield launch
+        for client in launched:
             client.close()
 
     def _take_worker(self) -> WorkerClient:

@@ -17,6 +17,11 @@ STAGES = ["naive", "reordered", "blocked", "microkernel", "simd", "parallel"]
 SHAPES = [(1, 1, 1, 0, 0, 0), (7, 5, 3, 0, 0, 0), (37, 61, 17, 3, 5, 2), (0, 4, 3, 0, 0, 0),
           (5, 0, 3, 0, 0, 0), (4, 6, 0, 0, 0, 1), (129, 131, 67, 1, 0, 7), (300, 257, 515, 0, 0, 0)]
 ALPHA_BETA = [(1.0, 0.0), (-0.5, 2.0), (0.0, 1.5), (2.0, 1.0)]
+#: The instruction sets `simd` and `parallel` dispatch to, as `TEENYGRAD_ISA` names them
+#: (`Isa::from_name` in rust_kernels/teenygrad_kernels/src/kernels/mod.rs). Every one this CPU
+#: has is tested, not only the widest: a student's fallback kernel is graded code too.
+ISAS = ["avx512f", "avx2+fma", "neon", "scalar"]
+DISPATCHING = {"simd", "parallel"}
 
 
 def per_stage(points: float) -> list:
@@ -26,8 +31,9 @@ def per_stage(points: float) -> list:
 
 
 def check_sgemm(student, stage: str, m: int, n: int, k: int, pads: tuple, alpha: float,
-                beta: float, seed: int) -> None:
-    """Run one sgemm case in the worker and compare it with numpy (padding untouched too)."""
+                beta: float, seed: int, isa: str = "") -> None:
+    """Run one sgemm case in the worker and compare it with numpy (padding untouched too);
+    `isa` names the instruction set the worker was made to use, for the message."""
     a, b, c = sgemm_inputs(m, n, k, seed)
     lda_pad, ldb_pad, ldc_pad = pads
     got = student.call(probes.sgemm, stage, alpha, a, b, beta, c, 0, lda_pad, ldb_pad, ldc_pad,
@@ -35,19 +41,36 @@ def check_sgemm(student, stage: str, m: int, n: int, k: int, pads: tuple, alpha:
     atol = float(np.max(expected.sgemm_atol(alpha, a, b, beta, c), initial=1e-6))
     check_close(got[:, :n], expected.sgemm(alpha, a, b, beta, c), rtol=1e-4, atol=atol,
                 what=f"sgemm[{stage}] C for m={m}, n={n}, k={k}, alpha={alpha}, beta={beta}, "
-                     f"pads={pads}",
+                     f"pads={pads}" + (f", TEENYGRAD_ISA={isa}" if isa else ""),
                 hint="C must be alpha*A@B + beta*C, each row read at its leading dimension")
     if ldc_pad:
         check_close(got[:, n:], np.full((m, ldc_pad), PAD_VALUE), what="C's padding columns",
                     hint="write only the first n columns of each row of C (ldc > n)")
 
 
+def other_isas(student, student_with_env) -> list:
+    """(name, worker) for every instruction set this CPU has besides the one `student` uses,
+    each worker started with `TEENYGRAD_ISA` set to it."""
+    widest = student.call(probes.isa)
+    workers = []
+    for name in ISAS:
+        if name != widest:
+            worker = student_with_env({"TEENYGRAD_ISA": name})
+            if worker.call(probes.isa) == name:  # not this CPU's: it fell back to the widest
+                workers.append((name, worker))
+    return workers
+
+
 @pytest.mark.parametrize("stage", per_stage(2))
-def test_sgemm_fixed_cases(student, stage: str) -> None:
+def test_sgemm_fixed_cases(student, student_with_env, stage: str) -> None:
     """sgemm matches numpy on edge shapes, padded leading dimensions and alpha/beta pairs."""
-    for i, (m, n, k, *pads) in enumerate(SHAPES):
-        alpha, beta = ALPHA_BETA[i % len(ALPHA_BETA)]
-        check_sgemm(student, stage, m, n, k, tuple(pads), alpha, beta, seed=i)
+    workers = [("", student)]
+    if stage in DISPATCHING:  # and under every other instruction set this CPU has
+        workers += other_isas(student, student_with_env)
+    for isa, worker in workers:
+        for i, (m, n, k, *pads) in enumerate(SHAPES):
+            alpha, beta = ALPHA_BETA[i % len(ALPHA_BETA)]
+            check_sgemm(worker, stage, m, n, k, tuple(pads), alpha, beta, seed=i, isa=isa)
 
 
 @pytest.mark.parametrize("stage", per_stage(1))

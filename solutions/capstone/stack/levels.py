@@ -80,6 +80,11 @@ def load_level1(numpy_module: ModuleType) -> dict[str, ModuleType]:
 
 
 def load_kernels() -> ModuleType:
-    """Your level 0 Rust module `teenygrad_kernels` (built by `maturin develop` in
-    rust_kernels/teenygrad_kernels, or by the grader)."""
-    return importlib.import_module("teenygrad_kernels")
+    """Your level 0 Rust module `teenygrad_kernels`: the grader builds its own; on your machine
+    `pip install ./rust_kernels/teenygrad_kernels` builds yours into your environment."""
+    try:
+        return importlib.import_module("teenygrad_kernels")
+    except ImportError as exc:
+        raise ImportError("your level 0 module teenygrad_kernels is not built here: run "
+                          "`pip install ./rust_kernels/teenygrad_kernels` from the repository "
+                          "root (again after each change to your kernels)") from exc

@@ -144,7 +144,8 @@ class RustSession(Session):
     def parts_of(self, key: str) -> list[str]:
         """The parts whose kernels use `key`: its own, and those whose files `use super::<it>`."""
         module = f"super::{Path(key).stem}"
-        users = {key} | {other for other in self.keys if other != key
+        rust = [k for k in self.level.solution_keys() if k.endswith(self.suffix)]
+        users = {key} | {other for other in rust if other != key
                          and module in (self.level.solutions_dir / other).read_text()}
         parts = [p.id for p in self.level.parts.values() if users & set(p.files)]
         return parts or list(self.level.parts)
@@ -172,10 +173,13 @@ class RustSession(Session):
                        if test["name"].split("[")[0] not in speed]
         return self._tests
 
-    def owners(self, key: str) -> list[str]:
-        """The parts a mutant of `key` must lose points in: those that name it (not the parts
-        that only `use` it, e.g. `parallel` for `sgemm_simd.rs`)."""
-        return [p.id for p in self.level.parts.values() if key in p.files] or self.parts_of(key)
+    def owners(self, key: str, definition: str = "") -> list[str]:
+        """The parts a mutant of `definition` in `key` must lose points in: as for Python, but
+        only parts that name the file (not those that only `use` it, e.g. `parallel` for
+        `sgemm_simd.rs`)."""
+        naming = {p.id for p in self.level.parts.values() if key in p.files}
+        owners = [p for p in super().owners(key, definition) if p in naming]
+        return owners or sorted(naming) or self.parts_of(key)
 
     @contextmanager
     def applied(self, mutant: Mutant) -> Iterator[tuple[str, str | None]]:

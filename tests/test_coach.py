@@ -123,15 +123,25 @@ def test_addr2line_chains_and_perf_samples_parse() -> None:
 
 def test_cliff_is_named_with_the_cache_it_crosses() -> None:
     """A fall of more than 30% between sizes, and the cache B no longer fits."""
-    points = [Point(128, 40.0, 1.0), Point(256, 39.0, 1.0), Point(512, 12.0, 1.0),
-              Point(1024, 11.0, 1.0)]
-    assert cliff(Sweep(points)) == (256, 512, 39.0, 12.0)
+    # wall-clock GFLOP/s disturbed at n = 1024 (a busy machine); per CPU-second the cliff
+    points = [Point(128, 40.0, 1.0, 41.0), Point(256, 39.0, 1.0, 40.0),
+              Point(512, 30.0, 0.8, 12.0), Point(1024, 11.0, 0.5, 11.5)]
+    assert cliff(Sweep(points)) == (points[2], points[3], 30.0, 11.0)
+    assert cliff(Sweep(points), per_cpu=True) == (points[1], points[2], 40.0, 12.0)
     assert cliff(Sweep(points[:2])) is None
-    found = diagnose(Evidence("blocked", AVX512, sweep=Sweep(points)))
+    found = diagnose(Evidence("blocked", AVX512, sweep=Sweep(points, others_share=0.9)))
     (finding,) = [f for f in found if f.code == "cache_cliff"]
-    assert "from 39 to 12 GFLOP/s between n = 256 and n = 512" in finding.sentence
+    assert "from 40 to 12 GFLOP per CPU-second between n = 256 and n = 512" in finding.sentence
     assert "1 MiB L2" in finding.sentence and finding.problem
     assert "1.5.5" in finding.text()
+    # the product beyond the caches: named by its shape, B = 4096 x 4096 floats past the L3
+    beyond = Sweep([Point(2048, 20.0, 1.0, 20.0), Point(4096, 9.0, 1.0, 9.0, 256, 4096)])
+    (finding,) = diagnose(Evidence("blocked", AVX512, sweep=beyond))
+    assert "between n = 2048 and 256 x 4096 x 4096, where B (64 MiB) no longer fits the " \
+        "32 MiB L3" in finding.sentence
+    # a parallel stage's wall-clock speeds count only on a quiet machine
+    assert not diagnose(Evidence("parallel", AVX512, threads=2,
+                                 sweep=Sweep(points, others_share=0.9)))
 
 
 def test_serial_tail_from_the_profile_or_the_cores_kept_busy() -> None:
@@ -244,7 +254,12 @@ def _built_for(coach_env, tmp_path_factory, name: str):
 @pytest.mark.parametrize("name", sorted(FIXTURE_META))
 def test_fixture_gets_its_diagnosis(coach_env, tmp_path_factory, name: str) -> None:
     """Each mediocre kernel's stage report names the finding its expected.toml names."""
-    from autograder.coach.run import measured_report, profile_report, static_report
+    from autograder.coach.run import (
+        beyond_caches,
+        measured_report,
+        profile_report,
+        static_report,
+    )
     from autograder.judge.client import WorkerClient
     from autograder.judge.runner import worker_spec
 
@@ -266,7 +281,7 @@ def test_fixture_gets_its_diagnosis(coach_env, tmp_path_factory, name: str) -> N
         if profiled:  # which code runs, and on how many threads; no speed is judged
             profile_report(report, built, client)
         else:
-            measured_report(report, built, client, {}, budget_s=25.0)
+            measured_report(report, built, client, {}, 40.0, beyond_caches(level))
     finally:
         client.close()
     assert report.evidence is not None

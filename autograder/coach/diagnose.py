@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from autograder.coach.kernel import LoopInfo
 from autograder.coach.machine import Machine, human_bytes
 from autograder.coach.mca import Ceiling
-from autograder.coach.measure import Sweep
+from autograder.coach.measure import Point, Sweep
 
 BOOK = {
     "1.5.2": "Bottlenecks with Rooflines, Benchmarks, and Profiles",
@@ -166,34 +166,50 @@ def _accumulator_findings(ev: Evidence) -> list[Finding]:
     return []
 
 
-def cliff(sweep: Sweep) -> tuple[int, int, float, float] | None:
-    """The steepest fall between consecutive sizes, if it is a cliff:
-    (n before, n after, GFLOP/s before, after)."""
+def cliff(sweep: Sweep, per_cpu: bool = False) -> tuple[Point, Point, float, float] | None:
+    """The steepest fall between consecutive sizes, if it is a cliff: (point before, point
+    after, GFLOP/s before, after); `per_cpu` reads GFLOP per CPU-second (a single-thread
+    stage: other processes taking the core do not lower it)."""
+    def rate(point: Point) -> float:
+        return point.cpu_gflops if per_cpu else point.gflops
+
     worst = None
     for before, after in zip(sweep.points, sweep.points[1:], strict=False):
-        ratio = after.gflops / before.gflops if before.gflops > 0 else 1.0
+        ratio = rate(after) / rate(before) if rate(before) > 0 else 1.0
         if ratio < CLIFF_RATIO and (worst is None or ratio < worst[0]):
             worst = (ratio, before, after)
     if worst is None:
         return None
-    return worst[1].n, worst[2].n, worst[1].gflops, worst[2].gflops
+    return worst[1], worst[2], rate(worst[1]), rate(worst[2])
+
+
+def _size(point: Point) -> str:
+    """`n = 512`, or `256 x 4096 x 4096` for a product that is not square."""
+    return f"n = {point.n}" if point.square else point.label.replace("x", " x ")
 
 
 def _cliff_finding(ev: Evidence) -> list[Finding]:
-    found = cliff(ev.sweep) if ev.sweep else None
+    """A cliff in the sweep: per CPU-second for a single-thread stage (so it is judged on a
+    busy machine too), per wall-clock second for `parallel` when the machine was quiet."""
+    per_cpu = ev.threads == 1
+    if not ev.sweep or not (per_cpu or ev.timings_trusted):
+        return []
+    found = cliff(ev.sweep, per_cpu)
     if found is None:
         return []
-    n1, n2, g1, g2 = found
-    b1, b2 = 4 * n1 * n1, 4 * n2 * n2
+    before, after, g1, g2 = found
+    b1, b2 = before.b_bytes, after.b_bytes
     crossed = [c for c in ev.machine.caches if b1 < c.size <= b2]
-    where = (f"where B ({human_bytes(b2)} at n = {n2}) no longer fits the "
+    where = (f"where B ({human_bytes(b2)}) no longer fits the "
              f"{human_bytes(crossed[-1].size)} {crossed[-1].name}" if crossed else
              f"while B grows from {human_bytes(b1)} to {human_bytes(b2)}")
     blocked = ev.stage in BLOCKED
     advice = ("block the k and j loops so a KC x NC block of B stays in cache" if blocked else
               "the blocked stage's cache blocking removes this cliff")
+    unit = "GFLOP per CPU-second" if per_cpu else "GFLOP/s"
     return [Finding("cache_cliff", (
-        f"Speed falls from {g1:.3g} to {g2:.3g} GFLOP/s between n = {n1} and n = {n2}, "
+        f"Speed falls from {g1:.3g} to {g2:.3g} {unit} between {_size(before)} and "
+        f"{_size(after)}, "
         f"{where}: {advice}"), "1.5.5", blocked)]
 
 
@@ -211,7 +227,9 @@ def _serial_finding(ev: Evidence) -> list[Finding]:
             "1.5.8")]
     if not ev.timings_trusted or not ev.sweep or not ev.sweep.points:
         return []
-    point = ev.sweep.points[-1]
+    if not ev.sweep.squares:
+        return []
+    point = ev.sweep.squares[-1]
     serial = (ev.threads - point.cores) / (ev.threads - 1)
     if serial <= SERIAL_SHARE:
         return []
@@ -225,7 +243,7 @@ def _serial_finding(ev: Evidence) -> list[Finding]:
 def _gap_finding(ev: Evidence) -> list[Finding]:
     if not (ev.ceiling and ev.sweep and ev.peak_gflops > 0 and ev.timings_trusted):
         return []
-    point = ev.sweep.at(ev.graded_n) or (ev.sweep.points[-1] if ev.sweep.points else None)
+    point = ev.sweep.at(ev.graded_n) or (ev.sweep.squares[-1] if ev.sweep.squares else None)
     if point is None:
         return []
     measured = point.gflops / ev.peak_gflops
@@ -253,8 +271,6 @@ def diagnose(ev: Evidence) -> list[Finding]:
     found: list[Finding] = []
     if ev.hot is not None:
         found += _loop_findings(ev)
-    if ev.timings_trusted:
-        found += _cliff_finding(ev)
-    found += _serial_finding(ev)
+    found += _cliff_finding(ev) + _serial_finding(ev)
     found += _gap_finding(ev)
     return sorted(found, key=lambda f: not f.problem)

@@ -41,8 +41,26 @@ class Point:
     """One size of the sweep."""
 
     n: int
-    gflops: float
+    gflops: float  # per wall-clock second, as the grader times it
     cores: float  # CPU seconds per wall-clock second while it ran
+    cpu_gflops: float = 0.0  # per CPU-second of the worker: what other processes barely move
+    m: int = 0  # rows of A and C (0: n, a square product)
+    k: int = 0  # the inner dimension (0: n)
+
+    @property
+    def square(self) -> bool:
+        """Whether m = n = k."""
+        return self.m in (0, self.n) and self.k in (0, self.n)
+
+    @property
+    def label(self) -> str:
+        """`512` for a square product, `256x4096x4096` (m x n x k) otherwise."""
+        return str(self.n) if self.square else f"{self.m}x{self.n}x{self.k}"
+
+    @property
+    def b_bytes(self) -> int:
+        """The bytes of B (k x n floats): what i-k-j streams once per row of C."""
+        return 4 * (self.k or self.n) * self.n
 
 
 @dataclass
@@ -53,9 +71,14 @@ class Sweep:
     notes: list[str] = field(default_factory=list)
     others_share: float = 0.0  # of all CPUs, used by other processes during the sweep
 
+    @property
+    def squares(self) -> list[Point]:
+        """The square sizes (n = 64 ... 2048), without the product beyond the caches."""
+        return [p for p in self.points if p.square]
+
     def at(self, n: int) -> Point | None:
-        """The point at size `n`, if it was measured."""
-        return next((p for p in self.points if p.n == n), None)
+        """The square point at size `n`, if it was measured."""
+        return next((p for p in self.squares if p.n == n), None)
 
 
 def _others_share(busy0: float, own0: float, wall0: float, worker_cpu: float) -> float:
@@ -70,13 +93,14 @@ def _others_share(busy0: float, own0: float, wall0: float, worker_cpu: float) ->
     return max(0.0, (busy - own - worker_cpu) / (wall * (os.cpu_count() or 1)))
 
 
-def _time_size(client: WorkerClient, stage: str, threads: int, n: int,
+def _time_size(client: WorkerClient, stage: str, threads: int, shape: tuple[int, int, int],
                estimate_s: float) -> tuple[Point, float]:
-    """GFLOP/s at size n (median of several calls, each repeating the product enough times
-    to last MIN_CALL_S), and the worker CPU seconds it used."""
-    client.call(probes.prepare_sgemm, n, SEED + n)
+    """GFLOP/s of the m x n x k product (median of several calls, each repeating it enough
+    times to last MIN_CALL_S), and the worker CPU seconds it used."""
+    m, n, k = shape
+    client.call(probes.prepare_sgemm, n, SEED + n, m=m, k=k)
     repeats = max(1, min(1000, math.ceil(MIN_CALL_S / max(estimate_s, 1e-7))))
-    rows = fresh_a((repeats, n), SEED).astype(np.float32)
+    rows = fresh_a((repeats, k), SEED).astype(np.float32)
     client.call(probes.run_sgemm, stage, threads, 0, rows[:1], timeout=600)  # warm-up
     walls, cpus = [], []
     while len(walls) < 3 or (sum(walls) < MIN_SIZE_S and len(walls) < MAX_RUNS):
@@ -85,26 +109,34 @@ def _time_size(client: WorkerClient, stage: str, threads: int, n: int,
         cpus.append(timed.cpu_s / repeats)
     median = sorted(walls)[len(walls) // 2]
     cores = sum(cpus) / sum(walls) if sum(walls) > 0 else 0.0
-    return Point(n, 2 * n**3 / median / 1e9, cores), sum(cpus) * repeats
+    cpu_median = max(sorted(cpus)[len(cpus) // 2], 1e-9)
+    flops = 2 * m * n * k
+    point = Point(n, flops / median / 1e9, cores, flops / cpu_median / 1e9, m, k)
+    return point, sum(cpus) * repeats
 
 
-def sweep(client: WorkerClient, stage: str, threads: int, budget_s: float) -> Sweep:
-    """The stage's GFLOP/s at each of SIZES that fits in `budget_s` seconds."""
+def sweep(client: WorkerClient, stage: str, threads: int, budget_s: float,
+          beyond: tuple[int, int, int] | None = None) -> Sweep:
+    """The stage's GFLOP/s at each of SIZES, then at the m x n x k product `beyond` (whose B
+    outgrows the last-level cache), as far as `budget_s` seconds allow."""
     result = Sweep()
     deadline = time.monotonic() + budget_s
     busy0 = machine_busy_seconds()
     own = os.times()
     own0, wall0, worker_cpu = own.user + own.system, time.perf_counter(), 0.0
     previous: Point | None = None
-    for n in SIZES:
-        estimate = 2 * n**3 / (previous.gflops * 1e9) if previous else 1e-4
+    shapes = [(n, n, n) for n in SIZES] + ([beyond] if beyond else [])
+    for shape in shapes:
+        flops = 2 * shape[0] * shape[1] * shape[2]
+        estimate = flops / (previous.gflops * 1e9) if previous else 1e-4
         needed = max(estimate, MIN_CALL_S) * 5
+        label = "x".join(map(str, shape)) if len(set(shape)) > 1 else f"n = {shape[0]}"
         if previous and time.monotonic() + needed > deadline:
-            result.notes.append(f"n = {n} and larger not timed: one product would take "
+            result.notes.append(f"{label} and larger not timed: one product would take "
                                 f"~{estimate:.2g} s at {previous.gflops:.3g} GFLOP/s (the "
                                 "coach keeps under its time budget)")
             break
-        point, cpu = _time_size(client, stage, threads, n, estimate)
+        point, cpu = _time_size(client, stage, threads, shape, estimate)
         result.points.append(point)
         worker_cpu += cpu
         previous = point

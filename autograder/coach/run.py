@@ -80,6 +80,16 @@ def build(level: Level, source: Source) -> Built:
     return Built(ws, found[0], library, {k: v.message for k, v in stops.items()})
 
 
+def beyond_caches(level: Level) -> tuple[int, int, int] | None:
+    """The m x n x k product whose B outgrows the last-level cache: the one the grader times
+    the blocked stage on (level0.toml's `beyond_caches`), so the sweep shows that cliff too."""
+    for spec in level.thresholds.values():
+        if isinstance(spec, dict) and "beyond_caches" in spec:
+            m, n, k = (int(x) for x in spec["beyond_caches"])
+            return m, n, k
+    return None
+
+
 def stage_file(level: Level, stage: str) -> str:
     """The student file (key) of an SGEMM stage."""
     return level.parts[stage].files[0]
@@ -132,14 +142,17 @@ def _threads(stage: str) -> int:
 
 
 def measured_report(report: StageReport, built: Built, client: WorkerClient,
-                    peak: dict[str, float], budget_s: float) -> None:
-    """Add the sweep, the profile and the diagnosis they support to a static report."""
+                    peak: dict[str, float], budget_s: float,
+                    beyond: tuple[int, int, int] | None = None) -> None:
+    """Add the sweep (n = 64 ... 2048, then the product `beyond` the caches), the profile
+    and the diagnosis they support to a static report."""
     ev = report.evidence
     assert ev is not None and report.code is not None
     threads = 0 if report.stage == "parallel" else 1
     try:
-        report.sweep = ev.sweep = sweep(client, report.stage, threads, budget_s)
-        n = ev.graded_n if report.sweep.at(ev.graded_n) else report.sweep.points[-1].n
+        report.sweep = ev.sweep = sweep(client, report.stage, threads, budget_s, beyond)
+        squares = report.sweep.squares
+        n = ev.graded_n if report.sweep.at(ev.graded_n) else (squares[-1].n if squares else 256)
         starts = {f.name: f.start for f in built.library.functions.values()}
         samples = profile(client, report.stage, threads, n, built.so, starts, PROFILE_S)
     except (StudentStop, StudentError) as exc:
@@ -148,8 +161,8 @@ def measured_report(report: StageReport, built: Built, client: WorkerClient,
     report.notes += report.sweep.notes
     if ev.sweep and not ev.timings_trusted:
         report.notes.append(f"other processes used {ev.sweep.others_share:.0%} of the CPUs "
-                            "during the sweep: speeds may be low, and the coach draws no "
-                            "conclusion from them; re-run on a quieter machine")
+                            "during the sweep: wall-clock speeds may be low, so only the "
+                            "speeds per CPU-second are judged; re-run on a quieter machine")
     apply_profile(report, built, samples)
     roof = "peak_gflops_all_threads" if report.stage == "parallel" else "peak_gflops_1_thread"
     ev.peak_gflops = peak.get(roof, 0.0)
@@ -198,11 +211,15 @@ def render_stage(report: StageReport, machine: Machine) -> list[str]:
     ev = report.evidence
     hot = ev.hot if ev else None
     if report.sweep and report.sweep.points:
-        curve = " · ".join(f"{p.n}: {p.gflops:.3g}" for p in report.sweep.points)
+        curve = " · ".join(f"{p.label}: {p.gflops:.3g}" for p in report.sweep.points)
         lines.append(f"  size sweep, GFLOP/s at n = {curve}")
-        if report.stage == "parallel":
-            lines.append(f"  cores kept busy at n = {report.sweep.points[-1].n}: "
-                         f"{report.sweep.points[-1].cores:.2f}")
+        if report.stage != "parallel":
+            curve = " · ".join(f"{p.label}: {p.cpu_gflops:.3g}" for p in report.sweep.points)
+            lines.append(f"    per CPU-second of the worker (what other processes barely move): "
+                         f"{curve}")
+        if report.stage == "parallel" and report.sweep.squares:
+            last = report.sweep.squares[-1]
+            lines.append(f"  cores kept busy at n = {last.n}: {last.cores:.2f}")
     if ev and ev.alone is not None:
         lines.append(f"  samples of your code with no other thread of it running: "
                      f"{_share(ev.alone)}")
@@ -221,8 +238,8 @@ def render_stage(report: StageReport, machine: Machine) -> list[str]:
     if report.ceiling is not None:
         c = report.ceiling
         measured = ""
-        if ev and ev.sweep and ev.peak_gflops and ev.sweep.points:
-            point = ev.sweep.at(ev.graded_n) or ev.sweep.points[-1]
+        if ev and ev.sweep and ev.peak_gflops and ev.sweep.squares:
+            point = ev.sweep.at(ev.graded_n) or ev.sweep.squares[-1]
             measured = f"; measured at n = {point.n}: {point.gflops / ev.peak_gflops:.0%}"
         lines.append(f"  llvm-mca ({c.model} model): {c.loop.cycles_per_iteration:.2f} cycles "
                      f"per iteration (ports alone: {c.loop.block_rthroughput:.2f}) -> ceiling "
@@ -319,7 +336,7 @@ def coach(level: Level, source: Source, keyword: str | None = None,
                 report.notes.append(built.blocked[key])
             left = BUDGET_S - (time.monotonic() - started)
             budget = max(3.0, left / (len(stages) - index) - PROFILE_S - 1)
-            measured_report(report, built, client, peak, budget)
+            measured_report(report, built, client, peak, budget, beyond_caches(level))
             reports.append(report)
             emit("")
             for line in render_stage(report, machine):

@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import KIT, build_submission
+from conftest import KIT, build_submission, run_grade
 from machine_load import machine_is_busy
 
 from autograder.coach import mca
@@ -184,6 +184,16 @@ def test_report_suggests_the_coach_for_a_slow_stage() -> None:
     assert coach_suggestion(level(16)) == []
     assert coach_suggestion(level(9.5, name="level1")) == []
     assert coach_suggestion(level(9.5, hidden=True), student_view=True) == []
+
+
+def test_cli_offers_the_coach_on_level0_only() -> None:
+    """`grade.py level0 --coach` exists (not on an interpreted level), and a -k that names no
+    stage is bad usage (exit 2) before anything is built."""
+    done = run_grade("level0", "--coach", "-k", "nostage", timeout=120)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "names no SGEMM stage" in done.stdout + done.stderr
+    other = run_grade("level-1", "--coach", timeout=120)
+    assert other.returncode == 2 and "--coach" in other.stderr
 
 
 # ----- real builds --------------------------------------------------------------------------

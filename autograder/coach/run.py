@@ -9,6 +9,7 @@ sandboxed worker, and the diagnosis. It never grades; the whole run keeps under 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -63,6 +64,7 @@ class Built:
     so: Path
     library: disasm.Library
     blocked: dict[str, str] = field(default_factory=dict)
+    missing: str = ""  # why the library could not be read, if it could not
 
 
 def build(level: Level, source: Source) -> Built:
@@ -73,11 +75,15 @@ def build(level: Level, source: Source) -> Built:
         found = sorted((ws.root / "site").rglob("*.so")) + sorted((ws.root / "site").rglob("*.pyd"))
         if not found:
             raise GraderError("the coach's build made no extension module")
-        library = disasm.disassemble(found[0])
+        try:
+            library, missing = disasm.disassemble(found[0]), ""
+        except (LookupError, OSError, subprocess.SubprocessError) as exc:
+            library = disasm.Library(found[0], {}, {})
+            missing = f"cannot disassemble the library ({exc}): machine code and llvm-mca skipped"
     except BaseException:
         ws.cleanup()
         raise
-    return Built(ws, found[0], library, {k: v.message for k, v in stops.items()})
+    return Built(ws, found[0], library, {k: v.message for k, v in stops.items()}, missing)
 
 
 def beyond_caches(level: Level) -> tuple[int, int, int] | None:
@@ -117,6 +123,15 @@ def static_report(built: Built, level: Level, stage: str, machine: Machine) -> S
     key = stage_file(level, stage)
     source = (built.ws.student / key).read_text(errors="replace")
     report.code = stage_code(built.library, stage_files(source, Path(key).name))
+    if built.missing:
+        report.notes.append(built.missing)
+    elif machine.arch != "x86_64":
+        report.notes.append(f"the machine-code reading is written for x86-64, not "
+                            f"{machine.arch}: hot loop and llvm-mca skipped")
+        report.code.loops.clear()
+    elif not report.code.chains:
+        report.notes.append("no line tables read (llvm-addr2line or addr2line missing): the "
+                            "coach cannot tell which machine code is yours")
     hot, report.hot_why = report.code.hot_loop(machine)
     evidence = Evidence(stage, machine, hot, threads=_threads(stage),
                         graded_n=int(level.thresholds.get(stage, {}).get("n", 1024)))
@@ -126,7 +141,7 @@ def static_report(built: Built, level: Level, stage: str, machine: Machine) -> S
             report.notes.append(found)
         else:
             report.ceiling = evidence.ceiling = found
-    else:
+    elif not report.notes:
         report.notes.append("no loop with float arithmetic found in this stage's code "
                             "(a stub, or everything went through calls)")
     report.evidence = evidence

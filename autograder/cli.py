@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import os
 import sys
 import tempfile
 import time
 import traceback
+import zipfile
 from pathlib import Path
+
+import pytest
+from _pytest.mark import _parse_expression
 
 from autograder.judge.errors import GraderError
 from autograder.judge.runner import GradeOptions, grade_level
@@ -22,6 +27,7 @@ from autograder.report.text import render
 
 EXIT_FULL, EXIT_POINTS_LOST, EXIT_BAD_INPUT, EXIT_GRADER_ERROR = 0, 1, 2, 3
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a process killed by SIGPIPE
+EXIT_INTERRUPTED = 130  # what a shell reports for a process stopped by Ctrl-C (SIGINT)
 
 #: Sub-commands implemented elsewhere: name -> (module with add_arguments/run, help).
 COMMANDS = {
@@ -52,6 +58,7 @@ examples:
   python grade.py roofline                   this machine's peak GFLOP/s and bandwidth
 
 exit status: 0 full marks, 1 points lost, 2 bad usage or input, 3 grader error,
+  130 interrupted (Ctrl-C: the tests that finished are reported, marked incomplete),
   141 output pipe closed early (e.g. `| head`)
 """
 
@@ -118,10 +125,26 @@ def _source(args: argparse.Namespace) -> Source:
     if args.solutions:
         return Source("solutions")
     if args.submission is not None:
-        if not args.submission.is_dir():
-            raise SourceError(f"submission folder not found: {args.submission}")
-        return Source("submission", args.submission.resolve())
+        path = args.submission
+        if path.exists() and not path.is_dir():
+            hint = ": unzip it and give the folder" if zipfile.is_zipfile(path) else \
+                ": give the folder that holds your files"
+            raise SourceError(f"--submission {path} is a file, not a folder{hint}")
+        if not path.is_dir():
+            raise SourceError(f"submission folder not found: {path}")
+        return Source("submission", path.resolve())
     return Source("assignments")
+
+
+def _check_keyword(keyword: str | None) -> None:
+    """A malformed -k is bad usage (exit 2) with pytest's own message, found before any
+    workspace is built."""
+    if keyword is None:
+        return
+    try:
+        _parse_expression(keyword, "Wrong expression passed to '-k'")
+    except pytest.UsageError as exc:
+        raise SourceError(str(exc)) from None
 
 
 def grade(args: argparse.Namespace) -> int:
@@ -131,22 +154,39 @@ def grade(args: argparse.Namespace) -> int:
 
         return coach(load_level(args.command), _source(args), args.keyword)
     levels = all_levels() if args.command == "all" else [load_level(args.command)]
+    _check_keyword(args.keyword)
     source = _source(args)
-    progress = Progress(enabled=not args.quiet and not args.list)
+    # With --output FILE, a script reads the file: the terminal's progress only on a terminal.
+    shown = args.output is None or sys.stderr.isatty()
+    progress = Progress(enabled=not args.quiet and not args.list and shown)
     options = GradeOptions(keyword=args.keyword, public_only=args.public_only,
                            list_only=args.list, progress=progress.test_done,
                            on_stage=progress.stage)
-    record, started = RunRecord(), time.monotonic()
+    record, started, interrupted = RunRecord(), time.monotonic(), False
     for level in levels:
         progress.start_level(level.id)
         try:
             record.levels.append(grade_level(level, source, options))
         except GraderError as exc:
             record.grader_error = f"{level.id}: {exc}" if level.id not in str(exc) else str(exc)
+        except KeyboardInterrupt:  # between tests (a build, a preflight): nothing of it graded
+            interrupted = True
         finally:
             progress.end_level()
+        interrupted = interrupted or any(lv.incomplete for lv in record.levels)
+        if interrupted:
+            break
     record.duration = time.monotonic() - started
-    _emit(record, args)
+    if args.keyword and not interrupted and not record.grader_error and \
+            not any(lv.tests for lv in record.levels):
+        raise SourceError(f"no test matches '{args.keyword}' (see --list for the test ids)")
+    if record.levels or not interrupted:  # Ctrl-C before any test ended: nothing to report
+        _emit(record, args)
+    if interrupted:
+        finished = sum(len(lv.tests) for lv in record.levels)
+        print(f"grade.py: interrupted; {finished} finished tests reported, marked incomplete",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
     if record.has_grader_fault():
         return EXIT_GRADER_ERROR
     if args.list or record.points >= record.max_points:
@@ -154,14 +194,29 @@ def grade(args: argparse.Namespace) -> int:
     return EXIT_POINTS_LOST
 
 
+def _summary_line(record: RunRecord, args: argparse.Namespace) -> str:
+    """The one line `--output FILE` prints (on stderr): the total and where the report is."""
+    if args.list:
+        what = f"{sum(len(lv.tests) for lv in record.levels)} tests listed"
+    else:
+        what = f"TOTAL {record.points:g}/{record.max_points:g}"
+        if any(lv.incomplete for lv in record.levels):
+            what += " (incomplete)"
+        if record.has_grader_fault():
+            what += " with a grader error (not the student's fault: see the report)"
+    return f"grade.py: {what}; wrote the {args.format} report to {args.output}"
+
+
 def _emit(record: RunRecord, args: argparse.Namespace) -> None:
-    text_report = render(record, colour=sys.stdout.isatty() and not os.environ.get("NO_COLOR"),
-                         verbose=args.verbose, listing=args.list)
     if args.output is not None:
-        _write_atomically(args.output, FORMATS[args.format](record))
-        print(text_report)
-        print(f"wrote {args.format} report to {args.output}")
+        # The report goes to the file; the terminal gets one line (scripts read the file).
+        report = FORMATS[args.format](record) if args.format != "text" else \
+            render(record, verbose=args.verbose, listing=args.list)
+        _write_atomically(args.output, report)
+        print(_summary_line(record, args), file=sys.stderr)
     elif args.format == "text":
+        text_report = render(record, colour=sys.stdout.isatty() and not os.environ.get("NO_COLOR"),
+                             verbose=args.verbose, listing=args.list)
         print(text_report)
     else:
         print(FORMATS[args.format](record))
@@ -185,10 +240,29 @@ def _run_command(name: str, argv: list[str]) -> int:
     return int(module.run(parser.parse_args(argv)))
 
 
+def _unknown_command(word: str) -> str | None:
+    """One line for a first argument that is neither a level nor a command, naming the
+    closest one ("did you mean level-1?"), or None if `word` is known."""
+    try:
+        levels = [level.id for level in all_levels()]
+    except ManifestError:
+        return None  # the parser reports the manifest problem
+    known = [*levels, "all", *COMMANDS]
+    if word in known or word.startswith("-"):
+        return None
+    close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]}?" if close else f"levels: {', '.join(levels)}"
+    return f"unknown level or command '{word}': {hint}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of grade.py; returns the exit status (see --help)."""
     argv = sys.argv[1:] if argv is None else argv
     try:
+        unknown = _unknown_command(argv[0]) if argv else None
+        if unknown:
+            print(f"grade.py: error: {unknown} (see --help)", file=sys.stderr)
+            return EXIT_BAD_INPUT
         if argv and argv[0] in COMMANDS:
             status = _run_command(argv[0], argv[1:])
         else:
@@ -203,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_GRADER_ERROR
     except KeyboardInterrupt:
         print("grade.py: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`grade.py ... | head`): stop quietly, as Unix tools do, and keep
         # Python from reporting the same broken pipe again when it flushes stdout at exit.

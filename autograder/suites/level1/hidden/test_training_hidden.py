@@ -80,6 +80,7 @@ SCHEDULES = [
     ("cosine_lr", {"lr": 1.0, "total_steps": 7, "min_lr": 0.1}, 9),
     ("warmup_cosine_lr", {"lr": 0.2, "warmup_steps": 4, "total_steps": 20}, 22),
     ("warmup_cosine_lr", {"lr": 1.0, "warmup_steps": 1, "total_steps": 5, "min_lr": 0.5}, 6),
+    ("warmup_cosine_lr", {"lr": 0.3, "warmup_steps": 3, "total_steps": 10, "min_lr": 0.01}, 12),
 ]
 
 

@@ -42,7 +42,7 @@ def test_solutions_full_marks_exit_0(tmp_path: Path) -> None:
     graded = run_grade("demo", "--solutions", kit_root=ENGINE_KIT, json_out=tmp_path / "r.json")
     assert graded.returncode == 0
     assert graded.record["points"] == 100 and graded.record["max_points"] == 100
-    assert "TOTAL 100/100" in graded.stdout
+    assert "TOTAL 100/100" in graded.stderr  # --output FILE: one summary line on stderr
 
 
 def test_stubs_zero_every_test_not_implemented_exit_1(tmp_path: Path) -> None:
@@ -147,7 +147,8 @@ def test_submission_extra_files_are_ignored_and_listed(tmp_path: Path) -> None:
                        json_out=tmp_path / "r.json")
     assert graded.record["points"] == 100
     assert sorted(graded.record["levels"][0]["ignored_files"]) == ["conftest.py", "notes.txt"]
-    assert "ignored (not part of the assignment)" in graded.stdout
+    shown = run_grade("demo", "--submission", sub, kit_root=ENGINE_KIT)
+    assert "ignored (not part of the assignment)" in shown.stdout
 
 
 def test_missing_file_graded_as_stub(tmp_path: Path) -> None:

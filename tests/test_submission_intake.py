@@ -140,7 +140,7 @@ def test_submission_channel(tmp_path: Path, case: str) -> None:
     assert graded.record["points"] == score, graded.stdout[-3000:]
     assert level["missing_files"] == missing
     assert level["notes"].count(line) == 1
-    assert f"note: {line}\n" in graded.stdout
+    assert graded.stdout == ""  # --output FILE: the report is in the file
     assert graded.returncode == (0 if score == 100 else 1)
     assert_no_secret(graded.stdout, graded.stderr, json.dumps(graded.record))
     if case == "10,000 tiny files":
@@ -464,7 +464,8 @@ def test_nbgrader_copy_takes_plain_files_only(tmp_path: Path, monkeypatch, caplo
     exec(compile(config, "nbgrader_config.py", "exec"),  # what nbgrader does with the file
          {"get_config": lambda: SimpleNamespace(CourseDirectory=SimpleNamespace(),
                                                 Autograde=SimpleNamespace(),
-                                                Execute=SimpleNamespace()),
+                                                Execute=SimpleNamespace(),
+                                                ExportApp=SimpleNamespace()),
           "__file__": str(course / "nbgrader_config.py")})
     assert getattr(BaseConverter.init_assignment, "teenygrad_guard", False)
 
@@ -524,19 +525,23 @@ def test_nbgrader_channel(tmp_path: Path) -> None:
                       "engine_blas": 30}
 
 
-# --- channel 5: the GitHub Classroom workflow (grade.py LEVEL on the student's checkout) ----
+# --- channel 5: the GitHub Classroom workflow (grade.py LEVEL --submission . on the checkout) -
 
 def test_classroom_channel(tmp_path: Path) -> None:
-    """The Classroom workflow grades the checkout's `assignments/` through the same gate: a
-    student file that is a link is refused with one line (exit 2); there is no other stub."""
+    """The Classroom workflow grades the checkout as a submission, through the same gate: a
+    student file that is a link is refused with one line and graded as its stub."""
     workflow = (KIT / "autograder/instructor/templates/classroom.yml").read_text()
-    assert 'run: python grade.py "$LEVEL" --format gradescope' in workflow
-    kit = tmp_path / "kit"
-    shutil.copytree(ENGINE_KIT, kit, ignore=shutil.ignore_patterns("submissions"))
-    ops = kit / "assignments/demo/calc/ops.py"
-    replace(ops, lambda p: p.symlink_to(kit / "solutions/demo/calc/ops.py"))
-    graded = run_grade("demo", kit_root=kit)
-    assert graded.returncode == 2
-    assert graded.stderr.strip().splitlines() == [
-        "grade.py: error: demo: assignments/demo/calc/ops.py is a symbolic link: submit the "
-        "file itself"]
+    assert 'run: python grade.py "$LEVEL" --submission . --format gradescope' in workflow
+    checkout = tmp_path / "checkout"  # the student's repository, files as committed
+    shutil.copytree(ENGINE_KIT / "assignments", checkout / "assignments")
+    for key in ("calc/__init__.py", "calc/ops.py"):
+        shutil.copyfile(ENGINE_KIT / "solutions/demo" / key, checkout / "assignments/demo" / key)
+    ops = checkout / "assignments/demo/calc/ops.py"
+    replace(ops, lambda p: p.symlink_to(ENGINE_KIT / "solutions/demo/calc/ops.py"))
+    graded = run_grade("demo", "--submission", checkout, kit_root=ENGINE_KIT,
+                       json_out=tmp_path / "r.json")
+    assert graded.returncode == 1
+    level = graded.record["levels"][0]
+    assert level["missing_files"] == ["calc/ops.py"] and graded.record["points"] == 0
+    assert level["notes"].count(
+        "assignments/demo/calc/ops.py is a symbolic link: submit the file itself") == 1

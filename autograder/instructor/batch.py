@@ -10,6 +10,11 @@ before the next submission starts. The gradebook only ever gains rows: a finishe
 never overwritten. A run that is interrupted (Ctrl-C, kill, power cut) resumes where it stopped:
 a submission whose content hash matches its latest grade is not graded again; a changed one is.
 The CSV (latest grade of every student) is rewritten atomically after every grade.
+
+Every grading folder of a batch (each `grade.py`'s temporary folder and the workspace it
+builds) is made inside one work folder of that gradebook, in the system's temporary folder
+(`work_folder`). It is removed when the batch ends, however it ends, and a resumed batch first
+removes what a killed one (kill -9, power cut) left there, so no grading folder outlives a run.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import sqlite3
 import stat
 import sys
@@ -230,9 +236,17 @@ def export_csv(book: Gradebook, level: str, path: Path) -> int:
 # --- grading one submission ---------------------------------------------------------------
 
 
-def grade_one(grade_py: Path, level: str, folder: Path, timeout: float) -> Grade:
-    """Grade one submission in its own process session and temporary folder (a student
-    folder that is a symbolic link is not followed: its row says so)."""
+def work_folder(db_path: Path) -> Path:
+    """The folder a batch's gradings happen in, one per gradebook: in the system's temporary
+    folder (readable by the sandbox wherever the gradebook is), named after the gradebook."""
+    tag = hashlib.sha256(os.fsencode(db_path.resolve())).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"teenygrad-batch-{tag}"
+
+
+def grade_one(grade_py: Path, level: str, folder: Path, timeout: float,
+              work: Path | None = None) -> Grade:
+    """Grade one submission in its own process session and temporary folder, inside `work`
+    if given (a student folder that is a symbolic link is not followed: its row says so)."""
     started = time.monotonic()
     digest = content_hash(folder)
     if folder.is_symlink():
@@ -248,11 +262,14 @@ def grade_one(grade_py: Path, level: str, folder: Path, timeout: float) -> Grade
             None,
             time.monotonic() - started,
         )
-    with tempfile.TemporaryDirectory(prefix="batch-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="batch-", dir=work) as tmp:
         out = Path(tmp) / "record.json"
         args = [level, "--submission", folder.resolve(), "--format", "json", "--output", out,
                 "--quiet"]
-        run = run_grade(grade_py, args, cwd=Path(tmp), timeout=timeout)
+        # The grader's own temporary folders (its workspace) go inside this one too.
+        os.chmod(tmp, 0o711)
+        env = {**os.environ, "TMPDIR": tmp}
+        run = run_grade(grade_py, args, cwd=Path(tmp), timeout=timeout, env=env)
         if run.timed_out:
             return Grade(
                 folder.name,
@@ -326,6 +343,11 @@ def run_batch(
     """Grade every submission of `folder` that has no up-to-date grade; return counts."""
     book = Gradebook(db_path or csv_path.with_suffix(".sqlite3"))
     counts = {"graded": 0, "unchanged": 0, "errors": 0}
+    work = work_folder(book.path)
+    shutil.rmtree(work, ignore_errors=True)  # what a killed batch left behind
+    work.mkdir(parents=True)
+    work.chmod(0o711)  # traversable, not listable: an unconfined worker (`nobody`) reaches its
+    # workspace below it (judge.processes.prepare_for_nobody), as it does in /tmp
     try:
         todo = submissions(folder)
         bar = ProgressBar(len(todo))
@@ -339,7 +361,7 @@ def run_batch(
                 bar.show(sub.name, f"unchanged ({_points(latest)})")
                 continue
             bar.show(sub.name, "grading…")
-            grade = grade_one(grade_py, level, sub, timeout)
+            grade = grade_one(grade_py, level, sub, timeout, work)
             book.add(level, grade)  # committed before the next submission starts
             export_csv(book, level, csv_path)
             counts["graded"] += 1
@@ -349,6 +371,7 @@ def run_batch(
         export_csv(book, level, csv_path)
     finally:
         book.close()
+        shutil.rmtree(work, ignore_errors=True)
     return counts
 
 

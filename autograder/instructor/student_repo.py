@@ -20,6 +20,7 @@ import ast
 import fnmatch
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -33,6 +34,7 @@ from autograder.instructor import leaks
 from autograder.instructor.levels import USER_ERRORS, InstructorError, kit_root
 from autograder.instructor.release import generate
 from autograder.instructor.steps import ReleaseContext
+from autograder.levels import all_levels
 from autograder.report.record import Outcome
 from autograder.suites import oracle
 
@@ -81,17 +83,23 @@ class LeakReport:
                 *self.markers]
 
 
-def _excluded(rel: str) -> bool:
-    return any(fnmatch.fnmatchcase(rel, pattern) for pattern in EXCLUDE)
+#: The kit's user cache folder as the workflow's cache step names it (on the runner, where
+#: `autograder.judge.build.cache_dir` keeps cargo's target folder by default).
+WORKFLOW_CACHE_DIR = "~/.cache/teenygrad-kit"
+RUST_BLOCK = re.compile(r"^ *# rust: begin.*?^ *# rust: end[^\n]*\n", re.MULTILINE | re.DOTALL)
 
 
-def _copy_tree(root: Path, rel: str, dest: Path) -> None:
+def _excluded(rel: str, extra: list[str] = ()) -> bool:
+    return any(fnmatch.fnmatchcase(rel, pattern) for pattern in [*EXCLUDE, *extra])
+
+
+def _copy_tree(root: Path, rel: str, dest: Path, extra: list[str] = ()) -> None:
     src = root / rel
-    if _excluded(rel) or not src.exists():
+    if _excluded(rel, extra) or not src.exists():
         return
     if src.is_dir():
         for child in sorted(src.iterdir()):
-            _copy_tree(root, f"{rel}/{child.name}", dest)
+            _copy_tree(root, f"{rel}/{child.name}", dest, extra)
     else:
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, dest / rel)
@@ -188,18 +196,46 @@ def record_expected(root: Path, dest: Path, ctx: ReleaseContext) -> list[str]:
     return written
 
 
+def needs_rust(ctx: ReleaseContext) -> bool:
+    """Whether a level of the repository builds Rust (level 0's maturin crate)."""
+    return any(level.build.get("kind") == "maturin" for level in ctx.levels)
+
+
+def other_levels(root: Path, ctx: ReleaseContext) -> list[str]:
+    """What a one-level repository leaves out (fnmatch patterns): the other levels' files,
+    and the Rust workspace when the level builds no Rust."""
+    ids = {level.id for level in ctx.levels}
+    patterns = []
+    for level in all_levels(root):
+        if level.id not in ids:
+            patterns += [f"assignments/{level.id}", f"autograder/suites/{level.id}",
+                         f"autograder/levels/{level.id}.toml"]
+    return patterns if needs_rust(ctx) else [*patterns, "rust_kernels"]
+
+
+def workflow_text(ctx: ReleaseContext, level: str | None) -> str:
+    """The repository's Classroom workflow: grading `level` (or all), with the Rust steps
+    only when a level builds Rust."""
+    workflow = (TEMPLATES / "classroom.yml").read_text(encoding="utf-8")
+    workflow = workflow.replace("@LEVEL@", level or "all")
+    if not needs_rust(ctx):
+        workflow = RUST_BLOCK.sub("", workflow)
+    return workflow.replace("@CACHE_DIR@", WORKFLOW_CACHE_DIR)
+
+
 def build(root: Path, dest: Path, level: str | None = None) -> ReleaseContext:
-    """Write the student repository into `dest` (an empty folder); return the release context."""
-    ctx = generate(root, None)
+    """Write the student repository into `dest` (an empty folder); return the release context.
+    With `level`, the repository holds that level only (and Rust only if it builds Rust)."""
+    ctx = generate(root, level)
+    leave_out = other_levels(root, ctx) if level else []
     for rel in INCLUDE:
-        _copy_tree(root, rel, dest)
+        _copy_tree(root, rel, dest, leave_out)
     record_expected(root, dest, ctx)
     for item in ctx.files:  # the generated stubs win over whatever the kit tree holds
         target = dest / item.target.relative_to(root)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(item.stub or "", encoding="utf-8")
-    workflow = (TEMPLATES / "classroom.yml").read_text(encoding="utf-8")
-    workflow = workflow.replace("@LEVEL@", level or "all")
+    workflow = workflow_text(ctx, level)
     (dest / ".github" / "workflows").mkdir(parents=True, exist_ok=True)
     (dest / ".github" / "workflows" / "classroom.yml").write_text(workflow, encoding="utf-8")
     (dest / ".github" / "scripts").mkdir(parents=True, exist_ok=True)

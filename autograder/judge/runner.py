@@ -105,7 +105,8 @@ def _pytest_args(level: Level, options: GradeOptions) -> list[str]:
 
 def _run_suites(level: Level, spec: WorkerSpec, options: GradeOptions,
                 blocked: dict[str, StudentStop]) -> RunContext:
-    ctx = RunContext(level=level, spec=spec, blocked=blocked, progress=options.progress)
+    ctx = RunContext(level=level, spec=spec, blocked=blocked, progress=options.progress,
+                     public_only=options.public_only)
     # The judge's own numpy work (references, checks of timed outputs) on one BLAS thread:
     # OpenBLAS's idle threads spin for a while after each call, and would steal a core from
     # the student's next timed run.
@@ -113,9 +114,10 @@ def _run_suites(level: Level, spec: WorkerSpec, options: GradeOptions,
         code = pytest.main(_pytest_args(level, options), plugins=[GradingPlugin(ctx)])
     if ctx.errors:
         raise GraderError(f"{level.id}: " + "; ".join(ctx.errors[:5]))
-    if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR,
-                pytest.ExitCode.USAGE_ERROR):
+    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         raise GraderError(f"{level.id}: pytest stopped with {code!r}")
+    # Ctrl-C: pytest stops and returns; the tests that finished are kept (and marked so).
+    ctx.interrupted = code == pytest.ExitCode.INTERRUPTED
     return ctx
 
 
@@ -123,10 +125,16 @@ def grade_level(level: Level, source: Source, options: GradeOptions | None = Non
     """Grade `level` on the student files from `source`."""
     options = options or GradeOptions()
     started = time.monotonic()
-    result = LevelResult(level=level.id, title=level.title, source=source.label())
+    result = LevelResult(level=level.id, title=level.title, source=source.label(),
+                         public_only=options.public_only
+                         or not (level.suites_dir / "hidden").is_dir())
     ws = build_workspace(level, source)
     try:
         result.ignored_files, result.missing_files = ws.ignored, ws.missing
+        if ws.layout is not None:  # a submission: say how its folder was read
+            result.layout = ws.layout.kind.value + (f" in {ws.layout.base}/" if ws.layout.base
+                                                    else "")
+            result.notes.append(ws.layout.describe())
         blocked: dict[str, StudentStop] = {}  # by file key (the build), module (preflight)
         if level.build.get("kind") == "maturin" and not options.list_only:
             if options.on_stage:
@@ -147,6 +155,11 @@ def grade_level(level: Level, source: Source, options: GradeOptions | None = Non
                 test.outcome = Outcome.LISTED
         else:
             result.tests, result.benchmarks = ctx.results, ctx.benchmarks
+        if ctx.interrupted:
+            result.incomplete = True
+            done = len(ctx.results)
+            result.notes.append(f"interrupted: {done} finished test{'s' * (done != 1)} graded, "
+                                "the rest not run; this report is incomplete")
         result.notes += ws.notes + ctx.notes
         result.summarize_parts({p.id: p.title for p in level.parts.values()})
     finally:

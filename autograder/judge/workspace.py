@@ -7,9 +7,11 @@ the level's `[submission]` limits). A submission's file that is absent or refuse
 its untouched stub; the report says which, and why, one line each. Student files that together
 exceed the submission limits make the whole submission refused (SourceError: exit status 2).
 
-A submission folder is laid out in one of three ways: a copy of the student repository
-(`assignments/<level>/...`), by key (`teenygrad/nested.py`), or flat (a Gradescope upload of
-bare files: `nested.py`), where each file is taken for the key of the same file name.
+A submission folder is laid out in one of three ways, found by `autograder.judge.layout` (the
+one resolver of every channel), in the folder or one folder down: a copy of the student
+repository (`assignments/<level>/...`), by key (`teenygrad/nested.py`), or flat (a Gradescope
+upload of bare files: `nested.py`), where each file is taken for the key of the same file name.
+The report says which layout was found.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from autograder.judge.intake import (
     scan,
     size_text,
 )
+from autograder.judge.layout import Layout, LayoutKind, resolve_layout
 from autograder.levels import Level
 
 __all__ = ["SKIP_DIRS", "Source", "SourceError", "Workspace", "build_workspace"]
@@ -68,6 +71,7 @@ class Workspace:
     ignored: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)
+    layout: Layout | None = None  # a submission's layout (None: the kit's own files)
 
     def cleanup(self) -> None:
         """Delete the workspace."""
@@ -82,6 +86,7 @@ class _Plan:
     keys: list[str]
     place: dict[str, str | Refusal]
     listing: Scan | None = None
+    layout: Layout | None = None
 
 
 def _kit_plan(level: Level, source: Source) -> _Plan:
@@ -98,19 +103,23 @@ def _kit_plan(level: Level, source: Source) -> _Plan:
 
 
 def _submission_plan(level: Level, root: Path) -> _Plan:
-    """Where the keys are in a submission folder: by the student repository's layout, by key,
-    or (neither present) by file name."""
+    """Where the keys are in a submission folder, by the layout `resolve_layout` finds: the
+    student repository's paths, the keys, or (flat) the file names."""
     listing = scan(root, level.submission)
     stub_keys = level.stub_keys()
-    in_repo = os.path.lexists(root / "assignments" / level.id)
-    if in_repo or any(os.path.lexists(root / key) for key in stub_keys):
-        def rel_of(key: str) -> str:
-            return level.student_path(key, Path()).as_posix() if in_repo else key
-        candidates = [_key_of(level, entry.rel, in_repo) for entry in listing.entries]
-        found = level.keys_among([c for c in candidates if c is not None])
-        keys = list(dict.fromkeys([*stub_keys, *found]))
-        return _Plan(root, keys, {key: rel_of(key) for key in keys}, listing)
-    return _Plan(root, stub_keys, _by_file_name(stub_keys, listing), listing)
+    layout = resolve_layout(level, root)
+    if layout.kind == LayoutKind.FLAT:
+        return _Plan(root, stub_keys, _by_file_name(stub_keys, listing), listing, layout)
+    in_repo, prefix = layout.kind == LayoutKind.REPOSITORY, layout.prefix()
+
+    def rel_of(key: str) -> str:
+        return prefix + (level.student_path(key, Path()).as_posix() if in_repo else key)
+
+    inside = [e.rel.removeprefix(prefix) for e in listing.entries if e.rel.startswith(prefix)]
+    candidates = [_key_of(level, rel, in_repo) for rel in inside]
+    found = level.keys_among([c for c in candidates if c is not None])
+    keys = list(dict.fromkeys([*stub_keys, *found]))
+    return _Plan(root, keys, {key: rel_of(key) for key in keys}, listing, layout)
 
 
 def _key_of(level: Level, rel: str, in_repo: bool) -> str | None:
@@ -212,7 +221,8 @@ def build_workspace(level: Level, source: Source, base: Path | None = None) -> W
             raise SourceError(f"{level.id}: {refused[key].line}")
         raise SourceError(f"{level.id}: missing file {plan.root / str(plan.place[key])}")
     root = Path(tempfile.mkdtemp(prefix=f"grade-{level.id}-", dir=base))
-    ws = Workspace(root=root, student=root / "student", scratch=root / "scratch")
+    ws = Workspace(root=root, student=root / "student", scratch=root / "scratch",
+                   layout=plan.layout)
     ws.student.mkdir()
     ws.scratch.mkdir()
     try:

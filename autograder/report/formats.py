@@ -131,8 +131,13 @@ def to_markdown(record: RunRecord) -> str:
             score = f"{part.points:g}/{part.max_points:g}"
             lines.append(f"| {level.level} | {part.title} | {score} |")
         total = f"{level.points:g}/{level.max_points:g}"
+        if level.public_only:  # a total of the public tests only must not read as the grade
+            total = f"public {total}; hidden tests are graded after the deadline"
         lines.append(f"| **{level.level}** | **total** | **{total}** |")
-    lines += ["", f"**Total: {record.points:g}/{record.max_points:g}**"]
+    total = f"{record.points:g}/{record.max_points:g}"
+    if record.levels and all(level.public_only for level in record.levels):
+        total = f"public {total}; hidden tests are graded after the deadline"
+    lines += ["", f"**Total: {total}**"]
     report = render(record, colour=False, student_view=True, hidden_note=NOT_SHOWN)
     longest = max((len(run) for run in re.findall(r"`+", report)), default=0)
     fence = "`" * max(3, longest + 1)

@@ -84,6 +84,9 @@ class LevelResult:
     ignored_files: list[str] = field(default_factory=list)
     missing_files: list[str] = field(default_factory=list)
     duration: float = 0.0
+    incomplete: bool = False  # interrupted (Ctrl-C): only the tests that finished are here
+    layout: str = ""  # how the submission folder was read (see judge.layout), "" for the kit
+    public_only: bool = False  # no hidden test ran (--public-only, or a student repository)
 
     @property
     def points(self) -> float:

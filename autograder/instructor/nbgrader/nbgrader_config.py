@@ -60,6 +60,11 @@ except ImportError:  # the kit is not installed in this Python: use the one that
     from autograder.instructor.notebooks import guard_nbgrader_copies
 guard_nbgrader_copies()
 
+# `nbgrader export` writes two named totals per submission, never their sum: `automatic` (the
+# engine cells: the 100 points every other channel gives) and `written` (the written questions,
+# outside the 100). See autograder/instructor/nbgrader_export.py.
+c.ExportApp.plugin_class = "autograder.instructor.nbgrader_export.TotalsExportPlugin"
+
 # The engine cells grade a whole level (level 0 builds Rust): nbgrader's 30 s per cell is far
 # too short.
 c.Execute.timeout = int(os.environ.get("TEENYGRAD_CELL_TIMEOUT", "1800"))

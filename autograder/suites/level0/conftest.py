@@ -29,17 +29,37 @@ def plot_points() -> list[PlotPoint]:
     return []
 
 
+@pytest.fixture(scope="session")
+def roofline_rows() -> list[dict[str, Any]]:
+    """The benchmark table's `roofline` row, once recorded (updated to the pooled roofline at
+    the end of the run, so that the table and the note quote the same roof)."""
+    return []
+
+
+def roofline_figures(roof: Roofline) -> dict[str, float]:
+    """The roofline as the benchmark table's row shows it: each roof and its spread."""
+    figures: dict[str, float] = {}
+    for key in ROOF_KEYS:
+        figures[key] = round(roof.best(key), 2)
+        figures[f"{key} cv %"] = round(100 * roof.figures[key].cv, 1)
+    return figures
+
+
 @pytest.fixture(scope="session", autouse=True)
 def draw_roofline_plot(roofline_lazy: list[Roofline], plot_points: list[PlotPoint],
-                       report_note: Callable[[str], None]) -> Iterator[None]:
+                       report_note: Callable[[str], None],
+                       roofline_rows: list[dict[str, Any]]) -> Iterator[None]:
     """After the run, draw the kernels that were timed on this run's roofline."""
     yield
     if not roofline_lazy:
         return
     # The latest roofline pools every measurement of the run (each figure's best sample is the
     # roof grades used); whether the machine was noisy is judged on the first measurement, as
-    # later ones are taken because a figure may have been measured low.
+    # later ones are taken because a figure may have been measured low. The table's row and
+    # the note both show the pooled one (a first, disturbed measurement can be far lower).
     first, roof = roofline_lazy[0], roofline_lazy[-1]
+    for row in roofline_rows:
+        row.update(roofline_figures(roof))
     report_note("roofline of this run: " + " · ".join(roofline_probe.summary_lines(roof)[1:]))
     noisy = first.noisy()
     if noisy:
@@ -63,15 +83,11 @@ def roofline_lazy() -> list[Roofline]:
 
 @pytest.fixture
 def roof(roofline: Roofline, roofline_lazy: list[Roofline],
-         record_benchmark: Callable[..., None]) -> Roofline:
+         record_benchmark: Callable[..., dict], roofline_rows: list[dict[str, Any]]) -> Roofline:
     """The roofline, recorded once in the benchmark table and remembered for the plot."""
     if not roofline_lazy:
         roofline_lazy.append(roofline)
-        figures: dict[str, float] = {}
-        for key in ROOF_KEYS:
-            figures[key] = round(roofline.best(key), 2)
-            figures[f"{key} cv %"] = round(100 * roofline.figures[key].cv, 1)
-        record_benchmark("roofline", **figures)
+        roofline_rows.append(record_benchmark("roofline", **roofline_figures(roofline)))
     return roofline
 
 

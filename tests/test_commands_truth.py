@@ -1,0 +1,213 @@
+"""Every command tells the truth (issue 15): -k that matches nothing or is malformed, test ids a
+student can copy into -k, Ctrl-C, --public-only, --output FILE, a file given as the submission,
+a misspelled level, an interrupted batch. All on the demo level, through the real grade.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ENGINE_KIT, KIT, run_grade
+
+SUBMISSIONS = ENGINE_KIT / "submissions"
+DEMO_IDS = ["test_add", "test_mul", "test_div", "test_div_zero"]
+
+
+def test_keyword_matching_nothing_is_bad_usage() -> None:
+    """-k that selects no test: exit 2, "no test matches 'X'", nothing graded."""
+    graded = run_grade("demo", "--solutions", "-k", "no_such_test", kit_root=ENGINE_KIT)
+    assert graded.returncode == 2, graded.stdout + graded.stderr
+    assert "no test matches 'no_such_test'" in graded.stderr
+    assert "TOTAL" not in graded.stdout
+
+
+def test_malformed_keyword_is_bad_usage_with_pytests_message() -> None:
+    """A -k pytest cannot parse: exit 2 with pytest's own message, not a grader error."""
+    graded = run_grade("demo", "--solutions", "-k", "add and (", kit_root=ENGINE_KIT)
+    assert graded.returncode == 2, graded.stdout + graded.stderr
+    assert "Wrong expression passed to '-k': add and (: at column" in graded.stderr
+    assert "grader error" not in graded.stderr + graded.stdout
+    assert len(graded.stderr.strip().splitlines()) == 1
+
+
+def test_test_ids_are_listed_and_work_with_k(tmp_path: Path) -> None:
+    """--list and the -v report show each test's id; the id given to -k selects that test."""
+    listed = run_grade("demo", "--list", kit_root=ENGINE_KIT)
+    report = run_grade("demo", "--solutions", "-v", kit_root=ENGINE_KIT)
+    for test_id in DEMO_IDS:
+        assert f" {test_id} · " in listed.stdout, listed.stdout
+        assert f" {test_id} · " in report.stdout, report.stdout
+    graded = run_grade("demo", "--solutions", "-k", "test_div_zero", kit_root=ENGINE_KIT,
+                       json_out=tmp_path / "r.json")
+    assert list(graded.outcomes()) == ["test_div_zero"]
+
+
+def test_ctrl_c_reports_the_finished_tests_as_incomplete(tmp_path: Path) -> None:
+    """Ctrl-C while a test runs: exit 130, "interrupted", the finished tests reported and the
+    report marked incomplete (not TOTAL 0/0 and a grader error)."""
+    env = {**os.environ, "TEENYGRAD_KIT_ROOT": str(ENGINE_KIT)}
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    proc = subprocess.Popen(  # mul hangs until its 3 s call limit: time to press Ctrl-C
+        [sys.executable, str(KIT / "grade.py"), "demo", "--submission",
+         str(SUBMISSIONS / "hang_in_mul")], cwd=KIT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, start_new_session=True)
+    assert proc.stderr is not None and proc.stdout is not None
+    seen = b""
+    while not seen.rstrip().endswith(b"demo: ."):  # the progress mark of test_add, passed
+        chunk = proc.stderr.read(1)
+        assert chunk, f"grade.py ended before its first test: {seen!r}"
+        seen += chunk
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+    stdout, stderr = proc.communicate(timeout=120)
+    stdout_text, stderr_text = stdout.decode(), (seen + stderr).decode()
+    assert proc.returncode == 130, stdout_text + stderr_text
+    assert "interrupted" in stderr_text and "marked incomplete" in stderr_text
+    assert "add adds two numbers." in stdout_text
+    assert "note: interrupted: 1 finished test graded, the rest not run" in stdout_text
+    assert "incomplete" in stdout_text
+    assert "TOTAL 20/" in stdout_text  # test_add's points; the tests after it not counted
+    assert "TOTAL 20/100" not in stdout_text
+    assert "grader error" not in stdout_text + stderr_text
+
+
+@pytest.mark.parametrize("level", ["demo", "level-2"])
+def test_public_only_works_in_the_kit_checkout(tmp_path: Path, level: str) -> None:
+    """--public-only on a kit with hidden suites: the public tests only, graded, exit 0."""
+    kit = ENGINE_KIT if level == "demo" else None
+    graded = run_grade(level, "--solutions", "--public-only", kit_root=kit,
+                       json_out=tmp_path / "r.json")
+    assert graded.returncode == 0, graded.stderr
+    tests = [t for lv in graded.record["levels"] for t in lv["tests"]]
+    assert tests and not any(t["hidden"] for t in tests)
+    assert 0 < graded.record["max_points"] < 100
+
+
+def test_output_file_prints_one_summary_line(tmp_path: Path) -> None:
+    """--format json -o FILE writes the file; the terminal gets one line on stderr only."""
+    out = tmp_path / "r.json"
+    env = {**os.environ, "TEENYGRAD_KIT_ROOT": str(ENGINE_KIT)}
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    done = subprocess.run([sys.executable, str(KIT / "grade.py"), "demo", "--solutions",
+                           "--format", "json", "-o", str(out)], cwd=KIT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(out.read_text())["points"] == 100
+    assert done.stdout == ""
+    assert done.stderr.strip().splitlines() == [
+        f"grade.py: TOTAL 100/100; wrote the json report to {out}"]
+
+
+def test_a_file_given_as_the_submission_is_named_a_file(tmp_path: Path) -> None:
+    """--submission FILE: exit 2, saying it is a file, not a folder (a zip: unzip it)."""
+    upload = tmp_path / "upload.zip"
+    shutil.make_archive(str(tmp_path / "upload"), "zip", ENGINE_KIT / "solutions" / "demo")
+    graded = run_grade("demo", "--submission", upload, kit_root=ENGINE_KIT)
+    assert graded.returncode == 2
+    assert f"--submission {upload} is a file, not a folder: unzip it" in graded.stderr
+    plain = tmp_path / "ops.py"
+    plain.write_text("x = 1\n")
+    graded = run_grade("demo", "--submission", plain, kit_root=ENGINE_KIT)
+    assert graded.returncode == 2 and "is a file, not a folder" in graded.stderr
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("dmeo", "demo"), ("demo0", "demo"),
+                                              ("bacth", "batch")])
+def test_a_misspelled_level_suggests_the_closest(typed: str, meant: str) -> None:
+    """A misspelled level or command: exit 2, "did you mean demo?", one line."""
+    graded = run_grade(typed, "--solutions", kit_root=ENGINE_KIT)
+    assert graded.returncode == 2
+    assert f"did you mean {meant}?" in graded.stderr
+    assert len(graded.stderr.strip().splitlines()) == 1
+
+
+def test_the_real_kit_suggests_level_minus_1() -> None:
+    """In the kit itself, `levl-1` suggests level-1."""
+    graded = run_grade("levl-1")
+    assert graded.returncode == 2 and "did you mean level-1?" in graded.stderr
+
+
+def _leftovers(tmp: Path) -> list[str]:
+    return sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*"))
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["INT", "KILL"])
+def test_an_interrupted_batch_leaves_no_grading_folder(tmp_path: Path, how: int) -> None:
+    """A batch stopped (Ctrl-C, or kill -9) mid-grading, then resumed: no grading folder is
+    left in the temporary folder, and the resumed batch grades every submission."""
+    subs, tmp = tmp_path / "subs", tmp_path / "tmp"
+    tmp.mkdir()
+    shutil.copytree(ENGINE_KIT / "solutions" / "demo", subs / "alice")
+    shutil.copytree(SUBMISSIONS / "hang_in_mul", subs / "bob")
+    env = {**os.environ, "TEENYGRAD_KIT_ROOT": str(ENGINE_KIT), "TMPDIR": str(tmp)}
+    cmd = [sys.executable, str(KIT / "grade.py"), "batch", "demo", str(subs), "--csv",
+           str(tmp_path / "grades.csv"), "--unsandboxed", "--grade-py", str(KIT / "grade.py")]
+    proc = subprocess.Popen(cmd, cwd=KIT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not any(p.name.startswith("grade-demo-") for p in tmp.rglob("grade-demo-*")):
+        assert proc.poll() is None and time.monotonic() < deadline, _leftovers(tmp)
+        time.sleep(0.05)  # a grading workspace exists: the batch is mid-grading
+    if how == signal.SIGINT:
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=120) == 130
+        assert _leftovers(tmp) == []
+    else:
+        proc.send_signal(signal.SIGKILL)  # the batch only: its grader dies with it
+        proc.wait(timeout=60)
+    done = subprocess.run(cmd, cwd=KIT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert _leftovers(tmp) == []
+    rows = (tmp_path / "grades.csv").read_text().splitlines()
+    assert [row.split(",")[:2] for row in rows[1:]] == [["alice", "100"], ["bob", "80"]]
+
+
+def _level0_conftest():
+    import importlib.util
+
+    path = KIT / "autograder" / "suites" / "level0" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("level0_conftest_under_test", path)
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_level0_table_and_note_quote_the_same_roof() -> None:
+    """A roofline measured low at first (a busy machine) and pooled with a re-measurement:
+    the benchmark table's roofline row and the run's note quote the same (pooled) roof."""
+    from autograder.judge.timing import ROOF_KEYS, Figure, Roofline
+
+    conftest = _level0_conftest()
+
+    def roofline(all_threads: float) -> Roofline:
+        figures = {key: Figure(10.0, 0.01, (10.0,)) for key in ROOF_KEYS}
+        figures["peak_gflops_all_threads"] = Figure(all_threads, 0.01, (all_threads,))
+        return Roofline("cpu", "avx2", 2, figures)
+
+    first, again = roofline(55.9), roofline(233.8)
+    rows: list[dict] = []
+    lazy: list[Roofline] = []
+    notes: list[str] = []
+
+    def record(name: str, **figures: float) -> dict:
+        rows.append({"name": name, **figures})
+        return rows[-1]
+
+    roof = conftest.roof._get_wrapped_function()
+    draw = conftest.draw_roofline_plot._get_wrapped_function()
+    teardown = draw(lazy, [], notes.append, rows_seen := [])
+    next(teardown)  # the session starts
+    roof(first, lazy, record, rows_seen)  # the first performance test records the roofline
+    lazy.append(first.merged(again))  # a later one re-measured it (refresh_roof)
+    next(teardown, None)  # the session ends: the note is written
+    (row,) = rows
+    (note,) = [n for n in notes if n.startswith("roofline of this run")]
+    assert row["peak_gflops_all_threads"] == 233.8
+    assert "all threads: 233.8" in note

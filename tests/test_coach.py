@@ -159,6 +159,22 @@ def test_serial_tail_from_the_profile_or_the_cores_kept_busy() -> None:
     assert not fine
 
 
+def test_measured_against_the_ceiling() -> None:
+    """Per CPU-second for a single-thread stage: near its ceiling is a note; far below it, the
+    profile says where the time went."""
+    ceiling = mca.Ceiling("model", mca.Throughput(8.0, 8.0), 64.0, 60.0)  # 94%
+    sweep = Sweep([Point(1024, 50.0, 1.0, 240.0)], others_share=0.9)
+    (near,) = diagnose(Evidence("simd", AVX512, ceiling=ceiling, sweep=sweep, peak_gflops=260))
+    assert near.code == "near_ceiling" and "92% of the peak per CPU-second" in near.sentence
+    slow = Sweep([Point(1024, 50.0, 1.0, 100.0)])
+    parts = {"hot loop": 40, "packing": 50, "outside your kernels": 10}
+    (below,) = diagnose(Evidence("simd", AVX512, ceiling=ceiling, sweep=slow, peak_gflops=250,
+                                 profile_parts=parts))
+    assert below.code == "below_ceiling" and below.problem
+    assert "40% of the peak per CPU-second where the hot loop's ceiling is 94%" in below.sentence
+    assert "most in packing (50%)" in below.sentence
+
+
 def test_small_readers() -> None:
     """sysfs sizes, this machine's caches, -k stage selection, the files a stage uses."""
     assert parse_size("48K") == 48 << 10 and parse_size("32M") == 32 << 20

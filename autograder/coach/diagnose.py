@@ -142,8 +142,8 @@ def _accumulator_findings(ev: Evidence) -> list[Finding]:
     if stats.accumulators == 0 and stats.stores:
         return [Finding("sums_in_memory", (
             "The hot loop's running sums go through memory: "
-            f"{stats.per_multiply_add(stats.loads):.2g} loads and "
-            f"{stats.per_multiply_add(stats.stores):.2g} stores per multiply-add; "
+            f"{stats.per_multiply_add(stats.loads):.2g} load(s) and "
+            f"{stats.per_multiply_add(stats.stores):.2g} store(s) per multiply-add; "
             "keep an MR x NR tile of C in registers"), "1.5.6", tiled)]
     if stats.accumulators == 0:
         return []
@@ -240,29 +240,48 @@ def _serial_finding(ev: Evidence) -> list[Finding]:
         "1.5.8")]
 
 
+def measured_fraction(ev: Evidence) -> tuple[float, Point, bool] | None:
+    """The stage's measured share of its peak at its graded size (or the largest square
+    one): per CPU-second of the worker for a single-thread stage (other processes do not
+    lower it), per wall-clock second for `parallel` on a quiet machine; with the point and
+    whether it is per CPU-second. None when there is nothing to divide."""
+    if not (ev.sweep and ev.sweep.squares and ev.peak_gflops > 0):
+        return None
+    point = ev.sweep.at(ev.graded_n) or ev.sweep.squares[-1]
+    if ev.threads == 1 and point.cpu_gflops > 0:
+        return point.cpu_gflops / ev.peak_gflops, point, True
+    if not ev.timings_trusted:
+        return None
+    return point.gflops / ev.peak_gflops, point, False
+
+
 def _gap_finding(ev: Evidence) -> list[Finding]:
-    if not (ev.ceiling and ev.sweep and ev.peak_gflops > 0 and ev.timings_trusted):
+    measured = measured_fraction(ev)
+    if not (ev.ceiling and measured):
         return []
-    point = ev.sweep.at(ev.graded_n) or (ev.sweep.squares[-1] if ev.sweep.squares else None)
-    if point is None:
-        return []
-    measured = point.gflops / ev.peak_gflops
+    fraction, point, per_cpu = measured
+    unit = " per CPU-second" if per_cpu else ""
     top = ev.ceiling.fraction
-    if measured >= 0.7 * top:
+    if fraction >= 0.7 * top:
         return [Finding("near_ceiling", (
-            f"At n = {point.n} you measured {measured:.0%} of the peak, and the hot loop's "
-            f"ceiling is {top:.0%}: the loop itself is the limit"), "1.5.2", False)]
+            f"At n = {point.n} you measured {fraction:.0%} of the peak{unit}, and the hot "
+            f"loop's ceiling is {top:.0%}: the loop itself is the limit"), "1.5.2", False)]
     total = sum(ev.profile_parts.values())
-    if total:
+    hot_share = ev.profile_parts.get("hot loop", 0) / total if total else 0.0
+    if total and hot_share >= 0.7:
+        why = (f"the profile puts {hot_share:.0%} of the samples in the hot loop itself, so "
+               "the loop runs slower than llvm-mca's model, which assumes every load hits "
+               "L1: its loads wait for memory; block for the caches")
+    elif total:
         elsewhere = {k: v for k, v in ev.profile_parts.items() if k != "hot loop"}
         part, count = max(elsewhere.items(), key=lambda kv: kv[1])
-        why = (f"the profile puts {1 - ev.profile_parts['hot loop'] / total:.0%} of the "
-               f"samples outside the hot loop, most in {part} ({count / total:.0%})")
+        why = (f"the profile puts {1 - hot_share:.0%} of the samples outside the hot loop, "
+               f"most in {part} ({count / total:.0%})")
     else:
         why = ("the time goes to what llvm-mca does not model: waiting for memory, packing, "
                "edges")
     return [Finding("below_ceiling", (
-        f"At n = {point.n} you measured {measured:.0%} of the peak where the hot loop's "
+        f"At n = {point.n} you measured {fraction:.0%} of the peak{unit} where the hot loop's "
         f"ceiling is {top:.0%}: {why}"), "1.5.2")]
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.coach import disasm, mca
-from autograder.coach.diagnose import Evidence, Finding, diagnose
+from autograder.coach.diagnose import Evidence, Finding, diagnose, measured_fraction
 from autograder.coach.kernel import (
     PROFILE_PARTS,
     StageCode,
@@ -253,9 +253,11 @@ def render_stage(report: StageReport, machine: Machine) -> list[str]:
     if report.ceiling is not None:
         c = report.ceiling
         measured = ""
-        if ev and ev.sweep and ev.peak_gflops and ev.sweep.squares:
-            point = ev.sweep.at(ev.graded_n) or ev.sweep.squares[-1]
-            measured = f"; measured at n = {point.n}: {point.gflops / ev.peak_gflops:.0%}"
+        found = measured_fraction(ev) if ev else None
+        if found:
+            fraction, point, per_cpu = found
+            measured = (f"; measured at n = {point.n}: {fraction:.0%}"
+                        + (" per CPU-second" if per_cpu else ""))
         lines.append(f"  llvm-mca ({c.model} model): {c.loop.cycles_per_iteration:.2f} cycles "
                      f"per iteration (ports alone: {c.loop.block_rthroughput:.2f}) -> ceiling "
                      f"{c.fraction:.0%} of peak{measured}")

@@ -289,6 +289,7 @@ def plot(reports: list[StageReport], machine: Machine, path: Path) -> Path | Non
     if not swept:
         return None
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -296,14 +297,22 @@ def plot(reports: list[StageReport], machine: Machine, path: Path) -> Path | Non
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
     for report in swept:
         points = report.sweep.points  # type: ignore[union-attr]
-        ax.plot([p.n for p in points], [p.gflops for p in points], "o-", label=report.stage)
+        per_cpu = report.stage != "parallel"  # other processes barely move these
+        rates = [p.cpu_gflops if per_cpu else p.gflops for p in points]
+        ax.plot([p.n for p in points], rates, "o-",
+                label=report.stage + (" (per CPU-second)" if per_cpu else " (wall clock)"))
+        if not points[-1].square:
+            ax.annotate(points[-1].label, (points[-1].n, rates[-1]), fontsize=7,
+                        xytext=(-40, 6), textcoords="offset points")
     for cache in machine.caches:
         n = (cache.size / 4) ** 0.5
         ax.axvline(n, color="grey", linestyle=":")
-        ax.annotate(f"B = {cache.name} ({human_bytes(cache.size)})", (n, 0), rotation=90,
-                    fontsize=7, xytext=(2, 4), textcoords="offset points")
+        ax.annotate(f"B = {cache.name} ({human_bytes(cache.size)})", (n, 0.02),
+                    xycoords=("data", "axes fraction"), rotation=90, fontsize=7,
+                    xytext=(2, 0), textcoords="offset points")
     ax.set_xscale("log", base=2)
-    ax.set_xlabel("n (m = n = k)")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    ax.set_xlabel("n (m = n = k; the last point: B beyond the caches)")
     ax.set_ylabel("GFLOP/s")
     ax.set_title(f"level 0 size sweep · {machine.model}")
     ax.grid(True, alpha=0.3)

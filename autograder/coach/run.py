@@ -114,6 +114,7 @@ class StageReport:
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     evidence: Evidence | None = None
+    ran: bool = True  # False when the stage failed or is not implemented yet
 
 
 def static_report(built: Built, level: Level, stage: str, machine: Machine) -> StageReport:
@@ -172,6 +173,7 @@ def measured_report(report: StageReport, built: Built, client: WorkerClient,
         samples = profile(client, report.stage, threads, n, built.so, starts, PROFILE_S)
     except (StudentStop, StudentError) as exc:
         report.notes.append(f"the stage did not run: {exc}")
+        report.ran = False
         return
     report.notes += report.sweep.notes
     if ev.sweep and not ev.timings_trusted:
@@ -268,6 +270,9 @@ def render_stage(report: StageReport, machine: Machine) -> list[str]:
         lines.append(f"  profile (perf, {total} samples): {shares}")
     lines += [f"  note: {note}" for note in report.notes]
     problems = [f for f in report.findings if f.problem]
+    if not report.ran and not report.findings:
+        lines.append("  diagnosis: none until the stage runs (see the note above)")
+        return lines
     lines.append("  diagnosis:" if report.findings else
                  "  diagnosis: nothing stands out in this stage's hot loop")
     for finding in report.findings:

@@ -39,7 +39,8 @@ def totals(grades: Iterable[tuple[str, float | None, float]]) -> dict[str, list[
     return out
 
 
-def _max_totals(gradebook: Gradebook, assignment) -> dict[str, list[float]]:
+def _max_totals(assignment) -> dict[str, list[float]]:
+    """The totals' maximums of an assignment (every grade cell of its notebooks)."""
     cells = [(cell.name, 0.0, cell.max_score) for notebook in assignment.notebooks
              for cell in notebook.grade_cells]
     return totals(cells)
@@ -71,7 +72,7 @@ class TotalsExportPlugin(ExportPlugin):
         try:
             submission = gradebook.find_submission(assignment.name, student.id)
         except MissingEntry:
-            sums, timestamp, penalty = _max_totals(gradebook, assignment), "", 0.0
+            sums, timestamp, penalty = _max_totals(assignment), "", 0.0
             for total in sums.values():
                 total[0] = 0.0
         else:

@@ -11,7 +11,9 @@ The session, progress bar, report and survivors are `mutation.py`'s; only what i
 - **Unviable mutants** (rustc refuses them) are found by `cargo check` in that copy, whose
   target folder stays warm between mutants (a few seconds each), and are listed as
   incompetent without grading: graded, a file that does not compile is built as its stub,
-  which would look like a killed mutant. (Its target folder is shared by all sessions.)
+  which would look like a killed mutant.
+- **Builds of its own.** `cargo check` and the graded builds use target folders in the work
+  folder (`cache/`): another level 0 build on the machine cannot lend them its library.
 - **Correctness only.** A mutant is graded with the correctness tests of the parts whose
   kernels use the mutated file (its own part, and the parts whose files `use super::<it>`),
   never the speed tests (those that take the roofline fixture `roof`).
@@ -36,7 +38,6 @@ from pathlib import Path
 from autograder.instructor.levels import InstructorError
 from autograder.instructor.mutation import Mutant, Session
 from autograder.instructor.run_grade import run_grade
-from autograder.judge.build import cache_dir
 from autograder.judge.workspace import SKIP_DIRS
 
 #: `cfg(target_arch = ...)` spelling of this machine's architecture.
@@ -205,6 +206,21 @@ class RustSession(Session):
         errors = self._check()
         return None if errors is None else f"unviable: rustc refuses it\n{errors}"
 
+    def grade_parts(self, parts: list[str], timeout: float) -> tuple[str, float, str, list[str]]:
+        """`Session.grade_parts` building into this session's own cargo target folder: level 0
+        builds elsewhere on the machine share `~/.cache/teenygrad-kit`, and a build that
+        waited for another's lock can take that build's fresh library for its own (cargo
+        compares modification times, and the other sources were written later)."""
+        saved = os.environ.get("TEENYGRAD_CACHE")
+        os.environ["TEENYGRAD_CACHE"] = str(self.work / "cache")
+        try:
+            return super().grade_parts(parts, timeout)
+        finally:
+            if saved is None:
+                os.environ.pop("TEENYGRAD_CACHE", None)
+            else:
+                os.environ["TEENYGRAD_CACHE"] = saved
+
     def _baseline(self, parts: list[str]) -> float:
         """The unmutated copy compiles (and warms `cargo check`'s target) and gets full marks."""
         refused = self._check()
@@ -215,19 +231,13 @@ class RustSession(Session):
 
     def _check(self) -> str | None:
         """`cargo check` of the workspace copy: None when it compiles, else rustc's errors."""
-        env = {**os.environ, "CARGO_TARGET_DIR": str(check_target_dir()),
+        env = {**os.environ, "CARGO_TARGET_DIR": str(self.work / "cache" / "cargo-check"),
                "CARGO_TERM_COLOR": "never"}
         done = subprocess.run(["cargo", "check", "--offline", "--quiet", "--message-format",
                                "short", "--manifest-path", str(self.tree / "Cargo.toml")],
                               capture_output=True, text=True, env=env, timeout=CHECK_TIMEOUT,
                               check=False)
         return None if done.returncode == 0 else done.stderr[-3000:]
-
-
-def check_target_dir() -> Path:
-    """`cargo check`'s target folder, kept warm between mutants and sessions (beside the judge's
-    build cache, not in it: the sandboxed build sees other paths, and would rebuild)."""
-    return cache_dir().parent / "mutation-check"
 
 
 def _list_mutants(tree: Path, crate: Path) -> list[dict]:

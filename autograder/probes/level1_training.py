@@ -117,7 +117,7 @@ def amsgrad(kw: dict[str, Any], params: list[np.ndarray], scales: list[np.ndarra
 
 def misuse(kind: str) -> None:
     """Invalid arguments (the judge expects ValueError): mae/huber shapes, huber delta,
-    Dropout p, AMSGrad betas."""
+    Dropout p, AMSGrad betas (beta1, beta2)."""
     from teenygrad import training
     from teenygrad.tensor import Tensor
 
@@ -130,5 +130,7 @@ def misuse(kind: str) -> None:
         training.huber(a, Tensor(np.ones(3)), 0.0)
     elif kind == "dropout_p":
         training.Dropout(1.5)
+    elif kind == "amsgrad_beta1":
+        training.AMSGrad([a], betas=(1.0, 0.9))
     else:
         training.AMSGrad([a], betas=(0.9, 1.0))

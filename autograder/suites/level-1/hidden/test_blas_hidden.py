@@ -103,6 +103,7 @@ def test_bad_shapes_raise(student):
         ((3, 2), (3, 4), (2, 4), True, True, ((3, 2), (3, 4))),
         ((2, 3), (3, 4), (4, 2), False, False, ((4, 2), (2, 4))),
         ((3, 2), (3, 4), (3, 4), True, False, ((3, 4), (2, 4))),
+        ((2, 3), (3, 4), (2, 3), False, False, ((2, 3), (2, 4))),  # C too small
     ]
     for a, b, c, trans_a, trans_b, (first, second) in gemm_cases:
         what = f"sgemm with A {a}, B {b}, C {c}, trans_a={trans_a}, trans_b={trans_b}"
@@ -132,12 +133,19 @@ def test_sblat_sgemm(student):
 
 @pytest.mark.points(2)
 def test_sblat_sgemv(student):
-    """sblat-style sgemv: both trans, m, n in {0,1,3}, alpha, beta, incx, incy in {±1, ±2}."""
+    """sblat-style sgemv: both trans, m, n in {0,1,3} (and 300), alpha, beta, incx, incy."""
     for trans in (False, True):
         cases = ref.sblat_gemv_cases(trans)
         outputs = student.call(probes.sgemv_outputs, cases, timeout=60)
         wrong = ref.explain_many("sgemv", cases, outputs)
         assert wrong is None, wrong
+    # A length past 256, where CPython stops sharing int objects: sizes compared with `is` fail.
+    long = [{"alpha": 1.5, "a": ref.fixed_layout(shape, "transposed"), "beta": -1.0,
+             "x": ref.fixed_layout((300,), "contiguous"),
+             "y": ref.fixed_layout((2,), "negative step"), "trans": shape == (300, 2)}
+            for shape in ((2, 300), (300, 2))]
+    wrong = ref.explain_many("sgemv", long, student.call(probes.sgemv_outputs, long))
+    assert wrong is None, wrong
 
 
 @pytest.mark.points(1)

@@ -42,6 +42,7 @@ TAILS = [
     ("Exponential", {"lam": 1e3}, "logpdf", [10.0]),
     ("Exponential", {"lam": 1.0}, "cdf", [1e-12]),
     ("Normal", {"mu": 0.0, "sigma": 1.0}, "cdf", [-8.0]),
+    ("Poisson", {"lam": 1e4}, "cdf", [9900.0, 10050.0, 10300.0]),
 ]
 
 

@@ -235,6 +235,15 @@ def build_workspace(level: Level, source: Source, base: Path | None = None) -> W
     return ws
 
 
+def _is_students(level: Level, layout: Layout | None, rel: str) -> bool:
+    """Whether an entry the grader did not take is the student's to hear about: in a copy of
+    the repository, only what is under the level's own folder (the kit's files around it are
+    not the student's: listing them as ignored would bury the ones that are)."""
+    if layout is None or layout.kind != LayoutKind.REPOSITORY:
+        return True
+    return rel.startswith(f"{layout.prefix()}assignments/{level.id}/")
+
+
 def _fill(level: Level, plan: _Plan, ws: Workspace, opened: dict[str, tuple[int, int]],
           refused: dict[str, Refusal]) -> None:
     """Phase 2: copy what was opened, the stubs of the rest, and write the report's lines."""
@@ -259,5 +268,6 @@ def _fill(level: Level, plan: _Plan, ws: Workspace, opened: dict[str, tuple[int,
     if plan.listing is not None:
         taken = {p.path if isinstance(p, Refusal) else p for p in plan.place.values()}
         taken |= {r.path for r in refused.values()}
-        ws.ignored = [printable(e.rel) for e in plan.listing.entries if e.rel not in taken]
+        ws.ignored = [printable(e.rel) for e in plan.listing.entries
+                      if e.rel not in taken and _is_students(level, plan.layout, e.rel)]
         ws.notes += plan.listing.notes(level.submission)

@@ -20,7 +20,8 @@ def train_mlp(tg: Any, x_train: list[list[float]], y_train: list[int], seed: int
     """Train an MLP on the digits with `tg` and return it (see the module docstring).
 
     A 64-32-10 network with ReLU, cross-entropy, SGD with momentum and batches of 32 reaches
-    about 96% in 8 epochs; every step runs on your own stack, so keep the network small.
+    about 96-97% in 10 epochs (the last three at lr 0.01); every step runs on your own stack,
+    so keep the network small.
     """
     raise NotImplementedError("train_mlp: not implemented yet — see the docstring")
 

@@ -20,7 +20,8 @@ def train_mlp(tg: Any, x_train: list[list[float]], y_train: list[int], seed: int
     """Train an MLP on the digits with `tg` and return it (see the module docstring).
 
     A 64-32-10 network with ReLU, cross-entropy, SGD with momentum and batches of 32 reaches
-    about 96% in 8 epochs; every step runs on your own stack, so keep the network small.
+    about 96-97% in 10 epochs (the last three at lr 0.01); every step runs on your own stack,
+    so keep the network small.
     """
     ### BEGIN SOLUTION
     np, nn = tg.np, tg.nn
@@ -29,7 +30,8 @@ def train_mlp(tg: Any, x_train: list[list[float]], y_train: list[int], seed: int
     rng = np.random.default_rng(seed)
     model = nn.Sequential(nn.Linear(64, 32, rng=rng), nn.ReLU(), nn.Linear(32, 10, rng=rng))
     optimizer = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    for _epoch in range(8):
+    for epoch in range(10):
+        optimizer.lr = 0.1 if epoch < 7 else 0.01  # smaller steps settle the last epochs
         for xb, yb in nn.DataLoader(x, y, batch_size=32, shuffle=True, rng=rng):
             loss = tg.losses.cross_entropy(model(tg.Tensor(xb)), yb)
             optimizer.zero_grad()
@@ -55,7 +57,8 @@ def train_cnn(tg: Any, x_train: list[list[float]], y_train: list[int], seed: int
     rng = np.random.default_rng(seed)
     model = make_cnn(tg, seed=seed)
     optimizer = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    for _epoch in range(6):
+    for epoch in range(8):
+        optimizer.lr = 0.1 if epoch < 6 else 0.01
         for xb, yb in nn.DataLoader(x, y, batch_size=32, shuffle=True, rng=rng):
             loss = tg.losses.cross_entropy(model(tg.Tensor(xb)), yb)
             optimizer.zero_grad()

@@ -23,8 +23,13 @@ BOOK = {
     "1.5.7": "Accelerating GEMM on CPU with Data Level Parallelism",
     "1.5.8": "Accelerating GEMM on CPU with Thread Level Parallelism",
 }
-#: Stages built for the baseline ISA (plain Rust): narrow vectors and no FMA are their limit.
-PLAIN = {"naive", "reordered", "blocked", "microkernel"}
+#: Stages built for the baseline ISA (plain Rust): narrow vectors and no FMA are their limit
+#: (the memory-bound kernels wait for memory, not for arithmetic).
+PLAIN = {"naive", "reordered", "blocked", "microkernel", "saxpy", "sdot", "sgemv"}
+#: Kernels that stream their data once: y is stored by design, and the roof is bandwidth.
+STREAMING = {"saxpy", "sdot", "sgemv"}
+#: Reductions, whose sums must be split over several accumulators to run at speed.
+REDUCTIONS = {"sdot", "sgemv"}
 #: Stages meant to keep C in a register tile and to read packed panels.
 TILED = {"microkernel", "simd", "parallel"}
 #: Stages meant to keep their working set in the caches at every size.
@@ -138,7 +143,17 @@ def _loop_findings(ev: Evidence) -> list[Finding]:
 
 def _accumulator_findings(ev: Evidence) -> list[Finding]:
     stats, stage = ev.hot.stats, ev.stage  # type: ignore[union-attr]
-    tiled = stage in TILED
+    tiled = stage in TILED or stage in REDUCTIONS
+    if stage in STREAMING and stats.accumulators and stats.fmas + stats.adds:
+        if stage in REDUCTIONS and stats.accumulators * max(stats.lanes, 1) < 16:
+            return [Finding("few_accumulators", (
+                f"The hot loop keeps {_count(stats.accumulators, 'running sum')} of "
+                f"{stats.lanes} float(s): each addition waits for the previous one into the "
+                "same register (3-4 cycles), which caps the loop below the memory's speed; "
+                "keep 16 or more partial sums"), "1.5.6")]
+        return []
+    if stage in STREAMING:
+        return []
     if stats.accumulators == 0 and stats.stores:
         return [Finding("sums_in_memory", (
             "The hot loop's running sums go through memory: "

@@ -92,6 +92,11 @@ class Library:
     path: Path
     functions: dict[str, Function]
     by_address: dict[int, Instruction]
+    #: Every innermost loop of the library and the source chains of their instructions,
+    #: found once (`loops_with_sources`): kernels are inlined into generic functions whose
+    #: names do not say whose code they hold.
+    loops: list[Loop] | None = None
+    chains: dict[int, list[Frame]] = field(default_factory=dict)
 
     def following(self, address: int, count: int) -> list[Instruction]:
         """Up to `count` instructions of the same function from `address` on."""
@@ -249,3 +254,14 @@ def source_chains(so: Path, addresses: Iterable[int]) -> dict[int, list[Frame]]:
                           input="\n".join(hex(a) for a in wanted) + "\n",
                           capture_output=True, text=True, timeout=120)
     return parse_chains(done.stdout) if done.returncode == 0 else {}
+
+
+def loops_with_sources(library: Library) -> tuple[list[Loop], dict[int, list[Frame]]]:
+    """Every innermost loop of the library, and where each of its instructions came from
+    (one addr2line run for the whole library, kept on it)."""
+    if library.loops is None:
+        library.loops = [loop for function in library.functions.values()
+                         for loop in innermost(find_loops(function))]
+        addresses = [ins.address for loop in library.loops for ins in loop.body]
+        library.chains = source_chains(library.path, addresses)
+    return library.loops, library.chains

@@ -12,16 +12,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.coach.disasm import Frame, Library, Loop, find_loops, innermost, source_chains
+from autograder.coach.disasm import Frame, Library, Loop, loops_with_sources, source_chains
 from autograder.coach.loops import LoopStats, analyse
 from autograder.coach.machine import Machine
 from autograder.coach.measure import Profile
 
-CRATE = "teenygrad_kernels"
 _USES = re.compile(r"\b(?:super|kernels)::(sgemm_\w+|sgemv|blas1)\b")
 PROFILE_PARTS = ("hot loop", "other loops of your kernel", "packing", "edges",
                  "rest of your code", "memcpy/memset", "outside your kernels")
-_EDGE = re.compile(r"edge|fringe|remainder|tail|partial", re.IGNORECASE)
+_EDGE = re.compile(r"\b(?:edge|fringe|remainder|tail)", re.IGNORECASE)
 
 
 def stage_files(source: str, own: str) -> set[str]:
@@ -73,13 +72,9 @@ def _in_files(frames: list[Frame], files: set[str]) -> Frame | None:
 
 
 def stage_code(library: Library, files: set[str]) -> StageCode:
-    """The innermost loops of the crate's functions whose code came from `files`."""
+    """The innermost loops of the library whose code came from `files`."""
     code = StageCode(files=files)
-    loops = [loop for function in library.functions.values()
-             if CRATE in function.name
-             for loop in innermost(find_loops(function))]
-    addresses = [ins.address for loop in loops for ins in loop.body]
-    code.chains = source_chains(library.path, addresses)
+    loops, code.chains = loops_with_sources(library)
     for loop in loops:
         frames = [_in_files(code.chains.get(ins.address, []), files) for ins in loop.body]
         mine = [frame for frame in frames if frame is not None]

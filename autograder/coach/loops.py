@@ -146,18 +146,21 @@ def _arith(ins: Instruction) -> tuple[str, int, str] | None:
     return None
 
 
-def _destination_reads(ins: Instruction, kind: str) -> int | None:
-    """The vector register an FMA or add accumulates into (it both reads and writes it), or
-    None."""
-    regs = [number for _, number in _vector_regs(ins.operands)]
-    if not regs:
-        return None
-    dest = regs[-1]
+def _addends(ins: Instruction, kind: str) -> list[int]:
+    """The vector registers an FMA or add adds to (AT&T order): an FMA's addend (231: the
+    destination, 213: the first operand, 132: the middle one), an add's sources."""
+    operands = split_operands(ins.operands)
+    regs = [_VREG.fullmatch(op) for op in operands]
+    numbers = [int(r.group(2)) if r else None for r in regs]
     if kind == "fma":
-        return dest
-    if kind == "add" and (len(split_operands(ins.operands)) == 2 or dest in regs[:-1]):
-        return dest
-    return None
+        form = re.search(r"(132|213|231)", ins.mnemonic)
+        position = {"231": -1, "213": 0, "132": 1}.get(form.group(1) if form else "231", -1)
+        found = numbers[position] if len(numbers) == 3 else None
+        return [found] if found is not None else []
+    if kind == "add":
+        sources = numbers if len(numbers) == 2 else numbers[:-1]
+        return [n for n in sources if n is not None]
+    return []
 
 
 def _written_vector(ins: Instruction) -> int | None:
@@ -170,16 +173,15 @@ def _written_vector(ins: Instruction) -> int | None:
 
 
 def count_accumulators(body: list[Instruction]) -> int:
-    """Registers that an FMA or add both reads and writes and that nothing in the loop wrote
-    before it: sums carried from one iteration to the next, each a chain of its own."""
+    """Registers an FMA or add adds to before anything in the loop wrote them: sums carried
+    from one iteration to the next, each a chain of its own (the compiler may rotate them
+    through registers, `addps %xmm4, %xmm5`, which this follows)."""
     written: set[int] = set()
     carried: set[int] = set()
     for ins in body:
         arith = _arith(ins)
         if arith:
-            dest = _destination_reads(ins, arith[0])
-            if dest is not None and dest not in written:
-                carried.add(dest)
+            carried.update(r for r in _addends(ins, arith[0]) if r not in written)
         target = _written_vector(ins)
         if target is not None:
             written.add(target)

@@ -211,6 +211,29 @@ def _record(perf: str, pid: int, data: Path, event: str) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
+#: The memory-bound kernels: their size, and how to set up (untimed) and run them once.
+BLAS_SIZES = {"saxpy": 1 << 24, "sdot": 1 << 24, "sgemv": 4096}
+
+
+def kernel_call(client: WorkerClient, stage: str, threads: int, n: int) -> Callable[[], None]:
+    """Set up stage `stage` at size n in the worker; returns one call of it. SGEMM stages run
+    an n x n x n product; saxpy and sdot vectors of BLAS_SIZES floats, sgemv a square matrix."""
+    if stage in ("saxpy", "sdot"):
+        size = BLAS_SIZES[stage]
+        client.call(probes.prepare_saxpy, size, SEED)
+        if stage == "saxpy":
+            return lambda: client.call(probes.run_saxpy, 1.5, 0, 0.5, timeout=600)
+        return lambda: client.call(probes.run_sdot, 0, 0.5, timeout=600)
+    if stage == "sgemv":
+        size = BLAS_SIZES[stage]
+        client.call(probes.prepare_sgemv, size, size, SEED)
+        row = fresh_a((1, size), SEED).astype(np.float32)[0]
+        return lambda: client.call(probes.run_sgemv, 0, row, timeout=600)
+    client.call(probes.prepare_sgemm, n, SEED + n)
+    rows = fresh_a((1, n), SEED).astype(np.float32)
+    return lambda: client.call(probes.run_sgemm, stage, threads, 0, rows, timeout=600)
+
+
 def profile(client: WorkerClient, stage: str, threads: int, n: int, so: Path,
             starts: dict[str, int], seconds: float = 1.5) -> Profile | str:
     """perf's samples while the stage runs at size n for about `seconds`, or why there are
@@ -218,9 +241,8 @@ def profile(client: WorkerClient, stage: str, threads: int, n: int, so: Path,
     perf = tool("perf")
     if perf is None:
         return "no perf on PATH (Debian/Ubuntu: apt install linux-perf): profile skipped"
-    client.call(probes.prepare_sgemm, n, SEED + n)
-    rows = fresh_a((1, n), SEED).astype(np.float32)
-    client.call(probes.run_sgemm, stage, threads, 0, rows, timeout=600)
+    run = kernel_call(client, stage, threads, n)
+    run()
     pid = client.worker_pid()
     with tempfile.TemporaryDirectory(prefix="coach-perf-") as folder:
         data = Path(folder) / "perf.data"
@@ -234,7 +256,7 @@ def profile(client: WorkerClient, stage: str, threads: int, n: int, so: Path,
             return f"perf could not attach to the worker ({(why or ['?'])[-1]}): profile skipped"
         end = time.monotonic() + seconds
         while time.monotonic() < end:
-            client.call(probes.run_sgemm, stage, threads, 0, rows, timeout=600)
+            run()
         recorder.send_signal(signal.SIGINT)
         try:
             recorder.wait(timeout=30)

@@ -35,7 +35,13 @@ from autograder.judge.runner import worker_spec
 from autograder.judge.workspace import Source, Workspace, build_workspace
 from autograder.levels import Level
 
-STAGES = ("naive", "reordered", "blocked", "microkernel", "simd", "parallel")
+SGEMM_STAGES = ("naive", "reordered", "blocked", "microkernel", "simd", "parallel")
+#: The memory-bound kernels: their code, a profile and the loop findings; no sweep, and no
+#: FLOP ceiling (they are graded against the bandwidth).
+MEMORY_BOUND = ("saxpy", "sdot", "sgemv")
+STAGES = SGEMM_STAGES + MEMORY_BOUND
+#: The level's part of a kernel whose name is not a part's (saxpy and sdot are part blas1).
+PART_OF = {"saxpy": "blas1", "sdot": "blas1"}
 BUDGET_S = 110.0  # the whole coach, build included, stays under two minutes
 PROFILE_S = 1.5
 LINE_TABLES = {"CARGO_PROFILE_RELEASE_DEBUG": "line-tables-only"}
@@ -97,8 +103,8 @@ def beyond_caches(level: Level) -> tuple[int, int, int] | None:
 
 
 def stage_file(level: Level, stage: str) -> str:
-    """The student file (key) of an SGEMM stage."""
-    return level.parts[stage].files[0]
+    """The student file (key) of a stage (an SGEMM stage, saxpy, sdot, sgemv)."""
+    return level.parts[PART_OF.get(stage, stage)].files[0]
 
 
 @dataclass
@@ -136,7 +142,10 @@ def static_report(built: Built, level: Level, stage: str, machine: Machine) -> S
     hot, report.hot_why = report.code.hot_loop(machine)
     evidence = Evidence(stage, machine, hot, threads=_threads(stage),
                         graded_n=int(level.thresholds.get(stage, {}).get("n", 1024)))
-    if hot is not None:
+    if stage in MEMORY_BOUND:
+        report.notes.append(f"{stage} is memory-bound (graded against the bandwidth): no size "
+                            "sweep and no FLOP ceiling, the loop's code and a profile only")
+    elif hot is not None:
         found = mca.ceiling(machine, hot.loop, hot.stats)
         if isinstance(found, str):
             report.notes.append(found)
@@ -164,6 +173,8 @@ def measured_report(report: StageReport, built: Built, client: WorkerClient,
     and the diagnosis they support to a static report."""
     ev = report.evidence
     assert ev is not None and report.code is not None
+    if report.stage in MEMORY_BOUND:
+        return profile_report(report, built, client)
     threads = 0 if report.stage == "parallel" else 1
     try:
         report.sweep = ev.sweep = sweep(client, report.stage, threads, budget_s, beyond)
@@ -205,7 +216,8 @@ def apply_profile(report: StageReport, built: Built, samples: Profile | str) -> 
         ev.alone = alone_share(samples, own.__contains__)
     if hot is not ev.hot:  # the profile found another loop hotter: study that one
         ev.hot = hot
-        found = mca.ceiling(ev.machine, hot.loop, hot.stats) if hot else None
+        measured = hot is not None and report.stage not in MEMORY_BOUND
+        found = mca.ceiling(ev.machine, hot.loop, hot.stats) if measured else None
         report.ceiling = ev.ceiling = found if isinstance(found, mca.Ceiling) else None
     report.findings = diagnose(ev)
 
@@ -224,7 +236,7 @@ def profile_report(report: StageReport, built: Built, client: WorkerClient, n: i
 
 def render_stage(report: StageReport, machine: Machine) -> list[str]:
     """The report of one stage, as text lines."""
-    lines = [f"sgemm {report.stage}"]
+    lines = [f"sgemm {report.stage}" if report.stage in SGEMM_STAGES else report.stage]
     ev = report.evidence
     hot = ev.hot if ev else None
     if report.sweep and report.sweep.points:
@@ -346,7 +358,7 @@ def coach(level: Level, source: Source, keyword: str | None = None,
     started = time.monotonic()
     stages = select_stages(keyword)
     if not stages:
-        emit(f"grade.py: error: -k {keyword!r} names no SGEMM stage ({', '.join(STAGES)})")
+        emit(f"grade.py: error: -k {keyword!r} names no stage ({', '.join(STAGES)})")
         return 2
     machine = detect()
     caches = " · ".join(f"{c.name} {human_bytes(c.size)}" for c in machine.caches)

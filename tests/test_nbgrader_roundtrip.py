@@ -98,11 +98,14 @@ def test_nbgrader_round_trip(tmp_path, level):
         assert (course / "autograded" / "solutions" / level / key).read_text() == text
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        scores = {
-            student: {g.name: g.score for g in
-                      gb.find_submission_notebook(level, level, student).grades}
-            for student in submitted
-        }
+        grades = {student: gb.find_submission_notebook(level, level, student).grades
+                  for student in submitted}
+        # Answers graded by hand (markdown cells: the notebook's written total) wait for the
+        # formgrader; everything else was graded by `autograde`.
+        scores = {student: {g.name: g.score for g in found if g.cell_type == "code"}
+                  for student, found in grades.items()}
+        by_hand = {student: [g for g in found if g.cell_type == "markdown"]
+                   for student, found in grades.items()}
     for student, folder in submitted.items():
         expected = grade_py_points(folder, level)
         engine = {name.removeprefix("engine_"): score for name, score in scores[student].items()
@@ -110,6 +113,10 @@ def test_nbgrader_round_trip(tmp_path, level):
         assert engine == pytest.approx(expected, abs=SPEED_NOISE.get(level, 1e-9)), student
         questions = [s for name, s in scores[student].items() if not name.startswith("engine_")]
         assert questions and (all(questions) if student != "stubs" else not any(questions))
+        # none scored by autograde; an answered one waits for its grader (an untouched one
+        # nbgrader scores 0 itself)
+        assert not any(g.score for g in by_hand[student]), student
+        assert student == "stubs" or all(g.needs_manual_grade for g in by_hand[student])
         if student == "partial":
             assert 0 < sum(engine.values()) < 100  # real partial credit went through nbgrader
         print(f"{level} {student}: gradebook engine cells {sum(engine.values()):g}, grade.py "

@@ -90,7 +90,8 @@ def test_jvp_against_finite_differences(student):
                         atol=ref.FD_ATOL)
             check_close(got["tangent"], ref.jvp(name, consts, x, v), f"jvp({name}): tangent",
                         rtol=ref.RTOL, atol=ref.ATOL)
-    for x_shape, v_shape in (((3,), (2,)), ((2,), (3,)), ((2, 3), (3, 2))):
+    # v of another shape, even one that broadcasts to x's, is refused
+    for x_shape, v_shape in (((3,), (2,)), ((2, 3), (3,)), ((3, 2), (2,)), ((2, 3), (3, 2))):
         expect_raises(student, probes.run_jvp, "elementwise", {}, np.ones(x_shape),
                       np.ones(v_shape), error="ValueError",
                       what=f"jvp with x of shape {x_shape} and v of shape {v_shape}")

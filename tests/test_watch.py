@@ -61,28 +61,46 @@ class _Reader:
     """The lines a process writes, read on a thread, so that a test can wait for one."""
 
     def __init__(self, stream) -> None:
-        self.lines: queue.Queue[str] = queue.Queue()
+        self.lines: queue.Queue[str | None] = queue.Queue()
         self.seen: list[str] = []
         threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
 
     def _pump(self, stream) -> None:
         for line in stream:
             self.lines.put(line)
+        self.lines.put(None)  # the process closed it (ended)
 
-    def until(self, pattern: str, timeout: float) -> str:
-        """Everything read until a line matching `pattern`; fails after `timeout` s."""
+    def until(self, pattern: str, timeout: float, also: _Reader | None = None) -> str:
+        """Everything read until a line matching `pattern`; fails after `timeout` s or when
+        the stream ends first (showing what `also`, the other stream, said)."""
         deadline, block = time.monotonic() + timeout, []
         while time.monotonic() < deadline:
             try:
                 line = self.lines.get(timeout=0.5)
             except queue.Empty:
                 continue
+            if line is None:
+                other = "".join(also.rest()) if also else ""
+                raise AssertionError(f"ended before a line matching {pattern!r}; read:\n"
+                                     f"{''.join(self.seen)[-3000:]}\n{other[-3000:]}")
             block.append(line)
             self.seen.append(line)
             if re.search(pattern, line):
                 return "".join(block)
         raise AssertionError(f"no line matching {pattern!r} within {timeout:g} s; "
                              f"read:\n{''.join(self.seen)[-3000:]}")
+
+    def rest(self) -> list[str]:
+        """The lines read so far and not yet taken."""
+        found = []
+        while True:
+            try:
+                line = self.lines.get(timeout=1.0)
+            except queue.Empty:
+                return found
+            if line is None:
+                return found
+            found.append(line)
 
 
 def _total(report: str) -> tuple[float, float]:
@@ -108,7 +126,7 @@ def test_watch_re_grades_a_saved_file_and_ctrl_c_ends_it(tmp_path: Path) -> None
                             start_new_session=True)
     out, err = _Reader(proc.stdout), _Reader(proc.stderr)
     try:
-        first = out.until(r"^watching \d+ files of level-2", timeout=600)
+        first = out.until(r"^watching \d+ files of level-2", timeout=600, also=err)
         full, possible = _total(first)
         assert full == possible == 100, first
 
@@ -116,14 +134,14 @@ def test_watch_re_grades_a_saved_file_and_ctrl_c_ends_it(tmp_path: Path) -> None
         solution = bayes.read_text()
         bayes.write_text((KIT / "assignments" / "level-2" / "probability" / "bayes.py")
                          .read_text())
-        second = out.until(r"^watching", timeout=600)
+        second = out.until(r"^watching", timeout=600, also=err)
         assert "probability/bayes.py changed: re-graded bayes" in second
         points, _ = _total(second)
         bayes_points = LEVEL.parts["bayes"].points
         assert points == full - bayes_points, second
 
         bayes.write_text(solution)
-        third = out.until(r"^watching", timeout=600)
+        third = out.until(r"^watching", timeout=600, also=err)
         assert _total(third)[0] == full, third
 
         os.kill(proc.pid, signal.SIGINT)

@@ -47,6 +47,7 @@ pre { background: #f6f8fa; padding: .5rem .7rem; overflow-x: auto; font-size: .8
       margin: .2rem 0 .2rem 1.3rem; white-space: pre-wrap; }
 .label { margin-left: 1.3rem; color: #444; font-size: .9rem; }
 details { margin-left: 1.3rem; } summary { cursor: pointer; color: #444; }
+.wide { overflow-x: auto; } th { white-space: nowrap; }
 figure { margin: 1rem 0; } figure img { max-width: 100%; }
 """
 
@@ -108,19 +109,29 @@ def _parts_table(level: LevelResult) -> str:
 
 
 def _benchmarks(rows: list[dict]) -> str:
-    if not rows:
-        return ""
-    columns = list(dict.fromkeys(c for row in rows for c in row if c != "test"))
+    """The benchmark rows as tables, one per run of rows with the same columns (the roofline's
+    row and the kernels' rows have different figures), each scrolling sideways if wide."""
+    groups: list[list[dict]] = []
+    for row in rows:
+        if groups and list(groups[-1][0]) == list(row):
+            groups[-1].append(row)
+        else:
+            groups.append([row])
 
     def cell(value: object) -> str:
         text = f"{value:.3g}" if isinstance(value, float) else str(value)
-        return f'<td class="num">{_e(text)}</td>' if isinstance(value, (int, float)) \
-            else f"<td>{_e(text)}</td>"
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return f'<td class="num">{_e(text)}</td>' if number else f"<td>{_e(text)}</td>"
 
-    head = "".join(f"<th>{_e(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(cell(row.get(c, "")) for c in columns) + "</tr>"
-                   for row in rows)
-    return f'<h3>benchmarks</h3><table class="benchmarks"><tr>{head}</tr>{body}</table>'
+    tables = []
+    for group in groups:
+        columns = [c for c in group[0] if c != "test"]
+        head = "".join(f"<th>{_e(c)}</th>" for c in columns)
+        body = "".join("<tr>" + "".join(cell(row.get(c, "")) for c in columns) + "</tr>"
+                       for row in group)
+        tables.append(f'<div class="wide"><table class="benchmarks"><tr>{head}</tr>{body}'
+                      "</table></div>")
+    return "<h3>benchmarks</h3>" + "".join(tables) if tables else ""
 
 
 def roofline_img(level: LevelResult, rows: list[dict]) -> str:

@@ -312,7 +312,8 @@ class WorkerClient:
             return NotImplementedByStudent(f"not implemented: {message}{at}", trace, cause)
         if kind == "banned_import":
             return BannedImport(message, trace)
-        return StudentError(str(error.get("type", "Exception")), message, where, trace)
+        return StudentError(str(error.get("type", "Exception")), message, where, trace,
+                            str(error.get("function", "")))
 
 
 def probe_target(probe: Any) -> str:

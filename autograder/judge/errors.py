@@ -13,12 +13,23 @@ from autograder.report.record import Outcome
 class StudentError(Exception):
     """The student's code raised an exception (reported with the student's own frames)."""
 
-    def __init__(self, type_name: str, message: str, where: str = "", traceback: str = ""):
+    def __init__(self, type_name: str, message: str, where: str = "", traceback: str = "",
+                 function: str = ""):
         self.type_name = type_name
         self.message = message
         self.where = where
         self.traceback = traceback
+        self.function = function  # the innermost student function it passed through
         super().__init__(self.summary())
+
+    @property
+    def cause(self) -> str:
+        """What tests that fail with the same error share: "`unbroadcast`
+        (teenygrad/ops.py:77) raises ValueError" ("" when no student function is known)."""
+        if not self.function:
+            return ""
+        at = f" ({self.where})" if self.where else ""
+        return f"`{self.function}`{at} raises {self.type_name}"
 
     def summary(self) -> str:
         """One line for a student: `your code raised IndexError: ... (at teenygrad/x.py:3)`."""

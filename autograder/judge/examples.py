@@ -38,7 +38,8 @@ def _recording_draws(data: Any) -> Any:
 
     def recording(strategy: Any, label: Any = None) -> Any:
         value = draw(strategy, label=label)
-        _latest.append((str(label) if label is not None else f"draw {len(_latest) + 1}", value))
+        name = str(label) if label is not None else f"draw {getattr(data, 'count', '?')}"
+        _latest.append((name, value))
         return value
 
     data.draw = recording

@@ -52,6 +52,32 @@ def index_text(key: dict) -> str:
     return "[" + ", ".join(items) + ("," if len(items) == 1 else "") + "]"
 
 
+#: The steps of a view chain (level -1's wire encoding of `t.permute(1, 0)[1:].reshape(6)`).
+VIEW_STEPS = {"permute", "transpose", "T", "index", "expand", "broadcast_to", "reshape"}
+
+
+def _chain(value: list) -> str | None:
+    """A view chain `[["permute", [1, 0]], ["index", key], ...]` as `t.permute(1, 0)[1:]`, or
+    None when `value` is not one."""
+    if not value or not all(isinstance(step, list) and step and isinstance(step[0], str)
+                            and step[0] in VIEW_STEPS
+                            for step in value):
+        return None
+    out = "t"
+    for kind, *args in value:
+        if kind == "T":
+            out += ".T"
+        elif kind == "index" and isinstance(args[0], dict):
+            out += index_text(args[0])
+        elif kind in ("permute", "expand", "reshape") and isinstance(args[0], list):
+            out += f".{kind}({', '.join(_text(a) for a in args[0])})"
+        elif kind == "broadcast_to":
+            out += f".broadcast_to({_text(tuple(args[0]))})"
+        else:
+            out += f".{kind}({', '.join(_text(a) for a in args)})"
+    return out
+
+
 def _encoded(value: dict) -> str | None:
     """A wire encoding as what it stands for, or None for an ordinary dict."""
     keys = set(value)
@@ -92,7 +118,7 @@ def _text(value: Any) -> str:
         inner = ", ".join(_text(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     if isinstance(value, list):
-        return "[" + ", ".join(_text(v) for v in value) + "]"
+        return _chain(value) or "[" + ", ".join(_text(v) for v in value) + "]"
     if isinstance(value, str):
         return repr(value)
     if value is None:

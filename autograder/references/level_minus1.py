@@ -17,6 +17,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from autograder.cases.indexing import decode_index, encode_index
+from autograder.judge.shown import shown
 
 ITEM = 8  # bytes per float64: numpy strides divided by this are teenygrad's element strides
 
@@ -521,12 +522,12 @@ def storage_mismatch(got: Sequence[float], want: Sequence[float], layout: dict, 
     bad = int(np.argmin(close))
     if bad not in where:
         return (f"{name}'s storage changed outside its view, at position {bad} "
-                f"(got {g[bad]!r}, expected {w[bad]!r}); {name} is a view with "
+                f"(got {shown(g[bad])}, expected {shown(w[bad])}); {name} is a view with "
                 f"{layout_text(layout)}")
     index = np.unravel_index(where[bad], tuple(layout["shape"]))
     index = tuple(int(i) for i in index)
     count = int((~close).sum())
-    return f"{name}{list(index)} = {g[bad]!r}, expected {w[bad]!r} ({count} wrong)"
+    return f"{name}{list(index)} = {shown(g[bad])}, expected {shown(w[bad])} ({count} wrong)"
 
 
 def gemm_oracle(alpha: float, a: dict, b: dict, beta: float, c: dict, trans_a: bool,
@@ -615,6 +616,58 @@ def explain_error(student: Any) -> tuple[str, str] | None:
     return None
 
 
+def _read_untransposed(layout: dict, trans: bool) -> np.ndarray | None:
+    """op(X) as code that ignores `trans` reads it: op(X)'s shape walked with X's own strides
+    (None when that walk leaves the storage: such code raises instead)."""
+    rows, cols = layout["shape"][::-1] if trans else layout["shape"]
+    s0, s1 = layout["strides"]
+    where = layout["offset"] + np.arange(rows)[:, None] * s0 + np.arange(cols)[None, :] * s1
+    storage = np.asarray(layout["storage"], dtype=np.float64)
+    if where.size and (where.min() < 0 or where.max() >= len(storage)):
+        return None
+    return storage[where]
+
+
+def _gemm_ignoring(case: dict, flag: str) -> list[float] | None:
+    """C's storage from an sgemm that ignores `flag` ("trans_a" or "trans_b") when reading its
+    operand, or None when such an sgemm could not have run on this case."""
+    a = _read_untransposed(case["a"], case["trans_a"]) if flag == "trans_a" else \
+        as_array(case["a"]).T if case["trans_a"] else as_array(case["a"])
+    b = _read_untransposed(case["b"], case["trans_b"]) if flag == "trans_b" else \
+        as_array(case["b"]).T if case["trans_b"] else as_array(case["b"])
+    if a is None or b is None:
+        return None
+    buf = np.array(case["c"]["storage"], dtype=np.float64)
+    view = as_array(case["c"], buf)
+    product = case["alpha"] * (a @ b) if case["alpha"] != 0 else np.zeros(view.shape)
+    view[...] = product if case["beta"] == 0 else product + case["beta"] * view
+    return buf.tolist()
+
+
+#: Shapes whose row-major strides `explain_error` checks.
+FOUNDATION_SHAPES = ((2, 3), (2, 3, 4))
+
+
+def explain_error(student: Any) -> tuple[str, str] | None:
+    """When the student's code raised: is `contiguous_strides`, which every `Tensor(data)`,
+    copy and reshape relies on, wrong? Then (cause, sentence) to show first; None when it is
+    right or not written yet (the tests say so themselves)."""
+    from autograder.judge.errors import StudentError, StudentStop
+
+    for shape in FOUNDATION_SHAPES:
+        want = [s // ITEM for s in np.zeros(shape).strides]
+        try:
+            got = student.call("autograder.probes.level_minus1:contiguous_strides", list(shape))
+        except (StudentError, StudentStop):
+            return None
+        if got != want:
+            return ("`contiguous_strides` is wrong",
+                    f"check contiguous_strides first: contiguous_strides({shape}) gives "
+                    f"{tuple(got) if isinstance(got, list) else got}, expected {tuple(want)} "
+                    "(row-major: the last axis has stride 1)")
+    return None
+
+
 def explain_gemm(got: dict, case: dict) -> str | None:
     """None when sgemm's result is right, else one sentence for the student."""
     want = gemm_oracle(**case)
@@ -635,6 +688,11 @@ def explain_gemm(got: dict, case: dict) -> str | None:
         if storage_mismatch(got["C"], ignored, case["c"], "C") is None:
             return ("sgemm ignores beta: C was overwritten, expected beta*C + alpha*A@B "
                     f"({args})")
+    for flag, name in (("trans_a", "A"), ("trans_b", "B")):
+        ignored = _gemm_ignoring(case, flag) if case[flag] else None
+        if ignored is not None and storage_mismatch(got["C"], ignored, case["c"], "C") is None:
+            return (f"sgemm ignores {flag}: with {flag}=True, op({name}) is {name}ᵀ, so read "
+                    f"{name}[p, i] where you read {name}[i, p] (swap {name}'s strides) ({args})")
     for flag, name in (("trans_a", "A"), ("trans_b", "B")):
         ignored = _gemm_ignoring(case, flag) if case[flag] else None
         if ignored is not None and storage_mismatch(got["C"], ignored, case["c"], "C") is None:
@@ -948,7 +1006,7 @@ def values_mismatch(got: Any, want: Any, rtol: float = 0.0, atol: float = 0.0) -
     """Compare tolist()-style nested values with numpy's (exactly by default; NaN == NaN)."""
     want = np.asarray(want, dtype=np.float64)
     if want.ndim == 0 and isinstance(got, list):
-        return f"tolist() gave a list {_short(got)}, expected the number {want.item()!r}"
+        return f"tolist() gave a list {_short(got)}, expected the number {shown(want)}"
     if want.size == 0:  # nesting alone cannot show a shape like (0, 1): compare the lists
         expected = want.tolist()
         return None if got == expected else f"tolist() gave {_short(got)}, expected {expected}"
@@ -962,13 +1020,32 @@ def values_mismatch(got: Any, want: Any, rtol: float = 0.0, atol: float = 0.0) -
     if close.all():
         return None
     bad = tuple(int(i) for i in np.argwhere(~close)[0])
-    return (f"element {list(bad)} is {g[bad]!r}, expected {want[bad]!r} "
+    if not bad:  # a 0-d value
+        return f"tolist() gave {shown(g)}, expected {shown(want)}"
+    return (f"element {list(bad)} is {shown(g[bad])}, expected {shown(want[bad])} "
             f"({int((~close).sum())} of {g.size} wrong)")
 
 
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def offset_ignored(values: Any, want: dict) -> str | None:
+    """The diagnosis when a view's values are those of its elements counted from storage
+    position 0 instead of its offset (the base holds 0, 1, 2, ...: a value is its position)."""
+    offset = want.get("offset", 0)
+    if not (want.get("defined") and want.get("shares") and offset):
+        return None
+    try:
+        got = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    shifted = np.asarray(want["values"], dtype=np.float64) - offset
+    if got.shape != shifted.shape or not np.array_equal(got, shifted):
+        return None
+    return (f"your values are the view's elements counted from storage position 0: start at "
+            f"the view's offset ({offset}) when finding element positions; ")
 
 
 def explain_view(got: dict, want: dict, check_layout: bool) -> str | None:
@@ -978,7 +1055,7 @@ def explain_view(got: dict, want: dict, check_layout: bool) -> str | None:
         return f"shape {fmt_shape(got['shape'])}, expected {fmt_shape(want['shape'])}"
     wrong = values_mismatch(got["values"], want["values"])
     if wrong:
-        return wrong
+        return (offset_ignored(got["values"], want) or "") + wrong
     if not (check_layout and want["defined"]):
         return None
     if got["shares"] != want["shares"]:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from autograder.judge.api import check_close
+from autograder.judge.api import StudentError, check_close
 from autograder.probes import level_minus1 as probes
 from autograder.suites.oracle import public_oracle
 
@@ -12,9 +12,18 @@ expected = public_oracle("level_minus1")
 
 
 def _run(student, op, a, b):
-    got = student.call(probes.binary, op, {"tensor": a}, {"tensor": b})
-    want = expected.binary_oracle(op, np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+    sa, sb = np.shape(a), np.shape(b)
     what = f"Tensor({a}) {op} Tensor({b})"
+    try:
+        got = student.call(probes.binary, op, {"tensor": a}, {"tensor": b})
+    except StudentError as error:
+        if error.type_name != "ValueError" or sa == sb:
+            raise
+        raise AssertionError(
+            f"{what}: {error.summary()}, but numpy broadcasts {sa} with {sb} to "
+            f"{np.broadcast_shapes(sa, sb)}: align the shapes on the right (pad the shorter "
+            "one with 1s in front), then stretch each size 1") from None
+    want = expected.binary_oracle(op, np.asarray(a, dtype=float), np.asarray(b, dtype=float))
     assert tuple(got["shape"]) == want.shape, \
         f"{what}: shape {tuple(got['shape'])}, expected {want.shape}"
     check_close(got["values"], want, what=f"{what}: tolist()", rtol=0.0, atol=0.0)

@@ -15,6 +15,12 @@ def _check_view(got, want, check_layout, what):
     """Shape and values, then (when asked, and when numpy defines them) storage sharing,
     strides of the dimensions longer than 1, and offset."""
     check_equal(tuple(got["shape"]), tuple(want["shape"]), what=f"{what}: shape")
+    offset = want.get("offset", 0) if want["defined"] and want.get("shares") else 0
+    shifted = (np.asarray(want["values"], dtype=float) - offset).tolist()
+    if offset and got["values"] == shifted:  # the base holds 0, 1, 2...: a value is its position
+        raise AssertionError(f"{what}: your values are the view's elements counted from "
+                             f"storage position 0: start at the view's offset ({offset}) when "
+                             "finding element positions")
     check_close(got["values"], want["values"], what=f"{what}: tolist()", rtol=0.0, atol=0.0)
     if not (check_layout and want["defined"]):
         return
@@ -97,5 +103,6 @@ def test_setitem_through_a_view(student):
         got = student.call(probes.setitem_through_view, data, chain, {"tuple": []}, value)
         want = base.copy()
         want.T[1:, ::2] = np_value
-        check_close(got["base"], want, what=f"t after t.T[1:, ::2][()] = {value}", rtol=0.0,
+        shown = value.get("scalar", f"Tensor({value.get('tensor')})")
+        check_close(got["base"], want, what=f"t after t.T[1:, ::2][()] = {shown}", rtol=0.0,
                     atol=0.0)

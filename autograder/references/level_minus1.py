@@ -616,58 +616,6 @@ def explain_error(student: Any) -> tuple[str, str] | None:
     return None
 
 
-def _read_untransposed(layout: dict, trans: bool) -> np.ndarray | None:
-    """op(X) as code that ignores `trans` reads it: op(X)'s shape walked with X's own strides
-    (None when that walk leaves the storage: such code raises instead)."""
-    rows, cols = layout["shape"][::-1] if trans else layout["shape"]
-    s0, s1 = layout["strides"]
-    where = layout["offset"] + np.arange(rows)[:, None] * s0 + np.arange(cols)[None, :] * s1
-    storage = np.asarray(layout["storage"], dtype=np.float64)
-    if where.size and (where.min() < 0 or where.max() >= len(storage)):
-        return None
-    return storage[where]
-
-
-def _gemm_ignoring(case: dict, flag: str) -> list[float] | None:
-    """C's storage from an sgemm that ignores `flag` ("trans_a" or "trans_b") when reading its
-    operand, or None when such an sgemm could not have run on this case."""
-    a = _read_untransposed(case["a"], case["trans_a"]) if flag == "trans_a" else \
-        as_array(case["a"]).T if case["trans_a"] else as_array(case["a"])
-    b = _read_untransposed(case["b"], case["trans_b"]) if flag == "trans_b" else \
-        as_array(case["b"]).T if case["trans_b"] else as_array(case["b"])
-    if a is None or b is None:
-        return None
-    buf = np.array(case["c"]["storage"], dtype=np.float64)
-    view = as_array(case["c"], buf)
-    product = case["alpha"] * (a @ b) if case["alpha"] != 0 else np.zeros(view.shape)
-    view[...] = product if case["beta"] == 0 else product + case["beta"] * view
-    return buf.tolist()
-
-
-#: Shapes whose row-major strides `explain_error` checks.
-FOUNDATION_SHAPES = ((2, 3), (2, 3, 4))
-
-
-def explain_error(student: Any) -> tuple[str, str] | None:
-    """When the student's code raised: is `contiguous_strides`, which every `Tensor(data)`,
-    copy and reshape relies on, wrong? Then (cause, sentence) to show first; None when it is
-    right or not written yet (the tests say so themselves)."""
-    from autograder.judge.errors import StudentError, StudentStop
-
-    for shape in FOUNDATION_SHAPES:
-        want = [s // ITEM for s in np.zeros(shape).strides]
-        try:
-            got = student.call("autograder.probes.level_minus1:contiguous_strides", list(shape))
-        except (StudentError, StudentStop):
-            return None
-        if got != want:
-            return ("`contiguous_strides` is wrong",
-                    f"check contiguous_strides first: contiguous_strides({shape}) gives "
-                    f"{tuple(got) if isinstance(got, list) else got}, expected {tuple(want)} "
-                    "(row-major: the last axis has stride 1)")
-    return None
-
-
 def explain_gemm(got: dict, case: dict) -> str | None:
     """None when sgemm's result is right, else one sentence for the student."""
     want = gemm_oracle(**case)
@@ -688,11 +636,6 @@ def explain_gemm(got: dict, case: dict) -> str | None:
         if storage_mismatch(got["C"], ignored, case["c"], "C") is None:
             return ("sgemm ignores beta: C was overwritten, expected beta*C + alpha*A@B "
                     f"({args})")
-    for flag, name in (("trans_a", "A"), ("trans_b", "B")):
-        ignored = _gemm_ignoring(case, flag) if case[flag] else None
-        if ignored is not None and storage_mismatch(got["C"], ignored, case["c"], "C") is None:
-            return (f"sgemm ignores {flag}: with {flag}=True, op({name}) is {name}ᵀ, so read "
-                    f"{name}[p, i] where you read {name}[i, p] (swap {name}'s strides) ({args})")
     for flag, name in (("trans_a", "A"), ("trans_b", "B")):
         ignored = _gemm_ignoring(case, flag) if case[flag] else None
         if ignored is not None and storage_mismatch(got["C"], ignored, case["c"], "C") is None:

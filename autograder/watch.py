@@ -174,10 +174,16 @@ class Watcher:
         """Grade, then watch until Ctrl-C (exit status 130)."""
         previous = signal.signal(signal.SIGINT, self.interrupt)
         try:
+            # The watcher starts first: a save made while a grading runs is kept for the next
+            # round, and none made after "watching ..." is printed can be missed. It wakes
+            # every second with no change (yield_on_timeout), which is ignored.
+            saves = watchfiles.watch(*self.roots(), raise_interrupt=True, yield_on_timeout=True,
+                                     rust_timeout=1000)
+            next(saves)
             started = time.monotonic()
             graded = self.grade(list(self.level.parts))
             self.draw(f"graded {graded} in {time.monotonic() - started:.1f} s")
-            for changes in watchfiles.watch(*self.roots(), raise_interrupt=True):
+            for changes in saves:
                 parts, keys = self.changed_parts(changes)
                 if not parts:
                     continue

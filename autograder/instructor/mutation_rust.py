@@ -13,7 +13,8 @@ The session, progress bar, report and survivors are `mutation.py`'s; only what i
   incompetent without grading: graded, a file that does not compile is built as its stub,
   which would look like a killed mutant.
 - **Builds of its own.** `cargo check` and the graded builds use target folders in the work
-  folder (`cache/`): another level 0 build on the machine cannot lend them its library.
+  folder (`cache/`), copied at the start from the shared ones (dependencies already built):
+  another level 0 build on the machine cannot lend them its library.
 - **Correctness only.** A mutant is graded with the correctness tests of the parts whose
   kernels use the mutated file (its own part, and the parts whose files `use super::<it>`),
   never the speed tests (those that take the roofline fixture `roof`).
@@ -38,6 +39,7 @@ from pathlib import Path
 from autograder.instructor.levels import InstructorError
 from autograder.instructor.mutation import Mutant, Session
 from autograder.instructor.run_grade import run_grade
+from autograder.judge.build import cache_dir
 from autograder.judge.workspace import SKIP_DIRS
 
 #: `cfg(target_arch = ...)` spelling of this machine's architecture.
@@ -45,6 +47,9 @@ HOST_ARCH = {"amd64": "x86_64", "arm64": "aarch64"}.get(platform.machine().lower
                                                         platform.machine().lower())
 ARCH_GATE = re.compile(r'#\[cfg\(target_arch\s*=\s*"(\w+)"\)\]')
 OPERATOR = "cargo-mutants/{genre}"
+#: The cargo target folders of a session (in `cache/` of its work folder): the graded builds
+#: (the judge's name for it, see `cache_dir`) and `cargo check`.
+TARGET, CHECK = "cargo-target", "mutation-check"
 CHECK_TIMEOUT = 600.0
 
 
@@ -76,6 +81,8 @@ class RustSession(Session):
                             ignore=lambda _dir, names: [n for n in names if n in SKIP_DIRS])
         for key in self.keys:
             shutil.copyfile(self.level.solutions_dir / key, self.tree.parent / key)
+        for name, shared in ((TARGET, cache_dir()), (CHECK, cache_dir().parent / CHECK)):
+            _copy_tree(shared, self.work / "cache" / name)  # a warm start (dependencies built)
 
     def _init(self) -> None:
         """Enumerate the mutants (cargo mutants --list), then mark those not graded."""
@@ -227,17 +234,32 @@ class RustSession(Session):
         if refused is not None:
             raise InstructorError(f"the reference kernels do not compile in {self.tree}:\n"
                                   + refused)
+        _copy_tree(self.work / "cache" / CHECK, cache_dir().parent / CHECK)  # for later sessions
         return super()._baseline(parts)
 
     def _check(self) -> str | None:
         """`cargo check` of the workspace copy: None when it compiles, else rustc's errors."""
-        env = {**os.environ, "CARGO_TARGET_DIR": str(self.work / "cache" / "cargo-check"),
+        env = {**os.environ, "CARGO_TARGET_DIR": str(self.work / "cache" / CHECK),
                "CARGO_TERM_COLOR": "never"}
         done = subprocess.run(["cargo", "check", "--offline", "--quiet", "--message-format",
                                "short", "--manifest-path", str(self.tree / "Cargo.toml")],
                               capture_output=True, text=True, env=env, timeout=CHECK_TIMEOUT,
                               check=False)
         return None if done.returncode == 0 else done.stderr[-3000:]
+
+
+def _copy_tree(source: Path, target: Path) -> None:
+    """A copy of the cargo target folder `source` at `target`, unless `target` exists or
+    `source` does not. Written beside and renamed, so a copy is whole or absent; one that
+    another build changed meanwhile is only partly fresh, and cargo rebuilds the rest."""
+    if target.exists() or not source.is_dir():
+        return
+    partial = target.with_name(f".{target.name}.{os.getpid()}")
+    try:
+        shutil.copytree(source, partial, symlinks=True)
+        partial.rename(target)
+    except (OSError, shutil.Error):
+        shutil.rmtree(partial, ignore_errors=True)  # a cold start instead
 
 
 def _list_mutants(tree: Path, crate: Path) -> list[dict]:

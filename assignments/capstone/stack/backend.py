@@ -1,4 +1,4 @@
-"""Part `backend` and part `matmul`: your backend, made of your level -1 and level 0 work.
+"""Parts `backend`, `matmul` and `conv` (its `windows`): your backend, from your levels -1 and 0.
 
 A backend is the small set of array operations everything above it is written in (MiniTorch's
 tensor backends and needle's NDArray work the same way): make a tensor from values, read its

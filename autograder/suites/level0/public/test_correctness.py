@@ -22,6 +22,9 @@ ALPHA_BETA = [(1.0, 0.0), (-0.5, 2.0), (0.0, 1.5), (2.0, 1.0)]
 #: has is tested, not only the widest: a student's fallback kernel is graded code too.
 ISAS = ["avx512f", "avx2+fma", "neon", "scalar"]
 DISPATCHING = {"simd", "parallel"}
+#: `threads` the parallel stage runs with besides 0 (one per core): one, and three (more than
+#: a two-core machine has, and an uneven split of the blocks).
+MORE_THREADS = [1, 3]
 
 
 def per_stage(points: float) -> list:
@@ -31,17 +34,18 @@ def per_stage(points: float) -> list:
 
 
 def check_sgemm(student, stage: str, m: int, n: int, k: int, pads: tuple, alpha: float,
-                beta: float, seed: int, isa: str = "") -> None:
+                beta: float, seed: int, isa: str = "", threads: int = 0) -> None:
     """Run one sgemm case in the worker and compare it with numpy (padding untouched too);
     `isa` names the instruction set the worker was made to use, for the message."""
     a, b, c = sgemm_inputs(m, n, k, seed)
     lda_pad, ldb_pad, ldc_pad = pads
-    got = student.call(probes.sgemm, stage, alpha, a, b, beta, c, 0, lda_pad, ldb_pad, ldc_pad,
-                       whole_c_buffer=True)
+    got = student.call(probes.sgemm, stage, alpha, a, b, beta, c, threads, lda_pad, ldb_pad,
+                       ldc_pad, whole_c_buffer=True)
     atol = float(np.max(expected.sgemm_atol(alpha, a, b, beta, c), initial=1e-6))
     check_close(got[:, :n], expected.sgemm(alpha, a, b, beta, c), rtol=1e-4, atol=atol,
                 what=f"sgemm[{stage}] C for m={m}, n={n}, k={k}, alpha={alpha}, beta={beta}, "
-                     f"pads={pads}" + (f", TEENYGRAD_ISA={isa}" if isa else ""),
+                     f"pads={pads}" + (f", TEENYGRAD_ISA={isa}" if isa else "")
+                     + (f", threads={threads}" if threads else ""),
                 hint="C must be alpha*A@B + beta*C, each row read at its leading dimension")
     if ldc_pad:
         check_close(got[:, n:], np.full((m, ldc_pad), PAD_VALUE), what="C's padding columns",
@@ -64,13 +68,16 @@ def other_isas(student, student_with_env) -> list:
 @pytest.mark.parametrize("stage", per_stage(2))
 def test_sgemm_fixed_cases(student, student_with_env, stage: str) -> None:
     """sgemm matches numpy on edge shapes, padded leading dimensions and alpha/beta pairs."""
-    workers = [("", student)]
+    runs = [("", student, 0)]
+    if stage == "parallel":
+        runs += [("", student, threads) for threads in MORE_THREADS]
     if stage in DISPATCHING:  # and under every other instruction set this CPU has
-        workers += other_isas(student, student_with_env)
-    for isa, worker in workers:
+        runs += [(isa, worker, 0) for isa, worker in other_isas(student, student_with_env)]
+    for isa, worker, threads in runs:
         for i, (m, n, k, *pads) in enumerate(SHAPES):
             alpha, beta = ALPHA_BETA[i % len(ALPHA_BETA)]
-            check_sgemm(worker, stage, m, n, k, tuple(pads), alpha, beta, seed=i, isa=isa)
+            check_sgemm(worker, stage, m, n, k, tuple(pads), alpha, beta, seed=i, isa=isa,
+                        threads=threads)
 
 
 @pytest.mark.parametrize("stage", per_stage(1))

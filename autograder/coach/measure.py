@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import select
 import signal
 import subprocess
 import tempfile
@@ -34,6 +35,7 @@ MIN_CALL_S = 0.005  # shorter calls are dominated by the round trip to the worke
 MIN_SIZE_S = 0.25  # timed seconds per size
 MAX_RUNS = 25
 SEED = 4242
+MIN_SAMPLES = 30  # fewer samples of the student's code say nothing about its threads
 
 
 @dataclass
@@ -189,15 +191,15 @@ def parse_samples(text: str, so: Path, starts: dict[str, int]) -> Profile:
 def alone_share(profile: Profile, mine: Callable[[int], bool]) -> float | None:
     """The share of the samples in the student's code (`mine(address)`) taken while no other
     thread of the worker was running: each thread runs from its first sample to its last.
-    None without such samples. The share is of work, not of time, so other processes slowing
-    the threads down do not change it."""
+    None with fewer than MIN_SAMPLES such samples. The share is of work, not of time, so other
+    processes slowing the threads down do not change it."""
     spans: dict[int, tuple[float, float]] = {}
     for tid, when, _ in profile.timeline:
         first, last = spans.get(tid, (when, when))
         spans[tid] = (min(first, when), max(last, when))
     ours = [(tid, when) for tid, when, address in profile.timeline
             if address is not None and mine(address)]
-    if not ours:
+    if len(ours) < MIN_SAMPLES:
         return None
     alone = sum(1 for tid, when in ours
                 if not any(other != tid and first <= when <= last
@@ -205,10 +207,49 @@ def alone_share(profile: Profile, mine: Callable[[int], bool]) -> float | None:
     return alone / len(ours)
 
 
-def _record(perf: str, pid: int, data: Path, event: str) -> subprocess.Popen:
-    return subprocess.Popen([perf, "record", "-e", event, "-F", "2000", "-p", str(pid),
-                             "-o", str(data), "--quiet"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+class _Recorder:
+    """`perf record` attached to a process, started with its events off and switched on and
+    off through perf's control descriptors: each switch is acknowledged, so the samples cover
+    exactly the calls made in between (attaching can take a second on a busy machine)."""
+
+    def __init__(self, perf: str, pid: int, data: Path, event: str) -> None:
+        ctl_r, self.ctl = os.pipe()
+        self.ack, ack_w = os.pipe()
+        self.proc = subprocess.Popen(
+            [perf, "record", "-e", event, "-F", "2000", "-p", str(pid), "-o", str(data),
+             "--quiet", "-D", "-1", "--control", f"fd:{ctl_r},{ack_w}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            pass_fds=(ctl_r, ack_w))
+        os.close(ctl_r)
+        os.close(ack_w)
+
+    def switch(self, command: str, timeout: float = 30.0) -> bool:
+        """Send `enable` or `disable`; whether perf acknowledged it in time."""
+        try:
+            os.write(self.ctl, f"{command}\n".encode())
+        except OSError:
+            return False
+        ready, _, _ = select.select([self.ack], [], [], timeout)
+        return bool(ready) and os.read(self.ack, 64).startswith(b"ack")
+
+    def stop(self) -> str:
+        """End perf; '' when it ended cleanly, else why not."""
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return "perf did not stop"
+        finally:
+            os.close(self.ctl)
+            os.close(self.ack)
+        return ""
+
+    def why(self) -> str:
+        """perf's last line of complaint."""
+        text = self.proc.stderr.read() if self.proc.stderr else ""
+        return (text.strip().splitlines() or ["?"])[-1]
 
 
 #: The memory-bound kernels: their size, and how to set up (untimed) and run them once.
@@ -247,22 +288,21 @@ def profile(client: WorkerClient, stage: str, threads: int, n: int, so: Path,
     with tempfile.TemporaryDirectory(prefix="coach-perf-") as folder:
         data = Path(folder) / "perf.data"
         for event in ("cpu-clock", "cpu-clock:u"):
-            recorder = _record(perf, pid, data, event)
-            time.sleep(0.3)
-            if recorder.poll() is None:
+            recorder = _Recorder(perf, pid, data, event)
+            if recorder.switch("enable"):
                 break
+            recorder.stop()
         else:
-            why = (recorder.stderr.read() if recorder.stderr else "").strip().splitlines()
-            return f"perf could not attach to the worker ({(why or ['?'])[-1]}): profile skipped"
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
+            return f"perf could not attach to the worker ({recorder.why()}): profile skipped"
+        # `seconds` of the worker's CPU time (other processes may take its core meanwhile),
+        # but no more than three times that of wall-clock time.
+        cpu0, end = client.cpu_seconds(), time.monotonic() + 3 * seconds
+        while client.cpu_seconds() - cpu0 < seconds and time.monotonic() < end:
             run()
-        recorder.send_signal(signal.SIGINT)
-        try:
-            recorder.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            recorder.kill()
-            return "perf did not stop: profile skipped"
+        recorder.switch("disable")
+        failed = recorder.stop()
+        if failed:
+            return f"{failed}: profile skipped"
         done = subprocess.run([perf, "script", "-i", str(data), "-F",
                                "tid,time,ip,sym,symoff,dso",
                                "--no-demangle"], capture_output=True, text=True, timeout=120)

@@ -247,8 +247,10 @@ class Tensor:
     def reshape(self, *shape: Any) -> Tensor:
         """The same elements in row-major order, with a new shape; a view when possible.
 
-        Accepts `t.reshape(2, 3)` and `t.reshape((2, 3))`; one size may be -1 (inferred).
-        Sizes that do not multiply to `numel()` raise `ValueError` naming both shapes.
+        Accepts `t.reshape(2, 3)` and `t.reshape((2, 3))`; one size may be -1 (inferred; not
+        beside a size 0, where any size would fit: numpy refuses that too). Sizes that do not
+        multiply to `numel()`, more than one -1, or a size below -1 raise `ValueError` naming
+        both shapes.
 
         Like numpy: when the new shape can be expressed with strides over the same storage
         (always for a contiguous tensor; for a strided one, when each group of old dimensions

@@ -126,8 +126,9 @@ def test_reshape_view_or_copy_like_numpy(student, case):
 
 @pytest.mark.points(1)
 def test_reshape_bad_size(student):
-    """reshape to a shape with a different number of elements raises ValueError naming both."""
-    for shape, new in [((2, 3), [4, 2]), ((6,), [5]), ((), [2]), ((2, 0), [3])]:
+    """reshape to sizes that do not fit (two -1s, -1 beside a 0 too) raises ValueError."""
+    for shape, new in [((2, 3), [4, 2]), ((6,), [5]), ((), [2]), ((2, 0), [3]),
+                       ((2, 3), [-1, -1, 6]), ((2, 0), [0, -1])]:
         error = expect_raises(student, probes.reshape, ref.arange_data(shape), new,
                               error="ValueError", match=ref.fmt_shape(shape),
                               what=f"t.reshape({tuple(new)}) for t of shape {shape}")
@@ -233,8 +234,9 @@ def test_item_numel_len(student):
 
 @pytest.mark.points(1)
 def test_broadcast_to_errors(student):
-    """broadcast_to/expand to a shape they cannot reach raises ValueError."""
+    """broadcast_to/expand to a shape they cannot reach (or a negative size) raises ValueError."""
     for shape, step in [((2, 3), ["broadcast_to", [2, 4]]), ((2, 3), ["broadcast_to", [3]]),
-                        ((3,), ["expand", [2, 2]]), ((2, 1), ["broadcast_to", [3, 3, 2]])]:
+                        ((3,), ["expand", [2, 2]]), ((2, 1), ["broadcast_to", [3, 3, 2]]),
+                        ((3,), ["broadcast_to", [-1, 3]]), ((1,), ["broadcast_to", [-2]])]:
         expect_raises(student, probes.chain_values, ref.arange_layout(shape), [step],
                       error="ValueError", what=f"{ref.chain_text([step])} for t of shape {shape}")

@@ -33,7 +33,7 @@ def test_permutations_any_list(student, student_source):
 
 @pytest.mark.points(2)
 def test_combinations_any_list(student, student_source):
-    """combinations matches itertools.combinations for every k from 0 to n + 1."""
+    """combinations matches itertools.combinations for every k from 0 to n + 1 (and k = 300)."""
     ref.check_no_itertools(student_source("probability/counting.py"), [])
 
     @settings(max_examples=30)
@@ -47,3 +47,7 @@ def test_combinations_any_list(student, student_source):
         assert got["items_after"] == items, f"combinations({items!r}, {k}) changed its input"
 
     check()
+    # k past 256, where CPython stops sharing int objects: a length compared with `is` fails.
+    items = list(range(300))
+    ref.assert_listing(student.call(probes.combinations, items, 300), [items],
+                       "combinations(list(range(300)), 300)")

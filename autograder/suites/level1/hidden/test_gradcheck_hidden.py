@@ -41,7 +41,7 @@ def test_numerical_grad_random(student, data):
 
 @pytest.mark.points(1)
 def test_gradcheck_accepts_correct(student):
-    """gradcheck of a correct VJP: ok, exact-looking gradients, the documented error measures."""
+    """gradcheck of a correct VJP (zero gradients too): ok, and the documented error measures."""
     x, y = np.array([[0.3, -1.2], [2.0, 0.7]]), np.array([[1.5, -0.5], [0.25, 2.0]])
     got = student.call(probes.gradcheck, "sin_mul", [x, y])
     check_equal(got["ok"], True, "report.ok for a correct gradient")
@@ -51,6 +51,9 @@ def test_gradcheck_accepts_correct(student):
         check_close(got["numeric"][k], exact, f"report.numeric[{k}]", rtol=ref.FD_RTOL,
                     atol=ref.FD_ATOL)
     check_report_errors(got, "correct VJP")
+    zero = student.call(probes.gradcheck, "square", [np.zeros(3)])  # both gradients are 0
+    check_equal(zero["ok"], True, "report.ok for sum(x * x) at x = 0")
+    check_report_errors(zero, "sum(x * x) at x = 0 (zero gradients)")
 
 
 @pytest.mark.points(1)

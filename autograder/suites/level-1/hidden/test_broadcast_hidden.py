@@ -95,8 +95,11 @@ ZERO_SIZE_MISMATCHES = [(((0,), (2,)), "+"), (((2, 3), (2, 0)), "-"), (((3, 0), 
 @explicit_examples("case", ZERO_SIZE_MISMATCHES)
 @given(case=st.tuples(ref.incompatible_shape_pairs(), st.sampled_from(OPS)))
 def test_incompatible_shapes_raise(student, case):
-    """Shapes that do not broadcast (0 against a size > 1 too) raise ValueError naming both."""
+    """Shapes that do not broadcast (0 against 2 too): ValueError from ops and broadcast_shapes."""
     (a, b), op = case
+    # broadcast_shapes itself (an op could raise later, in broadcast_to, naming both shapes)
+    expect_raises(student, probes.broadcast_shapes, list(a), list(b), error="ValueError",
+                  what=f"broadcast_shapes({a}, {b})")
     left, right = {"tensor": ref.arange_data(a)}, {"tensor": ref.arange_data(b)}
     error = expect_raises(student, probes.binary, op, left, right, error="ValueError",
                           match=ref.fmt_shape(a), what=f"shapes {a} {op} {b}")

@@ -70,6 +70,17 @@ def test_ridges_are_marked_where_the_roofs_meet() -> None:
     assert not _labels(fig)
 
 
+@pytest.mark.parametrize("roofs", [ROOFS, plots.Roofs(266.0, 79.0, 7.7, 7.2, 2)],
+                         ids=["all-threads-higher", "busy-machine-1-thread-higher"])
+def test_both_roofs_and_ridges_are_in_view(roofs: plots.Roofs) -> None:
+    """Both ridge points are inside the axes, whichever roof is higher (a busy machine can
+    measure the all-thread peak below the 1-thread one)."""
+    ax = plots.roofline_figure(roofs).axes[0]
+    (x_low, x_high), (y_low, y_high) = ax.get_xlim(), ax.get_ylim()
+    for _label, x, y in roofs.ridges():
+        assert x_low < x < x_high and y_low < y < y_high
+
+
 def test_history_is_faded_behind_todays_points() -> None:
     """Earlier gradings are drawn, fainter and below today's points, and unlabelled."""
     earlier = [plots.Point("sgemm simd n=1024", 170.7, 12.0)]

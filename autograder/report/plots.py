@@ -148,9 +148,11 @@ def roofline_figure(roofs: Roofs, points: Sequence[Point] = (),
                 ms=5, zorder=2, mec="none")
     if history:
         ax.plot([], [], "o", color="grey", alpha=0.3, label="your earlier gradings")
-    y_values = [p.gflops for p in everything] + [roofs.bw_1 * x_low]
+    # Both roofs in view, whichever is higher (a busy machine can measure the all-thread peak
+    # below the 1-thread one), the legend's corner above them.
+    y_values = [p.gflops for p in everything] + [min(roofs.bw_1, roofs.bw_all) * x_low]
     ax.set(xscale="log", yscale="log", xlim=(x_low, x_high),
-           ylim=(min(y_values) / 2, max(roofs.peak_all, *y_values) * 3))
+           ylim=(min(y_values) / 2, max(roofs.peak_1, roofs.peak_all, *y_values) * 3))
     _label_points(fig, ax, points, colours)
     ax.set_xlabel("arithmetic intensity (FLOP / byte)")
     ax.set_ylabel("GFLOP/s")

@@ -126,9 +126,9 @@ def test_reshape_view_or_copy_like_numpy(student, case):
 
 @pytest.mark.points(1)
 def test_reshape_bad_size(student):
-    """reshape to sizes that do not fit (two -1s, -1 beside a 0 too) raises ValueError."""
+    """reshape to sizes that do not fit (two -1s, -1 beside 0, below -1) raises ValueError."""
     for shape, new in [((2, 3), [4, 2]), ((6,), [5]), ((), [2]), ((2, 0), [3]),
-                       ((2, 3), [-1, -1, 6]), ((2, 0), [0, -1])]:
+                       ((2, 3), [-1, -1, 6]), ((2, 0), [0, -1]), ((2, 3), [-2, -1])]:
         error = expect_raises(student, probes.reshape, ref.arange_data(shape), new,
                               error="ValueError", match=ref.fmt_shape(shape),
                               what=f"t.reshape({tuple(new)}) for t of shape {shape}")

@@ -57,13 +57,14 @@ def test_synthetic_data_recovers_the_truth(student):
 
 @pytest.mark.points(2)
 def test_regressions_reject_bad_input(student):
-    """normal_equations, ridge and logistic_regression reject mismatched shapes and bad labels."""
+    """The regressions reject mismatched shapes and bad labels; mle_bernoulli a -1 as well."""
     X = np.ones((5, 2))
     cases = [("normal_equations", (X, np.ones(4)), "y of the wrong length"),
              ("normal_equations", (np.ones(5), np.ones(5)), "a 1-d X"),
              ("ridge", (X, np.ones(5), -0.5), "lam = -0.5"),
              ("ridge", (X, np.ones((5, 1)), 1.0), "a 2-d y"),
-             ("logistic_regression", (X, np.array([0, 1, 2, 1, 0.0])), "a label 2")]
+             ("logistic_regression", (X, np.array([0, 1, 2, 1, 0.0])), "a label 2"),
+             ("mle_bernoulli", (np.array([0, -1, 1.0]),), "an observation -1")]
     for fn, args, what in cases:
         expect_raises(student, probes.estimation, fn, *args, error="ValueError",
                       what=f"{fn} with {what}")

@@ -119,6 +119,9 @@ def _text(value: Any) -> str:
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     if isinstance(value, list):
         return _chain(value) or "[" + ", ".join(_text(v) for v in value) + "]"
+    if isinstance(value, set | frozenset):
+        items = sorted(value, key=repr)
+        return "{" + ", ".join(_text(v) for v in items) + "}" if items else "set()"
     if isinstance(value, str):
         return repr(value)
     if value is None:

@@ -773,6 +773,14 @@ def program_hint(inputs: Arrays, program: Sequence[Sequence[Any]], grad_out: np.
     return "; or ".join(causes)
 
 
+#: What each reduction's gradient is, for the reduction tests' hints.
+REDUCTION_HINTS = {
+    "sum": "sum's gradient is grad_out broadcast back to the input's shape",
+    "mean": "mean's gradient is grad_out divided by the number of elements averaged, "
+            "broadcast back to the input's shape",
+    "max": "max sends grad_out to the maximum, split equally among ties",
+}
+
 #: Why gradients are wrong when a node is used twice (a diamond).
 ACCUMULATE_HINT = ("a node used more than once gets the sum of the gradients of its uses: "
                    "accumulate (grad = grad + g), never overwrite")
@@ -806,9 +814,11 @@ def check_op(got: dict[str, Any], name: str, xs: Arrays, kw: dict[str, Any],
     """Compare a `run_op` result with the closed-form reference, and with finite differences
     of the reference forward when the op is smooth (or `fd` says so)."""
     from autograder.judge.api import check_close
+    from autograder.judge.shown import shown
 
-    label = f"{name}({', '.join(f'shape {tuple(np.shape(x))}' for x in xs)}"
-    label += f", {kw})" if kw else ")"
+    args = [f"shape {tuple(np.shape(x))}" for x in xs]
+    args += [f"{k}={shown(v, limit=40)}" for k, v in kw.items()]
+    label = f"{name}({', '.join(args)})"
     want = forward(name, xs, kw)
     check_close(got["value"], want, f"{label} value", hint=hint, rtol=RTOL, atol=ATOL)
     grads = vjp(name, xs, kw, grad_out)

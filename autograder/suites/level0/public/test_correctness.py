@@ -46,7 +46,9 @@ def check_sgemm(student, stage: str, m: int, n: int, k: int, pads: tuple, alpha:
                 what=f"sgemm[{stage}] C for m={m}, n={n}, k={k}, alpha={alpha}, beta={beta}, "
                      f"pads={pads}" + (f", TEENYGRAD_ISA={isa}" if isa else "")
                      + (f", threads={threads}" if threads else ""),
-                hint="C must be alpha*A@B + beta*C, each row read at its leading dimension")
+                hint="with k = 0, C becomes beta*C (alpha*A@B is zero): scale C, do not return"
+                if k == 0 else
+                "C must be alpha*A@B + beta*C, each row read at its leading dimension")
     if ldc_pad:
         check_close(got[:, n:], np.full((m, ldc_pad), PAD_VALUE), what="C's padding columns",
                     hint="write only the first n columns of each row of C (ldc > n)")
@@ -127,10 +129,13 @@ def test_sgemv_fixed_cases(student) -> None:
         if beta == 0:
             y = np.full_like(y, np.nan)
         got = student.call(probes.sgemv, alpha, a, x, beta, y, pad)
+        leaked = beta == 0 and bool(np.isnan(got).any())
         check_close(got, expected.sgemv(alpha, a, x, beta, y), rtol=1e-4,
                     atol=float(np.max(expected.sgemv_atol(alpha, a, x, beta, y), initial=1e-6)),
                     what=f"sgemv y for m={m}, n={n}, alpha={alpha}, beta={beta}, lda pad {pad}",
-                    hint="with beta == 0, y is not read (it may hold NaN)")
+                    hint="with beta == 0, y is not read (it may hold NaN)" if leaked else
+                    "y = alpha*A@x + beta*y over all n columns of A (the ones left after your "
+                    "unrolled chunks too), each row read at its leading dimension")
 
 
 @pytest.mark.part("glue")

@@ -80,6 +80,15 @@ def test_matmul_fixed(student):
                       "a 1-d operand is a row (left) or a column (right)")
 
 
+#: What each reduction's gradient is (the hint of a wrong one).
+REDUCTION_HINTS = {
+    "sum": "sum's gradient is grad_out broadcast back to the input's shape",
+    "mean": "mean's gradient is grad_out divided by the number of elements averaged, "
+            "broadcast back to the input's shape",
+    "max": "max sends grad_out to the maximum, split equally among ties",
+}
+
+
 @pytest.mark.points(1)
 def test_reductions_fixed(student):
     """sum, mean and max over axes, with and without keepdims; max splits ties equally."""
@@ -93,4 +102,4 @@ def test_reductions_fixed(student):
         seed = expected.seed_like(out.shape)
         got = student.call(probes.run_op, name, [x], kw, seed)
         check_op(got, name, [x], kw, seed,
-                 hint="max sends grad_out to the maximum, split equally among ties")
+                 hint=REDUCTION_HINTS[name])

@@ -92,7 +92,8 @@ def test_invalid_arguments(student):
     """Bad hyperparameters raise ValueError when the optimizer is made."""
     cases = [("SGD", {"lr": -0.1}), ("SGD", {"lr": 0.1, "nesterov": True}),
              ("SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.5, "nesterov": True}),
-             ("SGD", {"lr": 0.1, "weight_decay": -0.5}),
+             ("SGD", {"lr": 0.1, "weight_decay": -0.5}), ("SGD", {"lr": 0.1, "momentum": -0.5}),
+             ("SGD", {"lr": 0.1, "dampening": -0.5}),
              ("Adam", {"betas": [1.0, 0.999]}), ("AdamW", {"weight_decay": -1.0}),
              ("Muon", {"momentum": 1.5})]
     for name, kw in cases:

@@ -154,13 +154,14 @@ def test_cliff_is_named_with_the_cache_it_crosses() -> None:
     found = diagnose(Evidence("blocked", AVX512, sweep=Sweep(points, others_share=0.9)))
     (finding,) = [f for f in found if f.code == "cache_cliff"]
     assert "from 40 to 12 GFLOP per CPU-second between n = 256 and n = 512" in finding.sentence
-    assert "1 MiB L2" in finding.sentence and finding.problem
+    assert "where B grows from 256 KiB to 1 MiB, past the 1 MiB L2" in finding.sentence
+    assert finding.problem
     assert "1.5.5" in finding.text()
     # the product beyond the caches: named by its shape, B = 4096 x 4096 floats past the L3
     beyond = Sweep([Point(2048, 20.0, 1.0, 20.0), Point(4096, 9.0, 1.0, 9.0, 256, 4096)])
     (finding,) = diagnose(Evidence("blocked", AVX512, sweep=beyond))
-    assert "between n = 2048 and 256 x 4096 x 4096, where B (64 MiB) no longer fits the " \
-        "32 MiB L3" in finding.sentence
+    assert "between n = 2048 and 256 x 4096 x 4096, where B grows from 16 MiB to 64 MiB, " \
+        "past the 32 MiB L3" in finding.sentence
     # a parallel stage's wall-clock speeds count only on a quiet machine
     assert not diagnose(Evidence("parallel", AVX512, threads=2,
                                  sweep=Sweep(points, others_share=0.9)))

@@ -166,6 +166,7 @@ def _accumulator_findings(ev: Evidence) -> list[Finding]:
     if ceiling is not None and ceiling.loop.latency_bound:
         need = math.ceil(stats.accumulators * ceiling.loop.cycles_per_iteration
                          / max(ceiling.loop.block_rthroughput, 1e-9))
+        need += need % 2  # the FMA units come in pairs: an even number of chains
         return [Finding("few_accumulators", (
             f"The hot loop has {_count(stats.accumulators, 'independent accumulator')}: "
             "llvm-mca needs "
@@ -214,10 +215,12 @@ def _cliff_finding(ev: Evidence) -> list[Finding]:
         return []
     before, after, g1, g2 = found
     b1, b2 = before.b_bytes, after.b_bytes
-    crossed = [c for c in ev.machine.caches if b1 < c.size <= b2]
-    where = (f"where B ({human_bytes(b2)}) no longer fits the "
-             f"{human_bytes(crossed[-1].size)} {crossed[-1].name}" if crossed else
-             f"while B grows from {human_bytes(b1)} to {human_bytes(b2)}")
+    # B exactly the size of a cache counts on both sides: A, C and the code want room too,
+    # so whether it still "fits" depends on the cache's associativity and the prefetchers.
+    crossed = [c for c in ev.machine.caches if b1 <= c.size <= b2]
+    where = f"where B grows from {human_bytes(b1)} to {human_bytes(b2)}"
+    if crossed:
+        where += f", past the {human_bytes(crossed[-1].size)} {crossed[-1].name}"
     blocked = ev.stage in BLOCKED
     advice = ("block the k and j loops so a KC x NC block of B stays in cache" if blocked else
               "the blocked stage's cache blocking removes this cliff")
@@ -277,6 +280,8 @@ def _gap_finding(ev: Evidence) -> list[Finding]:
     fraction, point, per_cpu = measured
     unit = " per CPU-second" if per_cpu else ""
     top = ev.ceiling.fraction
+    if fraction > 1.15 * top:  # above the ceiling: the peak was measured low, or the model
+        return []  # is of another CPU; no sentence can rest on that
     if fraction >= 0.7 * top:
         return [Finding("near_ceiling", (
             f"At n = {point.n} you measured {fraction:.0%} of the peak{unit}, and the hot "

@@ -295,8 +295,8 @@ def profile(client: WorkerClient, stage: str, threads: int, n: int, so: Path,
         else:
             return f"perf could not attach to the worker ({recorder.why()}): profile skipped"
         # `seconds` of the worker's CPU time (other processes may take its core meanwhile),
-        # but no more than three times that of wall-clock time.
-        cpu0, end = client.cpu_seconds(), time.monotonic() + 3 * seconds
+        # but no more than twice that of wall-clock time.
+        cpu0, end = client.cpu_seconds(), time.monotonic() + 2 * seconds
         while client.cpu_seconds() - cpu0 < seconds and time.monotonic() < end:
             run()
         recorder.switch("disable")

@@ -42,8 +42,8 @@ MEMORY_BOUND = ("saxpy", "sdot", "sgemv")
 STAGES = SGEMM_STAGES + MEMORY_BOUND
 #: The level's part of a kernel whose name is not a part's (saxpy and sdot are part blas1).
 PART_OF = {"saxpy": "blas1", "sdot": "blas1"}
-BUDGET_S = 110.0  # the whole coach, build included, stays under two minutes
-PROFILE_S = 1.5
+BUDGET_S = 100.0  # the whole coach, build included, aims at under two minutes
+PROFILE_S = 1.0  # CPU-seconds of the worker (at most twice that of wall-clock time)
 LINE_TABLES = {"CARGO_PROFILE_RELEASE_DEBUG": "line-tables-only"}
 PLOT_PATH = Path("grading-output") / "coach-level0.png"
 
@@ -344,7 +344,7 @@ def _roof(emit: Callable[[str], None]) -> dict[str, float]:
     from autograder import roofline
 
     try:
-        roof = roofline.measure(quick=True, repeats=1)
+        roof = roofline.measure(quick=True, repeats=5)  # ~1 s; the best sample counts
     except GraderError as exc:
         emit(f"note: no roofline ({exc}): no fractions of the peak")
         return {}
@@ -378,7 +378,7 @@ def coach(level: Level, source: Source, keyword: str | None = None,
             if key in built.blocked:
                 report.notes.append(built.blocked[key])
             left = BUDGET_S - (time.monotonic() - started)
-            budget = max(3.0, left / (len(stages) - index) - PROFILE_S - 1)
+            budget = max(2.0, left / (len(stages) - index) - 2 * PROFILE_S - 1)
             measured_report(report, built, client, peak, budget, beyond_caches(level))
             reports.append(report)
             emit("")

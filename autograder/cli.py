@@ -20,6 +20,7 @@ from autograder.judge.errors import GraderError
 from autograder.judge.runner import GradeOptions, grade_level
 from autograder.judge.workspace import Source, SourceError
 from autograder.levels import ManifestError, all_levels, load_level
+from autograder.report import history
 from autograder.report.formats import FORMATS, to_markdown
 from autograder.report.progress import Progress
 from autograder.report.record import RunRecord
@@ -38,6 +39,8 @@ COMMANDS = {
     "mutation": ("autograder.instructor.mutation",
                  "mutation-test a level's suites on its reference solutions"),
     "notebooks": ("autograder.instructor.notebooks", "build the levels' nbgrader notebooks"),
+    "history": ("autograder.report.history",
+                "your earlier gradings: points per part and GFLOP/s per kernel, with a plot"),
 }
 
 DESCRIPTION = """\
@@ -56,6 +59,8 @@ examples:
   python grade.py level-1 --submission DIR   grade a submission folder (it is never modified)
   python grade.py level0 --format gradescope --output results.json
   python grade.py roofline                   this machine's peak GFLOP/s and bandwidth
+  python grade.py level-1 --watch            re-grade on each save (Ctrl-C stops)
+  python grade.py history level-1            your earlier gradings, as a table and a plot
 
 exit status: 0 full marks, 1 points lost, 2 bad usage or input, 3 grader error,
   130 interrupted (Ctrl-C: the tests that finished are reported, marked incomplete),
@@ -86,6 +91,8 @@ def _grading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--public-only", action="store_true",
                         help="run only the public tests, as in the student repository")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    parser.add_argument("--watch", action="store_true",
+                        help="grade, then re-grade the parts whose files change on each save")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -153,6 +160,10 @@ def grade(args: argparse.Namespace) -> int:
         from autograder.coach.run import main as coach
 
         return coach(load_level(args.command), _source(args), args.keyword)
+    if args.watch:  # the watch loop grades, reports and remembers on its own
+        from autograder.watch import watch
+
+        return watch(args, _source(args))
     levels = all_levels() if args.command == "all" else [load_level(args.command)]
     _check_keyword(args.keyword)
     source = _source(args)
@@ -182,6 +193,8 @@ def grade(args: argparse.Namespace) -> int:
         raise SourceError(f"no test matches '{args.keyword}' (see --list for the test ids)")
     if record.levels or not interrupted:  # Ctrl-C before any test ended: nothing to report
         _emit(record, args)
+    if not args.list:  # never in the grade's way: a failed write is one warning line
+        history.append_safely(record, _selection(args))
     if interrupted:
         finished = sum(len(lv.tests) for lv in record.levels)
         print(f"grade.py: interrupted; {finished} finished tests reported, marked incomplete",
@@ -205,6 +218,12 @@ def _summary_line(record: RunRecord, args: argparse.Namespace) -> str:
         if record.has_grader_fault():
             what += " with a grader error (not the student's fault: see the report)"
     return f"grade.py: {what}; wrote the {args.format} report to {args.output}"
+
+
+def _selection(args: argparse.Namespace) -> str:
+    """Which tests a grading ran, as its history row says it ("" for all of them)."""
+    return " ".join(filter(None, [f"-k {args.keyword}" if args.keyword else "",
+                                  "public only" if args.public_only else ""]))
 
 
 def _emit(record: RunRecord, args: argparse.Namespace) -> None:

@@ -87,6 +87,8 @@ def _wrap(text: str, width: int) -> list[str]:
 def _row(left: str, right: str, width: int, indent: int = 0, hang: int = 2) -> list[str]:
     """`left` wrapped to `width` with `right` at the end of its first line; later lines
     are indented by `indent + hang`."""
+    if len(right) > (width - indent) // 2:  # a long right side (a submission's path): its end
+        right = "…" + right[-((width - indent) // 2 - 1):]
     room = width - indent - len(right) - 1
     first, *rest = _wrap(left, room)
     lines = [f"{first:<{room}} {right}" if right else first]

@@ -1,6 +1,7 @@
 """The capstone's judge-side fixture: train a network on the student's stack and grade it."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from autograder.suites.oracle import public_oracle
 expected = public_oracle("capstone")
 
 PIXEL_MAX = 16.0
+PLOT_PATH = Path("grading-output") / "capstone-steps.png"
 
 
 def network_logits(layers: list[dict], x: np.ndarray) -> np.ndarray:
@@ -34,8 +36,8 @@ def network_logits(layers: list[dict], x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _train_and_check(student, level, record_benchmark, which: str, split: tuple, label: str
-                     ) -> float:
+def _train_and_check(student, level, record_benchmark, step_rows: list, which: str,
+                     split: tuple, label: str) -> float:
     """Train `which` on the student's stack on `split` (x_train, y_train, x_test, y_test); the
     accuracy of the grader's forward pass of the network it sent back on x_test, which must
     reach the goal (and a benchmark line with the time per step next to numpy's)."""
@@ -55,6 +57,7 @@ def _train_and_check(student, level, record_benchmark, which: str, split: tuple,
                      ms_per_step=round(per_step * 1e3, 3),
                      numpy_ms_per_step=round(numpy_step * 1e3, 4),
                      ratio_to_numpy=round(per_step / numpy_step, 1))
+    step_rows.append((f"{which.upper()} ({label})", per_step * 1e3, numpy_step * 1e3))
     if which == "mlp" and label == "public split":  # where the time goes (cProfile, fewer rows)
         rows = int(level.thresholds["profile_rows"])
         shares = student.call(probes.profile, which, x_train[:rows].tolist(),
@@ -71,11 +74,48 @@ def _train_and_check(student, level, record_benchmark, which: str, split: tuple,
 
 
 
+@pytest.fixture(scope="session")
+def step_rows() -> list[tuple[str, float, float]]:
+    """(model, ms per step on the student's stack, ms per step on numpy) of each training."""
+    return []
+
+
 @pytest.fixture
-def train_and_check(level, record_benchmark) -> Callable[..., float]:
+def train_and_check(level, record_benchmark, step_rows) -> Callable[..., float]:
     """`train_and_check(student, which, split, label)`: train `which` ("mlp" or "cnn") on the
     student's stack on `split` and assert the grader's accuracy on its x_test reaches the goal."""
     def run(student, which: str, split: tuple, label: str) -> float:
-        return _train_and_check(student, level, record_benchmark, which, split, label)
+        return _train_and_check(student, level, record_benchmark, step_rows, which, split, label)
 
     return run
+
+
+@pytest.fixture(scope="session", autouse=True)
+def draw_step_plot(step_rows, report_note) -> Iterator[None]:
+    """After the run, draw each training's time per step on the student's stack and on numpy."""
+    yield
+    if not step_rows:
+        return
+    try:
+        report_note(f"step-time plot: {_plot_steps(step_rows, PLOT_PATH).resolve()}")
+    except (OSError, ImportError) as exc:
+        report_note(f"step-time plot not written: {exc}")
+
+
+def _plot_steps(rows: list[tuple[str, float, float]], path: Path) -> Path:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, 1.2 + 0.6 * len(rows)), dpi=110)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    at = np.arange(len(rows))
+    ax.barh(at + 0.2, [r[1] for r in rows], height=0.4, label="your stack")
+    ax.barh(at - 0.2, [r[2] for r in rows], height=0.4, label="numpy")
+    ax.set_yticks(at, [r[0] for r in rows])
+    ax.set_xscale("log")
+    ax.set_xlabel("milliseconds per training step (log scale)")
+    ax.legend(loc="lower right")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, bbox_inches="tight")
+    return path

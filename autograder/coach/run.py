@@ -365,6 +365,7 @@ def coach(level: Level, source: Source, keyword: str | None = None,
     emit(f"coach · {level.id} · {machine.model} · {machine.isa_name()} · {caches}")
     emit("(the coach never changes a grade; it explains the speed of each stage)")
     built = build(level, source)
+    emit(f"built with line tables and disassembled in {time.monotonic() - started:.0f} s")
     client = WorkerClient(worker_spec(level, built.ws), name="coach")
     reports: list[StageReport] = []
     try:
@@ -374,15 +375,22 @@ def coach(level: Level, source: Source, keyword: str | None = None,
                  f"{peak['peak_gflops_all_threads']:.0f} on all")
         for index, stage in enumerate(stages):
             key = stage_file(level, stage)
+            stage_started = time.monotonic()
             report = static_report(built, level, stage, machine)
             if key in built.blocked:
                 report.notes.append(built.blocked[key])
+            # What is left, less a profile (at most 2 PROFILE_S) and its setup for each stage
+            # still to come, shared among the sweeps still to come.
             left = BUDGET_S - (time.monotonic() - started)
-            budget = max(2.0, left / (len(stages) - index) - 2 * PROFILE_S - 1)
+            to_come = stages[index:]
+            sweeps = sum(1 for s in to_come if s not in MEMORY_BOUND)
+            budget = max(2.0, (left - (2 * PROFILE_S + 0.5) * len(to_come)) / max(sweeps, 1))
             measured_report(report, built, client, peak, budget, beyond_caches(level))
             reports.append(report)
             emit("")
-            for line in render_stage(report, machine):
+            lines = render_stage(report, machine)
+            lines[0] += f"   ({time.monotonic() - stage_started:.0f} s)"
+            for line in lines:
                 emit(line)
         path = plot(reports, machine, PLOT_PATH)
         if path:

@@ -117,7 +117,7 @@ def amsgrad(kw: dict[str, Any], params: list[np.ndarray], scales: list[np.ndarra
 
 def misuse(kind: str) -> None:
     """Invalid arguments (the judge expects ValueError): mae/huber shapes, huber delta,
-    Dropout p, AMSGrad betas (beta1, beta2)."""
+    Dropout p, AMSGrad betas (each in [0, 1)) and eps (>= 0)."""
     from teenygrad import training
     from teenygrad.tensor import Tensor
 
@@ -132,5 +132,11 @@ def misuse(kind: str) -> None:
         training.Dropout(1.5)
     elif kind == "amsgrad_beta1":
         training.AMSGrad([a], betas=(1.0, 0.9))
+    elif kind == "amsgrad_negative_betas":
+        training.AMSGrad([a], betas=(-0.5, 0.9))
+    elif kind == "amsgrad_negative_beta2":
+        training.AMSGrad([a], betas=(0.9, -0.5))
+    elif kind == "amsgrad_eps":
+        training.AMSGrad([a], eps=-0.5)
     else:
         training.AMSGrad([a], betas=(0.9, 1.0))

@@ -163,6 +163,7 @@ def grade(args: argparse.Namespace) -> int:
     if args.watch:  # the watch loop grades, reports and remembers on its own
         from autograder.watch import watch
 
+        _check_keyword(args.keyword)
         return watch(args, _source(args))
     levels = all_levels() if args.command == "all" else [load_level(args.command)]
     _check_keyword(args.keyword)

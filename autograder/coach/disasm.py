@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -256,12 +256,14 @@ def source_chains(so: Path, addresses: Iterable[int]) -> dict[int, list[Frame]]:
     return parse_chains(done.stdout) if done.returncode == 0 else {}
 
 
-def loops_with_sources(library: Library) -> tuple[list[Loop], dict[int, list[Frame]]]:
-    """Every innermost loop of the library, and where each of its instructions came from
-    (one addr2line run for the whole library, kept on it)."""
+def loops_with_sources(library: Library, keep: Callable[[Loop], bool] = lambda loop: True
+                       ) -> tuple[list[Loop], dict[int, list[Frame]]]:
+    """Every innermost loop of the library that `keep` keeps, and where each of its
+    instructions came from (one addr2line run for the whole library, kept on it: `keep` of
+    the first call counts)."""
     if library.loops is None:
         library.loops = [loop for function in library.functions.values()
-                         for loop in innermost(find_loops(function))]
+                         for loop in innermost(find_loops(function)) if keep(loop)]
         addresses = [ins.address for loop in library.loops for ins in loop.body]
         library.chains = source_chains(library.path, addresses)
     return library.loops, library.chains

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.coach.disasm import Frame, Library, Loop, loops_with_sources, source_chains
-from autograder.coach.loops import LoopStats, analyse
+from autograder.coach.loops import LoopStats, analyse, has_float_math
 from autograder.coach.machine import Machine
 from autograder.coach.measure import Profile
 
@@ -74,7 +74,9 @@ def _in_files(frames: list[Frame], files: set[str]) -> Frame | None:
 def stage_code(library: Library, files: set[str]) -> StageCode:
     """The innermost loops of the library whose code came from `files`."""
     code = StageCode(files=files)
-    loops, code.chains = loops_with_sources(library)
+    # Only loops with float arithmetic: the candidates for the hot loop (the whole library's
+    # loops would take addr2line seconds more; packing is told by its function's name).
+    loops, code.chains = loops_with_sources(library, has_float_math)
     for loop in loops:
         frames = [_in_files(code.chains.get(ins.address, []), files) for ins in loop.body]
         mine = [frame for frame in frames if frame is not None]

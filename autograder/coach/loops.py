@@ -146,6 +146,11 @@ def _arith(ins: Instruction) -> tuple[str, int, str] | None:
     return None
 
 
+def has_float_math(loop: Loop) -> bool:
+    """Whether the loop multiplies, adds or fuses floats."""
+    return any(_arith(ins) for ins in loop.body)
+
+
 def _addends(ins: Instruction, kind: str) -> list[int]:
     """The vector registers an FMA or add adds to (AT&T order): an FMA's addend (231: the
     destination, 213: the first operand, 132: the middle one), an add's sources."""

@@ -14,7 +14,7 @@ import time
 from functools import partial
 from html import escape
 
-from autograder.report import plots
+from autograder.report import history, plots
 from autograder.report.record import EARNING, LevelResult, Outcome, RunRecord, TestResult
 from autograder.report.text import (
     GRADER_ERROR_SEEN,
@@ -47,7 +47,7 @@ pre { background: #f6f8fa; padding: .5rem .7rem; overflow-x: auto; font-size: .8
       margin: .2rem 0 .2rem 1.3rem; white-space: pre-wrap; }
 .label { margin-left: 1.3rem; color: #444; font-size: .9rem; }
 details { margin-left: 1.3rem; } summary { cursor: pointer; color: #444; }
-.wide { overflow-x: auto; } th { white-space: nowrap; }
+.wide { overflow-x: auto; } th, .benchmarks td:first-child { white-space: nowrap; }
 figure { margin: 1rem 0; } figure img { max-width: 100%; }
 """
 
@@ -140,12 +140,15 @@ def roofline_img(level: LevelResult, rows: list[dict]) -> str:
     points = plots.points_from_rows(rows)
     if roofs is None or not points:
         return ""
-    figure = plots.roofline_figure(roofs, points, title=f"roofline · {level.level}")
+    # This checkout's earlier gradings of the level, faded behind today's (none where the
+    # history is off: Gradescope, the kit's tools).
+    earlier = history.earlier_points(level.level)
+    figure = plots.roofline_figure(roofs, points, earlier, title=f"roofline · {level.level}")
     return (f'<figure><img id="roofline-{escape(level.level)}" alt="roofline plot: '
             f'{len(points)} kernels timed in this run against the measured roofs" '
             f'src="{plots.png_data_uri(figure)}"><figcaption>Each point is a kernel timed in '
-            "this run; the roofs are this machine's FMA peak and STREAM bandwidth, measured "
-            "in the same run.</figcaption></figure>")
+            "this run (faded: your earlier gradings); the roofs are this machine's FMA peak "
+            "and STREAM bandwidth, measured in the same run.</figcaption></figure>")
 
 
 def _level(level: LevelResult, student_view: bool, hidden_note: str) -> str:

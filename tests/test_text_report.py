@@ -116,3 +116,19 @@ def test_examples_and_reproductions_paste_back_to_the_same_values() -> None:
     assert lines == ["import numpy as np", "from autograder.probes.level1 import run_op",
                      "print(run_op('add', [np.array([0.0])]))"]
     assert repro_lines(None) == []
+
+
+def test_k_with_a_part_id_grades_exactly_that_part(tmp_path) -> None:
+    """`-k arith` (the next step's command) grades every test of part arith, the hidden one in
+    another file too, and no test of another part."""
+    from conftest import ENGINE_KIT, run_grade
+
+    graded = run_grade("demo", "--solutions", "-k", "arith", kit_root=ENGINE_KIT,
+                       json_out=tmp_path / "r.json")
+    tests = graded.record["levels"][0]["tests"]
+    assert {t["part"] for t in tests} == {"arith"}, tests
+    assert "test_add_negative" in {t["name"] for t in tests}  # in test_more.py, not test_arith
+    robust = run_grade("demo", "--solutions", "-k", "robust", kit_root=ENGINE_KIT,
+                       json_out=tmp_path / "s.json")
+    assert sorted(t["name"] for t in robust.record["levels"][0]["tests"]) == [
+        "test_div", "test_div_zero"]

@@ -3,6 +3,8 @@ cause, the next step, and values as a student writes them (made-up records, no g
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -132,3 +134,16 @@ def test_k_with_a_part_id_grades_exactly_that_part(tmp_path) -> None:
                        json_out=tmp_path / "s.json")
     assert sorted(t["name"] for t in robust.record["levels"][0]["tests"]) == [
         "test_div", "test_div_zero"]
+
+
+def test_the_level_minus_1_stub_report_fits_a_screen() -> None:
+    """The untouched level -1 stubs: at most 40 lines on an 80-column terminal, starting
+    where to start and ending with the command for the first part."""
+    from conftest import run_grade
+
+    graded = run_grade("level-1", env={"COLUMNS": "80"})
+    lines = graded.stdout.rstrip("\n").splitlines()
+    assert len(lines) <= 40 and max(len(line) for line in lines) <= 80, graded.stdout
+    assert re.search(r"\d+ tests wait on `infer_shape` \(teenygrad/nested\.py:\d+\): start "
+                     r"there", graded.stdout), graded.stdout
+    assert "  python grade.py level-1 -k nested -v" in lines

@@ -15,10 +15,11 @@ expected = public_oracle("level0")
 STAGES = ["naive", "reordered", "blocked", "microkernel", "simd", "parallel"]
 #: (m, n, k, lda_pad, ldb_pad, ldc_pad): edges that are no tile's multiple, padded rows, k = 0,
 #: and more rows, then more columns, than a cache block usually holds (4099 > 4096): a second
-#: block of rows (MC) or columns (NC) must start at its own offset.
+#: block of rows (MC) or columns (NC) must start at its own offset (n = 67: wide enough for
+#: parallel to split the columns over two threads).
 SHAPES = [(1, 1, 1, 0, 0, 0), (7, 5, 3, 0, 0, 0), (37, 61, 17, 3, 5, 2), (0, 4, 3, 0, 0, 0),
           (5, 0, 3, 0, 0, 0), (4, 6, 0, 0, 0, 1), (129, 131, 67, 1, 0, 7), (300, 257, 515, 0, 0, 0),
-          (4099, 5, 3, 2, 0, 1), (3, 4099, 9, 0, 1, 2)]
+          (4099, 67, 3, 2, 0, 1), (3, 4099, 9, 0, 1, 2)]
 ALPHA_BETA = [(1.0, 0.0), (-0.5, 2.0), (0.0, 1.5), (2.0, 1.0)]
 #: The instruction sets `simd` and `parallel` dispatch to, as `TEENYGRAD_ISA` names them
 #: (`Isa::from_name` in rust_kernels/teenygrad_kernels/src/kernels/mod.rs). Every one this CPU

@@ -272,6 +272,9 @@ def render_stage(report: StageReport, machine: Machine) -> list[str]:
             fraction, point, per_cpu = found
             measured = (f"; measured at n = {point.n}: {fraction:.0%}"
                         + (" per CPU-second" if per_cpu else ""))
+            if fraction > 1.15 * c.fraction:
+                measured += (f" (above the ceiling: llvm-mca's {c.model} model is of another "
+                             "CPU, or the peak was measured low)")
         lines.append(f"  llvm-mca ({c.model} model): {c.loop.cycles_per_iteration:.2f} cycles "
                      f"per iteration (ports alone: {c.loop.block_rthroughput:.2f}) -> ceiling "
                      f"{c.fraction:.0%} of peak{measured}")

@@ -253,6 +253,9 @@ class WorkerClient:
                 handle.seek(max(0, size - limit))
                 text = handle.read().decode("utf-8", "replace")
             if text.strip():
+                # Warnings name the student's files by where the grader put them: name them
+                # as the student knows them (teenygrad/ops.py).
+                text = text.replace(f"{self.spec.workspace}/", "")
                 cut = f"[... {size - limit} bytes cut ...]\n" if size > limit else ""
                 parts.append(f"[{stream}]\n{cut}{text}")
         return "\n".join(parts)

@@ -151,7 +151,10 @@ def _test_lines(test: TestResult, style: Style, verbose: bool) -> list[str]:
         if test.example:
             lines += _example_lines(test, style, verbose)
         if verbose and test.detail:
-            lines += [f"      | {row}" for row in test.detail.splitlines()[:60]]
+            rows = test.detail.splitlines()
+            if rows and rows[0] == test.message:  # the reason, already shown above
+                rows = rows[1:]
+            lines += [f"      | {row}" for row in rows[:60]]
         if verbose and test.output:
             lines.append("      your code printed:")
             lines += [f"      > {row}" for row in test.output.splitlines()[:30]]

@@ -370,3 +370,27 @@ def test_reference_fast_stages_have_no_problem(coach_env, tmp_path_factory) -> N
             client.close()
         assert report.evidence is not None and report.evidence.alone is not None
         assert "serial_tail" not in [f.code for f in report.findings], report.evidence.alone
+
+
+@pytest.mark.slow
+@pytest.mark.timing
+def test_reference_blocked_has_no_cliff(coach_env, tmp_path_factory) -> None:
+    """The reference's blocked stage keeps its speed where B outgrows the last-level cache
+    (the sweep's last product), so the coach names no cliff (skipped on a busy machine)."""
+    from autograder.coach.run import beyond_caches, measured_report, static_report
+    from autograder.judge.client import WorkerClient
+    from autograder.judge.runner import worker_spec
+
+    busy = machine_is_busy()
+    if busy:
+        pytest.skip(busy)
+    level, machine, _ = coach_env
+    built = _built_for(coach_env, tmp_path_factory, "")
+    report = static_report(built, level, "blocked", machine)
+    client = WorkerClient(worker_spec(level, built.ws), name="coach-test")
+    try:
+        measured_report(report, built, client, {}, 40.0, beyond_caches(level))
+    finally:
+        client.close()
+    assert report.sweep is not None and not report.sweep.points[-1].square, report.notes
+    assert "cache_cliff" not in [f.code for f in report.findings], report.sweep.points

@@ -76,6 +76,16 @@ def dual_op(name: str, a: list[np.ndarray], b: list[Any] | None, exponent: float
     return [_plain(out.value), _plain(out.tangent)]
 
 
+def dual_pow_misuse(kind: str) -> None:
+    """A Dual raised to something that is not a Python number (the judge expects TypeError):
+    a 0-d array, a bool or a Dual."""
+    fw = _module()
+    x = fw.Dual(np.array([1.5, 2.0]), np.array([1.0, 0.5]))
+    exponent = {"array": np.array(2.0), "bool": True}.get(kind) if kind != "dual" \
+        else fw.Dual(np.array(2.0))
+    x ** exponent  # noqa: B018 - the error is the point
+
+
 def run_jvp(name: str, consts: dict[str, np.ndarray], x: np.ndarray, v: np.ndarray
             ) -> dict[str, Any]:
     """The student's `jvp` of function `name`: value, tangent, and what f was called on."""

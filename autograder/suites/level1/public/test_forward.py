@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from autograder.judge.api import check_close
+from autograder.judge.api import check_close, expect_raises
 from autograder.probes import level1_forward as probes
 from autograder.suites.oracle import public_oracle
 
@@ -27,7 +27,7 @@ RULES = [("div", [X, DX], [Y, DY], None), ("div", [X, DX], [Y, None], None),
 
 @pytest.mark.points(1)
 def test_dual_rules_fixed(student):
-    """Each Dual rule (/, ** number, @, sin, cos, exp, log, tanh): value and tangent."""
+    """Each Dual rule (/, ** number, @, sin, cos, exp, log, tanh); ** non-number: TypeError."""
     for name, a, b, exponent in RULES:
         got = student.call(probes.dual_op, name, a, b, exponent)
         want = expected.dual_op(name, a, b, exponent)
@@ -36,6 +36,9 @@ def test_dual_rules_fixed(student):
         check_close(got[1], want[1], f"{what}: tangent", rtol=expected.RTOL,
                     atol=expected.ATOL, hint="the tangent is the derivative times the input "
                     "tangents: (a/b)' = (ȧb − aḃ)/b², (a**c)' = c·a**(c−1)·ȧ, sin' = cos, ...")
+    for kind in ("array", "bool", "dual"):
+        expect_raises(student, probes.dual_pow_misuse, kind, error="TypeError",
+                      what=f"Dual ** a {kind} exponent (only Python numbers are allowed)")
 
 
 @pytest.mark.points(1)

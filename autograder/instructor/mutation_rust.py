@@ -79,7 +79,7 @@ class RustSession(Session):
         if not self.tree.is_dir():
             shutil.copytree(self.level.root / "rust_kernels", self.tree,
                             ignore=lambda _dir, names: [n for n in names if n in SKIP_DIRS])
-        for key in self.keys:
+        for key in self._rust_keys():  # every reference kernel: --files may name a user
             shutil.copyfile(self.level.solutions_dir / key, self.tree.parent / key)
         for name, shared in ((TARGET, cache_dir()), (CHECK, cache_dir().parent / CHECK)):
             _copy_tree(shared, self.work / "cache" / name)  # a warm start (dependencies built)
@@ -128,6 +128,10 @@ class RustSession(Session):
                     worker_outcome=WorkerOutcome.NORMAL, test_outcome=TestOutcome.INCOMPETENT,
                     output=f"compiled only for {arch}; this machine is {HOST_ARCH}"))
 
+    def _rust_keys(self) -> list[str]:
+        """Every Rust student file of the level (`self.keys` holds only those mutated)."""
+        return [k for k in self.level.solution_keys() if k.endswith(self.suffix)]
+
     def _lines(self, key: str) -> list[str]:
         return (self.level.solutions_dir / key).read_text().splitlines()
 
@@ -152,8 +156,7 @@ class RustSession(Session):
     def parts_of(self, key: str) -> list[str]:
         """The parts whose kernels use `key`: its own, and those whose files `use super::<it>`."""
         module = f"super::{Path(key).stem}"
-        rust = [k for k in self.level.solution_keys() if k.endswith(self.suffix)]
-        users = {key} | {other for other in rust if other != key
+        users = {key} | {other for other in self._rust_keys() if other != key
                          and module in (self.level.solutions_dir / other).read_text()}
         parts = [p.id for p in self.level.parts.values() if users & set(p.files)]
         return parts or list(self.level.parts)

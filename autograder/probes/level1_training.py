@@ -128,6 +128,8 @@ def misuse(kind: str) -> None:
         training.huber(a, b)
     elif kind == "huber_delta":
         training.huber(a, Tensor(np.ones(3)), 0.0)
+    elif kind == "huber_negative_delta":
+        training.huber(a, Tensor(np.ones(3)), -1.0)
     elif kind == "dropout_p":
         training.Dropout(1.5)
     elif kind == "amsgrad_beta1":

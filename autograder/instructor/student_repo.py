@@ -205,6 +205,7 @@ def other_levels(root: Path, ctx: ReleaseContext) -> list[str]:
     """What a one-level repository leaves out (fnmatch patterns): the other levels' files,
     and the Rust workspace when the level builds no Rust."""
     ids = {level.id for level in ctx.levels}
+    ids |= {owner for level in ctx.levels for owner in level.borrowed.values()}  # files used
     patterns = []
     for level in all_levels(root):
         if level.id not in ids:

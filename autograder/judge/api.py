@@ -88,7 +88,24 @@ def check_equal(actual: Any, expected: Any, what: str = "result", hint: str = ""
     if actual == expected:
         return
     message = f"{what}: got {_describe(actual)}, expected {_describe(expected)}"
+    first = _first_difference(actual, expected)
+    if first and len(message) > 160:  # long lists: where they part comes first
+        message = f"{what}: {first}; got {_describe(actual)}, expected {_describe(expected)}"
     raise AssertionError(message + (f" — {hint}" if hint else ""))
+
+
+def _first_difference(actual: Any, expected: Any) -> str:
+    """Where two lists part: "first difference at [3]: got [1, 3, 3], expected [1, 3, 4] (27
+    items, expected 10)"; "" for anything else."""
+    if not (isinstance(actual, list | tuple) and isinstance(expected, list | tuple)):
+        return ""
+    sizes = f" ({len(actual)} items, expected {len(expected)})" \
+        if len(actual) != len(expected) else ""
+    for i, (got, want) in enumerate(zip(actual, expected, strict=False)):
+        if got != want:
+            return (f"first difference at [{i}]: got {shown(got)}, expected {shown(want)}"
+                    + sizes)
+    return f"the first {min(len(actual), len(expected))} items agree{sizes}"
 
 
 def expect_raises(student: Student, probe: Any, *args: Any, error: str = "ValueError",

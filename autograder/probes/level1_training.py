@@ -134,6 +134,8 @@ def misuse(kind: str) -> None:
         training.Dropout(1.5)
     elif kind == "amsgrad_beta1":
         training.AMSGrad([a], betas=(1.0, 0.9))
+    elif kind == "amsgrad_beta1_above_1":
+        training.AMSGrad([a], betas=(1.5, 0.9))
     elif kind == "amsgrad_negative_betas":
         training.AMSGrad([a], betas=(-0.5, 0.9))
     elif kind == "amsgrad_negative_beta2":

@@ -131,6 +131,7 @@ def test_dropout_and_amsgrad(student):
                         rtol=1e-10, atol=1e-12, hint="v_max = max(v_max, v) of the raw v, "
                         "bias-corrected after: sqrt(v_max / (1 - beta2**t))")
     for kind in ("mae_shapes", "huber_shapes", "huber_delta", "huber_negative_delta", "dropout_p",
-                 "amsgrad_beta1", "amsgrad_betas", "amsgrad_negative_betas",
+                 "amsgrad_beta1", "amsgrad_beta1_above_1", "amsgrad_betas",
+                 "amsgrad_negative_betas",
                  "amsgrad_negative_beta2", "amsgrad_eps"):
         expect_raises(student, probes.misuse, kind, error="ValueError", what=kind)

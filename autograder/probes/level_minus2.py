@@ -232,7 +232,9 @@ def vocabulary() -> dict:
 def _experiment(name: str, seen: dict) -> Callable[[Any], Any]:
     def record(rng: Any) -> None:
         seen["trials"] += 1
-        seen["generators"].add(id(rng))
+        # Held by id, so that a generator dropped after its trial cannot lend its id to the
+        # next one (a new generator per trial would otherwise count as one).
+        seen["generators"].setdefault(id(rng), rng)
         seen["kinds"].add(type(rng).__name__)
 
     def dice(rng: Any) -> tuple[int, int]:
@@ -264,7 +266,7 @@ VARIABLES: dict[str, Callable[[Any], float]] = {
 
 
 def _simulate(fn_name: str, experiment: str, second: Any, n: Any, seed: Any) -> dict:
-    seen: dict = {"trials": 0, "generators": set(), "kinds": set()}
+    seen: dict = {"trials": 0, "generators": {}, "kinds": set()}
     fn = getattr(_student("simulation"), fn_name)
     value = fn(_experiment(experiment, seen), second, n, seed)
     return {"value": _number(value), "trials": seen["trials"],

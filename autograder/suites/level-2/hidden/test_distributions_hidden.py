@@ -57,6 +57,7 @@ def test_log_space_in_the_tails(student):
 
 
 BAD = [("Binomial", {"n": -1, "p": 0.5}), ("Binomial", {"n": 3, "p": 1.5}),
+       ("Binomial", {"n": 3, "p": -0.5}),
        ("Binomial", {"n": 2.5, "p": 0.5}), ("Geometric", {"p": 0.0}), ("Geometric", {"p": 1.2}),
        ("Poisson", {"lam": 0.0}), ("Poisson", {"lam": -2.0}), ("Uniform", {"a": 1.0, "b": 1.0}),
        ("Uniform", {"a": 2.0, "b": 1.0}), ("Exponential", {"lam": -1.0}),

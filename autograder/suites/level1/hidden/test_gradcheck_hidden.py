@@ -66,3 +66,6 @@ def test_gradcheck_rejects_wrong(student):
     check_close(got["numeric"][0], 2 * x, "report.numeric[0]", rtol=ref.FD_RTOL,
                 atol=ref.FD_ATOL)
     check_report_errors(got, "wrong VJP")
+    small = student.call(probes.gradcheck, "wrong", [np.array([0.01, -0.02])])  # norms below 1
+    check_equal(small["ok"], False, "report.ok for a wrong gradient at x = [0.01, -0.02]")
+    check_report_errors(small, "wrong VJP at x = [0.01, -0.02]")

@@ -10,13 +10,15 @@ with that reason (see `plugin.py`), and the report's notes list it.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
 import subprocess
 import sysconfig
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +38,19 @@ def cache_dir() -> Path:
     path = Path(base) / "cargo-target"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@contextmanager
+def _owning(target: Path) -> Iterator[None]:
+    """Hold cargo's target folder `target` for one build, from copying the sources to
+    unpacking the wheel. Cargo locks the folder only while it compiles, and it judges a source
+    file by its time: two gradings sharing the folder could each take the other's library
+    (sources copied before another build's newer outputs look up to date, and maturin packs
+    the library after cargo has let go)."""
+    target.mkdir(parents=True, exist_ok=True)
+    with open(target / ".teenygrad-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        yield
 
 
 def _copy_kit_crates(source: Path, dest: Path) -> None:
@@ -170,6 +185,14 @@ def build_maturin(level: Level, ws: Workspace, target: Path | None = None,
     the blocked student files: by key, why (not built, or did not compile); their stubs were
     built in their place. `target` is cargo's target folder (default: the grader's cache) and
     `extra_env` more cargo settings: the coach builds with line tables in a folder of its own."""
+    target = target or cache_dir()
+    with _owning(target):
+        return _build(level, ws, target, extra_env or {})
+
+
+def _build(level: Level, ws: Workspace, target: Path,
+           extra_env: Mapping[str, str]) -> dict[str, StudentStop]:
+    """`build_maturin`'s work, with the target folder held."""
     build_root = ws.root / "build"
     build_root.mkdir()
     _copy_kit_crates(level.root / "rust_kernels", build_root / "rust_kernels")
@@ -188,8 +211,7 @@ def build_maturin(level: Level, ws: Workspace, target: Path | None = None,
     # Each failed build blocks the files it blames; one file's stub can break another's
     # build (a kernel that uses a removed helper of another), so build again until it works.
     for _ in range(len(rust_keys) + 1):
-        result = _run_maturin(crate_dir, wheels, build_root, tools, target or cache_dir(),
-                              extra_env or {})
+        result = _run_maturin(crate_dir, wheels, build_root, tools, target, extra_env)
         built = [key for key in rust_keys if key not in blocked]
         if result.returncode == 0 or not built:
             break

@@ -344,16 +344,20 @@ def gradcheck(function: str, inputs: list[np.ndarray]) -> dict[str, Any]:
 
 def run_optimizer(name: str, kw: dict[str, Any], params: list[np.ndarray],
                   scales: list[np.ndarray], targets: list[np.ndarray],
-                  noise: list[list[np.ndarray | None]], steps: int) -> list[np.ndarray]:
-    """`steps` updates of the student's optimizer; per parameter the (steps+1, ...) history.
+                  noise: list[list[np.ndarray | None]], steps: int,
+                  module: str = "optim") -> list[np.ndarray]:
+    """`steps` updates of the student's optimizer `teenygrad.<module>.<name>`; per parameter
+    the (steps+1, ...) history.
 
     The gradient is set by hand each step: scale * (p - target) + noise[t] (None: no grad).
     """
-    from teenygrad import optim
+    import importlib
+
     from teenygrad.tensor import Tensor
 
     ps = [Tensor(p, requires_grad=True) for p in params]
-    opt = getattr(optim, name)(ps, **{k: tuple(v) if isinstance(v, list) else v
+    optimizers = importlib.import_module(f"teenygrad.{module}")
+    opt = getattr(optimizers, name)(ps, **{k: tuple(v) if isinstance(v, list) else v
                                       for k, v in kw.items()})
     history = [[np.array(p.data)] for p in ps]
     for t in range(steps):

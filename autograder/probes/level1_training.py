@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from autograder.probes.level1 import run_optimizer
+
 
 def _grad(t: Any) -> np.ndarray | None:
     return None if t.grad is None else np.array(t.grad)
@@ -97,22 +99,8 @@ def amsgrad(kw: dict[str, Any], params: list[np.ndarray], scales: list[np.ndarra
             ) -> list[np.ndarray]:
     """`steps` AMSGrad updates with gradients set by hand (scale * (p - target) + noise[t],
     None: no gradient that step); per parameter the (steps + 1, ...) history."""
-    from teenygrad import training
-    from teenygrad.tensor import Tensor
-
-    ps = [Tensor(p, requires_grad=True) for p in params]
-    opt = training.AMSGrad(ps, **{k: tuple(v) if isinstance(v, list) else v
-                                  for k, v in kw.items()})
-    history = [[np.array(p.data)] for p in ps]
-    for t in range(steps):
-        opt.zero_grad()
-        for i, p in enumerate(ps):
-            if noise[t][i] is not None:
-                p.grad = scales[i] * (p.data - targets[i]) + noise[t][i]
-        opt.step()
-        for i, p in enumerate(ps):
-            history[i].append(np.array(p.data))
-    return [np.stack(h) for h in history]
+    return run_optimizer("AMSGrad", kw, params, scales, targets, noise, steps,
+                         module="training")
 
 
 def misuse(kind: str) -> None:

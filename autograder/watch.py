@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import signal
 import sys
 import time
@@ -32,7 +31,6 @@ from autograder.report.text import render
 
 EXIT_BAD_INPUT, EXIT_INTERRUPTED = 2, 130
 #: A suite's part markers, `@pytest.mark.part("nested")`: which suite files grade a part.
-PART_MARK = re.compile(r"""mark\.part\(\s*["']([\w-]+)["']\s*\)""")
 CLEAR = "\033[H\033[2J\033[3J"  # cursor home, clear the screen and its scrollback
 
 
@@ -56,21 +54,11 @@ def file_keys(level: Level, source: Source) -> dict[Path, str]:
     return where
 
 
-def parts_of(level: Level, key: str) -> list[str]:
-    """The parts that use the file `key` (every part when none names it)."""
-    module = key.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
-    parts = [p.id for p in level.parts.values() if module in p.modules or key in p.files]
-    return parts or list(level.parts)
-
-
 def keyword_for(level: Level, parts: list[str]) -> str | None:
     """A `-k` expression selecting the suite files with tests of `parts` (None: all tests)."""
     if set(parts) >= set(level.parts):
         return None
-    files = sorted({path.name for path in level.suites_dir.rglob("test_*.py")
-                    if set(PART_MARK.findall(path.read_text())) & set(parts)})
-    # A module's file name is one of its tests' keywords: `test_nested.py` selects that file.
-    return " or ".join(files) or None
+    return " or ".join(level.suite_files_of(parts)) or None
 
 
 def merge(old: LevelResult, new: LevelResult, titles: dict[str, str]) -> LevelResult:
@@ -167,7 +155,7 @@ class Watcher:
         """(parts to re-grade, changed keys) for a batch of file events."""
         keys = sorted({self.keys[p] for _, raw in changes
                        if (p := Path(raw).resolve()) in self.keys})
-        parts = list(dict.fromkeys(part for key in keys for part in parts_of(self.level, key)))
+        parts = list(dict.fromkeys(part for key in keys for part in self.level.parts_using(key)))
         return [p for p in self.level.parts if p in parts], keys
 
     def run(self) -> int:

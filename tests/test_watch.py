@@ -20,7 +20,7 @@ from conftest import KIT
 from autograder.levels import load_level
 from autograder.report import history
 from autograder.report.record import LevelResult, PartResult, TestResult
-from autograder.watch import keyword_for, merge, parts_of
+from autograder.watch import keyword_for, merge
 
 LEVEL = load_level("level-2")
 
@@ -28,8 +28,8 @@ LEVEL = load_level("level-2")
 def test_a_file_re_grades_the_parts_that_use_it() -> None:
     """A module re-grades its parts, a file no part names all of them; the -k expression
     selects exactly the suite files holding tests of those parts."""
-    assert parts_of(LEVEL, "probability/bayes.py") == ["bayes"]
-    assert parts_of(LEVEL, "probability/__init__.py") == list(LEVEL.parts)
+    assert LEVEL.parts_using("probability/bayes.py") == ["bayes"]
+    assert LEVEL.parts_using("probability/__init__.py") == list(LEVEL.parts)
     keyword = keyword_for(LEVEL, ["bayes"])
     assert keyword is not None and set(keyword.split(" or ")) == {
         "test_bayes.py", "test_bayes_hidden.py"}

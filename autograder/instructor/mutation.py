@@ -42,7 +42,6 @@ import fcntl
 import json
 import os
 import random
-import re
 import shutil
 import sys
 import time
@@ -60,7 +59,6 @@ from autograder.judge.fail_fast import PLUGIN_OPTION
 from autograder.levels import Level, load_level
 
 EXIT_DONE, EXIT_BAD_INPUT, EXIT_GRADER_ERROR = 0, 2, 3
-PART_MARK = re.compile(r"""mark\.part\(\s*["']([\w-]+)["']\s*\)""")
 KILLED, SURVIVED, INCOMPETENT = "killed", "survived", "incompetent"
 #: Not a cosmic-ray outcome: a survivor that the tests of a part the file is not for rejected.
 ELSEWHERE = "killed elsewhere"
@@ -267,9 +265,7 @@ class Session:
 
     def parts_of(self, key: str) -> list[str]:
         """The parts whose tests grade a mutant of `key` (all parts when none names it)."""
-        module = key.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
-        parts = [p.id for p in self.level.parts.values() if module in p.modules or key in p.files]
-        return parts or list(self.level.parts)
+        return self.level.parts_using(key)
 
     def owners(self, key: str, definition: str = "") -> list[str]:
         """The parts a mutant of `definition` in `key` must lose points in (the scoring rule):
@@ -291,9 +287,7 @@ class Session:
 
     def keyword(self, parts: list[str]) -> str:
         """A `-k` expression selecting the suite files of `parts` (by their part marker)."""
-        files = sorted(path.name for path in self.level.suites_dir.rglob("test_*.py")
-                       if set(PART_MARK.findall(path.read_text())) & set(parts))
-        return " or ".join(files)
+        return " or ".join(self.level.suite_files_of(parts))
 
     def grade(self, parts: list[str], timeout: float) -> tuple[str, float, str]:
         """Grade the copy as it is now with the tests of `parts`: outcome, seconds, output."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import glob
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import astuple, dataclass, field
@@ -15,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from autograder import content_root
+
+#: A test's part, as its suite file marks it: `@pytest.mark.part("broadcast")`.
+PART_MARK = re.compile(r"""mark\.part\(\s*["']([\w-]+)["']\s*\)""")
 
 
 class ManifestError(ValueError):
@@ -158,6 +162,19 @@ class Level:
                 if Path(match).is_file() and "__pycache__" not in rel and rel not in keys:
                     keys.append(rel)
         return keys
+
+    def parts_using(self, key: str) -> list[str]:
+        """The parts whose tests run the student file `key`, by the manifest's `modules` and
+        `files` (every part when none names it)."""
+        module = key.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        parts = [p.id for p in self.parts.values() if module in p.modules or key in p.files]
+        return parts or list(self.parts)
+
+    def suite_files_of(self, parts: list[str]) -> list[str]:
+        """The names of the suite files holding tests of `parts` (by their part marker); a
+        file's name is one of its tests' `-k` keywords."""
+        return sorted({path.name for path in self.suites_dir.rglob("test_*.py")
+                       if set(PART_MARK.findall(path.read_text())) & set(parts)})
 
     def keys_among(self, candidates: list[str]) -> list[str]:
         """The editable keys: each plain key, and the `candidates` (keys found in a submission,

@@ -17,14 +17,15 @@ from autograder.judge.errors import (
     WorkerCrashed,
     WorkerTimeout,
 )
+from autograder.judge.examples import describe_example
 from autograder.judge.shown import shown
 
 if TYPE_CHECKING:
     from autograder.judge.client import Timed
 
 __all__ = ["BannedImport", "NotImplementedByStudent", "Student", "StudentError",
-           "WorkerCrashed", "WorkerTimeout", "check_close", "check_equal", "expect_raises",
-           "explicit_examples"]
+           "WorkerCrashed", "WorkerTimeout", "check_close", "check_equal", "describe_example",
+           "expect_raises", "explicit_examples"]
 
 
 class Student(Protocol):

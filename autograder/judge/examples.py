@@ -32,6 +32,19 @@ def latest() -> list[tuple[str, Any]]:
     return list(_latest)
 
 
+class _Described(str):
+    """An example argument the test itself wrote out (`describe_example`)."""
+
+
+def describe_example(name: str, text: str) -> None:
+    """Show the running example's argument `name` as `text` (e.g. a drawn program as the
+    code lines it stands for) instead of its value, whose encoding means nothing to a
+    student."""
+    for index, (seen, _value) in enumerate(_latest):
+        if seen == name:
+            _latest[index] = (name, _Described(text))
+
+
 def _recording_draws(data: Any) -> Any:
     """Make an `st.data()` object add each value it draws to the example."""
     draw = data.draw
@@ -74,7 +87,8 @@ def record_examples(item: pytest.Item) -> None:
 
 def example_lines(example: list[tuple[str, Any]]) -> list[str]:
     """`name = value` per argument, values as a student writes them."""
-    return [f"{name} = {shown(value, limit=FULL)}" for name, value in example]
+    return [f"{name}: {value}" if isinstance(value, _Described)
+            else f"{name} = {shown(value, limit=FULL)}" for name, value in example]
 
 
 def repro_lines(call: tuple[str, list, dict] | None) -> list[str]:

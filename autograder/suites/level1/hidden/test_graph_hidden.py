@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograder.judge.api import check_close, check_equal, expect_raises
+from autograder.judge.api import check_close, check_equal, describe_example, expect_raises
+from autograder.judge.shown import shown
 from autograder.probes import level1 as probes
 from autograder.references import level1 as ref
 
@@ -55,6 +56,8 @@ def test_chain_of_10000_ops(student):
 def test_random_dags(student, case):
     """Random DAGs with reuse: every leaf that requires grad gets the right gradient."""
     inputs, requires, program, seed = case
+    describe_example("case", f"inputs {shown(inputs)}, requires_grad {shown(requires)}; "
+                     f"{ref.dag_text(len(inputs), program)}")
     got = student.call(probes.run_dag, inputs, requires, program, seed)
     value, grads = ref.run_dag(inputs, program, seed)
     check_close(got["value"], value, "value of the last node", rtol=ref.RTOL, atol=ref.ATOL)
@@ -76,6 +79,8 @@ def test_random_dags(student, case):
 def test_toposort_order(student, case):
     """toposort lists each reachable node that requires grad once, parents first, root last."""
     inputs, requires, program, _ = case
+    describe_example("case", f"inputs {shown(inputs)}, requires_grad {shown(requires)}; "
+                     f"{ref.dag_text(len(inputs), program)}")
     n_inputs = len(inputs)
     needs = list(requires)
     for node in range(n_inputs, n_inputs + len(program)):

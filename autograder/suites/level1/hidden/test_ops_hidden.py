@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograder.judge.api import check_close, explicit_examples
+from autograder.judge.api import check_close, describe_example, explicit_examples
+from autograder.judge.shown import shown
 from autograder.probes import level1 as probes
 from autograder.references import level1 as ref
 
@@ -262,9 +263,11 @@ def test_softmax_family(student, data):
 def test_random_programs(student, case):
     """Random programs of ops over broadcasting inputs, with reuse: value and every gradient."""
     inputs, program, grad_out = case
+    code = ref.program_text(len(inputs), program)
+    describe_example("case", f"inputs {shown(inputs)}, upstream gradient {shown(grad_out)}; "
+                     f"{code}")
     got = student.call(probes.run_program, inputs, program, grad_out)
     value, grads = ref.run_program_ref(inputs, program, grad_out)
-    code = ref.program_text(len(inputs), program)
     check_close(got["value"], value, f"value of `{code}`", rtol=ref.RTOL, atol=ref.ATOL)
     hint = ref.program_hint(inputs, program, grad_out, got["grads"], BROADCAST_HINT)
     ref.check_grads(got["grads"], grads, f"`{code}`", hint=hint, none_is_zero=True)

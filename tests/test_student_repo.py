@@ -289,7 +289,13 @@ def test_the_kits_student_repo_grades_stubs_at_zero_and_solutions_at_full(tmp_pa
     assert not (dest / "autograder/references").exists()
     assert student_repo.scan(dest, root, ctx).problems() == []
     recorded = {p.stem for p in (dest / "autograder/suites/expected").glob("*.json")}
-    assert recorded == {level.module for level in all_levels(root)}
+    # Every module a public suite asks `public_oracle` for (each level's own, and the parts'
+    # reference modules such as level1_forward) has its recorded values, and nothing else.
+    asked = {module for level in all_levels(root)
+             for suite in (level.suites_dir / "public").glob("*.py")
+             for module in student_repo._oracle_modules(suite)}
+    assert {level.module for level in all_levels(root)} <= asked
+    assert recorded == asked
     assert all(json.loads(p.read_text())["entries"]
                for p in (dest / "autograder/suites/expected").glob("*.json"))
     busy = {}

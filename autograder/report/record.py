@@ -39,6 +39,8 @@ GRADER_FAULTS = {Outcome.GRADER_ERROR}
 class TestResult:
     """One graded test."""
 
+    __test__ = False  # a record, not a test class: pytest must not try to collect it
+
     nodeid: str
     name: str
     title: str

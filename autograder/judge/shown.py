@@ -56,9 +56,9 @@ def index_text(key: dict) -> str:
 VIEW_STEPS = {"permute", "transpose", "T", "index", "expand", "broadcast_to", "reshape"}
 
 
-def _chain(value: list) -> str | None:
-    """A view chain `[["permute", [1, 0]], ["index", key], ...]` as `t.permute(1, 0)[1:]`, or
-    None when `value` is not one."""
+def chain_text(value: list) -> str | None:
+    """A view chain `[["permute", [1, 0]], ["index", key], ...]` as a student writes it,
+    `t.permute(1, 0)[1:]`, or None when `value` is not one (or is empty)."""
     if not value or not all(isinstance(step, list) and step and isinstance(step[0], str)
                             and step[0] in VIEW_STEPS
                             for step in value):
@@ -118,7 +118,7 @@ def _text(value: Any) -> str:
         inner = ", ".join(_text(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     if isinstance(value, list):
-        return _chain(value) or "[" + ", ".join(_text(v) for v in value) + "]"
+        return chain_text(value) or "[" + ", ".join(_text(v) for v in value) + "]"
     if isinstance(value, set | frozenset):
         items = sorted(value, key=repr)
         return "{" + ", ".join(_text(v) for v in items) + "}" if items else "set()"

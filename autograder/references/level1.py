@@ -796,17 +796,9 @@ FD_RTOL, FD_ATOL = 1e-5, 1e-6
 def check_grads(got: Sequence[Any], want: Sequence[np.ndarray], what: str, hint: str = "",
                 rtol: float = RTOL, atol: float = ATOL, none_is_zero: bool = False) -> None:
     """Compare gradients input by input; a None (no gradient) only matches when allowed."""
-    from autograder.judge.api import check_close
+    from autograder.suites.checks import check_grads as check_each
 
-    assert len(got) == len(want), f"{what}: {len(got)} gradients, expected {len(want)}"
-    for k, (g, w) in enumerate(zip(got, want, strict=True)):
-        if g is None:
-            if none_is_zero and not np.any(w):
-                continue
-            raise AssertionError(f"{what}: input {k} got no gradient (.grad is None)"
-                                 + (f" — {hint}" if hint else ""))
-        check_close(g, w, what=f"{what}, gradient of input {k}", hint=hint, rtol=rtol,
-                    atol=atol)
+    check_each(got, want, what, rtol=rtol, atol=atol, hint=hint, none_is_zero=none_is_zero)
 
 
 def check_op(got: dict[str, Any], name: str, xs: Arrays, kw: dict[str, Any],
@@ -838,14 +830,10 @@ def seed_like(shape: Sequence[int], salt: int = 0) -> np.ndarray:
 def check_loss(got: dict[str, Any], value: float, grad: np.ndarray, what: str, hint: str = "",
                target_grad: np.ndarray | None = None) -> None:
     """Compare a `run_loss` result (a 0-d loss and its gradients) with the reference."""
-    from autograder.judge.api import check_close, check_equal
+    from autograder.suites.checks import check_loss as check_run_loss
 
-    check_equal(got["shape"], [], f"{what}: shape of the loss", hint="return a 0-d tensor")
-    check_close(got["value"], value, f"{what}: value", hint=hint, rtol=RTOL, atol=ATOL)
-    check_close(got["grad"], grad, f"{what}: gradient", hint=hint, rtol=RTOL, atol=ATOL)
-    if target_grad is not None:
-        check_close(got["target_grad"], target_grad, f"{what}: gradient w.r.t. the target",
-                    hint=hint, rtol=RTOL, atol=ATOL)
+    want = [value, grad] if target_grad is None else [value, grad, target_grad]
+    check_run_loss(got, want, what, rtol=RTOL, atol=ATOL, hint=hint)
 
 
 def optimizer_problem(seed: int, shapes: Sequence[Sequence[int]], steps: int,

@@ -17,7 +17,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 from autograder.cases.indexing import decode_index, encode_index
-from autograder.judge.shown import shown
+from autograder.judge.shown import chain_text as view_chain_text
+from autograder.judge.shown import index_text, shown
 
 ITEM = 8  # bytes per float64: numpy strides divided by this are teenygrad's element strides
 
@@ -183,17 +184,7 @@ def expected_error(data: Any) -> tuple[str, tuple[int, ...]] | None:
 # -- index keys --------------------------------------------------------------------------------
 def key_text(key: dict) -> str:
     """`[1:3, ::-2]` — how a student would write the key."""
-
-    def part(x: Any) -> str:
-        if not isinstance(x, list):
-            return str(x)
-        start, stop, step = ("" if v is None else str(v) for v in x)
-        return f"{start}:{stop}" + (f":{step}" if step else "")
-
-    if "one" in key:
-        return f"[{part(key['one'])}]"
-    items = [part(x) for x in key["tuple"]]
-    return "[()]" if not items else "[" + ", ".join(items) + ("," if len(items) == 1 else "") + "]"
+    return index_text(key)
 
 
 @st.composite
@@ -300,20 +291,7 @@ def apply_step(arr: np.ndarray, step: list) -> np.ndarray:
 
 def chain_text(chain: list) -> str:
     """`t.permute(1, 0)[1:, ::-2].reshape(6)` — the chain as a student would write it."""
-    out = "t"
-    for step in chain:
-        kind = step[0]
-        if kind == "T":
-            out += ".T"
-        elif kind == "index":
-            out += key_text(step[1])
-        elif kind == "transpose":
-            out += f".transpose({step[1]}, {step[2]})"
-        elif kind == "broadcast_to":
-            out += f".broadcast_to({tuple(step[1])})"
-        else:
-            out += f".{kind}({', '.join(str(v) for v in step[1])})"
-    return out
+    return view_chain_text(chain) or "t"
 
 
 def _address(arr: np.ndarray) -> int:

@@ -488,11 +488,7 @@ fn sgemm(
     c: &Bound<'_, PyAny>,
     threads: i64,
 ) -> PyResult<()> {
-    if !STAGES.contains(&stage) {
-        return Err(PyValueError::new_err(format!(
-            "unknown sgemm stage {stage:?}; the stages are {STAGES:?}"
-        )));
-    }
+    check_stage(stage)?;
     let threads = usize::try_from(threads).map_err(|_| {
         PyValueError::new_err(format!(
             "threads must be >= 0 (0 = one per core), got {threads}"
@@ -527,8 +523,40 @@ fn sgemm(
     // c overlaps neither a nor b (a and b may be the same array: both are only read).
     let (a, b, c) = unsafe { (as_slice(a_span), as_slice(b_span), as_mut_slice(c_span)) };
     let (lda, ldb, ldc) = (a_span.stride, b_span.stride, c_span.stride);
+    let call = sgemm_call(stage, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
+    run_kernel(py, &format!("sgemm[{stage}]"), call)
+}
+
+/// A ValueError unless `stage` names an SGEMM stage.
+fn check_stage(stage: &str) -> PyResult<()> {
+    if STAGES.contains(&stage) {
+        return Ok(());
+    }
+    Err(PyValueError::new_err(format!(
+        "unknown sgemm stage {stage:?}; the stages are {STAGES:?}"
+    )))
+}
+
+/// The SGEMM of `stage` (checked by `check_stage`; `parallel` uses `threads`) as one call for
+/// `run_kernel`: c = alpha * a @ b + beta * c on row-major panels with leading dimensions.
+#[allow(clippy::too_many_arguments)]
+fn sgemm_call<'a>(
+    stage: &str,
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: &'a [f32],
+    lda: usize,
+    b: &'a [f32],
+    ldb: usize,
+    beta: f32,
+    c: &'a mut [f32],
+    ldc: usize,
+    threads: usize,
+) -> KernelCall<'a> {
     use kernels::*;
-    let call: KernelCall<'_> = match stage {
+    match stage {
         "naive" => {
             Box::new(move || sgemm_naive::sgemm_naive(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
         }
@@ -547,8 +575,7 @@ fn sgemm(
         _ => Box::new(move || {
             sgemm_parallel::sgemm_parallel(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads)
         }),
-    };
-    run_kernel(py, &format!("sgemm[{stage}]"), call)
+    }
 }
 
 /// stages() -> list[str]: the SGEMM stage names, slowest first.
@@ -563,7 +590,6 @@ fn isa() -> &'static str {
     kernels::Isa::current().name()
 }
 
-/// Level 0 of teenygrad: the BLAS kernels (saxpy, sdot, sgemv, sgemm in six stages).
 /// sgemm_lists(stage, m, n, k, alpha, a, b, beta, c) -> list[float]: `alpha*a@b + beta*c` with
 /// the named stage on row-major sequences of floats (a: m*k values, b: k*n, c: m*n), numpy-free.
 #[pyfunction]
@@ -582,11 +608,7 @@ fn sgemm_lists(
     c: Vec<f32>,
     threads: usize,
 ) -> PyResult<Vec<f32>> {
-    if !STAGES.contains(&stage) {
-        return Err(PyValueError::new_err(format!(
-            "unknown sgemm stage {stage:?}; the stages are {STAGES:?}"
-        )));
-    }
+    check_stage(stage)?;
     for (name, got, want) in [
         ("a", a.len(), m * k),
         ("b", b.len(), k * n),
@@ -602,34 +624,15 @@ fn sgemm_lists(
     {
         let (a, b, cs) = (a.as_slice(), b.as_slice(), c.as_mut_slice());
         let (lda, ldb, ldc) = (k.max(1), n.max(1), n.max(1));
-        use kernels::*;
-        let call: KernelCall<'_> = match stage {
-            "naive" => Box::new(move || {
-                sgemm_naive::sgemm_naive(m, n, k, alpha, a, lda, b, ldb, beta, cs, ldc)
-            }),
-            "reordered" => Box::new(move || {
-                sgemm_reordered::sgemm_reordered(m, n, k, alpha, a, lda, b, ldb, beta, cs, ldc)
-            }),
-            "blocked" => Box::new(move || {
-                sgemm_blocked::sgemm_blocked(m, n, k, alpha, a, lda, b, ldb, beta, cs, ldc)
-            }),
-            "microkernel" => Box::new(move || {
-                sgemm_microkernel::sgemm_microkernel(m, n, k, alpha, a, lda, b, ldb, beta, cs, ldc)
-            }),
-            "simd" => Box::new(move || {
-                sgemm_simd::sgemm_simd(m, n, k, alpha, a, lda, b, ldb, beta, cs, ldc)
-            }),
-            _ => Box::new(move || {
-                sgemm_parallel::sgemm_parallel(
-                    m, n, k, alpha, a, lda, b, ldb, beta, cs, ldc, threads,
-                )
-            }),
-        };
+        let call = sgemm_call(
+            stage, m, n, k, alpha, a, lda, b, ldb, beta, cs, ldc, threads,
+        );
         run_kernel(py, &format!("sgemm_lists[{stage}]"), call)?;
     }
     Ok(c)
 }
 
+/// Level 0 of teenygrad: the BLAS kernels (saxpy, sdot, sgemv, sgemm in six stages).
 #[pymodule]
 fn teenygrad_kernels(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(saxpy, m)?)?;

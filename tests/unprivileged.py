@@ -67,18 +67,36 @@ def give(path: Path) -> None:
 
 
 def _hidden_homes() -> dict[Path, list[str]]:
-    """Ancestors of the needed folders that others cannot enter, with the children to show."""
+    """The folders others cannot enter on the way to the needed ones (outermost first), each
+    with the children to show in it: the next step of the way, or, for a needed folder that is
+    itself closed (a clone in a 0700 `mktemp -d` folder), all of its entries."""
     shown: dict[Path, list[str]] = {}
-    for tool in TOOL_HOMES:
-        for parent in tool.resolve().parents:
-            if parent == Path("/") or parent.stat().st_mode & 0o001:
+    whole: set[Path] = set()
+    for tool in (t.resolve() for t in TOOL_HOMES):
+        if not tool.is_dir():
+            continue
+        for folder in [*reversed(tool.parents), tool]:
+            if folder == Path("/") or folder.stat().st_mode & 0o001 or folder in whole:
                 continue
-            child = tool.resolve().relative_to(parent).parts[0]
-            shown.setdefault(parent, [])
-            if child not in shown[parent]:
-                shown[parent].append(child)
-            break
-    return shown
+            if folder == tool:
+                whole.add(folder)
+                shown[folder] = sorted(os.listdir(folder))
+                continue
+            child = tool.relative_to(folder).parts[0]
+            children = shown.setdefault(folder, [])
+            if child not in children:
+                children.append(child)
+    return dict(sorted(shown.items(), key=lambda item: len(item[0].parts)))
+
+
+def _show_again(keep: str, folder: Path, child: str) -> list[str]:
+    """Shell lines putting `folder/child` back over the tmpfs that covers `folder`, from the
+    bind of the original at `keep`: a folder or a file is bound, a link made again."""
+    original, inside = folder / child, shlex.quote(str(folder / child))
+    if original.is_symlink():
+        return [f"ln -s {shlex.quote(os.readlink(original))} {inside}"]
+    make = f"mkdir -p {inside}" if original.is_dir() else f"touch {inside}"
+    return [make, f"mount --bind {keep}/{shlex.quote(child)} {inside}"]
 
 
 def wrap(cmd: list[str]) -> list[str]:
@@ -92,8 +110,7 @@ def wrap(cmd: list[str]) -> list[str]:
         lines += [f"mkdir -p {keep}", f"mount --bind {shlex.quote(str(parent))} {keep}",
                   f"mount -t tmpfs -o mode=0755,size=1m tmpfs {shlex.quote(str(parent))}"]
         for child in children:
-            inside = shlex.quote(str(parent / child))
-            lines += [f"mkdir -p {inside}", f"mount --bind {keep}/{shlex.quote(child)} {inside}"]
+            lines += _show_again(keep, parent, child)
     lines.append(f"exec setpriv --reuid={account.pw_uid} --regid={account.pw_gid} "
                  "--clear-groups --inh-caps=-all --bounding-set=-all -- \"$@\"")
     return ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",

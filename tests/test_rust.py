@@ -31,11 +31,31 @@ QEMU = f"qemu-aarch64 -L /usr/{AARCH64_LINKER.removesuffix('-gcc')}"
 
 
 def cargo(crates: Path, *args: str, **env_extra: str) -> subprocess.CompletedProcess:
-    """Run cargo in a copy of the workspace, sharing the kit's build cache."""
+    """Run cargo in a copy of the workspace, sharing the kit's build cache. A cross build
+    first settles pyo3's configuration for its target (see `settle_pyo3_cross_config`)."""
     env = {**os.environ, "CARGO_TARGET_DIR": str(cache_dir()), "CARGO_TERM_COLOR": "never",
            **env_extra}
+    if "--target" in args:
+        settled = settle_pyo3_cross_config(crates, args, env)
+        if settled.returncode != 0:
+            return settled
     return subprocess.run(["cargo", *args], cwd=crates, env=env, capture_output=True, text=True,
                           timeout=900)
+
+
+def settle_pyo3_cross_config(crates: Path, args: tuple[str, ...],
+                             env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run pyo3-ffi's build script alone, in the profile `args` will use.
+
+    In a cross build pyo3-ffi's build script writes the target's Python configuration to a
+    file that the numpy crate's build script reads, and cargo may run the two at once: numpy
+    then reads a half-written file ("failed to parse PyO3 config: missing value for version",
+    PyO3 issue #2222). Once this step has run, the real build finds pyo3-ffi's script fresh
+    and nothing writes the file while numpy reads it."""
+    target = args[args.index("--target") + 1]
+    profile = ["build", "--profile", "test"] if args[0] == "test" else ["check"]
+    return subprocess.run(["cargo", *profile, "--quiet", "--target", target, "-p", "pyo3-ffi"],
+                          cwd=crates, env=env, capture_output=True, text=True, timeout=900)
 
 
 def workspace_copy(tmp_path: Path, reference: bool) -> Path:

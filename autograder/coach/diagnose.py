@@ -66,6 +66,9 @@ class Evidence:
     threads: int = 1
     peak_gflops: float = 0.0  # the roof this stage is graded against (0: not measured)
     graded_n: int = 1024
+    #: The share of its in-cache speed the stage must keep beyond the caches for full
+    #: points (level0.toml's `kept_target`), None for a stage not graded on it.
+    kept_target: float | None = None
     profile_parts: dict[str, int] = field(default_factory=dict)
     #: Share of the profile's samples of the student's code taken with no other of its
     #: threads running (parallel stage), None without a profile.
@@ -182,17 +185,28 @@ def _accumulator_findings(ev: Evidence) -> list[Finding]:
     return []
 
 
-def cliff(sweep: Sweep, per_cpu: bool = False) -> tuple[Point, Point, float, float] | None:
+def cliff(sweep: Sweep, per_cpu: bool = False, kept_target: float | None = None,
+          graded_n: int = 1024) -> tuple[Point, Point, float, float] | None:
     """The steepest fall between consecutive sizes, if it is a cliff: (point before, point
     after, GFLOP/s before, after); `per_cpu` reads GFLOP per CPU-second (a single-thread
-    stage: other processes taking the core do not lower it)."""
+    stage: other processes taking the core do not lower it).
+
+    A fall to under `CLIFF_RATIO` of the previous size's speed is a cliff. For a stage graded
+    on the speed it keeps beyond the caches (`kept_target`, the blocked stage), the product
+    beyond the caches is judged by the grader's own rule instead: against the graded size
+    `graded_n`, keeping less than `kept_target` is a cliff (it is what costs the points)."""
     def rate(point: Point) -> float:
         return point.cpu_gflops if per_cpu else point.gflops
 
+    steps = [(before, after, CLIFF_RATIO)
+             for before, after in zip(sweep.points, sweep.points[1:], strict=False)]
+    graded = next((p for p in sweep.points if p.square and p.n == graded_n), None)
+    if kept_target is not None and graded is not None and not sweep.points[-1].square:
+        steps[-1] = (graded, sweep.points[-1], kept_target)
     worst = None
-    for before, after in zip(sweep.points, sweep.points[1:], strict=False):
+    for before, after, bar in steps:
         ratio = rate(after) / rate(before) if rate(before) > 0 else 1.0
-        if ratio < CLIFF_RATIO and (worst is None or ratio < worst[0]):
+        if ratio < bar and (worst is None or ratio < worst[0]):
             worst = (ratio, before, after)
     if worst is None:
         return None
@@ -210,7 +224,7 @@ def _cliff_finding(ev: Evidence) -> list[Finding]:
     per_cpu = ev.threads == 1
     if not ev.sweep or not (per_cpu or ev.timings_trusted):
         return []
-    found = cliff(ev.sweep, per_cpu)
+    found = cliff(ev.sweep, per_cpu, ev.kept_target, ev.graded_n)
     if found is None:
         return []
     before, after, g1, g2 = found
@@ -225,6 +239,9 @@ def _cliff_finding(ev: Evidence) -> list[Finding]:
     advice = ("block the k and j loops so a KC x NC block of B stays in cache" if blocked else
               "the blocked stage's cache blocking removes this cliff")
     unit = "GFLOP per CPU-second" if per_cpu else "GFLOP/s"
+    if ev.kept_target is not None and not after.square:
+        where += (f" (it keeps {g2 / g1:.0%} of its speed; full speed points need "
+                  f"{ev.kept_target:.0%})")
     return [Finding("cache_cliff", (
         f"Speed falls from {g1:.3g} to {g2:.3g} {unit} between {_size(before)} and "
         f"{_size(after)}, "

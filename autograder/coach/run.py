@@ -140,8 +140,11 @@ def static_report(built: Built, level: Level, stage: str, machine: Machine) -> S
         report.notes.append("no line tables read (llvm-addr2line or addr2line missing): the "
                             "coach cannot tell which machine code is yours")
     hot, report.hot_why = report.code.hot_loop(machine)
+    spec = level.thresholds.get(stage, {})
+    kept = spec.get("kept_target") if "beyond_caches" in spec else None
     evidence = Evidence(stage, machine, hot, threads=_threads(stage),
-                        graded_n=int(level.thresholds.get(stage, {}).get("n", 1024)))
+                        graded_n=int(spec.get("n", 1024)),
+                        kept_target=None if kept is None else float(kept))
     if stage in MEMORY_BOUND:
         report.notes.append(f"{stage} is memory-bound (graded against the bandwidth): no size "
                             "sweep and no FLOP ceiling, the loop's code and a profile only")

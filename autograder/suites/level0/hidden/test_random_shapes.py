@@ -11,16 +11,30 @@ from autograder.judge.api import check_close
 from autograder.probes import level0 as probes
 from autograder.references import level0 as ref
 
-STAGES = ["naive", "reordered", "blocked", "microkernel", "simd", "parallel"]
 #: Sizes around every tile size a kernel might use (primes, 2^k ± 1, 0, 1).
 DIMS = st.sampled_from([0, 1, 2, 3, 5, 7, 8, 9, 13, 15, 16, 17, 31, 33, 47, 63, 64, 65, 97,
                         127, 129, 191])
 SCALARS = st.sampled_from([0.0, 1.0, -1.0, 0.5, 2.5])
 
 
-@pytest.mark.parametrize("stage", [pytest.param(s, marks=[pytest.mark.part(s),
-                                                          pytest.mark.points(2)], id=s)
-                                   for s in STAGES])
+#: The points of each stage's random shapes; simd and parallel, whose loops are blocked over m
+#: and k (MC, KC), give one of their two points to the many-blocks case below.
+RANDOM_POINTS = {"naive": 2, "reordered": 2, "blocked": 2, "microkernel": 2, "simd": 1,
+                 "parallel": 1}
+#: A product with more rows and a longer k than two cache blocks of the reference hold (MC =
+#: 4096, KC = 512): each of m and k splits into three blocks, so a count of (ic, pc) steps
+#: computed as m_blocks + k_blocks instead of m_blocks * k_blocks (equal for two of each) is
+#: seen. n = 67 is wide enough for parallel to split the columns over two threads.
+MANY_BLOCKS = (8209, 67, 1031)
+
+
+def per_stage(points: dict[str, int]) -> list:
+    """One parameter per stage of `points`, each in its stage's part and worth its points."""
+    return [pytest.param(stage, marks=[pytest.mark.part(stage), pytest.mark.points(worth)],
+                         id=stage) for stage, worth in points.items()]
+
+
+@pytest.mark.parametrize("stage", per_stage(RANDOM_POINTS))
 @settings(max_examples=12)
 @given(m=DIMS, n=DIMS, k=DIMS, pads=st.tuples(*[st.sampled_from([0, 1, 4])] * 3),
        alpha=SCALARS, beta=SCALARS, seed=st.integers(0, 2**16))
@@ -32,6 +46,19 @@ def test_sgemm_random_shapes(student, stage, m, n, k, pads, alpha, beta, seed) -
     check_close(got, ref.sgemm(alpha, a, b, beta, c), rtol=1e-4, atol=atol,
                 what=f"sgemm[{stage}] C for m={m}, n={n}, k={k}, pads={pads}, alpha={alpha}, "
                      f"beta={beta}")
+
+
+@pytest.mark.parametrize("stage", per_stage({"simd": 1, "parallel": 1}))
+def test_sgemm_many_blocks(student, stage) -> None:
+    """sgemm matches numpy when m and k are each longer than two cache blocks."""
+    m, n, k = MANY_BLOCKS
+    a, b, c = ref.sgemm_inputs(m, n, k, seed=8209)
+    got = student.call(probes.sgemm, stage, 1.5, a, b, -0.5, c, 0, 0, 0, 0)
+    atol = float(np.max(ref.sgemm_atol(1.5, a, b, -0.5, c), initial=1e-6))
+    check_close(got, ref.sgemm(1.5, a, b, -0.5, c), rtol=1e-4, atol=atol,
+                what=f"sgemm[{stage}] C for m={m}, n={n}, k={k}, alpha=1.5, beta=-0.5",
+                hint="every block of rows (MC) must meet every block of k (KC), each at its "
+                     "own offsets in A, B and C")
 
 
 @pytest.mark.part("blas1")

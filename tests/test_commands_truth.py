@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -14,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ENGINE_KIT, KIT, run_grade
+from conftest import ENGINE_KIT, KIT, build_submission, run_grade
 
 SUBMISSIONS = ENGINE_KIT / "submissions"
 DEMO_IDS = ["test_add", "test_mul", "test_div", "test_div_zero"]
@@ -47,6 +48,38 @@ def test_test_ids_are_listed_and_work_with_k(tmp_path: Path) -> None:
     graded = run_grade("demo", "--solutions", "-k", "test_div_zero", kit_root=ENGINE_KIT,
                        json_out=tmp_path / "r.json")
     assert list(graded.outcomes()) == ["test_div_zero"]
+
+
+def _selected(test_id: str, out: Path) -> list[str]:
+    """The names of the level -1 tests `-k test_id` selects (collected, not run)."""
+    listed = run_grade("level-1", "--list", "-k", test_id, json_out=out)
+    assert listed.returncode == 0, listed.stderr
+    return [t["name"] for t in listed.record["levels"][0]["tests"]]
+
+
+def test_the_default_report_shows_ids_that_select_exactly_their_tests(tmp_path: Path) -> None:
+    """Without -v, every test that lost points shows its id or sits under its part's
+    `(-k PART)`; each id the report shows, given to -k, selects exactly that test (or part),
+    though pytest's -k alone would also take test_sgemm_random for test_sgemm."""
+    sub = build_submission(tmp_path / "sub", KIT / "solutions" / "level-1",
+                           KIT / "tests" / "fixtures" / "level-1" / "sgemm_ignores_beta")
+    shutil.copyfile(KIT / "assignments" / "level-1" / "teenygrad" / "nested.py",
+                    sub / "teenygrad" / "nested.py")  # the nested part: one stub's line
+    report = run_grade("level-1", "--submission", sub, env={"COLUMNS": "80"}).stdout
+    graded = run_grade("level-1", "--submission", sub, json_out=tmp_path / "r.json")
+    parts = re.findall(r"^\S.* \(-k (\S+)\) +[\d.]+/[\d.]+$", report, re.MULTILINE)
+    ids = re.findall(r"^  \S (test_\S+) · ", report, re.MULTILINE)
+    lost = [t for t in graded.record["levels"][0]["tests"] if t["points"] < t["max_points"]]
+    assert {"nested", "blas"} <= set(parts) and "test_sgemm" in ids, report
+    for test in lost:  # each failing test: its id on its line, or its part's -k above it
+        assert test["name"] in ids or test["part"] in parts, (test["name"], report)
+    part_of = {t["name"]: t["part"] for t in graded.record["levels"][0]["tests"]}
+    for test_id in parts + ids:
+        expected = {n for n, part in part_of.items() if part == test_id} or {test_id}
+        assert set(_selected(test_id, tmp_path / f"{test_id}.json")) == expected, test_id
+    only = run_grade("level-1", "--submission", sub, "-k", "test_sgemm",
+                     json_out=tmp_path / "one.json")
+    assert only.outcomes() == {"test_sgemm": "failed"}
 
 
 def test_ctrl_c_reports_the_finished_tests_as_incomplete(tmp_path: Path) -> None:

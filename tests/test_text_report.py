@@ -47,7 +47,7 @@ def test_lines_fit_the_width_and_long_titles_wrap(width: int) -> None:
                     message="values differ — the hint that used to be cut: " + "x" * 30)
     text = render(_record(failing), width=width)
     assert max(len(line) for line in text.splitlines()) <= width, text
-    flat = " ".join(text.split())
+    flat = " ".join(text.split()).replace(" 0/2", "")  # the points end a title's first row
     assert "aligned on the right (hidden)" in flat and "x" * 30 in flat.replace(" ", "")
 
 
@@ -147,3 +147,16 @@ def test_the_level_minus_1_stub_report_fits_a_screen() -> None:
     assert re.search(r"\d+ tests wait on `infer_shape` \(teenygrad/nested\.py:\d+\): start "
                      r"there", graded.stdout), graded.stdout
     assert "  python grade.py level-1 -k nested -v" in lines
+
+
+def test_tests_and_parts_that_lost_points_show_the_id_k_takes() -> None:
+    """Without -v, a failing test shows its id before its title and a part with points to
+    gain its `(-k PART)`; a passing test and a full part show neither."""
+    record = _record(_test("test_ok", "strided", Outcome.PASSED, 2.0, title="works"),
+                     _test("test_bad", "nested", Outcome.FAILED, title="breaks",
+                           message="values differ"))
+    text = render(record, width=80)
+    assert re.search(r"^  ✗ test_bad · breaks +0/2$", text, re.MULTILINE), text
+    assert re.search(r"^  ✓ works +2/2$", text, re.MULTILINE), text
+    assert re.search(r"^nested-list tensor \(-k nested\) +0/2$", text, re.MULTILINE), text
+    assert re.search(r"^strided storage +2/2$", text, re.MULTILINE), text

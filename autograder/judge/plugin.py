@@ -154,7 +154,8 @@ class GradingPlugin:
     def pytest_collection_modifyitems(self, config: pytest.Config,
                                       items: list[pytest.Item]) -> None:
         """Check every test's markers against the manifest before -k deselects any; `-k` with
-        a part's id selects exactly that part's tests (the report's next step says so)."""
+        a part's id or a test's id (as the report and `--list` show them) selects exactly that
+        part's tests or that test."""
         level, sums = self.ctx.level, defaultdict(float)
         for item in items:
             points, part = item.get_closest_marker("points"), item.get_closest_marker("part")
@@ -174,9 +175,12 @@ class GradingPlugin:
         for item in items:
             examples.record_examples(item)
         keyword = (config.option.keyword or "").strip()
-        if keyword in level.parts:  # pytest's -k would match substrings of other tests' names
+        # pytest's -k would match substrings of other tests' names (-k test_sgemm would also
+        # pick test_sgemm_random), so a part's id or a test's id selects exactly its tests.
+        if keyword in level.parts or keyword in {i.name for i in items}:
             marker = {id(i): i.get_closest_marker("part") for i in items}
-            chosen = [i for i in items if marker[id(i)] and marker[id(i)].args[0] == keyword]
+            chosen = [i for i in items if i.name == keyword
+                      or marker[id(i)] and marker[id(i)].args[0] == keyword]
             config.hook.pytest_deselected(items=[i for i in items if i not in chosen])
             items[:] = chosen
             config.option.keyword = ""

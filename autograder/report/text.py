@@ -11,6 +11,8 @@ may quote a hidden test (a hidden suite that does not collect).
 Long titles and reasons wrap to the terminal's width (never cut); points are rounded to a
 tenth; tests stopped by the same cause (one stub, one file that did not compile) are one line;
 a failing property-based test shows its smallest input (and, with -v, the call to paste).
+Every test that lost points shows its id and every part that lost points its `-k PART`:
+what `python grade.py LEVEL -k ID` takes to grade exactly that test or part.
 """
 
 from __future__ import annotations
@@ -136,8 +138,10 @@ def _example_lines(test: TestResult, style: Style, verbose: bool) -> list[str]:
 def _test_lines(test: TestResult, style: Style, verbose: bool) -> list[str]:
     mark, code = MARKS.get(test.outcome, ("?", "0"))
     label = test.title if test.title else test.name
-    if (verbose or test.outcome == Outcome.LISTED) and test.title and test.title != test.name:
-        label = f"{test.name} · {test.title}"  # the id -k takes
+    # The id -k takes: in the listing, with -v, and on every test that lost points.
+    shows_id = verbose or test.outcome not in (Outcome.PASSED, Outcome.SKIPPED)
+    if shows_id and test.title and test.title != test.name:
+        label = f"{test.name} · {test.title}"
     if test.hidden:
         label += " (hidden)"
     right = _points(test.points, test.max_points) if test.outcome != Outcome.LISTED \
@@ -274,8 +278,12 @@ def render_part(level: LevelResult, part: PartResult, style: Style, verbose: boo
     student view; tests stopped by one cause as one line, the level's first such line says
     "start there" while `first_cause` holds [True])."""
     first_cause = [True] if first_cause is None else first_cause
+    title = part.title
+    if part.points < part.max_points and not all(t.outcome == Outcome.LISTED
+                                                 for t in level.tests if t.part == part.id):
+        title += f" (-k {part.id})"  # what grades only this part, for its lines below
     lines = [style(row, "1") for row in
-             _row(part.title, _points(part.points, part.max_points), style.width)]
+             _row(title, _points(part.points, part.max_points), style.width)]
     tests = [t for t in level.tests if t.part == part.id]
     for group in _groups([t for t in tests if not (student_view and t.hidden)]):
         # A stub says all there is to say about its tests: which function to write.

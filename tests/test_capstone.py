@@ -4,13 +4,16 @@ the student's level 1 running unchanged on `stack.array` (numpy's names over a b
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from conftest import KIT
+import pytest
+from conftest import KIT, build_submission, run_grade, without_markers
 
 from autograder.judge.static_checks import scan_workspace
+from autograder.judge.swap import swap_state
 from autograder.judge.workspace import Source, build_workspace
 from autograder.levels import load_level
 
@@ -48,7 +51,7 @@ def test_the_framework_imports_no_numpy() -> None:
     level = load_level("capstone", KIT)
     for source in (level.solutions_dir, KIT / "assignments" / "capstone"):
         keys = [k for k in level.own_keys(level.editable) if (source / k).is_file()]
-        assert len(keys) == 6
+        assert len(keys) == 7
         assert scan_workspace(source, keys, level.banned_imports) == []
 
 
@@ -98,3 +101,77 @@ def test_level1_runs_unchanged_on_the_stack(tmp_path: Path) -> None:
     for got, want in zip(out["strided"], out["numpy"], strict=True):
         got, want = (got, want) if isinstance(got, list) else ([got], [want])
         assert max(abs(g - v) for g, v in zip(got, want, strict=True)) < 1e-12, (got, want)
+
+
+# ----- swapping in one part at a time (stack/swap.py) ------------------------------------------
+
+#: The student's-eye walk: the capstone's stubs with the earlier levels done, then one part
+#: swapped in at a time with the reference's files for it. The first three run on the kit's
+#: numpy backend (the backend is not swapped in yet), `backend` then runs them on the student's
+#: storage with numpy's products, `matmul` on the student's SGEMM.
+WALK = ("conv", "train", "autodiff", "backend", "matmul")
+#: The capstone's own files each part needs (the earlier levels' are the references already).
+PART_FILES = {"backend": ["stack/backend.py"], "matmul": ["stack/backend.py"], "autodiff": [],
+              "conv": ["stack/backend.py", "stack/conv.py"], "train": ["stack/train.py"]}
+
+
+def walk_submission(dest: Path, parts: tuple[str, ...]) -> Path:
+    """A repository with every earlier level's reference, the capstone's stubs, and `parts`
+    swapped in: listed in stack/swap.py, their files the reference's."""
+    build_submission(dest, KIT / "solutions" / "capstone", dest.parent / "no-overlay")
+    for key in ("stack/backend.py", "stack/conv.py", "stack/train.py"):
+        shutil.copyfile(KIT / "assignments" / "capstone" / key, dest / key)
+    for key in {k for part in parts for k in PART_FILES[part]}:
+        source = (KIT / "solutions" / "capstone" / key).read_text()
+        (dest / key).write_text(without_markers(source))
+    (dest / "stack" / "swap.py").write_text(f"SWAPPED_IN = {parts!r}\n")
+    return dest
+
+
+@pytest.mark.slow
+def test_swapping_in_one_part_at_a_time(tmp_path: Path) -> None:
+    """From the stubs, each part swapped in adds exactly its points: the scores rise at every
+    step to 100, the parts not swapped in are named and earn nothing."""
+    level = load_level("capstone", KIT)
+    scores, wanted = [], []
+    for step in range(len(WALK) + 1):
+        parts = WALK[:step]
+        graded = run_grade("capstone", "--submission",
+                           walk_submission(tmp_path / f"step{step}", parts),
+                           json_out=tmp_path / f"step{step}.json")
+        assert graded.record is not None, graded.stderr
+        result = graded.record["levels"][0]
+        by_part = {p["id"]: p["points"] for p in result["parts"]}
+        for part in level.parts:
+            want = level.parts[part].points if part in parts else 0.0
+            assert by_part[part] == pytest.approx(want), (parts, part, result["tests"])
+        waiting = [t for t in result["tests"] if t["part"] not in parts]
+        assert all(t["outcome"] == "not implemented" and "is not swapped in" in t["message"]
+                   for t in waiting), waiting
+        stand_in = "numpy in the worker" in " ".join(result["notes"])
+        assert stand_in == ("backend" not in parts or "matmul" not in parts), result["notes"]
+        scores.append(graded.record["points"])
+        wanted.append(sum(level.parts[p].points for p in parts))
+    print("swap-in walk:", list(zip(("stubs", *WALK), scores, strict=True)))
+    assert scores == pytest.approx(wanted) == [0, 16, 41, 61, 85, 100]
+    assert all(a < b for a, b in zip(scores, scores[1:], strict=False)) and scores[-1] == 100
+
+
+def test_the_swap_file_is_read_as_data() -> None:
+    """stack/swap.py is read without running it: a plain tuple of known parts, or nothing."""
+    level = load_level("capstone", KIT)
+    state = swap_state(level, 'SWAPPED_IN: tuple[str, ...] = ()\nSWAPPED_IN = ("conv", "train")\n')
+    assert (state.swapped, state.waiting, state.kit_packages) == (
+        ("conv", "train"), ("backend", "matmul", "autodiff"), ("numpy",))
+    full = swap_state(level, (KIT / "solutions/capstone/stack/swap.py").read_text())
+    assert (full.swapped, full.waiting, full.kit_packages, full.note(level)) == (
+        tuple(level.parts), (), (), "")
+    stub = swap_state(level, (KIT / "assignments/capstone/stack/swap.py").read_text())
+    assert stub.swapped == () and "not yet earned: backend (24)" in stub.note(level)
+    for text, problem in [("SWAPPED_IN = tuple(PARTS)", "plain tuple"),
+                          ("SWAPPED_IN = (", "could not read it"), ("X = ()", "not found"),
+                          ("SWAPPED_IN = ('conv', 'convolution')", "'convolution' is not a part")]:
+        state = swap_state(level, text)
+        assert problem in state.note(level), (text, state.note(level))
+    assert swap_state(level, "SWAPPED_IN = ('conv', 'convolution')").swapped == ("conv",)
+    assert "missing" in swap_state(level, None).note(level)

@@ -44,7 +44,8 @@ class RunContext:
     level: Level
     spec: WorkerSpec
     #: Why a student module or file cannot be used (a hanging import, a file not built or not
-    #: compiling), by module name or file key: every test of a part that needs it ends so.
+    #: compiling), by module name or file key: every test of a part that needs it ends so;
+    #: `part <id>` blocks a whole part (one not swapped in: autograder.judge.swap).
     blocked: dict[str, StudentStop] = field(default_factory=dict)
     progress: Callable[[TestResult, int, int], None] | None = None
     results: list[TestResult] = field(default_factory=list)
@@ -196,7 +197,7 @@ class GradingPlugin:
         """A worker running the student's code, fresh for this test."""
         marker = request.node.get_closest_marker("part")
         part = self.ctx.level.parts[marker.args[0]] if marker else None
-        needs = (*part.modules, *part.files) if part else ()
+        needs = (f"part {part.id}", *part.modules, *part.files) if part else ()
         blocked = next((n for n in needs if n in self.ctx.blocked), None)
         if blocked is not None:
             yield BlockedClient(self.ctx.blocked[blocked], cause=f"`{blocked}`")

@@ -24,6 +24,8 @@ from autograder.judge.errors import (
 from autograder.judge.plugin import GradingPlugin, RunContext, new_result
 from autograder.judge.processes import prepare_for_nobody
 from autograder.judge.static_checks import scan_workspace
+from autograder.judge.swap import ENV as SWAP_ENV
+from autograder.judge.swap import read_swap
 from autograder.judge.workspace import Source, Workspace, build_workspace
 from autograder.levels import Level
 from autograder.report.record import LevelResult, Outcome, TestResult
@@ -44,13 +46,18 @@ class GradeOptions:
 
 def worker_spec(level: Level, ws: Workspace) -> WorkerSpec:
     """The worker settings of a level's run: its limits, bans and packages, and the sandbox
-    (unconfined as root, the workspace is made readable for `nobody` instead)."""
+    (unconfined as root, the workspace is made readable for `nobody` instead). A level whose
+    parts are swapped in one at a time tells the worker which are, and adds the packages of
+    the kit's stand-in while one it stands in for is not."""
     box = sandbox.probe()
     if not box.confined:
         prepare_for_nobody(ws.root, [ws.student, *ws.extra_paths], [ws.scratch])
+    swap = read_swap(level, ws.student)
+    packages = list(dict.fromkeys([*level.worker_packages, *(swap.kit_packages if swap else ())]))
+    env = {SWAP_ENV: ",".join(swap.swapped)} if swap else {}
     return WorkerSpec(workspace=ws.student, scratch=ws.scratch, extra_paths=ws.extra_paths,
-                      banned_imports=list(level.banned_imports),
-                      packages=list(level.worker_packages), preload=list(level.preload),
+                      banned_imports=list(level.banned_imports), env=env,
+                      packages=packages, preload=list(level.preload),
                       call_timeout=level.limits.call_timeout, memory_mb=level.limits.memory_mb,
                       cpu_seconds=level.limits.cpu_seconds, sandbox=box,
                       blocker=sandbox.write_blocker(ws.root))
@@ -146,6 +153,11 @@ def grade_level(level: Level, source: Source, options: GradeOptions | None = Non
         spec = worker_spec(level, ws)
         if spec.sandbox.note():
             result.notes.append(spec.sandbox.note())
+        swap = read_swap(level, ws.student)
+        if swap is not None:  # a part not swapped in: its tests end at once, no worker
+            blocked |= {f"part {p}": swap.stop(level, p) for p in swap.waiting}
+            if swap.note(level):
+                result.notes.append(swap.note(level))
         if not options.list_only:
             blocked |= preflight(level, spec)
         ctx = _run_suites(level, spec, options, blocked)

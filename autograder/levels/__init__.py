@@ -84,6 +84,11 @@ class Level:
     # Keys owned by an earlier level (the capstone grades them in place): key prefix -> the
     # level whose solutions and release own them, e.g. "assignments/level-1/" -> "level-1".
     borrowed: dict[str, str] = field(default_factory=dict)
+    # Swapping parts in one at a time (the manifest's `[swap]` table; see autograder.judge.swap):
+    # `file` and `name` of the student's list of parts graded on their own code, `kit_backend`
+    # the parts the kit stands in for while they are not, `kit_packages` what that stand-in
+    # needs in the worker.
+    swap: dict[str, Any] = field(default_factory=dict)
     root: Path = field(default_factory=content_root)
 
     def __post_init__(self) -> None:
@@ -231,6 +236,7 @@ def _level_from(path: Path) -> Level:
             worker_packages=tuple(data.get("worker_packages", ())),
             build=dict(data.get("build", {})), thresholds=dict(data.get("thresholds", {})),
             borrowed={str(k): str(v) for k, v in data.get("borrowed", {}).items()},
+            swap=dict(data.get("swap", {})),
             root=path.parent.parent.parent)
     except (KeyError, TypeError, ValueError) as exc:
         raise ManifestError(f"{path.name}: bad or missing field {exc}") from None
@@ -249,6 +255,10 @@ def _check(level: Level, path: Path) -> None:
         raise ManifestError(f"{path.name}: `editable` must be a list of file keys")
     if not all(isinstance(v, int) and v > 0 for v in astuple(level.submission)):
         raise ManifestError(f"{path.name}: [submission] limits must be positive integers")
+    if level.swap and (level.swap.get("file") not in level.editable
+                       or not set(level.swap.get("kit_backend", ())) <= set(level.parts)):
+        raise ManifestError(f"{path.name}: [swap] needs `file` among the editable keys and "
+                            "`kit_backend` parts of this level")
     if abs(level.total_points - 100) > 1e-9:
         raise ManifestError(f"{path.name}: parts total {level.total_points:g} points, not 100")
 

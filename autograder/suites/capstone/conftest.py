@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from autograder.judge.swap import swap_state
 from autograder.probes import capstone as probes
 from autograder.suites.oracle import public_oracle
 
@@ -36,8 +37,16 @@ def network_logits(layers: list[dict], x: np.ndarray) -> np.ndarray:
     return out
 
 
+def stack_name(level, text: str | None) -> str:
+    """Which stack the training runs on, given the text of the student's stack/swap.py."""
+    waiting = swap_state(level, text).waiting
+    if "backend" in waiting:
+        return "the kit's numpy backend"
+    return "your stack, numpy's matmul" if "matmul" in waiting else "your stack"
+
+
 def _train_and_check(student, level, record_benchmark, step_rows: list, which: str,
-                     split: tuple, label: str) -> float:
+                     split: tuple, label: str, stack: str = "your stack") -> float:
     """Train `which` on the student's stack on `split` (x_train, y_train, x_test, y_test); the
     accuracy of the grader's forward pass of the network it sent back on x_test, which must
     reach the goal (and a benchmark line with the time per step next to numpy's)."""
@@ -52,7 +61,7 @@ def _train_and_check(student, level, record_benchmark, step_rows: list, which: s
     accuracy = float(np.mean(np.argmax(logits, axis=1) == y_test))
     per_step = facts["seconds"] / facts["steps"]
     numpy_step = expected.numpy_step_seconds(which)
-    record_benchmark(f"digits {which.upper()} on your stack ({label})", accuracy=round(accuracy, 4),
+    record_benchmark(f"digits {which.upper()} on {stack} ({label})", accuracy=round(accuracy, 4),
                      steps=facts["steps"], train_s=round(facts["seconds"], 2),
                      ms_per_step=round(per_step * 1e3, 3),
                      numpy_ms_per_step=round(numpy_step * 1e3, 4),
@@ -81,11 +90,14 @@ def step_rows() -> list[tuple[str, float, float]]:
 
 
 @pytest.fixture
-def train_and_check(level, record_benchmark, step_rows) -> Callable[..., float]:
+def train_and_check(level, record_benchmark, step_rows, student_source) -> Callable[..., float]:
     """`train_and_check(student, which, split, label)`: train `which` ("mlp" or "cnn") on the
     student's stack on `split` and assert the grader's accuracy on its x_test reaches the goal."""
+    stack = stack_name(level, student_source(level.swap["file"]))
+
     def run(student, which: str, split: tuple, label: str) -> float:
-        return _train_and_check(student, level, record_benchmark, step_rows, which, split, label)
+        return _train_and_check(student, level, record_benchmark, step_rows, which, split, label,
+                                stack)
 
     return run
 

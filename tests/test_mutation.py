@@ -11,12 +11,21 @@ from pathlib import Path
 import pytest
 from conftest import ENGINE_KIT, run_grade
 
-from autograder.instructor.mutation import ELSEWHERE, KILLED, Session, Settings
-from autograder.levels import load_level
+from autograder.instructor import mutation_equivalent
+from autograder.instructor.levels import InstructorError
+from autograder.instructor.mutation import (
+    ELSEWHERE,
+    EQUIVALENT,
+    KILLED,
+    SURVIVED,
+    Session,
+    Settings,
+)
+from autograder.levels import all_levels, load_level
 
 COUNTING = "probability/counting.py"
 ROW = re.compile(r"^\| probability/counting\.py \| counting \| (\d+) \| (\d+) \| (\d+) \| (\d+) "
-                 r"\| (.+) \|$", re.MULTILINE)
+                 r"\| (\d+) \| (.+) \|$", re.MULTILINE)
 
 
 def test_sample_writes_a_table_and_resumes(tmp_path: Path) -> None:
@@ -24,8 +33,8 @@ def test_sample_writes_a_table_and_resumes(tmp_path: Path) -> None:
     args = ("mutation", "level-2", "--files", COUNTING, "--sample", "3", "--work", tmp_path)
     first = run_grade(*args, timeout=300)
     assert first.returncode == 0, first.stderr
-    killed, survived, elsewhere, incompetent, score = ROW.search(first.stdout).groups()
-    assert int(killed) + int(survived) + int(incompetent) == 3
+    killed, survived, elsewhere, equivalent, incompetent, score = ROW.search(first.stdout).groups()
+    assert int(killed) + int(survived) + int(equivalent) + int(incompetent) == 3
     assert elsewhere == "0"  # counting.py is for one part, whose tests grade it
     assert int(killed) >= 1, first.stdout  # the tests reject most single changes
     assert score.endswith("%")
@@ -81,7 +90,7 @@ def test_a_mutant_rejected_only_by_another_part_is_a_rule_violation(
         report = session.write_report()
     finally:
         session.db.close()
-    row = re.search(r"^\| calc/ops\.py \| arith \| 1 \| 1 \| 1 \| 0 \| 50\.0% \|$", report,
+    row = re.search(r"^\| calc/ops\.py \| arith \| 1 \| 1 \| 1 \| 0 \| 0 \| 50\.0% \|$", report,
                     re.MULTILINE)
     assert row, report
     assert re.search(r"safe_div.*rule violation: only robust lost points", report), report
@@ -89,7 +98,8 @@ def test_a_mutant_rejected_only_by_another_part_is_a_rule_violation(
 
 def test_owners_follow_the_manifest(tmp_path: Path) -> None:
     """Level -1: strided.py is for strided and broadcast, but broadcast's `owns` claims sum and
-    blas's claims __matmul__; blas.py is for blas alone."""
+    blas's claims __matmul__; blas.py is for blas alone. Level 1: ops.py, optim.py and nn.py are
+    claimed whole by ops, optim and nn (training, which names them too, is not an owner)."""
     level = load_level("level-1")
     session = Session(level, tmp_path, Settings(level.id, None, 0, False, ("teenygrad/nested.py",)))
     try:
@@ -99,3 +109,118 @@ def test_owners_follow_the_manifest(tmp_path: Path) -> None:
         assert session.owners("teenygrad/blas.py", "sgemm") == ["blas"]
     finally:
         session.db.close()
+    # Level 1: training names ops.py, optim.py and nn.py too, but each is claimed whole by the
+    # part it is written for; training.py is training's alone (it names no other file).
+    level = load_level("level1")
+    session = Session(level, tmp_path / "level1",
+                      Settings(level.id, None, 0, False, ("teenygrad/forward.py",)))
+    try:
+        assert "training" in session.parts_of("teenygrad/ops.py")
+        for key, part in (("ops", "ops"), ("optim", "optim"), ("nn", "nn")):
+            for definition in ("", "vjp", "step", "forward"):
+                assert session.owners(f"teenygrad/{key}.py", definition) == [part]
+        assert session.owners("teenygrad/training.py", "gelu") == ["training"]
+        assert session.owners("teenygrad/tensor.py", "backward") == ["graph"]
+    finally:
+        session.db.close()
+
+
+DIV_ZERO = "    if b == 0:\n"
+EQ_LTE = "core/ReplaceComparisonOperator_Eq_LtE"
+ABS_LISTED = f'''[[equivalent]]
+file = "calc/ops.py"
+definition = "safe_div"
+operator = "{EQ_LTE}"
+before = "if b == 0 or abs(b) == 0:"
+after = "if b == 0 or abs(b) <= 0:"
+reason = "abs(b) is never negative: abs(b) <= 0 is abs(b) == 0"
+'''
+
+
+def test_listed_equivalent_mutants_are_not_scored(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo level with safe_div testing `b == 0 or abs(b) == 0`: its two `==` → `<=` mutants
+    both survive; the abs one, listed in equivalent/demo.toml, is left out of the score, the
+    other (`b <= 0` raises for b = -1: a missing test) counts as survived; classified from the
+    report's own stub it stops counting too, and a listed mutant that is killed is flagged."""
+    kit = tmp_path / "kit"
+    shutil.copytree(ENGINE_KIT, kit)
+    ops = kit / "solutions/demo/calc/ops.py"
+    assert ops.read_text().count(DIV_ZERO) == 1
+    ops.write_text(ops.read_text().replace(DIV_ZERO, "    if b == 0 or abs(b) == 0:\n"))
+    listed = kit / "autograder/instructor/equivalent/demo.toml"
+    listed.parent.mkdir(parents=True)
+    listed.write_text(ABS_LISTED)
+    monkeypatch.setenv("TEENYGRAD_KIT_ROOT", str(kit))
+    level = load_level("demo")
+    session = Session(level, tmp_path / "work", Settings(level.id, None, 0, False))
+    try:
+        by_change = {m.operator: m for m in session.mutants() if m.definition == "add"}
+        lte = [m for m in session.mutants()
+               if m.definition == "safe_div" and m.operator == EQ_LTE]
+        assert len(lte) == 2, lte  # `b == 0` and `abs(b) == 0`: one key, told apart by the change
+        assert sorted(session.grade_mutant(m) for m in lte) == [EQUIVALENT, SURVIVED]
+        assert session.grade_mutant(by_change["core/ReplaceBinaryOperator_Add_Sub"]) == KILLED
+        report = session.write_report()
+        assert _ops_row(report) == "1 | 1 | 0 | 1 | 0 | 50.0%", report  # the listed one: unscored
+        unclassified = report.split("unclassified survivors")[1].split("equivalent survivors")[0]
+        assert "`if b <= 0 or abs(b) == 0:`" in unclassified, report
+        assert "abs(b) is never negative" in report.split("equivalent survivors")[1]
+        assert len(list((tmp_path / "work/survivors").glob("*.diff"))) == 1
+        assert len(list((tmp_path / "work/survivors/equivalent").glob("*.diff"))) == 1
+
+        # Classify the other one from the report's stub (no regrading), and list the killed
+        # add mutant as if it were equivalent: the score leaves both survivors out, the
+        # killed one is flagged.
+        stub = (tmp_path / "work/survivors/classify.toml").read_text()
+        assert stub.count("[[equivalent]]") == 1 and 'after = "if b <= 0 or abs(b) == 0:"' in stub
+        killed_entry = ('[[equivalent]]\nfile = "calc/ops.py"\ndefinition = "add"\n'
+                        'operator = "core/ReplaceBinaryOperator_Add_Sub"\nafter = "return a - b"\n'
+                        'reason = "wrongly listed"\n')
+        listed.write_text(ABS_LISTED + stub.replace('reason = ""', 'reason = "demo"') + "\n"
+                          + killed_entry)
+        report = session.write_report()
+        assert _ops_row(report) == "1 | 0 | 0 | 2 | 0 | 100.0%", report
+        assert "unclassified" not in report
+        flagged = report.split("but killed")[1]
+        assert "`return a + b` → `return a - b`" in flagged, report
+    finally:
+        session.db.close()
+
+
+def _ops_row(report: str) -> str:
+    """The demo table's cells for calc/ops.py: killed | survived | of which killed elsewhere |
+    equivalent | incompetent | score."""
+    row = re.search(r"^\| calc/ops\.py \| arith, robust \| (.+) \|$", report, re.MULTILINE)
+    return row[1] if row else ""
+
+
+def test_a_list_entry_must_say_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An entry without a reason, or naming a file the level does not have, is refused."""
+    kit = tmp_path / "kit"
+    shutil.copytree(ENGINE_KIT, kit)
+    listed = kit / "autograder/instructor/equivalent/demo.toml"
+    listed.parent.mkdir(parents=True)
+    monkeypatch.setenv("TEENYGRAD_KIT_ROOT", str(kit))
+    level = load_level("demo")
+    assert mutation_equivalent.load(level) == []  # the list is empty
+    listed.write_text(ABS_LISTED.replace("reason = \"abs(b) is never negative: abs(b) <= 0 is "
+                                         "abs(b) == 0\"", 'reason = " "'))
+    with pytest.raises(InstructorError, match=r"entry 1: missing \(or not text\) \['reason'\]"):
+        mutation_equivalent.load(level)
+    listed.write_text(ABS_LISTED.replace("calc/ops.py", "calc/other.py"))
+    with pytest.raises(InstructorError, match="'calc/other.py' is not a student file of demo"):
+        mutation_equivalent.load(level)
+    listed.write_text(ABS_LISTED)
+    assert [e.definition for e in mutation_equivalent.load(level)] == ["safe_div"]
+
+
+def test_every_level_list_loads_and_names_reference_lines() -> None:
+    """Each level's list of equivalent mutants loads, and each `before` is a line (or lines) of
+    that level's reference solution: an entry left behind by an edited solution is seen."""
+    for level in all_levels():
+        for entry in mutation_equivalent.load(level):
+            lines = [line.strip() for line in
+                     (level.solutions_dir / entry.file).read_text().splitlines()]
+            before = entry.before.splitlines() if entry.before is not None else []
+            assert all(line in lines for line in before), (level.id, entry)

@@ -17,7 +17,8 @@ from autograder.levels import load_level
 
 KERNELS = "rust_kernels/teenygrad_kernels/src/kernels/"
 NAIVE = KERNELS + "sgemm_naive.rs"
-ROW = re.compile(r"^\| " + re.escape(NAIVE) + r" \| naive \| (\d+) \| (\d+) \| (\d+) \| (.+) \|$",
+ROW = re.compile(r"^\| " + re.escape(NAIVE)
+                 + r" \| naive \| (\d+) \| (\d+) \| \d+ \| (\d+) \| (\d+) \| (.+) \|$",
                  re.MULTILINE)
 needs_tool = pytest.mark.skipif(
     shutil.which("cargo-mutants") is None
@@ -50,8 +51,8 @@ def test_sample_writes_a_table_and_resumes(tmp_path: Path) -> None:
     args = ("mutation", "level0", "--files", NAIVE, "--sample", "2", "--work", tmp_path)
     first = run_grade(*args, timeout=600)
     assert first.returncode == 0, first.stderr
-    killed, survived, incompetent, _score = ROW.search(first.stdout).groups()
-    assert int(killed) + int(survived) + int(incompetent) == 2, first.stdout
+    killed, survived, equivalent, incompetent, _score = ROW.search(first.stdout).groups()
+    assert int(killed) + int(survived) + int(equivalent) + int(incompetent) == 2, first.stdout
     assert (tmp_path / "report.md").read_text().strip() == first.stdout.strip()
     assert len(list((tmp_path / "survivors").glob("*.diff"))) == int(survived)
     assert json.loads((tmp_path / "session.json").read_text())["sample"] == 2

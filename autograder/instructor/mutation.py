@@ -25,8 +25,11 @@ Each grading stops at its first failing test, with hypothesis not shrinking what
 (`autograder.judge.fail_fast`; the verdict is the same, sooner); `--no-fail-fast` grades every
 test. Each grading is forked from this process, which has imported the judge and the level's
 references once (`autograder.instructor.preforked`; `--no-fork`: a fresh `grade.py` each).
-mutation score = killed / (killed + survived), per file, per owner part and for the
-level. The session (cosmic-ray's SQLite work db), the copy, the table (`report.md`)
+A survivor classified as equivalent in `autograder/instructor/equivalent/<level>.toml`
+(`mutation_equivalent`) is listed with its reason and left out of the score; any other is
+*unclassified* (a missing test until someone adds it or classifies the mutant):
+mutation score = killed / (killed + unclassified survivors), per file, per owner part and for
+the level. The session (cosmic-ray's SQLite work db), the copy, the table (`report.md`)
 and one unified diff per survivor (`survivors/`) live in the work folder; a run that is
 stopped (budget, Ctrl-C, kill) goes on where it stopped when the same command is run again.
 `--sample N` grades the first N mutants of the seeded shuffle that a full run grades in (CI
@@ -51,7 +54,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from autograder.instructor import preforked
+from autograder.instructor import mutation_equivalent, preforked
 from autograder.instructor.levels import USER_ERRORS, InstructorError, kit_root
 from autograder.instructor.markers import find_regions, style_of
 from autograder.instructor.run_grade import run_grade
@@ -60,6 +63,8 @@ from autograder.levels import Level, load_level
 
 EXIT_DONE, EXIT_BAD_INPUT, EXIT_GRADER_ERROR = 0, 2, 3
 KILLED, SURVIVED, INCOMPETENT = "killed", "survived", "incompetent"
+#: Not a cosmic-ray outcome: a survivor the level's list of equivalent mutants names.
+EQUIVALENT = "equivalent"
 #: Not a cosmic-ray outcome: a survivor that the tests of a part the file is not for rejected.
 ELSEWHERE = "killed elsewhere"
 
@@ -176,6 +181,7 @@ class Session:
     preforked = True  # each grading is forked from this process (autograder.instructor.preforked)
     _preloaded = False
     _claims: dict[str, set[str]] | None = None  # "FILE:DEFINITION" -> parts (manifest `owns`)
+    _equivalents: list[mutation_equivalent.Equivalent] | None = None  # read when first needed
 
     suffix = ".py"  # the student files it mutates
 
@@ -269,16 +275,18 @@ class Session:
 
     def owners(self, key: str, definition: str = "") -> list[str]:
         """The parts a mutant of `definition` in `key` must lose points in (the scoring rule):
-        the parts whose manifest `owns` claims "KEY:DEFINITION", else the parts that name
-        `key` and no other student file, else every part that uses it."""
+        the parts whose manifest `owns` claims "KEY:DEFINITION", else those claiming the whole
+        file ("KEY"), else the parts that name `key` and no other student file, else every
+        part that uses it."""
         if self._claims is None:
             self._claims = {}
             manifest = tomllib.loads(self.level.manifest.read_text())
             for part, table in manifest.get("parts", {}).items():
                 for name in table.get("owns", ()):
                     self._claims.setdefault(name, set()).add(part)
-        claimed = self._claims.get(f"{key}:{definition}")
-        if definition and claimed:
+        claimed = (definition and self._claims.get(f"{key}:{definition}")) \
+            or self._claims.get(key)
+        if claimed:
             return [p for p in self.level.parts if p in claimed]
         serving = self.parts_of(key)
         alone = [p for p in serving
@@ -403,9 +411,20 @@ class Session:
                                      "seconds": round(seconds, 2), "log": log})
                 result = WorkResult(worker_outcome=WorkerOutcome.NORMAL, output=output,
                                     test_outcome=TestOutcome(outcome), diff=diff)
-                outcome = ELSEWHERE if elsewhere else outcome
+                if elsewhere:
+                    outcome = ELSEWHERE
+                elif outcome == SURVIVED and self.equivalent_entry(mutant, diff):
+                    outcome = EQUIVALENT
         self.db.set_result(mutant.job_id, result)
         return outcome
+
+    def equivalent_entry(self, mutant: Mutant,
+                         diff: str | None) -> mutation_equivalent.Equivalent | None:
+        """The level's classified-equivalent entry for `mutant` (its diff `diff`), or None."""
+        if self._equivalents is None:
+            self._equivalents = mutation_equivalent.load(self.level)
+        return mutation_equivalent.find(self._equivalents, mutant.key, mutant.definition,
+                                        mutant.operator, diff)
 
     def _timeout(self, parts: list[str], given: float | None) -> float:
         """`given`, else 4 x the unmutated run of `parts`' tests + 30 s (measured once)."""
@@ -428,12 +447,15 @@ class Session:
         from cosmic_ray.work_item import WorkerOutcome
 
         results = dict(self.db.results)
+        self._equivalents = None  # the list as it is now: classifying needs no regrading
         counts: dict[str, dict[str, int]] = {}
         by_part: dict[str, dict[str, int]] = {}
         survivors = self.work / "survivors"
         shutil.rmtree(survivors, ignore_errors=True)
-        survivors.mkdir()
-        pending, listed = 0, []
+        (survivors / EQUIVALENT).mkdir(parents=True)
+        pending = 0
+        listed: dict[str, list[str]] = {SURVIVED: [], EQUIVALENT: [], KILLED: []}
+        stubs = []
         for number, mutant in enumerate(self.mutants(), 1):
             result = results.get(mutant.job_id)
             if result is not None and result.worker_outcome == WorkerOutcome.SKIPPED:
@@ -445,28 +467,67 @@ class Session:
             outcome = result.test_outcome.value if result.test_outcome else INCOMPETENT
             facts = _facts(result.output)
             elsewhere = facts.get("elsewhere") or []
+            entry = None
+            if outcome in (SURVIVED, KILLED) and not elsewhere:
+                entry = self.equivalent_entry(mutant, result.diff)
+            if outcome == SURVIVED and entry:
+                outcome = EQUIVALENT
             for counted in (row, *(by_part.setdefault(p, _zero())
                                    for p in facts.get("owners")
                                    or self.owners(mutant.key, mutant.definition))):
                 counted[outcome] += 1
                 counted[ELSEWHERE] += bool(elsewhere)
-            if outcome == SURVIVED:
-                name = f"{number:04d}-{Path(mutant.key).stem}-{mutant.definition or 'module'}-"
-                name += mutant.operator.split("/")[-1] + f"-{mutant.occurrence}.diff"
-                where = f"{mutant.key}:{mutant.line} in {mutant.definition or '<module>'}"
-                (survivors / name).write_text(f"# {where}: {mutant.operator} "
-                                              f"#{mutant.occurrence}\n" + (result.diff or ""))
-                changed = [line[1:].strip() for line in (result.diff or "").splitlines()
-                           if line[:1] in "-+" and line[:3] not in ("---", "+++")]
-                rule = f" — rule violation: only {', '.join(elsewhere)} lost points" \
-                    if elsewhere else ""
-                listed.append(f"- `{name}` {where}: `{'` → `'.join(changed)}`{rule}")
+            if outcome == KILLED and not entry:
+                continue
+            name = f"{number:04d}-{Path(mutant.key).stem}-{mutant.definition or 'module'}-"
+            name += mutant.operator.split("/")[-1] + f"-{mutant.occurrence}.diff"
+            where = f"{mutant.key}:{mutant.line} in {mutant.definition or '<module>'}"
+            change = mutation_equivalent.change_of(result.diff)
+            shown = f"`{change.before.replace(chr(10), ' / ')}` → " \
+                    f"`{change.after.replace(chr(10), ' / ')}`"
+            if outcome == KILLED:  # listed as equivalent, yet a test rejects it
+                listed[KILLED].append(f"- {where}: {shown} — {facts.get('lost') or 'timeout'}"
+                                      f" lost points")
+                continue
+            folder = survivors / EQUIVALENT if outcome == EQUIVALENT else survivors
+            (folder / name).write_text(f"# {where}: {mutant.operator} #{mutant.occurrence}\n"
+                                       + (result.diff or ""))
+            if outcome == EQUIVALENT:
+                listed[EQUIVALENT].append(f"- `{name}` {where}: {shown} — {entry.reason}")
+                continue
+            rule = f" — rule violation: only {', '.join(elsewhere)} lost points" \
+                if elsewhere else ""
+            listed[SURVIVED].append(f"- `{name}` {where}: {shown}{rule}")
+            if not elsewhere:
+                stubs.append(_stub(mutant, change))
         table = _table(self, counts, pending) + "\n\n" + _part_table(self, by_part)
-        if listed:
-            table += "\n\nsurvivors (a missing test, or an equivalent mutant):\n"
-            table += "\n".join(listed)
+        source = mutation_equivalent.path_of(self.level)
+        if listed[SURVIVED]:
+            table += ("\n\nunclassified survivors (a missing test, or an equivalent mutant not "
+                      f"yet in {source.name}; `survivors/classify.toml` has an entry to "
+                      "complete for each):\n" + "\n".join(listed[SURVIVED]))
+        if listed[EQUIVALENT]:
+            table += (f"\n\nequivalent survivors (classified in {source}, not scored):\n"
+                      + "\n".join(listed[EQUIVALENT]))
+        if listed[KILLED]:
+            table += (f"\n\nlisted as equivalent in {source.name} but killed (a wrong entry, or "
+                      "a test that rejects a correct program):\n" + "\n".join(listed[KILLED]))
+        if stubs:
+            (survivors / "classify.toml").write_text(
+                "# Each unclassified survivor, ready for autograder/instructor/equivalent/"
+                f"{self.level.id}.toml\n# once it is known to be equivalent (give the reason); "
+                "otherwise add the missing test.\n\n" + "\n".join(stubs))
         (self.work / "report.md").write_text(table + "\n")
         return table
+
+
+def _stub(mutant: Mutant, change: mutation_equivalent.Change) -> str:
+    """An `[[equivalent]]` entry for `mutant`, its reason left to write (TOML; JSON's string
+    escapes are TOML's)."""
+    fields = {"file": mutant.key, "definition": mutant.definition, "operator": mutant.operator,
+              "before": change.before, "after": change.after, "reason": ""}
+    return "[[equivalent]]\n" + "".join(f"{name} = {json.dumps(value, ensure_ascii=False)}\n"
+                                          for name, value in fields.items())
 
 
 def _table(session: Session, counts: dict[str, dict[str, int]], pending: int) -> str:
@@ -474,8 +535,8 @@ def _table(session: Session, counts: dict[str, dict[str, int]], pending: int) ->
     level = session.settings.level
     lines = [f"mutation testing of {level}: {session.work}", "",
              "| file | for parts (owners) | killed | survived | of which killed elsewhere | "
-             "incompetent | score |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+             "equivalent | incompetent | score |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
     total = _zero()
     for key, row in counts.items():
         for name in total:
@@ -483,14 +544,17 @@ def _table(session: Session, counts: dict[str, dict[str, int]], pending: int) ->
         lines.append(f"| {key} | {', '.join(session.owners(key))} | {_cells(row)} |")
     lines.append(f"| **{level}** | | {_cells(total)} |")
     lines += ["", f"survivors: {session.work / 'survivors'} ({total[SURVIVED]} diffs, "
-                  f"{total[ELSEWHERE]} of them rule violations); not graded yet: {pending}"]
+                  f"{total[ELSEWHERE]} of them rule violations; {total[EQUIVALENT]} equivalent "
+                  f"in {EQUIVALENT}/); not graded yet: {pending}",
+              "score = killed / (killed + survived): equivalent mutants are not scored"]
     return "\n".join(lines)
 
 
 def _part_table(session: Session, by_part: dict[str, dict[str, int]]) -> str:
     """The same counts per part, each mutant counted in the parts its file is for."""
-    lines = ["| part | killed | survived | of which killed elsewhere | incompetent | score |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = ["| part | killed | survived | of which killed elsewhere | equivalent | incompetent "
+             "| score |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for part in session.level.parts:
         if part in by_part:
             lines.append(f"| {part} | {_cells(by_part[part])} |")
@@ -498,12 +562,12 @@ def _part_table(session: Session, by_part: dict[str, dict[str, int]]) -> str:
 
 
 def _zero() -> dict[str, int]:
-    return {KILLED: 0, SURVIVED: 0, ELSEWHERE: 0, INCOMPETENT: 0}
+    return {KILLED: 0, SURVIVED: 0, ELSEWHERE: 0, EQUIVALENT: 0, INCOMPETENT: 0}
 
 
 def _cells(row: dict[str, int]) -> str:
-    return (f"{row[KILLED]} | {row[SURVIVED]} | {row[ELSEWHERE]} | {row[INCOMPETENT]} | "
-            f"{_score(row)}")
+    return (f"{row[KILLED]} | {row[SURVIVED]} | {row[ELSEWHERE]} | {row[EQUIVALENT]} | "
+            f"{row[INCOMPETENT]} | {_score(row)}")
 
 
 def _facts(output: str | None) -> dict:
@@ -561,6 +625,7 @@ class _Bar:
         text = (f"[{'#' * filled}{'.' * (24 - filled)}] {self.done}/{self.total}  "
                 f"killed {self.counts[KILLED]}  survived {self.counts[SURVIVED]}  "
                 f"(rule violations {self.counts[ELSEWHERE]})  "
+                f"equivalent {self.counts[EQUIVALENT]}  "
                 f"incompetent {self.counts[INCOMPETENT]}  {elapsed:.0f} s, ~{eta:.0f} s left")
         print(("\r" + text) if self.tty else text, end="" if self.tty else "\n",
               file=sys.stderr, flush=True)

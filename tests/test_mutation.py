@@ -18,6 +18,7 @@ from autograder.instructor.mutation import (
     EQUIVALENT,
     KILLED,
     SURVIVED,
+    Mutant,
     Session,
     Settings,
 )
@@ -224,3 +225,31 @@ def test_every_level_list_loads_and_names_reference_lines() -> None:
                      (level.solutions_dir / entry.file).read_text().splitlines()]
             before = entry.before.splitlines() if entry.before is not None else []
             assert all(line in lines for line in before), (level.id, entry)
+
+
+def test_tests_that_killed_a_definition_run_first(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`add` → `a - b` fails both test_add and test_add_negative; graded fail-fast it stops at
+    the first it meets. With the other one in the definition's kill history, that one runs
+    first and is the one that fails: the order follows the history, the verdict does not."""
+    monkeypatch.setenv("TEENYGRAD_KIT_ROOT", str(ENGINE_KIT))
+    level = load_level("demo")
+    session = Session(level, tmp_path / "work", Settings(level.id, None, 0, False))
+    try:
+        add_sub = next(m for m in session.mutants() if m.definition == "add"
+                       and m.operator == "core/ReplaceBinaryOperator_Add_Sub")
+        session.kill_history = False
+        assert session.grade_mutant(add_sub) == KILLED
+        (first,) = _facts_of(session, add_sub)["failed"]
+        other = ({"test_add", "test_add_negative"} - {first}).pop()
+        session.kill_history, session._history = True, {("calc/ops.py", "add"): [other]}
+        assert session.grade_mutant(add_sub) == KILLED
+        assert _facts_of(session, add_sub)["failed"] == [other]
+        assert session._history["calc/ops.py", ""][0] == other  # remembered for the file too
+    finally:
+        session.db.close()
+
+
+def _facts_of(session: Session, mutant: Mutant) -> dict:
+    """What `grade_mutant` recorded for `mutant` (owners, lost parts, failed tests, ...)."""
+    return json.loads(dict(session.db.results)[mutant.job_id].output)

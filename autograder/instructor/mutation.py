@@ -58,11 +58,13 @@ from autograder.instructor import mutation_equivalent, preforked
 from autograder.instructor.levels import USER_ERRORS, InstructorError, kit_root
 from autograder.instructor.markers import find_regions, style_of
 from autograder.instructor.run_grade import run_grade
-from autograder.judge.fail_fast import PLUGIN_OPTION
+from autograder.judge.fail_fast import FIRST_ENV, PLUGIN_OPTION
 from autograder.levels import Level, load_level
 
 EXIT_DONE, EXIT_BAD_INPUT, EXIT_GRADER_ERROR = 0, 2, 3
 KILLED, SURVIVED, INCOMPETENT = "killed", "survived", "incompetent"
+#: How many killing tests a definition (and a file) remembers for the next mutants.
+HISTORY = 8
 #: Not a cosmic-ray outcome: a survivor the level's list of equivalent mutants names.
 EQUIVALENT = "equivalent"
 #: Not a cosmic-ray outcome: a survivor that the tests of a part the file is not for rejected.
@@ -182,6 +184,10 @@ class Session:
     _preloaded = False
     _claims: dict[str, set[str]] | None = None  # "FILE:DEFINITION" -> parts (manifest `owns`)
     _equivalents: list[mutation_equivalent.Equivalent] | None = None  # read when first needed
+    kill_history = True  # run first the tests that killed earlier mutants of the definition
+    _history: dict[tuple[str, str], list[str]] | None = None  # (key, definition) -> test names
+    _first: list[str] = []  # the tests the next grading runs first
+    _failed: list[str] = []  # the tests the last grading lost points in
 
     suffix = ".py"  # the student files it mutates
 
@@ -311,6 +317,8 @@ class Session:
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
         if self.fail_fast:  # pytest reads PYTEST_ADDOPTS itself: no grading option for it
             env["PYTEST_ADDOPTS"] = f"{env.get('PYTEST_ADDOPTS', '')} {PLUGIN_OPTION}".strip()
+            if self._first:
+                env[FIRST_ENV] = json.dumps(self._first)
         grade_py = self.level.root / "grade.py"
         if not grade_py.is_file():  # a kit tree without the CLI (TEENYGRAD_KIT_ROOT): ours
             grade_py = Path(__file__).resolve().parents[2] / "grade.py"
@@ -325,6 +333,7 @@ class Session:
         seconds = time.monotonic() - started
         output = done.stdout[-4000:] + done.stderr[-2000:]
         lost = _lost_parts(record)
+        self._failed = _lost_tests(record)
         if done.timed_out:
             return KILLED, seconds, f"stopped after {timeout:.0f} s\n{output}", lost
         outcome = {0: SURVIVED, 1: KILLED}.get(done.returncode, INCOMPETENT)
@@ -369,6 +378,7 @@ class Session:
 
         owners = self.owners(mutant.key, mutant.definition)
         others = [p for p in self.parts_of(mutant.key) if p not in owners]
+        self._first = self._killers(mutant) if self.kill_history else []
         # Baselines grade the unmutated copy: before the mutant is applied.
         limits = {tuple(p): self._timeout(p, timeout) for p in (owners, others) if p}
         with self.applied(mutant) as codes:
@@ -407,7 +417,10 @@ class Session:
                 diff = "".join(difflib.unified_diff(original.splitlines(True),
                                                     mutated.splitlines(True),
                                                     f"a/{mutant.key}", f"b/{mutant.key}"))
+                if outcome == KILLED and not elsewhere:
+                    self._remember(mutant, self._failed)
                 output = json.dumps({"owners": owners, "lost": lost, "elsewhere": elsewhere,
+                                     "failed": self._failed if outcome == KILLED else [],
                                      "seconds": round(seconds, 2), "log": log})
                 result = WorkResult(worker_outcome=WorkerOutcome.NORMAL, output=output,
                                     test_outcome=TestOutcome(outcome), diff=diff)
@@ -417,6 +430,27 @@ class Session:
                     outcome = EQUIVALENT
         self.db.set_result(mutant.job_id, result)
         return outcome
+
+    def _killers(self, mutant: Mutant) -> list[str]:
+        """The tests that killed earlier mutants of `mutant`'s definition, then of its file
+        (most recent first): the next grading runs them first (`fail_fast.FIRST_ENV`)."""
+        if self._history is None:  # a resumed session: what its results recorded
+            self._history = {}
+            by_id = {m.job_id: m for m in self.mutants()}
+            for job_id, result in self.db.results:
+                if job_id in by_id:
+                    self._remember(by_id[job_id], _facts(result.output).get("failed") or [])
+        names = [*self._history.get((mutant.key, mutant.definition), []),
+                 *self._history.get((mutant.key, ""), [])]
+        return list(dict.fromkeys(names))
+
+    def _remember(self, mutant: Mutant, failed: list[str]) -> None:
+        """`failed` killed `mutant`: first in line for its definition's and file's next ones."""
+        if self._history is None:
+            self._history = {}
+        for where in ((mutant.key, mutant.definition), (mutant.key, "")):
+            known = self._history.get(where, [])
+            self._history[where] = list(dict.fromkeys([*failed, *known]))[:HISTORY]
 
     def equivalent_entry(self, mutant: Mutant,
                          diff: str | None) -> mutation_equivalent.Equivalent | None:
@@ -578,6 +612,16 @@ def _facts(output: str | None) -> dict:
     except ValueError:
         return {}
     return facts if isinstance(facts, dict) else {}
+
+
+def _lost_tests(record: Path) -> list[str]:
+    """The names of the tests that lost points in a `--format json` record."""
+    try:
+        data = json.loads(record.read_text())
+    except (OSError, ValueError):
+        return []
+    return [test["name"] for level in data.get("levels", []) for test in level.get("tests", [])
+            if test["points"] < test["max_points"] - 1e-9]
 
 
 def _lost_parts(record: Path) -> list[str]:

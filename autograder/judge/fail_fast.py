@@ -17,9 +17,17 @@ runner and plugin are untouched. It does two things, both after the grading prof
 A run stopped this way reports the tests that ran, so it loses points exactly when the full
 run would have lost points in the tests it ran: the verdict (and the part that lost points)
 is the same, only sooner.
+
+`grade.py mutation` also names, in `TEENYGRAD_MUTATION_FIRST` (a JSON list of test names),
+the tests that killed earlier mutants of the same definition; they run first, the others after
+in their usual order. The same tests run, so a mutant fails one of them in either order (the
+verdict is the same); a killed mutant usually meets its failure sooner.
 """
 
 from __future__ import annotations
+
+import json
+import os
 
 import pytest
 from hypothesis import Phase, settings
@@ -27,6 +35,8 @@ from hypothesis import Phase, settings
 #: What a child's PYTEST_ADDOPTS holds to load this plugin.
 PLUGIN_OPTION = "-p autograder.judge.fail_fast"
 PROFILE = "grading-fail-fast"
+#: The environment variable naming the tests to run first (a JSON list of names).
+FIRST_ENV = "TEENYGRAD_MUTATION_FIRST"
 
 
 @pytest.hookimpl(trylast=True)  # after GradingPlugin.pytest_configure loaded "grading"
@@ -37,3 +47,14 @@ def pytest_configure(config: pytest.Config) -> None:
         PROFILE, parent=settings.default,
         phases=[p for p in settings.default.phases if p not in (Phase.shrink, Phase.explain)])
     settings.load_profile(PROFILE)
+
+
+@pytest.hookimpl(trylast=True)  # after the grading plugin and -k chose the tests
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests `FIRST_ENV` names first (in its order), the others after, as they were."""
+    try:
+        first = json.loads(os.environ.get(FIRST_ENV) or "[]")
+    except ValueError:
+        return  # a malformed hint changes nothing: the usual order
+    rank = {name: index for index, name in enumerate(first) if isinstance(name, str)}
+    items.sort(key=lambda item: rank.get(item.name, len(rank)))  # stable: the rest keep order

@@ -176,8 +176,8 @@ class GradingPlugin:
         for item in items:
             examples.record_examples(item)
         keyword = (config.option.keyword or "").strip()
-        # pytest's -k would match substrings of other tests' names (-k test_sgemm would also
-        # pick test_sgemm_random), so a part's id or a test's id selects exactly its tests.
+        # pytest's -k matches substrings (a test's id would also pick every test whose name
+        # holds it), so a part's id or a test's id selects exactly its tests.
         if keyword in level.parts or keyword in {i.name for i in items}:
             marker = {id(i): i.get_closest_marker("part") for i in items}
             chosen = [i for i in items if i.name == keyword

@@ -27,6 +27,7 @@ class SwapState:
     """The parts of a level graded on the student's code, and those still on the kit's."""
 
     file: str
+    name: str  # the tuple's name in `file`
     swapped: tuple[str, ...]
     waiting: tuple[str, ...]  # not swapped in: no points yet, tests not run
     kit_packages: tuple[str, ...] = ()  # in the worker for the kit's stand-ins ("" if none)
@@ -50,7 +51,7 @@ class SwapState:
             f"part `{part}` is not swapped in: it stays on the kit's backend and earns nothing "
             f"yet ({level.parts[part].points:g} points): add \"{part}\" to the tuple in "
             f"{self.file} when your code for it is ready",
-            cause=f"\"{part}\" in {self.file}'s tuple")
+            cause=f"\"{part}\" in {self.name} ({self.file})")
 
 
 def listed_parts(text: str, name: str) -> tuple[list[str], list[str]]:
@@ -101,5 +102,5 @@ def swap_state(level: Level, text: str | None) -> SwapState:
     waiting = tuple(p for p in level.parts if p not in listed)
     stand_in = any(p in waiting for p in level.swap.get("kit_backend", ()))
     packages = tuple(level.swap.get("kit_packages", ())) if stand_in else ()
-    return SwapState(file=key, swapped=swapped, waiting=waiting, kit_packages=packages,
+    return SwapState(file=key, name=name, swapped=swapped, waiting=waiting, kit_packages=packages,
                      problems=problems)

@@ -98,12 +98,57 @@ DEMOS = [
         ## The engine cells grade your repository (run this cell first)
 
         The capstone runs your earlier levels' files too, and they are not in this folder. In
-        your repository (this notebook in `assignments/capstone/`), the cells below therefore
-        grade the repository root, as `python grade.py capstone` does; anywhere else they grade
-        this folder, and your earlier levels' files count as their stubs.
+        your repository (this notebook in `assignments/capstone/`), the cells below grade the
+        repository root, as `python grade.py capstone` does. In an nbgrader course, where each
+        level is a folder of its own, they take your earlier levels from the folders next to
+        this one (`../level-1/`, `../level0/`, `../level1/`, as nbgrader fetches, collects and
+        autogrades them; when autograding, also `submitted/<you>/<level>/`), put everything in
+        a temporary copy laid out like the repository and grade that. Each cell's output says
+        where each earlier level came from; one not found is graded as its stubs.
         """,
         """\
+        import shutil
+        import tempfile
+
         _grade_this_folder = engine_points
+        # Each earlier level's files the capstone runs, relative to that level's own folder,
+        # and where they go in the repository's layout.
+        _EARLIER = {"level-1": ("teenygrad/*.py", "assignments/level-1/"),
+                    "level0": ("rust_kernels/teenygrad_kernels/src/kernels/*.rs", ""),
+                    "level1": ("teenygrad/*.py", "assignments/level1/")}
+        _COPY = Path(tempfile.mkdtemp(prefix="capstone-"))
+
+
+        def _earlier_folder(here, level):
+            # the student's folder of `level` next to this one, or None
+            candidates = [here.parent / level]
+            if here.parent.parent.name == "autograded":  # nbgrader autograde: also submitted/
+                course = here.parent.parent.parent
+                candidates.append(course / "submitted" / here.parent.name / level)
+            pattern = _EARLIER[level][0]
+            return next((c for c in candidates if any(c.glob(pattern))), None)
+
+
+        def _as_repository(here):
+            # a copy of this folder and the earlier levels' files, laid out like the
+            # repository (plain files only); one line saying where each level came from
+            shutil.rmtree(_COPY / "assignments", ignore_errors=True)
+            shutil.rmtree(_COPY / "rust_kernels", ignore_errors=True)
+            said = []
+            found = {"capstone": here, **{lv: _earlier_folder(here, lv) for lv in _EARLIER}}
+            for level, folder in found.items():
+                if folder is None:
+                    said.append(f"{level}: not found next to this folder, graded as its stubs")
+                    continue
+                pattern, prefix = _EARLIER.get(level, ("stack/*.py", "assignments/capstone/"))
+                for path in folder.glob(pattern):
+                    if path.is_file() and not path.is_symlink():
+                        target = _COPY / prefix / path.relative_to(folder)
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        shutil.copy2(path, target)
+                if level != "capstone":
+                    said.append(f"{level} from {folder}")
+            return "earlier levels: " + "; ".join(said)
 
 
         def engine_points(part, max_points):
@@ -112,11 +157,13 @@ DEMOS = [
             in_repository = (repository / "assignments" / "level1").is_dir()
             if here.parent.name == "assignments" and in_repository:
                 os.chdir(repository)
-                try:
-                    return _grade_this_folder(part, max_points)
-                finally:
-                    os.chdir(here)
-            return _grade_this_folder(part, max_points)
+            else:  # an nbgrader course: this folder and its neighbours, as a repository
+                print(_as_repository(here))
+                os.chdir(_COPY)
+            try:
+                return _grade_this_folder(part, max_points)
+            finally:
+                os.chdir(here)
         """,
     ),
 ]

@@ -23,8 +23,11 @@ code on numpy. A level 1 student who skips the capstone sees no change: nothing 
 levels' folders is edited, and each level is still graded on its own.
 
 **How it is graded.** `python grade.py capstone` from the repository root builds your level 0
-crate, then runs every test on your own stack (no numpy in the worker). A failure names the
-file that caused it, in whichever level it is. The last cells grade the repository this
+crate, then grades the parts you have swapped in (`stack/swap.py`: none as handed out; a part
+not listed earns nothing yet, and while `backend` or `matmul` is not listed the others run on
+the kit's numpy backend in its place). With every part swapped in, every test runs on your own
+stack (no numpy in the worker). A failure names the file that caused it, in whichever level
+it is. The last cells grade the repository this
 notebook sits in (the capstone needs your earlier levels' files).
 """
 

@@ -4,7 +4,10 @@ none of those problems named in the reference's fast stages."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -24,6 +27,9 @@ from autograder.report.coaching import coach_suggestion
 from autograder.report.record import LevelResult, Outcome
 from autograder.report.record import TestResult as Result
 from autograder.report.text import Style, render_level
+
+sys.path.insert(0, str(KIT / "tests" / "benchmarks"))
+from _reference_build import cache_dir as reference_cache_dir  # noqa: E402
 
 FIXTURES = KIT / "tests" / "fixtures" / "level0-coach"
 AVX512 = Machine("x86_64", "test CPU", 16, "zmm", True,
@@ -406,3 +412,200 @@ def test_reference_blocked_has_no_cliff(coach_env, tmp_path_factory) -> None:
         client.close()
     assert report.sweep is not None and not report.sweep.points[-1].square, report.notes
     assert "cache_cliff" not in [f.code for f in report.findings], report.sweep.points
+
+
+# ----- aarch64 (NEON): the static part on a cross build ------------------------------------
+
+NEON = Machine("aarch64", "test Neoverse N1", 4, "neon", True,
+               (Cache(1, 64 << 10), Cache(2, 1 << 20)), "ARM", "neoverse-n1")
+AARCH64 = "aarch64-unknown-linux-gnu"
+AARCH64_LINKER = "aarch64-linux-gnu-gcc"
+
+# A made-up NEON loop in llvm-objdump's aarch64 format: 4 accumulators (v0-v3; v4 is loaded
+# each iteration, so not carried), one load pair of B, a broadcast of A whose pointer steps by
+# a run-time stride (x8), a spill reload, a bounds check, a mapping symbol inside the function.
+ARM_LISTING = """\
+
+demo.so:\tfile format elf64-littleaarch64
+
+Disassembly of section .text:
+
+0000000000001000 <_ZN17teenygrad_kernels4demo17h0123456789abcdefE>:
+    1000:      \tmovi\tv0.2d, #0000000000000000
+    1004:      \tldp\tq16, q17, [x9], #32
+    1008:      \tld1r\t{ v18.4s }, [x1], x8
+    100c:      \tfmla\tv0.4s, v18.4s, v16.4s
+    1010:      \tfmla\tv1.4s, v18.4s, v17.4s
+    1014:      \tfmla\tv2.4s, v16.4s, v18.s[0]
+    1018:      \tfmadd\ts3, s18, s16, s3
+    101c:      \tldr\tq4, [sp, #32]            // 16-byte Folded Reload
+    1020:      \tfmla\tv4.4s, v16.4s, v17.4s
+    1024:      \tcmp\tx10, x11
+    1028:      \tb.hs\t0x1040 <_ZN17teenygrad_kernels4demo17h0123456789abcdefE+0x40>
+    102c:      \tsubs\tx12, x12, #1
+    1030:      \tb.ne\t0x1004 <_ZN17teenygrad_kernels4demo17h0123456789abcdefE+0x4>
+    1034:      \tret
+
+0000000000001038 <$d.1>:
+    1038:      \t.word\t0x00000000
+
+000000000000103c <$x.2>:
+    103c:      \tnop
+    1040:      \tmov\tx0, x10
+    1044:      \tbl\t0x2000 <_RNvNtCs6Hz1PecaLG4_4core9panicking18panic_bounds_check>
+"""
+
+
+def test_aarch64_loop_figures_from_machine_code() -> None:
+    """A NEON loop's figures: 128-bit width, fmla/fmadd count, load pairs counted per
+    register, accumulators, the spill, the bounds check, the strided broadcast."""
+    functions, by_address = parse(ARM_LISTING)
+    assert list(functions) == ["_ZN17teenygrad_kernels4demo17h0123456789abcdefE"]
+    library = Library(Path("demo.so"), functions, by_address, "aarch64")
+    (function,) = functions.values()
+    (loop,) = innermost(find_loops(function))
+    assert (loop.start, loop.end) == (0x1004, 0x1030)
+    stats = analyse(library, loop)
+    assert (stats.register, stats.lanes, stats.fmas, stats.flops) == ("NEON 128-bit", 4, 5, 34)
+    assert stats.width_name == "NEON 128-bit (4 floats)"
+    assert (stats.loads, stats.stores, stats.stack_loads) == (4, 0, 1)  # ldp: 2, ld1r, ldr
+    assert stats.accumulators == 4  # v0-v3; v4 is reloaded before its fmla
+    assert stats.bounds_checks == 1
+    assert stats.strided_loads == 1  # the broadcast through x1, which advances by x8
+
+
+def test_aarch64_mca_and_machine() -> None:
+    """llvm-mca reads a NEON loop under the Neoverse N1 and Apple M1 models: 2 chains are
+    latency-bound, the ideal loop is not; an N1 is named from its /proc/cpuinfo part."""
+    found = shutil.which("llvm-mca")
+    if found is None:
+        pytest.skip("no llvm-mca on PATH (Debian: apt install llvm)")
+    assert mca.candidates(NEON, found)[0] == "neoverse-n1"
+    chain = "".join(f"fmla v{i % 2}.4s, v30.4s, v31.4s\n" for i in range(16))
+    for model in ("neoverse-n1", "apple-m1"):
+        peak = mca.simulate(found, model, mca.ideal_loop("neon"), "aarch64")
+        slow = mca.simulate(found, model, chain, "aarch64")
+        assert peak and slow, model
+        assert not peak.latency_bound and slow.latency_bound, model
+
+
+# The reference, and a build with three mediocre kernels (parallel as its stub: it uses the
+# reference simd stage's helpers, which simd_scalar does not have).
+CROSS_BUILDS = {"reference": [], "fixtures": ["simd_scalar", "reordered_bounds_checks",
+                                              "microkernel_unpacked"]}
+
+
+def _cross_build(crates: Path, target_dir: Path, config: list[str]) -> Path:
+    """`cargo build --release` of the level's crate for aarch64 Linux with the coach's line
+    tables; pyo3-ffi's build script runs alone first (PyO3 #2222, see test_rust)."""
+    env = {**os.environ, "CARGO_TARGET_DIR": str(target_dir), "CARGO_TERM_COLOR": "never",
+           "CARGO_TARGET_" + AARCH64.upper().replace("-", "_") + "_LINKER": AARCH64_LINKER}
+    common = ["cargo", "build", "--release", "--quiet", "--target", AARCH64]
+    for args in (["-p", "pyo3-ffi"], ["-p", "teenygrad_kernels", "--lib",
+                                       *[f"--config={c}" for c in config]]):
+        done = subprocess.run(common + args, cwd=crates, env=env, capture_output=True,
+                              text=True, timeout=1800)
+        assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    return target_dir / AARCH64 / "release" / "libteenygrad_kernels.so"
+
+
+@pytest.fixture(scope="module")
+def aarch64_builds(tmp_path_factory):
+    """The reference and the fixtures compiled for aarch64 Linux, disassembled (skipped,
+    with the install command, without the cross tools)."""
+    from autograder.coach.disasm import disassemble
+    from autograder.coach.run import Built, line_tables
+    from autograder.judge.workspace import Source, build_workspace
+    from autograder.levels import load_level
+
+    if shutil.which(AARCH64_LINKER) is None:
+        pytest.skip(f"no {AARCH64_LINKER} (Debian: apt install gcc-aarch64-linux-gnu)")
+    libdir = subprocess.run(["rustc", "--print", "target-libdir", "--target", AARCH64],
+                            capture_output=True, text=True).stdout.strip()
+    if not libdir or not any(Path(libdir).glob("libstd-*")):
+        pytest.skip(f"no Rust standard library for {AARCH64} (rustup target add {AARCH64})")
+    if shutil.which("llvm-objdump") is None:
+        pytest.skip("no llvm-objdump (Debian: apt install llvm)")
+    level = load_level("level0")
+    target_dir = reference_cache_dir()
+    builds = {}
+    for name, fixtures in CROSS_BUILDS.items():
+        root = tmp_path_factory.mktemp(f"aarch64-{name}")
+        sub = build_submission(root / "sub", KIT / "solutions" / "level0", FIXTURES / "none")
+        for fixture in fixtures:
+            for rel in FIXTURE_META[fixture]["files"]:
+                shutil.copyfile(FIXTURES / fixture / rel, sub / rel)
+        if fixtures:
+            parallel = "rust_kernels/teenygrad_kernels/src/kernels/sgemm_parallel.rs"
+            shutil.copyfile(level.student_path(parallel), sub / parallel)
+        ws = build_workspace(level, Source("submission", sub))
+        crates = root / "rust_kernels"
+        shutil.copytree(KIT / "rust_kernels", crates, ignore=shutil.ignore_patterns("target"))
+        for key in (k for k in ws.keys if k.startswith("rust_kernels/")):
+            shutil.copyfile(ws.student / key, root / key)
+        # a copy: the next build writes the same file, and addr2line reads it later
+        so = Path(shutil.copy(_cross_build(crates, target_dir, line_tables(level)), root))
+        builds[name] = Built(ws, so, disassemble(so))
+    yield level, builds
+    for built in builds.values():
+        built.ws.cleanup()
+
+
+@pytest.mark.slow
+def test_aarch64_reference_simd_on_neon(aarch64_builds) -> None:
+    """The reference's NEON micro-kernel read from its aarch64 build: 128-bit vectors, 16
+    fmla per step of k on 16 accumulators (an 8 x 8 tile), no spills, no bounds checks, and
+    llvm-mca's Neoverse N1 ceiling."""
+    from autograder.coach.run import static_report
+
+    level, builds = aarch64_builds
+    built = builds["reference"]
+    assert built.library.arch == "aarch64"
+    for stage in ("simd", "parallel"):
+        report = static_report(built, level, stage, NEON)
+        hot = report.evidence.hot if report.evidence else None
+        assert hot is not None, report.notes
+        assert Path(hot.file).name == "sgemm_simd.rs" and "tile_neon" in hot.function
+        s = hot.stats
+        assert (s.register, s.lanes, s.accumulators) == ("NEON 128-bit", 4, 16), s
+        assert s.fmas >= 16 and s.fmas % 16 == 0, s  # 16 per step of k (unrolled or not)
+        assert s.stack_loads + s.stack_stores + s.bounds_checks + len(s.calls) == 0, s
+        assert not [f.text() for f in report.findings if f.problem], stage
+        if shutil.which("llvm-mca"):
+            assert report.ceiling is not None and report.ceiling.model == "neoverse-n1"
+            assert report.ceiling.fraction > 0.5, report.ceiling
+
+
+#: The statement each fixture's time goes to: a profile on an aarch64 machine samples the
+#: loops compiled from it (the static choice, most FLOP per iteration, may pick a vectorized
+#: copy the compiler made for a case that never runs, as on x86-64).
+HOT_STATEMENT = {"simd_scalar": "sum += aip * b[p * ldb + j];",
+                 "reordered_bounds_checks": "sum += a[i * lda + p] * b[p * ldb + j];",
+                 "microkernel_unpacked": "*abij += aip * bpj;"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CROSS_BUILDS["fixtures"])
+def test_aarch64_fixture_gets_its_diagnosis(aarch64_builds, name: str) -> None:
+    """A mediocre kernel compiled for aarch64 gets the diagnosis its expected.toml names,
+    from its machine code, once a profile (made up: one sample on each instruction of the
+    loops of its hot statement) says which loop runs."""
+    from autograder.coach.measure import Profile
+    from autograder.coach.run import apply_profile, static_report
+
+    level, builds = aarch64_builds
+    built, meta = builds["fixtures"], FIXTURE_META[name]
+    report = static_report(built, level, meta["stage"], NEON)
+    assert report.code is not None
+    (rel,) = meta["files"]
+    lines = (FIXTURES / name / rel).read_text().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if HOT_STATEMENT[name] in text)
+    running = [info for info in report.code.loops if info.lines[0] <= line <= info.lines[1]]
+    assert running, [(info.lines, info.function) for info in report.code.loops]
+    samples = Profile({ins.address: 1 for info in running for ins in info.loop.body})
+    apply_profile(report, built, samples)
+    assert report.evidence is not None and report.evidence.hot in running
+    codes = [f.code for f in report.findings if f.problem]
+    assert meta["diagnosis"] in codes, [f.text() for f in report.findings]
+    if name == "simd_scalar":
+        assert report.evidence.hot.stats.width_name == "scalar (1 float)"

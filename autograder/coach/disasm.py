@@ -1,7 +1,8 @@
 """The compiled library as the coach reads it: instructions, functions, loops, source lines.
 
-`disassemble(so)` runs llvm-objdump (or GNU objdump) once on the whole library, AT&T syntax.
-A loop is a backward branch inside a function (its target starts the loop, the branch ends
+`disassemble(so)` runs llvm-objdump (or GNU objdump) once on the whole library: x86-64 in AT&T
+syntax, or aarch64 (an Apple Silicon or ARM Linux build; `arm` reads its instructions). A loop
+is a backward branch inside a function (its target starts the loop, the branch ends
 it); an innermost loop contains no other. `source_chains(so, addresses)` asks llvm-addr2line
 (or addr2line) where each address came from, inlined callers included: the innermost frame is
 often the standard library (an iterator's `next`), and an outer one the student's file.
@@ -22,6 +23,13 @@ PREFIXES = {"rep", "repe", "repz", "repne", "repnz", "lock", "notrack", "cs", "d
 _HEADER = re.compile(r"^([0-9a-f]+) <(.+)>:\s*$")
 _INSTRUCTION = re.compile(r"^\s*([0-9a-f]+):\s+(.*)$")
 _TARGET = re.compile(r"^(?:0x)?([0-9a-f]+)\s*<([^>]*)>")
+#: aarch64 branches name their target last (`cbz x0, 0x16e50 <f+0xc4>`).
+_LAST_TARGET = re.compile(r"(?:^|,\s*)(?:0x)?([0-9a-f]+)\s*<([^>]*)>\s*$")
+#: aarch64 mapping symbols (`$x`: code follows, `$d`: data) are no functions.
+_MAPPING = re.compile(r"^\$[adtx](?:\.\d+)?$")
+_ARM_BRANCHES = ("b", "br", "cbz", "cbnz", "tbz", "tbnz")
+_ARM_CONDITIONAL = ("cbz", "cbnz", "tbz", "tbnz")
+_ARM_CALLS = ("bl", "blr")
 
 
 @dataclass
@@ -36,21 +44,31 @@ class Instruction:
     target: int | None = None
     target_name: str = ""
     slot: int | None = None  # the GOT entry of an indirect `call *x(%rip)`
+    arch: str = "x86_64"  # or aarch64
 
     @property
     def is_branch(self) -> bool:
         """A jump (conditional or not)."""
-        return self.mnemonic.split()[-1].startswith("j")
+        name = self.mnemonic.split()[-1]
+        if self.arch == "aarch64":
+            return name in _ARM_BRANCHES or name.startswith("b.")
+        return name.startswith("j")
 
     @property
     def is_conditional(self) -> bool:
         """A conditional jump."""
-        return self.is_branch and not self.mnemonic.split()[-1].startswith("jmp")
+        name = self.mnemonic.split()[-1]
+        if self.arch == "aarch64":
+            return name in _ARM_CONDITIONAL or name.startswith("b.")
+        return self.is_branch and not name.startswith("jmp")
 
     @property
     def is_call(self) -> bool:
         """A call."""
-        return self.mnemonic.split()[-1].startswith("call")
+        name = self.mnemonic.split()[-1]
+        if self.arch == "aarch64":
+            return name in _ARM_CALLS
+        return name.startswith("call")
 
     def text(self) -> str:
         """The instruction as assembly text (branch targets as written by the disassembler)."""
@@ -92,6 +110,7 @@ class Library:
     path: Path
     functions: dict[str, Function]
     by_address: dict[int, Instruction]
+    arch: str = "x86_64"  # the instruction set it is compiled for: x86_64 or aarch64
     #: Every innermost loop of the library and the source chains of their instructions,
     #: found once (`loops_with_sources`): kernels are inlined into generic functions whose
     #: names do not say whose code they hold.
@@ -108,8 +127,10 @@ class Library:
         return code[index:index + count]
 
 
-def _parse_instruction(address: int, rest: str, function: str) -> Instruction | None:
-    rest, _, comment = rest.partition("#")
+def _parse_instruction(address: int, rest: str, function: str,
+                       arch: str = "x86_64") -> Instruction | None:
+    # AT&T comments start with `#`; aarch64 writes immediates with `#`, comments with `//`
+    rest, _, comment = rest.partition("//" if arch == "aarch64" else "#")
     rest = rest.strip()
     if not rest or rest.startswith("(bad)") or rest.startswith("..."):
         return None
@@ -118,9 +139,9 @@ def _parse_instruction(address: int, rest: str, function: str) -> Instruction | 
     while mnemonic in PREFIXES and operands:
         more = operands.split(None, 1)
         mnemonic, operands = f"{mnemonic} {more[0]}", more[1] if len(more) > 1 else ""
-    ins = Instruction(address, mnemonic, operands.strip(), function)
+    ins = Instruction(address, mnemonic, operands.strip(), function, arch=arch)
     if ins.is_branch or ins.is_call:
-        target = _TARGET.match(ins.operands)
+        target = (_LAST_TARGET.search if arch == "aarch64" else _TARGET.match)(ins.operands)
         if target:
             ins.target, ins.target_name = int(target.group(1), 16), target.group(2)
         slot = re.match(r"\s*(?:0x)?([0-9a-f]+)", comment)
@@ -129,22 +150,36 @@ def _parse_instruction(address: int, rest: str, function: str) -> Instruction | 
     return ins
 
 
+def listing_arch(text: str) -> str:
+    """The instruction set of a disassembly listing, from its `file format` line."""
+    head = re.search(r"file format (\S+(?: \S+)*)", text[:4000])
+    return "aarch64" if head and re.search(r"aarch64|arm64", head.group(1)) else "x86_64"
+
+
 def parse(text: str) -> tuple[dict[str, Function], dict[int, Instruction]]:
-    """Functions and instructions of an AT&T disassembly listing (llvm-objdump or objdump,
-    `-d --no-show-raw-insn`)."""
+    """Functions and instructions of a disassembly listing (llvm-objdump or objdump,
+    `-d --no-show-raw-insn`): x86-64 in AT&T syntax, or aarch64."""
+    arch = listing_arch(text)
     functions: dict[str, Function] = {}
     by_address: dict[int, Instruction] = {}
     current: Function | None = None
     for line in text.splitlines():
+        if line.startswith("Disassembly of section"):
+            current = None  # a new section: its first code starts a function of its own
+            continue
         header = _HEADER.match(line)
         if header:
-            name = header.group(2)
-            current = functions.setdefault(name, Function(name, int(header.group(1), 16)))
+            name, start = header.group(2), int(header.group(1), 16)
+            if _MAPPING.match(name):  # code after a data island: the same function goes on
+                if current is not None:
+                    continue
+                name = f"{name}@{start:x}"
+            current = functions.setdefault(name, Function(name, start))
             continue
         found = _INSTRUCTION.match(line)
         if current is None or not found:
             continue
-        ins = _parse_instruction(int(found.group(1), 16), found.group(2), current.name)
+        ins = _parse_instruction(int(found.group(1), 16), found.group(2), current.name, arch)
         if ins is not None:
             current.instructions.append(ins)
             by_address[ins.address] = ins
@@ -156,15 +191,18 @@ def disassemble(so: Path) -> Library:
     objdump = tool("llvm-objdump", "objdump")
     if objdump is None:
         raise LookupError("no objdump (binutils or llvm) on PATH")
-    cmd = [objdump, "-d", "--no-show-raw-insn", str(so)]
-    if not objdump.endswith("llvm-objdump"):
-        cmd[1:1] = ["-M", "att"]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True)
+    # Both objdumps write x86-64 in AT&T syntax unless told otherwise.
+    done = subprocess.run([objdump, "-d", "--no-show-raw-insn", str(so)], capture_output=True,
+                          text=True, timeout=120, check=True)
     functions, by_address = parse(done.stdout)
     relocations = subprocess.run([objdump, "-R", str(so)], capture_output=True, text=True,
                                  timeout=120)
-    resolve_slots(functions, by_address, relocations.stdout)
-    return Library(so, functions, by_address)
+    arch = listing_arch(done.stdout)
+    if arch == "aarch64":
+        resolve_plt(by_address, relocations.stdout)
+    else:
+        resolve_slots(functions, by_address, relocations.stdout)
+    return Library(so, functions, by_address, arch)
 
 
 def resolve_slots(functions: dict[str, Function], by_address: dict[int, Instruction],
@@ -188,6 +226,29 @@ def resolve_slots(functions: dict[str, Function], by_address: dict[int, Instruct
             ins.target, ins.target_name = found, starts.get(found, "")
         else:
             ins.target_name = found.split("@")[0]
+
+
+def resolve_plt(by_address: dict[int, Instruction], relocations: str) -> None:
+    """Name the aarch64 calls into the PLT (`bl` to a stub the disassembler leaves unnamed)
+    after the symbol their stub jumps to: the stub loads its target from the GOT slot
+    `adrp x16, PAGE; ldr x17, [x16, #OFFSET]`, and the slot's JUMP_SLOT relocation names it."""
+    names: dict[int, str] = {}
+    for line in relocations.splitlines():
+        fields = line.split()
+        if len(fields) >= 3 and re.fullmatch(r"[0-9a-f]+", fields[0]) and "JUMP_SLOT" in fields[1]:
+            names[int(fields[0], 16)] = fields[2].split("@")[0]
+    for ins in by_address.values():
+        if not ins.is_call or ins.target is None or not ins.target_name.startswith("$"):
+            continue
+        page = by_address.get(ins.target)
+        load = by_address.get(ins.target + 4)
+        if not (page and load and page.mnemonic == "adrp" and load.mnemonic == "ldr"):
+            continue
+        base = re.search(r"0x([0-9a-f]+)", page.operands)
+        offset = re.search(r"\[x16, #(\d+)\]", load.operands)
+        if base and offset:
+            ins.target_name = names.get(int(base.group(1), 16) + int(offset.group(1)),
+                                        ins.target_name)
 
 
 def find_loops(function: Function) -> list[Loop]:

@@ -1,4 +1,5 @@
-"""What one loop does per iteration, read from its x86-64 instructions (AT&T syntax).
+"""What one loop does per iteration, read from its x86-64 instructions (AT&T syntax) or its
+aarch64 ones (read by `arm`).
 
 The figures a student can act on: the vector width of its floating-point arithmetic, FMAs (or
 separate multiplies and adds) per iteration, loads and stores per FMA, how many independent
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from autograder.coach import arm
 from autograder.coach.disasm import Instruction, Library, Loop
 
 LANES = {"zmm": 16, "ymm": 8, "xmm": 4}
@@ -65,7 +67,10 @@ class Access:
 
 
 def accesses(ins: Instruction) -> list[Access]:
-    """The memory operands of `ins` (none for lea, nops and prefetches)."""
+    """The memory operands of `ins` (none for lea, nops and prefetches; on aarch64 one per
+    register loaded or stored)."""
+    if ins.arch == "aarch64":
+        return [Access(*found) for found in arm.accesses(ins)]
     name = ins.mnemonic.split()[-1]
     if name.startswith(_NOT_MEMORY) or ins.is_branch or ins.is_call:
         return []
@@ -103,7 +108,7 @@ class LoopStats:
     adds: int = 0
     flops: int = 0
     lanes: int = 0  # floats per arithmetic instruction (1 = scalar)
-    register: str = ""  # zmm, ymm, xmm, or "" when scalar
+    register: str = ""  # zmm, ymm, xmm, NEON 128-bit, NEON 64-bit, or "" when scalar
     loads: int = 0
     stores: int = 0
     stack_loads: int = 0
@@ -133,6 +138,8 @@ class LoopStats:
 
 def _arith(ins: Instruction) -> tuple[str, int, str] | None:
     """(kind, lanes, register) of a float arithmetic instruction, or None."""
+    if ins.arch == "aarch64":
+        return arm.arith(ins)
     name = ins.mnemonic.split()[-1]
     for kind, pattern in (("fma", _FMA), ("mul", _MUL), ("add", _ADD)):
         found = pattern.match(name)
@@ -154,6 +161,8 @@ def has_float_math(loop: Loop) -> bool:
 def _addends(ins: Instruction, kind: str) -> list[int]:
     """The vector registers an FMA or add adds to (AT&T order): an FMA's addend (231: the
     destination, 213: the first operand, 132: the middle one), an add's sources."""
+    if ins.arch == "aarch64":
+        return arm.addends(ins, kind)
     operands = split_operands(ins.operands)
     regs = [_VREG.fullmatch(op) for op in operands]
     numbers = [int(r.group(2)) if r else None for r in regs]
@@ -168,13 +177,15 @@ def _addends(ins: Instruction, kind: str) -> list[int]:
     return []
 
 
-def _written_vector(ins: Instruction) -> int | None:
-    """The vector register `ins` writes (AT&T: the last operand), if it is one."""
+def _written_vectors(ins: Instruction) -> list[int]:
+    """The vector registers `ins` writes (AT&T: the last operand, if it is one)."""
+    if ins.arch == "aarch64":
+        return arm.written_vectors(ins)
     operands = split_operands(ins.operands)
     if not operands:
-        return None
+        return []
     found = _VREG.search(operands[-1])
-    return int(found.group(2)) if found and operands[-1].startswith("%") else None
+    return [int(found.group(2))] if found and operands[-1].startswith("%") else []
 
 
 def count_accumulators(body: list[Instruction]) -> int:
@@ -187,9 +198,7 @@ def count_accumulators(body: list[Instruction]) -> int:
         arith = _arith(ins)
         if arith:
             carried.update(r for r in _addends(ins, arith[0]) if r not in written)
-        target = _written_vector(ins)
-        if target is not None:
-            written.add(target)
+        written.update(_written_vectors(ins))
     return len(carried)
 
 
@@ -215,6 +224,15 @@ def _gprs(text: str) -> list[str]:
     """The general-purpose registers named in `text` (64-bit names)."""
     return [gpr(name) for name in re.findall(r"%(r\w+|e\w+|[abcd]x|[sd]il?|[bs]pl?)", text)
             if not _VREG.fullmatch(f"%{name}")]
+
+
+def _writes_all(ins: Instruction) -> list[tuple[str, list[str], str]]:
+    """Every general-purpose register `ins` writes, as `_writes` describes one (an aarch64
+    load with a writeback writes two)."""
+    if ins.arch == "aarch64":
+        return arm.writes(ins)
+    found = _writes(ins)
+    return [found] if found else []
 
 
 def _writes(ins: Instruction) -> tuple[str, list[str], str] | None:
@@ -249,14 +267,11 @@ def induction_steps(body: list[Instruction]) -> dict[str, str]:
     steps: dict[str, str] = {}
     defined: set[str] = set()
     for ins in body:
-        written = _writes(ins)
-        if written is None:
-            continue
-        dest, _, how = written
-        if how.startswith("self") and dest not in defined and dest not in steps:
-            steps[dest] = how.removeprefix("self+")
-        elif not how.startswith("self"):
-            defined.add(dest)
+        for dest, _, how in _writes_all(ins):
+            if how.startswith("self") and dest not in defined and dest not in steps:
+                steps[dest] = how.removeprefix("self+")
+            elif not how.startswith("self"):
+                defined.add(dest)
     return steps
 
 
@@ -264,7 +279,7 @@ def count_strided_loads(body: list[Instruction]) -> int:
     """Loads whose address advances by a run-time stride each iteration: through an induction
     register stepped by another register, or a value made from one."""
     steps = induction_steps(body)
-    written = {w[0] for ins in body if (w := _writes(ins))}
+    written = {w[0] for ins in body for w in _writes_all(ins)}
     current: dict[str, str] = {}
 
     def kind(register: str) -> str:
@@ -279,11 +294,9 @@ def count_strided_loads(body: list[Instruction]) -> int:
         for access in accesses(ins):
             if not access.store and "reg" in (kind(access.base), kind(access.index)):
                 strided += 1
-        found = _writes(ins)
-        if found and not (found[2].startswith("self") and found[0] in steps
-                          and found[0] not in current):
-            dest, sources, _ = found
-            current[dest] = max((kind(r) for r in sources), key=_ORDER.get, default="inv")
+        for dest, sources, how in _writes_all(ins):
+            if not (how.startswith("self") and dest in steps and dest not in current):
+                current[dest] = max((kind(r) for r in sources), key=_ORDER.get, default="inv")
     return strided
 
 

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import platform
+import re
 import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 SYSFS_CPU = Path("/sys/devices/system/cpu")
 CPUINFO = Path("/proc/cpuinfo")
+#: aarch64 Linux names its cores by implementer and part number (/proc/cpuinfo): the ones
+#: students meet (Graviton 2-4, Ampere Altra, Raspberry Pi 4 and 5, Apple under Asahi), as
+#: LLVM names them (llvm-mca's -mcpu).
+ARM_IMPLEMENTERS = {"0x41": "ARM", "0x61": "Apple", "0xc0": "Ampere"}
+ARM_PARTS = {
+    ("0x41", "0xd08"): "cortex-a72", ("0x41", "0xd0b"): "cortex-a76",
+    ("0x41", "0xd0c"): "neoverse-n1", ("0x41", "0xd40"): "neoverse-v1",
+    ("0x41", "0xd49"): "neoverse-n2", ("0x41", "0xd4f"): "neoverse-v2",
+    ("0xc0", "0xac3"): "ampere1",
+}
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,7 @@ class Machine:
     fma: bool
     caches: tuple[Cache, ...] = field(default_factory=tuple)
     vendor: str = ""
+    cpu: str = ""  # LLVM's name of this CPU (llvm-mca's -mcpu), when the OS says which it is
 
     def isa_name(self) -> str:
         """`AVX-512 (16 floats)`, as the report says it."""
@@ -66,13 +79,15 @@ def read_caches(cpu_dir: Path = SYSFS_CPU / "cpu0" / "cache") -> tuple[Cache, ..
     return tuple(caches[level] for level in sorted(caches))
 
 
-def _cpuinfo() -> tuple[str, str, set[str]]:
-    """(model name, vendor, feature flags) from /proc/cpuinfo's first CPU."""
+def _cpuinfo() -> tuple[str, str, set[str], str]:
+    """(model name, vendor, feature flags, LLVM CPU name) from /proc/cpuinfo's first CPU (an
+    aarch64 one says its implementer and part number instead of a model name)."""
     model, vendor, flags = platform.processor() or "unknown CPU", "", set()
     try:
         text = CPUINFO.read_text()
     except OSError:
-        return model, vendor, flags
+        return model, vendor, flags, ""
+    arm: dict[str, str] = {}
     for line in text.splitlines():
         key, _, value = line.partition(":")
         key = key.strip()
@@ -82,21 +97,43 @@ def _cpuinfo() -> tuple[str, str, set[str]]:
             vendor = value.strip()
         elif key in ("flags", "Features") and not flags:
             flags = set(value.split())
-    return model, vendor, flags
+        elif key in ("CPU implementer", "CPU part"):
+            arm.setdefault(key, value.strip().lower())
+    implementer, part = arm.get("CPU implementer", ""), arm.get("CPU part", "")
+    cpu = ARM_PARTS.get((implementer, part), "")
+    if implementer:
+        vendor = vendor or ARM_IMPLEMENTERS.get(implementer, implementer)
+        if model in ("", "unknown CPU", platform.machine()):
+            model = f"{vendor} {cpu or f'part {part}'}"
+    return model, vendor, flags, cpu
 
 
 def detect() -> Machine:
     """This machine: its widest vector unit (from the CPU's feature flags) and caches."""
     arch = platform.machine().lower()
-    model, vendor, flags = _cpuinfo()
+    model, vendor, flags, cpu = _cpuinfo()
     caches = read_caches()
     if arch in ("aarch64", "arm64"):
-        return Machine("aarch64", model, 4, "neon", True, caches, vendor)
+        if platform.system() == "Darwin":  # Apple Silicon: "Apple M2 Pro" -> apple-m2
+            model = _sysctl("machdep.cpu.brand_string") or model
+            found = re.match(r"Apple (M\d+)", model)
+            vendor, cpu = "Apple", f"apple-{found.group(1).lower()}" if found else "apple-m1"
+        return Machine("aarch64", model, 4, "neon", True, caches, vendor, cpu)
     if "avx512f" in flags:
         return Machine("x86_64", model, 16, "zmm", True, caches, vendor)
     if "avx2" in flags and "fma" in flags:
         return Machine("x86_64", model, 8, "ymm", True, caches, vendor)
     return Machine("x86_64", model, 4, "xmm", "fma" in flags, caches, vendor)
+
+
+def _sysctl(name: str) -> str:
+    """A macOS sysctl value, or "" where there is none."""
+    try:
+        done = subprocess.run(["sysctl", "-n", name], capture_output=True, text=True,
+                              timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
 
 
 def tool(*names: str) -> str | None:

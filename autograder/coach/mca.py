@@ -26,8 +26,14 @@ PREFERENCES = {
     "amd": ("znver5", "znver4", "znver3", "znver2", "znver1"),
     "intel": ("graniterapids", "sapphirerapids", "icelake-server", "skylake-avx512",
               "alderlake", "skylake", "haswell"),
+    "apple": ("apple-m4", "apple-m3", "apple-m2", "apple-m1"),
+    "arm": ("neoverse-v2", "neoverse-v1", "neoverse-n2", "neoverse-n1", "cortex-a76",
+            "cortex-a72"),
 }
-IDEAL_ACCUMULATORS = {"zmm": 16, "ymm": 12, "xmm": 12}
+TRIPLES = {"x86_64": "x86_64-unknown-linux-gnu", "aarch64": "aarch64-unknown-linux-gnu"}
+#: Independent FMAs in the ideal loop: more than FMA units x FMA latency on every model
+#: (NEON: Apple's M1 has 4 units of latency 4, so 16 are needed; 24 leave room).
+IDEAL_ACCUMULATORS = {"zmm": 16, "ymm": 12, "xmm": 12, "neon": 24}
 
 
 @dataclass(frozen=True)
@@ -62,29 +68,41 @@ class Ceiling:
 
 
 @cache
-def known_models(mca: str) -> tuple[str, ...]:
-    """The x86-64 CPU models this llvm-mca knows."""
-    done = subprocess.run([mca, "-mtriple=x86_64-unknown-linux-gnu", "-mcpu=help"],
+def known_models(mca: str, arch: str = "x86_64") -> tuple[str, ...]:
+    """The CPU models of `arch` (x86_64, aarch64) this llvm-mca knows."""
+    done = subprocess.run([mca, f"-mtriple={TRIPLES[arch]}", "-mcpu=help"],
                           capture_output=True, text=True, timeout=60, input="")
     names = re.findall(r"^\s+([\w-]+)\s+- Select the", done.stdout + done.stderr, re.MULTILINE)
     return tuple(names)
 
 
 def candidates(machine: Machine, mca: str) -> list[str]:
-    """The models to try for this machine, closest first."""
-    amd = "amd" in machine.vendor.lower() or "amd" in machine.model.lower()
-    order = (PREFERENCES["amd"] + PREFERENCES["intel"]) if amd else (
-        PREFERENCES["intel"] + PREFERENCES["amd"])
-    known = set(known_models(mca))
-    return [name for name in order if name in known]
+    """The models to try for this machine, closest first: its own when the machine names it
+    (an aarch64 CPU's part number), then those of its maker's other CPUs."""
+    if machine.arch == "aarch64":
+        apple = "apple" in f"{machine.vendor} {machine.model}".lower()
+        order = PREFERENCES["apple"] + PREFERENCES["arm"] if apple else (
+            PREFERENCES["arm"] + PREFERENCES["apple"])
+    else:
+        amd = "amd" in machine.vendor.lower() or "amd" in machine.model.lower()
+        order = (PREFERENCES["amd"] + PREFERENCES["intel"]) if amd else (
+            PREFERENCES["intel"] + PREFERENCES["amd"])
+    known = set(known_models(mca, machine.arch))
+    return [name for name in dict.fromkeys((machine.cpu, *order)) if name in known]
+
+
+_ADDRESS = re.compile(r"(?:0x)?[0-9a-f]+\s*<[^>]*>")
 
 
 def assembly(loop: Loop) -> str:
     """The loop as assembly llvm-mca reads: one label, every direct branch or call aimed at
-    it, comments dropped."""
+    it (aarch64's `cbz x0, 0x16e50 <f+0xc4>` keeps its register), and every other address
+    the disassembler named (aarch64's `adrp`) too, comments dropped."""
     lines = [".Lcoach_loop:"]
     for ins in loop.body:
-        if (ins.is_branch or ins.is_call) and ins.target is not None:
+        if ins.arch == "aarch64":
+            lines.append(_ADDRESS.sub(".Lcoach_loop", ins.text()))
+        elif (ins.is_branch or ins.is_call) and ins.target is not None:
             lines.append(f"{ins.mnemonic} .Lcoach_loop")
         else:
             lines.append(ins.text())
@@ -92,17 +110,20 @@ def assembly(loop: Loop) -> str:
 
 
 def ideal_loop(register: str) -> str:
-    """Independent FMAs on `register` (zmm, ymm, xmm): what the peak is made of."""
+    """Independent FMAs on `register` (zmm, ymm, xmm, neon): what the peak is made of."""
     count = IDEAL_ACCUMULATORS.get(register, 12)
+    if register == "neon":
+        return "".join(f"fmla v{i}.4s, v30.4s, v31.4s\n" for i in range(count))
     last = 31 if register == "zmm" else 15
     return "".join(f"vfmadd231ps %{register}{last - 1}, %{register}{last}, %{register}{i}\n"
                    for i in range(count))
 
 
-def simulate(mca: str, model: str, text: str) -> Throughput | None:
-    """llvm-mca's cycles per iteration for `text` under `model`, or None when it refuses."""
+def simulate(mca: str, model: str, text: str, arch: str = "x86_64") -> Throughput | None:
+    """llvm-mca's cycles per iteration for `text` (`arch` code) under `model`, or None when
+    it refuses."""
     try:
-        done = subprocess.run([mca, "-mtriple=x86_64-unknown-linux-gnu", f"-mcpu={model}",
+        done = subprocess.run([mca, f"-mtriple={TRIPLES[arch]}", f"-mcpu={model}",
                                f"-iterations={ITERATIONS}"], input=text, capture_output=True,
                               text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
@@ -120,14 +141,14 @@ def ceiling(machine: Machine, loop: Loop, stats: LoopStats) -> Ceiling | str:
     mca = tool("llvm-mca")
     if mca is None:
         return "no llvm-mca on PATH (Debian/Ubuntu: apt install llvm): throughput model skipped"
-    if machine.arch != "x86_64":
-        return f"the throughput model reads x86-64 only, not {machine.arch}: skipped"
+    if machine.arch not in TRIPLES:
+        return f"the throughput model reads x86-64 and aarch64, not {machine.arch}: skipped"
     if not machine.fma:
         return "this CPU has no FMA: the throughput model's peak is not defined: skipped"
     text = assembly(loop)
     for model in candidates(machine, mca):
-        peak = simulate(mca, model, ideal_loop(machine.vector))
-        found = simulate(mca, model, text) if peak else None
+        peak = simulate(mca, model, ideal_loop(machine.vector), machine.arch)
+        found = simulate(mca, model, text, machine.arch) if peak else None
         if peak and found:
             count = IDEAL_ACCUMULATORS.get(machine.vector, 12)
             peak_rate = count * 2 * machine.lanes / peak.cycles_per_iteration

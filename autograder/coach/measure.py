@@ -36,6 +36,10 @@ MIN_SIZE_S = 0.25  # timed seconds per size
 MAX_RUNS = 25
 SEED = 4242
 MIN_SAMPLES = 30  # fewer samples of the student's code say nothing about its threads
+#: A size is started only when a product at a quarter of the previous size's speed fits the
+#: budget: falls past a cache reach that (the naive stage's, past the L2: 4.6x on this kit's
+#: Zen 4), and one product cannot be cut short.
+FALL_ROOM = 4
 
 
 @dataclass
@@ -96,16 +100,22 @@ def _others_share(busy0: float, own0: float, wall0: float, worker_cpu: float) ->
 
 
 def _time_size(client: WorkerClient, stage: str, threads: int, shape: tuple[int, int, int],
-               estimate_s: float) -> tuple[Point, float]:
+               estimate_s: float, deadline: float = math.inf) -> tuple[Point, float, int]:
     """GFLOP/s of the m x n x k product (median of several calls, each repeating it enough
-    times to last MIN_CALL_S), and the worker CPU seconds it used."""
+    times to last MIN_CALL_S), the worker CPU seconds it used, and how many calls were timed.
+    When the monotonic `deadline` leaves no room for more, fewer calls are timed (a product
+    of a second or more: the warm-up alone, which then counts)."""
     m, n, k = shape
     client.call(probes.prepare_sgemm, n, SEED + n, m=m, k=k)
     repeats = max(1, min(1000, math.ceil(MIN_CALL_S / max(estimate_s, 1e-7))))
     rows = fresh_a((repeats, k), SEED).astype(np.float32)
-    client.call(probes.run_sgemm, stage, threads, 0, rows[:1], timeout=600)  # warm-up
+    warm = client.call_timed(probes.run_sgemm, stage, threads, 0, rows[:1], timeout=600)
     walls, cpus = [], []
+    if repeats == 1 and time.monotonic() + 3 * warm.wall_s > deadline:
+        walls, cpus = [warm.wall_s], [warm.cpu_s]  # the warm-up was one whole product
     while len(walls) < 3 or (sum(walls) < MIN_SIZE_S and len(walls) < MAX_RUNS):
+        if walls and time.monotonic() + walls[-1] * repeats > deadline:
+            break
         timed = client.call_timed(probes.run_sgemm, stage, threads, 0, rows, timeout=600)
         walls.append(timed.wall_s / repeats)
         cpus.append(timed.cpu_s / repeats)
@@ -114,7 +124,7 @@ def _time_size(client: WorkerClient, stage: str, threads: int, shape: tuple[int,
     cpu_median = max(sorted(cpus)[len(cpus) // 2], 1e-9)
     flops = 2 * m * n * k
     point = Point(n, flops / median / 1e9, cores, flops / cpu_median / 1e9, m, k)
-    return point, sum(cpus) * repeats
+    return point, sum(cpus) * repeats, len(walls)
 
 
 def sweep(client: WorkerClient, stage: str, threads: int, budget_s: float,
@@ -131,14 +141,19 @@ def sweep(client: WorkerClient, stage: str, threads: int, budget_s: float,
     for shape in shapes:
         flops = 2 * shape[0] * shape[1] * shape[2]
         estimate = flops / (previous.gflops * 1e9) if previous else 1e-4
-        needed = max(estimate, MIN_CALL_S) * 5
+        needed = max(FALL_ROOM * estimate, 5 * MIN_CALL_S)
         label = "x".join(map(str, shape)) if len(set(shape)) > 1 else f"n = {shape[0]}"
         if previous and time.monotonic() + needed > deadline:
             result.notes.append(f"{label} and larger not timed: one product would take "
                                 f"~{estimate:.2g} s at {previous.gflops:.3g} GFLOP/s (the "
                                 "coach keeps under its time budget)")
             break
-        point, cpu = _time_size(client, stage, threads, shape, estimate)
+        point, cpu, runs = _time_size(client, stage, threads, shape, estimate, deadline)
+        if runs < 3:
+            result.notes.append(f"{label} timed {'once' if runs == 1 else f'{runs} times'} "
+                                "(one product took "
+                                f"{2 * shape[0] * shape[1] * shape[2] / point.gflops / 1e9:.2g} "
+                                "s; the coach keeps under its time budget)")
         result.points.append(point)
         worker_cpu += cpu
         previous = point

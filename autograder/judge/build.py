@@ -17,12 +17,13 @@ import shutil
 import subprocess
 import sysconfig
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.judge import rust_rules, sandbox
+from autograder.judge.build_cache import BuildStore, build_settings, sources_hash
 from autograder.judge.errors import DidNotCompile, GraderError, NotBuilt, StudentStop
 from autograder.judge.workspace import SKIP_DIRS, Workspace
 from autograder.levels import Level
@@ -125,15 +126,17 @@ def fetch_dependencies(workspace: Path, tools: Toolchain) -> None:
 
 
 def _run_maturin(crate_dir: Path, wheels: Path, build_root: Path, tools: Toolchain,
-                 target: Path, extra_env: Mapping[str, str]) -> subprocess.CompletedProcess:
+                 target: Path, cargo_config: Sequence[str]) -> subprocess.CompletedProcess:
     """`maturin build` in the sandbox: it sees the build folder (the kit's crates and the
     student's files), the toolchain, the downloaded dependency sources and the target cache
     `target`, and no network; `#[path]`, `include!` and friends find nothing else to read.
-    `extra_env` adds cargo settings (the coach's line tables)."""
+    `cargo_config` adds cargo `--config` settings (the coach's line tables)."""
     box = sandbox.probe()
     cargo_home = Path("/tmp/cargo-home")  # inside the view: writable for cargo's lock files
     cmd = [str(tools.maturin), "build", "--release", "--quiet", "--offline",
            "-m", str(crate_dir / "Cargo.toml"), "-o", str(wheels), "-i", sandbox.interpreter()]
+    for setting in cargo_config:
+        cmd += ["--config", setting]
     wheels.mkdir(parents=True, exist_ok=True)
     view = sandbox.View(read_only=[tools.sysroot, tools.maturin],
                         writable=[build_root, wheels, target], kit_modules=False,
@@ -143,7 +146,7 @@ def _run_maturin(crate_dir: Path, wheels: Path, build_root: Path, tools: Toolcha
     env = {k: v for k, v in os.environ.items() if k in ("LANG", "TZ") or k.startswith("LC_")}
     env.update({"PATH": f"{tools.sysroot / 'bin'}:/usr/bin:/bin", "HOME": "/tmp",
                 "CARGO_HOME": str(cargo_home), "CARGO_TARGET_DIR": str(target),
-                "CARGO_TERM_COLOR": "never", **extra_env})
+                "CARGO_TERM_COLOR": "never"})
     if not box.confined:
         env.update({"CARGO_HOME": str(tools.cargo_home), "HOME": str(Path.home())})
     try:
@@ -180,18 +183,43 @@ def _compile_errors(log: str, rust_keys: list[str]) -> dict[str, DidNotCompile]:
 
 
 def build_maturin(level: Level, ws: Workspace, target: Path | None = None,
-                  extra_env: Mapping[str, str] | None = None) -> dict[str, StudentStop]:
+                  cargo_config: Sequence[str] = ()) -> dict[str, StudentStop]:
     """Build the level's crate into `ws.root/site` and put it on the worker's path. Returns
     the blocked student files: by key, why (not built, or did not compile); their stubs were
     built in their place. `target` is cargo's target folder (default: the grader's cache) and
-    `extra_env` more cargo settings: the coach builds with line tables in a folder of its own."""
+    `cargo_config` more cargo `--config` settings (the coach's line tables for the student's
+    crate alone, so that it shares the grader's compiled dependencies)."""
     target = target or cache_dir()
     with _owning(target):
-        return _build(level, ws, target, extra_env or {})
+        return _build(level, ws, target, cargo_config)
+
+
+def _compile(level: Level, ws: Workspace, build_root: Path, blocked: dict[str, StudentStop],
+             tools: Toolchain, target: Path, cargo_config: Sequence[str]) -> tuple[Path, bool]:
+    """Run maturin until the crate builds, blocking (in `blocked`) each student file that does
+    not compile. Returns the folder of the wheel and whether any file was blocked so."""
+    rust_keys = [k for k in ws.keys if k.startswith("rust_kernels/")]
+    crate_dir, wheels, failed = build_root / level.build["crate"], ws.root / "wheels", False
+    # Each failed build blocks the files it blames; one file's stub can break another's
+    # build (a kernel that uses a removed helper of another), so build again until it works.
+    for _ in range(len(rust_keys) + 1):
+        result = _run_maturin(crate_dir, wheels, build_root, tools, target, cargo_config)
+        built = [key for key in rust_keys if key not in blocked]
+        if result.returncode == 0 or not built:
+            break
+        for key, error in _compile_errors(result.stdout + result.stderr, built).items():
+            blocked[key] = error
+            shutil.copyfile(level.student_path(key), build_root / key)
+            ws.notes.append(f"{key} {error.message}")
+            failed = True
+    if result.returncode != 0:
+        raise GraderError("the kit's Rust crate does not build even with stubs:\n"
+                          + (result.stdout + result.stderr)[-3000:])
+    return wheels, failed
 
 
 def _build(level: Level, ws: Workspace, target: Path,
-           extra_env: Mapping[str, str]) -> dict[str, StudentStop]:
+           cargo_config: Sequence[str]) -> dict[str, StudentStop]:
     """`build_maturin`'s work, with the target folder held."""
     build_root = ws.root / "build"
     build_root.mkdir()
@@ -206,22 +234,16 @@ def _build(level: Level, ws: Workspace, target: Path,
             blocked[key] = reason
         shutil.copyfile(level.student_path(key) if reason else ws.student / key,
                         build_root / key)
-    crate_dir = build_root / level.build["crate"]
-    wheels = ws.root / "wheels"
-    # Each failed build blocks the files it blames; one file's stub can break another's
-    # build (a kernel that uses a removed helper of another), so build again until it works.
-    for _ in range(len(rust_keys) + 1):
-        result = _run_maturin(crate_dir, wheels, build_root, tools, target, extra_env)
-        built = [key for key in rust_keys if key not in blocked]
-        if result.returncode == 0 or not built:
-            break
-        for key, error in _compile_errors(result.stdout + result.stderr, built).items():
-            blocked[key] = error
-            shutil.copyfile(level.student_path(key), build_root / key)
-            ws.notes.append(f"{key} {error.message}")
-    if result.returncode != 0:
-        raise GraderError("the kit's Rust crate does not build even with stubs:\n"
-                          + (result.stdout + result.stderr)[-3000:])
+    # The same sources built before (an unchanged push, a re-grading): that build's wheel, no
+    # compiler. Cargo alone would compile again: the copies' file times are new.
+    store = BuildStore.beside(target)
+    key = sources_hash(build_root / "rust_kernels", build_settings(
+        tools.sysroot / "bin" / "rustc", tools.maturin, level.build["crate"], cargo_config))
+    wheels = store.get(key)
+    if wheels is None:
+        wheels, failed = _compile(level, ws, build_root, blocked, tools, target, cargo_config)
+        if not failed:  # a wheel of these sources alone (no file blocked by its errors)
+            store.put(key, sorted(wheels.glob("*.whl")))
     site = ws.root / "site"
     for wheel in wheels.glob("*.whl"):
         with zipfile.ZipFile(wheel) as archive:

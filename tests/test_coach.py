@@ -17,7 +17,14 @@ from machine_load import machine_is_busy
 
 from autograder.coach import mca
 from autograder.coach.diagnose import Evidence, cliff, diagnose
-from autograder.coach.disasm import Library, find_loops, innermost, parse, parse_chains
+from autograder.coach.disasm import (
+    Library,
+    find_loops,
+    innermost,
+    parse,
+    parse_chains,
+    resolve_plt,
+)
 from autograder.coach.kernel import stage_files
 from autograder.coach.loops import analyse, count_accumulators
 from autograder.coach.machine import Cache, Machine, parse_size, read_caches
@@ -474,9 +481,56 @@ def test_aarch64_loop_figures_from_machine_code() -> None:
     assert stats.strided_loads == 1  # the broadcast through x1, which advances by x8
 
 
+ARM_PLT = """\
+lib.so:\tfile format elf64-littleaarch64
+
+Disassembly of section .plt:
+
+0000000000002000 <$x>:
+    2000:      \tstp\tx16, x30, [sp, #-16]!
+    2020:      \tadrp\tx16, 0x8f000 <$x+0x224>
+    2024:      \tldr\tx17, [x16, #2392]
+    2028:      \tadd\tx16, x16, #2392
+    202c:      \tbr\tx17
+
+Disassembly of section .text:
+
+0000000000003000 <copy>:
+    3000:      \tbl\t0x2020 <$x+0x20>
+    3004:      \tret
+"""
+
+
+def test_aarch64_plt_calls_are_named() -> None:
+    """A call into the PLT (a stub the disassembler leaves unnamed) is named after the symbol
+    of the GOT slot its stub loads (`adrp` page + `ldr` offset: 0x8f958 -> memcpy)."""
+    functions, by_address = parse(ARM_PLT)
+    assert set(functions) == {"$x@2000", "copy"}
+    resolve_plt(by_address, "OFFSET TYPE VALUE\n"
+                "000000000008f958 R_AARCH64_JUMP_SLOT memcpy@GLIBC_2.17\n")
+    call = by_address[0x3000]
+    assert call.is_call and call.target == 0x2020 and call.target_name == "memcpy"
+
+
+def test_aarch64_cpu_named_from_cpuinfo(tmp_path: Path, monkeypatch) -> None:
+    """An aarch64 /proc/cpuinfo names no model, only its implementer and part: 0x41/0xd0c is
+    ARM's Neoverse N1 (Graviton 2), llvm-mca's -mcpu=neoverse-n1."""
+    from autograder.coach import machine
+
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nFeatures\t: fp asimd evtstrm aes\n"
+                    "CPU implementer\t: 0x41\nCPU part\t: 0xd0c\n\nprocessor\t: 1\n"
+                    "CPU implementer\t: 0x41\nCPU part\t: 0xd40\n")
+    monkeypatch.setattr(machine, "CPUINFO", info)
+    monkeypatch.setattr(machine.platform, "processor", lambda: "")
+    model, vendor, flags, cpu = machine._cpuinfo()
+    assert (model, vendor, cpu) == ("ARM neoverse-n1", "ARM", "neoverse-n1")
+    assert "asimd" in flags
+
+
 def test_aarch64_mca_and_machine() -> None:
     """llvm-mca reads a NEON loop under the Neoverse N1 and Apple M1 models: 2 chains are
-    latency-bound, the ideal loop is not; an N1 is named from its /proc/cpuinfo part."""
+    latency-bound, the ideal loop is not; the machine's own model is tried first."""
     found = shutil.which("llvm-mca")
     if found is None:
         pytest.skip("no llvm-mca on PATH (Debian: apt install llvm)")

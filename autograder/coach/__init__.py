@@ -1,14 +1,16 @@
 """The level 0 performance coach: `python grade.py level0 --coach [-k STAGE]`.
 
 It never grades. It builds the student's kernels once more with line tables (same code, plus a
-map from each instruction back to its source line), reads the machine code of each SGEMM
+map from each instruction back to its source line; the dependencies are the grader's, already
+compiled), reads the machine code (x86-64 or aarch64) of each SGEMM
 stage, finds the loop where the time goes and tells the student, with one number per sentence,
 why that loop runs at the speed it does:
 
 - `disasm`: the compiled library as instructions, functions, loops and source locations
   (llvm-objdump or objdump, llvm-addr2line);
 - `loops`: what one loop does per iteration (vector width, FMAs, loads and stores, independent
-  accumulators, stack spills, bounds checks, strided streams);
+  accumulators, stack spills, bounds checks, strided streams); `arm` reads aarch64 (NEON)
+  instructions for it;
 - `mca`: llvm-mca's throughput model of the loop, as a ceiling in fractions of the peak;
 - `measure`: the size sweep, the cores a parallel stage keeps busy, a `perf` profile (in the
   sandboxed worker, through the kit's own probes);

@@ -125,7 +125,8 @@ def _loop_findings(ev: Evidence) -> list[Finding]:
             f"The hot loop multiplies and adds separately ({_count(stats.muls, 'multiply')}"
             f" and {_count(stats.adds, 'add')} per iteration, no FMA): two instructions where "
             "one fused "
-            "multiply-add would do" + (", use _mm512_fmadd_ps / _mm256_fmadd_ps"
+            "multiply-add would do" + ((", use vfmaq_f32" if machine.arch == "aarch64" else
+                                         ", use _mm512_fmadd_ps / _mm256_fmadd_ps")
                                         if vector else "; the simd stage's intrinsics fuse them")),
             "1.5.7", vector))
     if stats.stack_loads or stats.stack_stores:

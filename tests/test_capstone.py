@@ -175,3 +175,23 @@ def test_the_swap_file_is_read_as_data() -> None:
         assert problem in state.note(level), (text, state.note(level))
     assert swap_state(level, "SWAPPED_IN = ('conv', 'convolution')").swapped == ("conv",)
     assert "missing" in swap_state(level, None).note(level)
+
+
+@pytest.mark.slow
+def test_numpy_of_the_stand_in_is_not_the_students(tmp_path: Path) -> None:
+    """While the kit's numpy backend stands in (numpy in the worker), a student file that
+    imports numpy still fails as a banned import; the same training without it passes."""
+    sub = walk_submission(tmp_path / "sub", ("conv", "train"))
+    train = sub / "stack" / "train.py"
+    clean = train.read_text()
+    train.write_text(clean.replace("from typing import Any\n",
+                                   "from typing import Any\n\nimport numpy  # noqa: F401\n"))
+    graded = run_grade("capstone", "--submission", sub, "-k", "test_mlp_digits",
+                       json_out=tmp_path / "banned.json")
+    assert graded.record is not None, graded.stderr
+    (test,) = graded.record["levels"][0]["tests"]
+    assert test["outcome"] == "banned import" and "stack/train.py" in test["message"], test
+    train.write_text(clean)
+    graded = run_grade("capstone", "--submission", sub, "-k", "test_mlp_digits",
+                       json_out=tmp_path / "clean.json")
+    assert graded.record is not None and graded.record["points"] == 4, graded.record

@@ -45,6 +45,10 @@ STAGES = SGEMM_STAGES + MEMORY_BOUND
 PART_OF = {"saxpy": "blas1", "sdot": "blas1"}
 BUDGET_S = 100.0  # the whole coach, build included, aims at under two minutes
 PROFILE_S = 1.0  # CPU-seconds of the worker (at most twice that of wall-clock time)
+#: Wall-clock seconds of a stage besides its sweep: the profile (at most 2 PROFILE_S) and
+#: perf's start, stop and script, the stage's setup and static reading. Measured 4-5 s per
+#: memory-bound stage (a profile only) at a load average of 12 on 2 cores.
+STAGE_S = 2 * PROFILE_S + 2.5
 PLOT_PATH = Path("grading-output") / "coach-level0.png"
 
 
@@ -387,12 +391,12 @@ def coach(level: Level, source: Source, keyword: str | None = None,
             report = static_report(built, level, stage, machine)
             if key in built.blocked:
                 report.notes.append(built.blocked[key])
-            # What is left, less a profile (at most 2 PROFILE_S) and its setup for each stage
+            # What is left, less STAGE_S (a profile, its setup) for each stage
             # still to come, shared among the sweeps still to come.
             left = BUDGET_S - (time.monotonic() - started)
             to_come = stages[index:]
             sweeps = sum(1 for s in to_come if s not in MEMORY_BOUND)
-            budget = max(2.0, (left - (2 * PROFILE_S + 0.5) * len(to_come)) / max(sweeps, 1))
+            budget = max(2.0, (left - STAGE_S * len(to_come)) / max(sweeps, 1))
             measured_report(report, built, client, peak, budget, beyond_caches(level))
             reports.append(report)
             emit("")

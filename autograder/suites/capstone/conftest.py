@@ -66,7 +66,8 @@ def _train_and_check(student, level, record_benchmark, step_rows: list, which: s
                      ms_per_step=round(per_step * 1e3, 3),
                      numpy_ms_per_step=round(numpy_step * 1e3, 4),
                      ratio_to_numpy=round(per_step / numpy_step, 1))
-    step_rows.append((f"{which.upper()} ({label})", per_step * 1e3, numpy_step * 1e3))
+    on = "" if stack == "your stack" else f", on {stack}"
+    step_rows.append((f"{which.upper()} ({label}{on})", per_step * 1e3, numpy_step * 1e3))
     if which == "mlp" and label == "public split":  # where the time goes (cProfile, fewer rows)
         rows = int(level.thresholds["profile_rows"])
         shares = student.call(probes.profile, which, x_train[:rows].tolist(),

@@ -421,6 +421,33 @@ def test_reference_blocked_has_no_cliff(coach_env, tmp_path_factory) -> None:
     assert "cache_cliff" not in [f.code for f in report.findings], report.sweep.points
 
 
+@pytest.mark.slow
+def test_sweep_keeps_to_its_budget(coach_env, tmp_path_factory) -> None:
+    """The naive stage's sweep with 3 s to spend stops in time: a size starts only when a
+    product 4x slower than the last fits, so n = 2048 (minutes of naive loops) is never
+    started, and the note says which sizes were left out."""
+    import time
+
+    from autograder.coach.measure import sweep
+    from autograder.judge.client import WorkerClient
+    from autograder.judge.runner import worker_spec
+
+    level, _, _ = coach_env
+    built = _built_for(coach_env, tmp_path_factory, "")
+    client = WorkerClient(worker_spec(level, built.ws), name="coach-test")
+    try:
+        client.start()  # the worker's start is not the sweep's
+        client.wait_ready()
+        started = time.monotonic()
+        found = sweep(client, "naive", 1, 3.0)
+        elapsed = time.monotonic() - started
+    finally:
+        client.close()
+    assert 2048 not in [p.n for p in found.points], found.points
+    assert any("not timed" in note for note in found.notes), found.notes
+    assert elapsed < 3.0 + 3.0, (elapsed, found.points, found.notes)
+
+
 # ----- aarch64 (NEON): the static part on a cross build ------------------------------------
 
 NEON = Machine("aarch64", "test Neoverse N1", 4, "neon", True,

@@ -145,8 +145,9 @@ def sweep(client: WorkerClient, stage: str, threads: int, budget_s: float,
         label = "x".join(map(str, shape)) if len(set(shape)) > 1 else f"n = {shape[0]}"
         if previous and time.monotonic() + needed > deadline:
             result.notes.append(f"{label} and larger not timed: one product would take "
-                                f"~{estimate:.2g} s at {previous.gflops:.3g} GFLOP/s (the "
-                                "coach keeps under its time budget)")
+                                f"~{estimate:.2g} s at {previous.gflops:.3g} GFLOP/s, up to "
+                                f"{FALL_ROOM}x that if the speed falls past a cache (the coach "
+                                "keeps under its time budget)")
             break
         point, cpu, runs = _time_size(client, stage, threads, shape, estimate, deadline)
         if runs < 3:

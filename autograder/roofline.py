@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 from autograder import KIT_ROOT
 from autograder.judge.build import cache_dir
+from autograder.judge.build_cache import BuildStore, sources_hash, toolchain_version
 from autograder.judge.errors import GraderError
 from autograder.judge.timing import POLICY, PlotPoint, Roofline, TimingPolicy
 from autograder.report import history as report_history
@@ -27,7 +29,16 @@ TIMED_LEVEL = "level0"
 
 
 def binary() -> Path:
-    """Build (if needed) and return the roofline binary, kept in the kit's cargo cache."""
+    """Build (if needed) and return the roofline binary, kept in the kit's cargo cache: the
+    binary of the same sources, toolchain and manifests is taken from the build store even when
+    cargo would compile again (a new checkout: new file times)."""
+    store = BuildStore.beside(cache_dir())
+    key = sources_hash(CRATES / "roofline", [
+        "roofline", toolchain_version(Path(shutil.which("rustc") or "rustc")),
+        *((CRATES / name).read_text() for name in ("Cargo.toml", "Cargo.lock"))])
+    stored = store.get(key)
+    if stored is not None:
+        return stored / "roofline"
     cmd = ["cargo", "build", "--release", "--quiet", "-p", "roofline",
            "--manifest-path", str(CRATES / "Cargo.toml")]
     env = {**os.environ, "CARGO_TARGET_DIR": str(cache_dir())}
@@ -37,6 +48,7 @@ def binary() -> Path:
         raise GraderError(f"cannot build the roofline probe: {exc}") from None
     if done.returncode != 0:
         raise GraderError("the roofline probe does not build:\n" + done.stderr[-2000:])
+    store.put(key, [cache_dir() / "release" / "roofline"])
     return cache_dir() / "release" / "roofline"
 
 

@@ -24,8 +24,11 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
+import time
 import venv
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -167,10 +170,15 @@ def workflow_steps(repo: Path) -> tuple[dict[str, str], list[dict]]:
     return dict(workflow.get("env", {})), job["steps"]
 
 
-def run_workflow(checkout: Path, bin_dir: Path, hidden: Path | None, work: Path) -> dict:
+def run_workflow(checkout: Path, bin_dir: Path, hidden: Path | None, work: Path,
+                 runner: dict[str, str | None] | None = None,
+                 restore: Callable[[list[str]], None] | None = None) -> dict:
     """Run the workflow's steps in order in `checkout` as a runner would: each `run:` with
-    bash -eo pipefail and the env the workflow sets; `uses:` steps done by hand where they
-    matter (the hidden tests' checkout, the reporter's payload). Returns the payload."""
+    bash -eo pipefail and the env the workflow sets (and `runner`'s, e.g. its HOME; None
+    unsets); `uses:`
+    steps done by hand where they matter (the hidden tests' checkout, the reporter's payload,
+    and `restore(paths)` for the cache step: a Python-only level's workflow has none, nor any
+    Rust step, when `restore` is None). Returns the payload."""
     env_vars, steps = workflow_steps(checkout)
     work.mkdir(parents=True, exist_ok=True)
     output, summary = work / "github_output", work / "step_summary"
@@ -181,7 +189,8 @@ def run_workflow(checkout: Path, bin_dir: Path, hidden: Path | None, work: Path)
            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
            # the test's venv shares the kit's packages: pip has nothing to fetch
            "PIP_NO_BUILD_ISOLATION": "1", "PIP_NO_DEPS": "1"}
-    failed = False
+    env = {k: v for k, v in {**env, **(runner or {})}.items() if v is not None}
+    failed, seconds = False, {}
     for step in steps:
         condition = str(step.get("if", ""))
         if "HIDDEN_TESTS_REPO" in condition and hidden is None:
@@ -193,13 +202,17 @@ def run_workflow(checkout: Path, bin_dir: Path, hidden: Path | None, work: Path)
         if "uses" in step:
             if step["uses"].startswith("actions/checkout") and "path" in step.get("with", {}):
                 shutil.copytree(hidden, checkout / step["with"]["path"])
-            assert not step["uses"].startswith(("dtolnay/", "actions/cache")), \
-                f"a Python-only level's workflow sets up Rust: {step}"
+            if restore is not None and step["uses"].startswith("actions/cache"):
+                restore(step["with"]["path"].split())
+            assert restore is not None or not step["uses"].startswith(
+                ("dtolnay/", "actions/cache")), f"a Python-only level sets up Rust: {step}"
             continue
         assert "${{" not in step["run"], step["run"]
+        started = time.monotonic()
         done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
                                step["run"]], cwd=checkout, capture_output=True, text=True,
                               env={**env, **step.get("env", {})}, timeout=1800)
+        seconds[step["name"]] = round(time.monotonic() - started, 1)
         if done.returncode != 0 and not step.get("continue-on-error"):
             failed = True
             pytest.fail(f"step {step['name']!r} failed: {done.stdout[-2000:]}"
@@ -207,6 +220,7 @@ def run_workflow(checkout: Path, bin_dir: Path, hidden: Path | None, work: Path)
     line = next(x for x in output.read_text().splitlines() if x.startswith("result="))
     payload = json.loads(base64.b64decode(line.removeprefix("result=")))
     payload["summary"] = summary.read_text()
+    payload["seconds"] = seconds  # each `run:` step's wall time
     return payload
 
 
@@ -289,6 +303,7 @@ def test_the_workflow_sets_up_rust_only_for_a_rust_level(tmp_path: Path, monkeyp
     from autograder.instructor.release import generate
     from autograder.instructor.student_repo import workflow_text
     from autograder.judge.build import cache_dir
+    from autograder.judge.build_cache import BuildStore
 
     workflow = yaml.safe_load(workflow_text(generate(ROOT, level_id), level_id))
     assert workflow["env"]["LEVEL"] == level_id
@@ -307,7 +322,7 @@ def test_the_workflow_sets_up_rust_only_for_a_rust_level(tmp_path: Path, monkeyp
     monkeypatch.delenv("TEENYGRAD_CACHE", raising=False)
     target = cache_dir()
     cached = [Path(p.replace("~", str(home), 1)) for p in paths]
-    assert any(folder in target.parents for folder in cached), (target, cached)
+    assert target in cached and BuildStore.beside(target).folder in cached, (target, cached)
 
 
 @pytest.mark.slow
@@ -337,3 +352,97 @@ def test_a_second_build_compiles_no_dependency_again() -> None:
     assert any(name.startswith("libpyo3") for name in before), sorted(before)
     build()
     assert dependencies() == before
+
+
+def _restore(saved: Path, home: Path, paths: list[str]) -> None:
+    """What actions/cache does with `paths` (~ is the runner's HOME): copies from `saved`
+    (hard links, times kept: both folders are this test's own)."""
+    for path in paths:
+        rel = Path(path.removeprefix("~/"))
+        assert path.startswith("~/") and not rel.is_absolute(), path
+        if (saved / rel).exists():
+            shutil.copytree(saved / rel, home / rel, symlinks=True, dirs_exist_ok=True,
+                            copy_function=os.link)
+
+
+def _save(home: Path, saved: Path, paths: list[str]) -> None:
+    """What actions/cache saves after the job: exactly `paths`, nothing else of the HOME."""
+    shutil.rmtree(saved, ignore_errors=True)
+    for path in paths:
+        rel = Path(path.removeprefix("~/"))
+        if (home / rel).exists():
+            shutil.copytree(home / rel, saved / rel, symlinks=True, copy_function=os.link)
+
+
+def _compiled(home: Path) -> dict[str, int]:
+    """The kit crate's and the roofline probe's build outputs in the runner's cargo target
+    folder, with their times: a compilation writes them again."""
+    release = home / ".cache" / "teenygrad-kit" / "cargo-target" / "release"
+    return {p.relative_to(release).as_posix(): p.stat().st_mtime_ns for p in release.rglob("*")
+            if p.is_file() and ("teenygrad_kernels" in p.name or p.name.startswith("roofline"))}
+
+
+@pytest.mark.slow
+def test_level0_workflow_run_again_compiles_nothing(tmp_path: Path) -> None:
+    """Level 0's workflow, every `run:` step in order in a clean checkout, twice, carrying to
+    the second run only the paths its cache step lists: the second run compiles neither the
+    kit's crate with the student's kernels nor the roofline probe, and gives the same score."""
+    from autograder.judge.build import _owning, cache_dir
+
+    level, started = load_level("level0", ROOT), time.monotonic()
+    repo = tmp_path / "student-repo"
+    write_student_repo(ROOT, repo, level="level0")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "template"], cwd=repo, check=True)
+    env_dir = tmp_path / "venv"  # the runner's Python: the kit's packages, its own site
+    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    saved, home = tmp_path / "actions-cache", tmp_path / "home"
+    # The cache an earlier push left (other sources): the kit's downloaded crates and its
+    # compiled dependencies, to keep this test's cost down; no build store.
+    cargo_home = Path(os.environ.get("CARGO_HOME") or Path.home() / ".cargo")
+    shutil.copytree(cargo_home / "registry", saved / ".cargo" / "registry", symlinks=True)
+    with _owning(cache_dir()):
+        shutil.copytree(cache_dir(), saved / ".cache" / "teenygrad-kit" / "cargo-target",
+                        symlinks=True)
+    # The tools the runner's setup steps install, found where this machine keeps them.
+    runner: dict[str, str | None] = {
+        "HOME": str(home), "RUSTUP_HOME": os.environ.get("RUSTUP_HOME")
+        or str(Path.home() / ".rustup"), "CARGO_HOME": None, "CARGO_TARGET_DIR": None,
+        "TEENYGRAD_CACHE": None,  # the kit's defaults under the runner's HOME
+        "PATH": os.pathsep.join([str(env_dir / "bin"), sysconfig.get_path("scripts"),
+                                 os.environ["PATH"]])}
+    naive = "rust_kernels/teenygrad_kernels/src/kernels/sgemm_naive.rs"
+    scores, compiled, stored = [], [], []
+    print(f"\nlevel 0 workflow: set up in {time.monotonic() - started:.0f} s")
+    for run in (1, 2):
+        shutil.rmtree(home, ignore_errors=True)
+        home.mkdir()
+        checkout = tmp_path / "checkout"  # a runner's checkout: the same path, new file times
+        shutil.rmtree(checkout, ignore_errors=True)
+        subprocess.run(["git", "clone", "-q", str(repo), str(checkout)], check=True)
+        (checkout / naive).write_text(without_markers(level.solution_path(naive).read_text()))
+        paths: list[str] = []
+
+        def restore(listed: list[str], paths: list[str] = paths) -> None:
+            paths += listed
+            _restore(saved, home, listed)
+
+        payload = run_workflow(checkout, env_dir / "bin", None, tmp_path / f"run{run}",
+                               runner=runner, restore=restore)
+        assert paths, "level 0's workflow has no cache step"
+        scores.append(sum(t["score"] for t in payload["tests"]))
+        print(f"level 0 workflow, run {run}: {payload['seconds']} "
+              f"({time.monotonic() - started:.0f} s since the start)")
+        compiled.append(_compiled(home))
+        stored.append(sorted(p.name for p in (home / ".cache" / "teenygrad-kit"
+                                              / "cargo-target-built").iterdir()))
+        if run == 1:  # what the second run starts from: the first's, through the cache
+            _save(home, saved, paths)
+            restored = _compiled(saved)
+    print(f"\nlevel 0 workflow: scores {scores}, build store {stored}")
+    assert scores[0] == scores[1] and scores[0] > 0, scores
+    assert compiled[0] and restored == compiled[0], "the cache step lost the build outputs"
+    assert compiled[1] == restored, "the second run compiled again"
+    assert stored[0] == stored[1] and len(stored[0]) == 2, stored  # the wheel and the probe

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.judge import rust_rules, sandbox
+from autograder.judge.build_cache import BuildStore, build_settings, sources_hash
 from autograder.judge.errors import DidNotCompile, GraderError, NotBuilt, StudentStop
 from autograder.judge.workspace import SKIP_DIRS, Workspace
 from autograder.levels import Level
@@ -193,6 +194,30 @@ def build_maturin(level: Level, ws: Workspace, target: Path | None = None,
         return _build(level, ws, target, cargo_config)
 
 
+def _compile(level: Level, ws: Workspace, build_root: Path, blocked: dict[str, StudentStop],
+             tools: Toolchain, target: Path, cargo_config: Sequence[str]) -> tuple[Path, bool]:
+    """Run maturin until the crate builds, blocking (in `blocked`) each student file that does
+    not compile. Returns the folder of the wheel and whether any file was blocked so."""
+    rust_keys = [k for k in ws.keys if k.startswith("rust_kernels/")]
+    crate_dir, wheels, failed = build_root / level.build["crate"], ws.root / "wheels", False
+    # Each failed build blocks the files it blames; one file's stub can break another's
+    # build (a kernel that uses a removed helper of another), so build again until it works.
+    for _ in range(len(rust_keys) + 1):
+        result = _run_maturin(crate_dir, wheels, build_root, tools, target, cargo_config)
+        built = [key for key in rust_keys if key not in blocked]
+        if result.returncode == 0 or not built:
+            break
+        for key, error in _compile_errors(result.stdout + result.stderr, built).items():
+            blocked[key] = error
+            shutil.copyfile(level.student_path(key), build_root / key)
+            ws.notes.append(f"{key} {error.message}")
+            failed = True
+    if result.returncode != 0:
+        raise GraderError("the kit's Rust crate does not build even with stubs:\n"
+                          + (result.stdout + result.stderr)[-3000:])
+    return wheels, failed
+
+
 def _build(level: Level, ws: Workspace, target: Path,
            cargo_config: Sequence[str]) -> dict[str, StudentStop]:
     """`build_maturin`'s work, with the target folder held."""
@@ -209,22 +234,16 @@ def _build(level: Level, ws: Workspace, target: Path,
             blocked[key] = reason
         shutil.copyfile(level.student_path(key) if reason else ws.student / key,
                         build_root / key)
-    crate_dir = build_root / level.build["crate"]
-    wheels = ws.root / "wheels"
-    # Each failed build blocks the files it blames; one file's stub can break another's
-    # build (a kernel that uses a removed helper of another), so build again until it works.
-    for _ in range(len(rust_keys) + 1):
-        result = _run_maturin(crate_dir, wheels, build_root, tools, target, cargo_config)
-        built = [key for key in rust_keys if key not in blocked]
-        if result.returncode == 0 or not built:
-            break
-        for key, error in _compile_errors(result.stdout + result.stderr, built).items():
-            blocked[key] = error
-            shutil.copyfile(level.student_path(key), build_root / key)
-            ws.notes.append(f"{key} {error.message}")
-    if result.returncode != 0:
-        raise GraderError("the kit's Rust crate does not build even with stubs:\n"
-                          + (result.stdout + result.stderr)[-3000:])
+    # The same sources built before (an unchanged push, a re-grading): that build's wheel, no
+    # compiler. Cargo alone would compile again: the copies' file times are new.
+    store = BuildStore.beside(target)
+    key = sources_hash(build_root / "rust_kernels", build_settings(
+        tools.sysroot / "bin" / "rustc", tools.maturin, level.build["crate"], cargo_config))
+    wheels = store.get(key)
+    if wheels is None:
+        wheels, failed = _compile(level, ws, build_root, blocked, tools, target, cargo_config)
+        if not failed:  # a wheel of these sources alone (no file blocked by its errors)
+            store.put(key, sorted(wheels.glob("*.whl")))
     site = ws.root / "site"
     for wheel in wheels.glob("*.whl"):
         with zipfile.ZipFile(wheel) as archive:

@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from grading_server import SERVER
 from machine_load import machine_is_busy
 
+from autograder.instructor.run_grade import GradeRun
 from autograder.instructor.run_grade import run_grade as grade_process
 from autograder.levels import load_level
+from autograder.report.history import HISTORY_ENV
 
 KIT = Path(__file__).resolve().parent.parent
 ENGINE_KIT = KIT / "tests" / "engine_kit"
@@ -50,7 +53,16 @@ def run_grade(*args: str | Path, kit_root: Path | None = None, timeout: float = 
         full_env.pop("GITHUB_STEP_SUMMARY", None)
     if kit_root is not None:
         full_env["TEENYGRAD_KIT_ROOT"] = str(kit_root)
-    done = grade_process(KIT / "grade.py", argv, cwd=KIT, timeout=timeout, env=full_env)
+    full_env.setdefault(HISTORY_ENV, "off")  # as grade_process does
+    forked = SERVER.forkable(KIT / "grade.py", full_env)
+    SERVER.counts["forked" if forked else "fresh"] += 1
+    if forked:
+        # The same grading, forked from a process that has imported the CLI and the references
+        # once (tests/grading_server.py): a fresh interpreter's 1-3 s start, ~150 times over,
+        # was a tenth of the suite. TEENYGRAD_TESTS_FRESH_GRADE=1 starts a grade.py each time.
+        done = GradeRun(*SERVER.run(argv, cwd=KIT, timeout=timeout, env=full_env))
+    else:
+        done = grade_process(KIT / "grade.py", argv, cwd=KIT, timeout=timeout, env=full_env)
     assert not done.timed_out, f"grade.py {' '.join(map(str, args))} ran over {timeout:g} s"
     record = json.loads(json_out.read_text()) if json_out and json_out.exists() else None
     return Graded(done.returncode, done.stdout, done.stderr, record)
@@ -130,3 +142,12 @@ def lost_only_speed(record: dict) -> bool:
     """Whether the points a grading lost were all partial speed credit (nothing failed)."""
     lost = [t for lv in record["levels"] for t in lv["tests"] if t["points"] < t["max_points"]]
     return bool(lost) and all(t["outcome"] == "partial credit" for t in lost)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """How many `grade.py` runs were forked from the grading server, and how many started
+    fresh (an environment the server could not take: see tests/grading_server.py)."""
+    if any(SERVER.counts.values()):
+        terminalreporter.write_line(
+            f"grade.py runs: {SERVER.counts['forked']} forked from the grading server, "
+            f"{SERVER.counts['fresh']} fresh")

@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 import time
 
+from grading_server import forked_cpu_seconds
+
 from autograder.judge.timing import POLICY, machine_busy_seconds
 
 BUSY_SHARE = POLICY.busy_share  # of all CPUs used by other processes
@@ -72,5 +74,8 @@ def _machine_busy() -> float | None:
 
 
 def _own() -> float:
+    """CPU seconds of this test run: its process, its waited-for children, and the gradings
+    the grading server forked for it (tests/grading_server.py: they are not its children)."""
     times = os.times()
-    return times.user + times.system + times.children_user + times.children_system
+    return (times.user + times.system + times.children_user + times.children_system
+            + forked_cpu_seconds())

@@ -517,8 +517,7 @@ class Session:
             name += mutant.operator.split("/")[-1] + f"-{mutant.occurrence}.diff"
             where = f"{mutant.key}:{mutant.line} in {mutant.definition or '<module>'}"
             change = mutation_equivalent.change_of(result.diff)
-            shown = f"`{change.before.replace(chr(10), ' / ')}` → " \
-                    f"`{change.after.replace(chr(10), ' / ')}`"
+            shown = f"`{_lines(change.before)}` → `{_lines(change.after)}`"
             if outcome == KILLED:  # listed as equivalent, yet a test rejects it
                 listed[KILLED].append(f"- {where}: {shown} — {facts.get('lost') or 'timeout'}"
                                       f" lost points")
@@ -553,6 +552,14 @@ class Session:
                 "otherwise add the missing test.\n\n" + "\n".join(stubs))
         (self.work / "report.md").write_text(table + "\n")
         return table
+
+
+def _lines(text: str) -> str:
+    """Changed lines on one line of the report: a whole function body as its first line."""
+    lines = text.splitlines()
+    if len(lines) > 3:
+        return f"{lines[0]} / ... ({len(lines)} lines)"
+    return " / ".join(lines)
 
 
 def _stub(mutant: Mutant, change: mutation_equivalent.Change) -> str:

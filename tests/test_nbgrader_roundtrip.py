@@ -9,7 +9,6 @@ noise (allowed: 1 point per part)."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import run_grade
 from nbgrader.api import Gradebook
 
 from autograder.instructor import handouts, notebooks
@@ -55,11 +55,11 @@ def answered(released: Path, source: Path) -> str:
 
 
 def grade_py_points(folder: Path, level: str) -> dict[str, float]:
+    """Points per part that `python grade.py LEVEL --submission FOLDER` gives."""
     out = folder.parent / f"{folder.parent.name}-{level}.json"
-    subprocess.run([sys.executable, str(ROOT / "grade.py"), level, "--submission", str(folder),
-                    "--format", "json", "--output", str(out), "--quiet"],
-                   capture_output=True, timeout=1800)
-    record = json.loads(out.read_text())
+    graded = run_grade(level, "--submission", folder, json_out=out, timeout=1800)
+    record = graded.record
+    assert record is not None, graded.stderr
     parts: dict[str, float] = {}
     for level_record in record["levels"]:
         for test in level_record["tests"]:
@@ -70,12 +70,15 @@ def grade_py_points(folder: Path, level: str) -> dict[str, float]:
 @pytest.mark.slow
 @pytest.mark.parametrize("level", LEVELS)
 def test_nbgrader_round_trip(tmp_path, level):
-    """Solutions and stubs, through real nbgrader, score what grade.py gives them."""
+    """Solutions and stubs, through real nbgrader, score what grade.py gives them; nbgrader's
+    own totals (gradebook, feedback) are 100 for the level and, apart, the written questions'
+    points in their own assignment `<level>-written`."""
     course = tmp_path / "course"
     notebooks.build_course(ROOT, course, [level])
+    written = notebooks.written_assignment(level)
     nbgrader(course, "generate_assignment", level, "--force")
+    nbgrader(course, "generate_assignment", written, "--force")
     released = course / "release" / level
-    source_nb = course / "source" / level / f"{level}.ipynb"
     keys = select_levels(ROOT, level)[0].solution_keys()
 
     solution = {key: (ROOT / "solutions" / level / key).read_text() for key in keys}
@@ -84,23 +87,42 @@ def test_nbgrader_round_trip(tmp_path, level):
     for student in students:
         folder = course / "submitted" / student / level
         shutil.copytree(released, folder)
+        answers = course / "submitted" / student / written
+        shutil.copytree(course / "release" / written, answers)
         if student != "stubs":
-            (folder / f"{level}.ipynb").write_text(answered(released / f"{level}.ipynb",
-                                                            source_nb))
+            (answers / f"{written}.ipynb").write_text(answered(
+                course / "release" / written / f"{written}.ipynb",
+                course / "source" / written / f"{written}.ipynb"))
             stubbed = keys[-1] if student == "partial" else None  # one file left as a stub
             for key, text in solution.items():
                 if key != stubbed:
                     (folder / key).write_text(text)
         submitted[student] = folder
     nbgrader(course, "autograde", level, "--force")
+    nbgrader(course, "autograde", written, "--force")
+    nbgrader(course, "generate_feedback", level, "--force")
+    nbgrader(course, "generate_feedback", written, "--force")
 
     for key, text in solution.items():  # the students' files were graded, not the stubs
         assert (course / "autograded" / "solutions" / level / key).read_text() == text
 
+    source_cells = nbformat.read(ROOT / "solutions" / level / f"{level}.ipynb", as_version=4)
+    question_points = sum(c.metadata["nbgrader"]["points"] for c in source_cells.cells
+                          if c.metadata.get("nbgrader", {}).get("grade")
+                          and not c.metadata["nbgrader"]["grade_id"].startswith("engine_"))
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        grades = {student: gb.find_submission_notebook(level, level, student).grades
+        # nbgrader's own totals: the level's 100, the questions' points apart
+        assert gb.find_assignment(level).max_score == 100
+        assert gb.find_assignment(written).max_score == question_points > 0
+        engine_cells = {student: gb.find_submission_notebook(level, level, student).grades
+                        for student in submitted}
+        grades = {student: gb.find_submission_notebook(written, written, student).grades
                   for student in submitted}
-        # Answers graded by hand (markdown cells: the notebook's written total) wait for the
+        totals = {student: (gb.find_submission(level, student).score,
+                            gb.find_submission(written, student).score) for student in submitted}
+        engine_scores = {student: {g.name: g.score for g in found}
+                         for student, found in engine_cells.items()}
+        # Answers graded by hand (markdown cells of the written assignment) wait for the
         # formgrader; everything else was graded by `autograde`.
         scores = {student: {g.name: g.score for g in found if g.cell_type == "code"}
                   for student, found in grades.items()}
@@ -108,16 +130,24 @@ def test_nbgrader_round_trip(tmp_path, level):
                    for student, found in grades.items()}
     for student, folder in submitted.items():
         expected = grade_py_points(folder, level)
-        engine = {name.removeprefix("engine_"): score for name, score in scores[student].items()
-                  if name.startswith("engine_")}
+        engine = {name.removeprefix("engine_"): score
+                  for name, score in engine_scores[student].items()}
         assert engine == pytest.approx(expected, abs=SPEED_NOISE.get(level, 1e-9)), student
-        questions = [s for name, s in scores[student].items() if not name.startswith("engine_")]
+        assert totals[student][0] == pytest.approx(sum(engine.values()))
+        questions = list(scores[student].values())
         assert questions and (all(questions) if student != "stubs" else not any(questions))
+        assert totals[student][1] == pytest.approx(sum(questions))
         # none scored by autograde; an answered one waits for its grader (an untouched one
         # nbgrader scores 0 itself)
         assert not any(g.score for g in by_hand[student]), student
         assert student == "stubs" or all(g.needs_manual_grade for g in by_hand[student])
         if student == "partial":
             assert 0 < sum(engine.values()) < 100  # real partial credit went through nbgrader
-        print(f"{level} {student}: gradebook engine cells {sum(engine.values()):g}, grade.py "
-              f"{sum(expected.values()):g}; question cells {sum(questions):g} points")
+        # nbgrader's feedback pages: the level's total out of 100, the questions' apart
+        page = (course / "feedback" / student / level / f"{level}.html").read_text()
+        assert f"{totals[student][0]:g} / 100" in " ".join(page.split()), student
+        apart = (course / "feedback" / student / written / f"{written}.html").read_text()
+        assert f"/ {question_points:g}" in " ".join(apart.split()), student
+        print(f"{level} {student}: nbgrader {level} {totals[student][0]:g}/100 (grade.py "
+              f"{sum(expected.values()):g}); {written} {totals[student][1]:g}/"
+              f"{question_points:g}")

@@ -111,7 +111,6 @@ DEMOS = [
         """,
         """\
         import shutil
-        import tempfile
 
         _grade_this_folder = engine_points
         # Each earlier level's files the capstone runs, relative to that level's own folder,

@@ -133,7 +133,7 @@ class GradingServer:
                 self._proc = subprocess.Popen(
                     [sys.executable, __file__, self._socket], cwd=KIT, env=self._env,
                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
-                    start_new_session=True, preexec_fn=_die_with_parent)
+                    start_new_session=True)  # not PR_SET_PDEATHSIG: see `serve`
             ready = self._proc.stdout.readline()
             if ready.strip() != b"ready":
                 self._proc.kill()
@@ -163,7 +163,8 @@ def forked_cpu_seconds() -> float:
 
 
 def _die_with_parent() -> None:
-    """Linux: be killed when the parent dies (the test run; for a grading, its handler)."""
+    """Linux: be killed when the parent's thread ends (a handler with the server's main
+    thread, a grading with its handler's)."""
     import ctypes
 
     try:
@@ -286,14 +287,17 @@ def _text(data: bytes) -> str:
 
 
 def serve(path: str) -> None:
-    """Preload, then fork a handler for each connection on the Unix socket `path`."""
+    """Preload, then fork a handler for each connection on the Unix socket `path`; end when
+    the test run does. (Watched here: Linux's PR_SET_PDEATHSIG fires when the *thread* that
+    started the server ends, and a test may start it from a thread pool's.)"""
+    test_run = os.getppid()
     sys.path.insert(0, str(KIT))  # as grade.py does: this checkout's autograder
     _preload()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(16)
     print("ready", flush=True)
-    while True:
+    while os.getppid() == test_run:  # else the test run is gone (a handler dies with us)
         ready, _, _ = select.select([listener], [], [], 1.0)
         while True:  # reap finished handlers
             try:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 
 import pytest
 from conftest import ENGINE_KIT, KIT
-from grading_server import GRADE_PY, SERVER
+from grading_server import GRADE_PY, SERVER, GradingServer
 
 from autograder.instructor.run_grade import run_grade as fresh_grade
 
@@ -73,3 +74,19 @@ def test_a_forked_gradings_cpu_time_is_the_test_runs_own() -> None:
                                  env=env)
     assert code == 0, stderr
     assert SERVER.cpu_seconds - before > 0.2  # at least importing the suites and a worker
+
+
+def test_a_server_started_from_a_thread_outlives_the_thread() -> None:
+    """Started by a test's thread pool, the server still grades after that thread ended (it
+    watches the test run, not the thread that started it)."""
+    server = GradingServer()
+    env = {**os.environ, "TEENYGRAD_KIT_ROOT": str(ENGINE_KIT)}
+    try:
+        first = threading.Thread(target=server.run, args=(["--help"],),
+                                 kwargs={"cwd": KIT, "timeout": 120, "env": env})
+        first.start()
+        first.join()
+        code, stdout, _ = server.run(["--help"], cwd=KIT, timeout=120, env=env)
+        assert code == 0 and "grade.py" in stdout
+    finally:
+        server.stop()

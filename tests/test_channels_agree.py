@@ -153,9 +153,12 @@ def by_nbgrader(subs: dict[str, Path], work: Path) -> dict[str, float]:
         shutil.copytree(sub, folder)
         shutil.copyfile(released, folder / released.name)
     nbgrader("autograde", LEVEL, "--force")
+    # The written questions: an assignment of their own, not handed in here (0 of its points)
+    nbgrader("generate_assignment", notebooks.written_assignment(LEVEL), "--force")
     nbgrader("export", "--to", str(work / "grades.csv"))
     rows = list(csv.DictReader((work / "grades.csv").open()))
     assert "score" not in rows[0] and "max_score" not in rows[0]  # never automatic + written
+    assert {row["assignment"] for row in rows} == {LEVEL}  # one row per level and student
     for row in rows:
         assert float(row[f"{AUTOMATIC_TOTAL}_max_score"]) == 100
         assert float(row[f"{WRITTEN_TOTAL}_max_score"]) > 0

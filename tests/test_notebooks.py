@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import nbformat
 import pytest
 
 from autograder.instructor import handouts, notebooks
@@ -48,3 +49,26 @@ def test_course_layout_has_stubs_not_solutions(tmp_path):
     for rel in files:
         if rel.endswith(".py"):
             assert "BEGIN SOLUTION" not in (tmp_path / "source" / level / rel).read_text()
+
+
+@pytest.mark.parametrize("level", handouts.available_levels())
+def test_course_has_the_written_questions_as_an_assignment_apart(tmp_path, level):
+    """`notebooks --course`: the level's notebook grades only its engine cells (100 points);
+    every question of the source notebook, and no engine cell, is in `<level>-written`."""
+    notebooks.build_course(kit_root(), tmp_path, [level])
+
+    def graded(path):
+        cells = nbformat.read(path, as_version=4).cells
+        return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
+                for c in cells if c.metadata.get("nbgrader", {}).get("grade")}
+
+    source = graded(kit_root() / "solutions" / level / f"{level}.ipynb")
+    engine = graded(tmp_path / "source" / level / f"{level}.ipynb")
+    assert all(name.startswith("engine_") for name in engine) and sum(engine.values()) == 100
+    questions = {k: v for k, v in source.items() if not k.startswith("engine_")}
+    apart = tmp_path / "source" / notebooks.written_assignment(level)
+    if not questions:
+        assert not apart.exists()
+        return
+    assert graded(apart / f"{notebooks.written_assignment(level)}.ipynb") == questions
+    assert [p.name for p in apart.iterdir()] == [f"{notebooks.written_assignment(level)}.ipynb"]

@@ -35,6 +35,8 @@ from autograder.judge.intake import (
 from autograder.levels import SubmissionLimits
 
 NBGRADER_DIR = Path(__file__).parent / "nbgrader"
+#: A level's written questions are the nbgrader assignment `<level>` + this.
+WRITTEN_SUFFIX = "-written"
 NBGRADER_COPY_ENTRIES = 100_000  # entries of one submission nbgrader's copy looks at, at most
 
 
@@ -87,9 +89,56 @@ def build_course(root: Path, course: Path, level_ids: list[str], force: bool = F
             target.write_text(item.stub, encoding="utf-8")
         for notebook in notebooks:
             dest.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(notebook, dest / notebook.name)
+            engine, questions = split_written(nbformat.read(notebook, as_version=4), level_id)
+            nbformat.write(engine, dest / notebook.name)
+            if questions is None:
+                continue
+            # The written questions are an nbgrader assignment of their own, so nbgrader's
+            # totals (formgrader, feedback, gradebook) say 100 for the level and show the
+            # questions' points apart, under their own name.
+            apart = course / "source" / written_assignment(level_id)
+            if apart.exists():
+                shutil.rmtree(apart)
+            apart.mkdir(parents=True)
+            nbformat.write(questions, apart / f"{written_assignment(level_id)}.ipynb")
         written.append(level_id)
     return written
+
+
+def written_assignment(level_id: str) -> str:
+    """The name of the nbgrader assignment holding a level's written questions."""
+    return f"{level_id}{WRITTEN_SUFFIX}"
+
+
+def _graded_question(cell: nbformat.NotebookNode) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("grade")) and not meta.get("grade_id", "").startswith("engine_")
+
+
+def split_written(notebook: nbformat.NotebookNode, level_id: str
+                  ) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode | None]:
+    """A source notebook as two: the level's (handout, setup, demos and the engine cells,
+    worth the level's 100 points) and its written questions' (setup and every question, from
+    `questions_intro` to the last graded question cell), or None when it has no question."""
+    ids = [cell.get("id") for cell in notebook.cells]
+    graded = [i for i, cell in enumerate(notebook.cells) if _graded_question(cell)]
+    if not graded or "questions_intro" not in ids:
+        return notebook, None
+    first, last = ids.index("questions_intro"), graded[-1]
+    questions = nbformat.v4.new_notebook(metadata=notebook.metadata)
+    points = sum(cell.metadata["nbgrader"]["points"] for cell in notebook.cells[first:last + 1]
+                 if _graded_question(cell))
+    title = nbformat.v4.new_markdown_cell(
+        f"# {level_id}: written questions\n\nThe questions of {level_id}'s handout. Their "
+        f"{points:g} points are this assignment's own total, apart from the 100 points of "
+        f"`{level_id}` that the engine gives your code.", id="written_title",
+        metadata={"nbgrader": {"grade": False, "grade_id": "written_title", "locked": True,
+                               "schema_version": 3, "solution": False, "task": False}})
+    setup = [cell for cell in notebook.cells if cell.get("id") == "setup"]
+    questions.cells = [title, *setup, *notebook.cells[first:last + 1]]
+    engine = nbformat.v4.new_notebook(metadata=notebook.metadata)
+    engine.cells = notebook.cells[:first] + notebook.cells[last + 1:]
+    return engine, questions
 
 
 def write_sources(root: Path, level_ids: list[str], check_only: bool = False) -> list[Path]:

@@ -3,12 +3,15 @@
 `python grade.py notebooks --course DIR` copies this file into DIR and lays out the course:
 
     DIR/nbgrader_config.py
-    DIR/source/<level>/<level>.ipynb        the source notebook (solution cells, test cells)
+    DIR/source/<level>/<level>.ipynb        the handout and the engine cells (100 points)
     DIR/source/<level>/<key>                the *generated stubs* of the level's files
+    DIR/source/<level>-written/<level>-written.ipynb
+                                            the written questions (solution and test cells,
+                                            their own points, outside the 100)
 
-Then, from DIR: `nbgrader generate_assignment <level>`, release, `nbgrader collect` (or
-`zip_collect`), `nbgrader autograde <level>`, `nbgrader generate_feedback <level>`,
-`nbgrader export`.
+Then, from DIR, for `<level>` and `<level>-written` each: `nbgrader generate_assignment`,
+release, `nbgrader collect` (or `zip_collect`), `nbgrader autograde`, `nbgrader
+generate_feedback`; then `nbgrader export`.
 """
 
 import os
@@ -60,9 +63,9 @@ except ImportError:  # the kit is not installed in this Python: use the one that
     from autograder.instructor.notebooks import guard_nbgrader_copies
 guard_nbgrader_copies()
 
-# `nbgrader export` writes two named totals per submission, never their sum: `automatic` (the
-# engine cells: the 100 points every other channel gives) and `written` (the written questions,
-# outside the 100). See autograder/instructor/nbgrader_export.py.
+# `nbgrader export` writes two named totals per level and student, never their sum:
+# `automatic` (the engine cells: the 100 points every other channel gives) and `written` (the
+# `<level>-written` assignment, outside the 100). See autograder/instructor/nbgrader_export.py.
 c.ExportApp.plugin_class = "autograder.instructor.nbgrader_export.TotalsExportPlugin"
 
 # The engine cells grade a whole level (level 0 builds Rust): nbgrader's 30 s per cell is far

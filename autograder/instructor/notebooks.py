@@ -286,7 +286,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for level_id in done:
         print(f"source/{level_id}/ ready in {args.course}")
-    print(f"next: cd {args.course} && nbgrader generate_assignment <level> (docs/instructor.md)")
+        if (args.course / "source" / written_assignment(level_id)).is_dir():
+            print(f"source/{written_assignment(level_id)}/ ready in {args.course} (its written "
+                  "questions: their own assignment and total, outside the 100)")
+    print(f"next: cd {args.course} && nbgrader generate_assignment <level> (and <level>"
+          f"{WRITTEN_SUFFIX}; docs/instructor.md)")
     return 0
 
 

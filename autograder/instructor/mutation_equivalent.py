@@ -23,7 +23,9 @@ body by `()`). An entry whose lines occur twice in one definition covers both mu
 The scoring then leaves equivalent survivors out: score = killed / (killed + survived), where
 survived counts only the survivors no entry matches; those are listed as **unclassified** (a
 missing test until someone adds it or classifies the mutant here). A listed mutant that a test
-*kills* is flagged too: either the entry is wrong or a test rejects a correct program.
+*kills* is flagged too: either the entry is wrong or a test rejects a correct program. A rule
+violation (only another part's tests reject the mutant) is never taken as equivalent: some test
+tells it from the reference, so it stays counted.
 """
 
 from __future__ import annotations

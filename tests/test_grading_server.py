@@ -59,8 +59,10 @@ def test_what_an_import_read_goes_to_a_fresh_grade_py() -> None:
     base = dict(os.environ)
     assert SERVER.forkable(GRADE_PY, {**base, "TEENYGRAD_KIT_ROOT": "/elsewhere",
                                       "TMPDIR": "/tmp", "PYTEST_CURRENT_TEST": "x"})
+    # what the server's imports set (sklearn's setdefault): the same in a fresh grade.py
+    assert SERVER.forkable(GRADE_PY, {**base, "KMP_DUPLICATE_LIB_OK": "True"})
     for changed in ({"PYTHONPATH": "/elsewhere"}, {"OPENBLAS_NUM_THREADS": "7"},
-                    {"HOME": "/elsewhere"}):
+                    {"HOME": "/elsewhere"}, {"KMP_DUPLICATE_LIB_OK": "False"}):
         assert not SERVER.forkable(GRADE_PY, {**base, **changed}), changed
     assert not SERVER.forkable(Path("/elsewhere/grade.py"), base)
 

@@ -58,8 +58,9 @@ def run_grade(*args: str | Path, kit_root: Path | None = None, timeout: float = 
     SERVER.counts["forked" if forked else "fresh"] += 1
     if forked:
         # The same grading, forked from a process that has imported the CLI and the references
-        # once (tests/grading_server.py): a fresh interpreter's 1-3 s start, ~150 times over,
-        # was a tenth of the suite. TEENYGRAD_TESTS_FRESH_GRADE=1 starts a grade.py each time.
+        # once (tests/grading_server.py): a fresh interpreter's start (0.4 s on a quiet 2-core
+        # machine, 2-3 s on a busy one) about 200 times in the suite is saved.
+        # TEENYGRAD_TESTS_FRESH_GRADE=1 starts a fresh grade.py each time, as before.
         done = GradeRun(*SERVER.run(argv, cwd=KIT, timeout=timeout, env=full_env))
     else:
         done = grade_process(KIT / "grade.py", argv, cwd=KIT, timeout=timeout, env=full_env)

@@ -13,6 +13,9 @@ repository copy) are graded through every channel that runs here:
   hidden tests installed as its optional steps do), and the reporter's payload is read.
 
 Every channel must give each submission the same total. The matrix is printed (`-s`).
+
+Level 0's workflow is run too, twice in a clean checkout with only its cache step's paths
+carried over: the second run compiles nothing and gives the same score.
 """
 
 from __future__ import annotations

@@ -331,6 +331,7 @@ def serve(path: str) -> None:
             finally:
                 os._exit(code)
         conn.close()
+    shutil.rmtree(Path(path).parent, ignore_errors=True)  # the test run ended without `stop`
 
 
 if __name__ == "__main__":

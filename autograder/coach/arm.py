@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from autograder.coach.disasm import Instruction
+from autograder.coach.disasm import Instruction, split_top_level
 
 #: Floats per NEON arrangement (only f32 is the kit's: `.2d`, `.8h` are not counted).
 ARRANGEMENT_LANES = {"4s": 4, "2s": 2}
@@ -33,20 +33,7 @@ STACK = ("sp", "x29")  # the stack pointer and the frame pointer
 
 def split_operands(operands: str) -> list[str]:
     """Operands split at top-level commas (not inside `[ ]` or `{ }`)."""
-    parts, depth, current = [], 0, ""
-    for char in operands:
-        if char in "[{":
-            depth += 1
-        elif char in "]}":
-            depth -= 1
-        if char == "," and depth == 0:
-            parts.append(current.strip())
-            current = ""
-        else:
-            current += char
-    if current.strip():
-        parts.append(current.strip())
-    return parts
+    return split_top_level(operands, "[{", "]}")
 
 
 def gpr(name: str) -> str | None:

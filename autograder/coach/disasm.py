@@ -328,3 +328,22 @@ def loops_with_sources(library: Library, keep: Callable[[Loop], bool] = lambda l
         addresses = [ins.address for loop in library.loops for ins in loop.body]
         library.chains = source_chains(library.path, addresses)
     return library.loops, library.chains
+
+
+def split_top_level(operands: str, opening: str, closing: str) -> list[str]:
+    """`operands` split at the commas outside brackets (any of `opening` ... `closing`): the
+    operand lists of both assembly syntaxes the coach reads."""
+    parts, depth, current = [], 0, ""
+    for char in operands:
+        if char in opening:
+            depth += 1
+        elif char in closing:
+            depth -= 1
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    if current.strip():
+        parts.append(current.strip())
+    return parts

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from autograder.coach import arm
-from autograder.coach.disasm import Instruction, Library, Loop
+from autograder.coach.disasm import Instruction, Library, Loop, split_top_level
 
 LANES = {"zmm": 16, "ymm": 8, "xmm": 4}
 _FMA = re.compile(r"^v?f(?:n)?m(?:add|sub)(?:132|213|231)?(ps|ss)$")
@@ -40,20 +40,7 @@ def gpr(name: str) -> str:
 
 def split_operands(operands: str) -> list[str]:
     """AT&T operands, split at top-level commas (not inside `( )` or `{ }`)."""
-    parts, depth, current = [], 0, ""
-    for char in operands:
-        if char in "({":
-            depth += 1
-        elif char in ")}":
-            depth -= 1
-        if char == "," and depth == 0:
-            parts.append(current.strip())
-            current = ""
-        else:
-            current += char
-    if current.strip():
-        parts.append(current.strip())
-    return parts
+    return split_top_level(operands, "({", ")}")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from autograder.cases.indexing import axis_arg, decode_index, encode_index
+from autograder.cases.level1_hints import REDUCTION_HINTS  # noqa: F401 - the hidden tests' hints
 
 Arrays = Sequence[np.ndarray]
 Grads = list[np.ndarray | None]
@@ -772,14 +773,6 @@ def program_hint(inputs: Arrays, program: Sequence[Sequence[Any]], grad_out: np.
     causes = [ACCUMULATE_HINT] * reuse + [broadcast_hint] * broadcast
     return "; or ".join(causes)
 
-
-#: What each reduction's gradient is, for the reduction tests' hints.
-REDUCTION_HINTS = {
-    "sum": "sum's gradient is grad_out broadcast back to the input's shape",
-    "mean": "mean's gradient is grad_out divided by the number of elements averaged, "
-            "broadcast back to the input's shape",
-    "max": "max sends grad_out to the maximum, split equally among ties",
-}
 
 #: Why gradients are wrong when a node is used twice (a diamond).
 ACCUMULATE_HINT = ("a node used more than once gets the sum of the gradients of its uses: "

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from autograder.cases.level1_hints import REDUCTION_HINTS
 from autograder.judge.api import check_close, check_equal
 from autograder.probes import level1 as probes
 from autograder.suites import checks
@@ -78,15 +79,6 @@ def test_matmul_fixed(student):
         check_op(got, "matmul", xs, {}, expected.seed_like(out.shape),
                  hint="grad_a = grad_out @ b^T, grad_b = a^T @ grad_out; "
                       "a 1-d operand is a row (left) or a column (right)")
-
-
-#: What each reduction's gradient is (the hint of a wrong one).
-REDUCTION_HINTS = {
-    "sum": "sum's gradient is grad_out broadcast back to the input's shape",
-    "mean": "mean's gradient is grad_out divided by the number of elements averaged, "
-            "broadcast back to the input's shape",
-    "max": "max sends grad_out to the maximum, split equally among ties",
-}
 
 
 @pytest.mark.points(1)

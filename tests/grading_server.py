@@ -171,17 +171,6 @@ def forked_cpu_seconds() -> float:
 # -- the server ------------------------------------------------------------------------------
 
 
-def _die_with_parent() -> None:
-    """Linux: be killed when the parent's thread ends (a handler with the server's main
-    thread, a grading with its handler's)."""
-    import ctypes
-
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
-
 def _preload() -> None:
     """Import what every grading imports, and probe the sandbox (cached; reset per grading
     when the grading names another bubblewrap)."""
@@ -215,8 +204,10 @@ def _grading(request: dict, out: int, err: int) -> None:
     returns."""
     code = 1
     try:
+        from autograder.instructor.run_grade import die_with_parent
+
         os.setsid()
-        _die_with_parent()
+        die_with_parent()
         os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
         os.dup2(out, 1)
         os.dup2(err, 2)
@@ -322,8 +313,10 @@ def serve(path: str) -> None:
         if os.fork() == 0:  # pragma: no cover - a handler
             code = 0
             try:
+                from autograder.instructor.run_grade import die_with_parent
+
                 listener.close()
-                _die_with_parent()
+                die_with_parent()
                 _handle(conn)
             except BaseException:  # noqa: BLE001 - the client sees the closed connection
                 traceback.print_exc()

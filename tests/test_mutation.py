@@ -253,3 +253,35 @@ def test_tests_that_killed_a_definition_run_first(tmp_path: Path,
 def _facts_of(session: Session, mutant: Mutant) -> dict:
     """What `grade_mutant` recorded for `mutant` (owners, lost parts, failed tests, ...)."""
     return json.loads(dict(session.db.results)[mutant.job_id].output)
+
+
+def test_jobs_grade_side_by_side_with_the_same_verdicts(tmp_path: Path) -> None:
+    """`--jobs 2` grades the demo level's sample in two copies: each mutant gets the verdict a
+    one-job run gives it, both copies end as the reference has them, and the run is logged."""
+    outcomes = {}
+    for jobs in (1, 2):
+        work = tmp_path / f"jobs{jobs}"
+        done = run_grade("mutation", "demo", "--sample", "10", "--work", work, "--jobs",
+                         str(jobs), kit_root=ENGINE_KIT, timeout=300)
+        assert done.returncode == 0, done.stderr
+        level = _demo_level()
+        session = Session(level, work, Settings(level.id, 10, 0, False), read_only=True)
+        try:
+            results = dict(session.db.results)  # job ids are made per session: match by change
+            outcomes[jobs] = {(m.key, m.operator, m.occurrence): results[m.job_id].test_outcome
+                              for m in session.mutants() if m.job_id in results
+                              and results[m.job_id].test_outcome is not None}
+        finally:
+            session.db.close()
+        (run,) = json.loads((work / "runs.json").read_text())
+        assert (run["graded"], run["jobs"]) == (10, jobs)
+    assert len(outcomes[2]) == 10 and outcomes[2] == outcomes[1]
+    second = tmp_path / "jobs2" / "submission-1" / "calc" / "ops.py"
+    assert second.read_text() == (ENGINE_KIT / "solutions" / "demo" / "calc" / "ops.py").read_text()
+
+
+def _demo_level():
+    """The engine kit's made-up level (read with TEENYGRAD_KIT_ROOT set for the call only)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TEENYGRAD_KIT_ROOT", str(ENGINE_KIT))
+        return load_level("demo")

@@ -23,15 +23,18 @@ survived: the owners' tests miss a bug that breaks their contract).
 
 Each grading stops at its first failing test, with hypothesis not shrinking what it found
 (`autograder.judge.fail_fast`; the verdict is the same, sooner); `--no-fail-fast` grades every
-test. Each grading is forked from this process, which has imported the judge and the level's
-references once (`autograder.instructor.preforked`; `--no-fork`: a fresh `grade.py` each).
+test. Each grading is forked from this process, which has imported the judge, the level's
+references and its suites once (`autograder.instructor.preforked`; `--no-fork`: a fresh
+`grade.py` each). `--jobs N` grades N mutants at a time, each job in its own copy of the
+submission (a level built with Cargo grades one at a time: its mutants share one workspace).
 A survivor classified as equivalent in `autograder/instructor/equivalent/<level>.toml`
 (`mutation_equivalent`) is listed with its reason and left out of the score; any other is
 *unclassified* (a missing test until someone adds it or classifies the mutant):
 mutation score = killed / (killed + unclassified survivors), per file, per owner part and for
-the level. The session (cosmic-ray's SQLite work db), the copy, the table (`report.md`)
-and one unified diff per survivor (`survivors/`) live in the work folder; a run that is
-stopped (budget, Ctrl-C, kill) goes on where it stopped when the same command is run again.
+the level. The session (cosmic-ray's SQLite work db), the copy, the table (`report.md`),
+one unified diff per survivor (`survivors/`) and the wall time of each run (`runs.json`, summed
+in the table: a full run's cost) live in the work folder; a run that is stopped (budget,
+Ctrl-C, kill) goes on where it stopped when the same command is run again.
 `--sample N` grades the first N mutants of the seeded shuffle that a full run grades in (CI
 smoke tests, quick estimates): a larger sample with the same seed holds the smaller one.
 A level built with maturin (level 0) gets its mutants from cargo-mutants: `mutation_rust.py`.
@@ -45,11 +48,12 @@ import fcntl
 import json
 import os
 import random
+import selectors
 import shutil
 import sys
 import time
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -57,9 +61,10 @@ from pathlib import Path
 from autograder.instructor import mutation_equivalent, preforked
 from autograder.instructor.levels import USER_ERRORS, InstructorError, kit_root
 from autograder.instructor.markers import find_regions, style_of
-from autograder.instructor.run_grade import run_grade
+from autograder.instructor.run_grade import die_with_parent, run_grade
 from autograder.judge.fail_fast import FIRST_ENV, PLUGIN_OPTION
 from autograder.levels import Level, load_level
+from autograder.report.history import HISTORY_ENV
 
 EXIT_DONE, EXIT_BAD_INPUT, EXIT_GRADER_ERROR = 0, 2, 3
 KILLED, SURVIVED, INCOMPETENT = "killed", "survived", "incompetent"
@@ -125,11 +130,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="grade every test of each mutant (slower; same verdicts)")
     parser.add_argument("--no-fork", action="store_true",
                         help="start a fresh grade.py for each grading (slower; same verdicts)")
+    parser.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                        help="grade N mutants at a time (default 1; one per core is "
+                             "the most that helps)")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run (or resume) the session of `args.level`; write and print its table."""
     try:
+        if args.jobs < 1:
+            raise InstructorError(f"--jobs must be at least 1, not {args.jobs}")
         level = load_level(args.level)
         session_type = _session_type(level)
         work = (args.work or kit_root() / "grading-output" / "mutation" / level.id).resolve()
@@ -147,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
             if not args.report:
                 session.preforked = not args.no_fork
                 session.execute(budget=args.budget, timeout=args.timeout, quiet=args.quiet,
-                                fail_fast=not args.no_fail_fast)
+                                fail_fast=not args.no_fail_fast, jobs=args.jobs)
             print(session.write_report())
         finally:
             session.db.close()
@@ -190,13 +200,14 @@ class Session:
     _failed: list[str] = []  # the tests the last grading lost points in
 
     suffix = ".py"  # the student files it mutates
+    parallel = True  # mutants may be graded side by side, each job in its own copy
 
     def __init__(self, level: Level, work: Path, settings: Settings, *,
                  fresh: bool = False, read_only: bool = False) -> None:
-        from cosmic_ray.work_db import WorkDB  # imported when used: grade.py starts faster
-
         self.level, self.work, self.settings = level, work, settings
-        self.copy = work / "submission"
+        # The copy cosmic-ray's mutants name; a job of a parallel run grades in its own.
+        self.origin = self.copy = work / "submission"
+        self.record = work / "grading.json"  # each grading's --format json report
         self._timeouts: dict[tuple[str, ...], float] = {}  # per part set, from its baseline
         self._regions: dict[str, list[tuple[int, int]]] = {}  # key -> solution regions
         self.keys = [k for k in level.solution_keys() if k.endswith(self.suffix)]
@@ -224,7 +235,7 @@ class Session:
                                   f"({state.read_text().strip()}): use --fresh or another --work")
         if not read_only:
             self._refresh_copy()  # undoes a mutant left in place by a killed run
-        self.db = WorkDB(str(work / "session.sqlite"), WorkDB.Mode.create)
+        self.db = _open_db(work / "session.sqlite")
         if not state.exists():
             self._init()
             state.write_text(settings.as_json() + "\n")
@@ -239,7 +250,7 @@ class Session:
         """Enumerate the mutants (cosmic-ray init), then mark those not graded as skipped."""
         from cosmic_ray.commands.init import init
 
-        init([self.copy / key for key in self.keys], self.db, {})
+        init([self.origin / key for key in self.keys], self.db, {})
         self._choose()
 
     def _choose(self) -> None:
@@ -270,7 +281,7 @@ class Session:
         found = []
         for item in self.db.work_items if items is None else items:
             spec = item.mutations[0]
-            key = Path(spec.module_path).relative_to(self.copy).as_posix()
+            key = Path(spec.module_path).relative_to(self.origin).as_posix()
             found.append(Mutant(item.job_id, key, spec.operator_name, spec.occurrence,
                                 spec.start_pos[0], spec.definition_name or ""))
         return sorted(found, key=lambda m: (m.key, m.line, m.operator, m.occurrence))
@@ -310,11 +321,12 @@ class Session:
 
     def grade_parts(self, parts: list[str], timeout: float) -> tuple[str, float, str, list[str]]:
         """`grade`, and the parts that lost points (from the run's JSON record)."""
-        record = self.work / "grading.json"
+        record = self.record
         record.unlink(missing_ok=True)
         args = [self.level.id, "--submission", self.copy, "--quiet", "-k", self.keyword(parts),
                 "--format", "json", "--output", record]
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        # No grading history: thousands of mutants are not the instructor's gradings.
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", HISTORY_ENV: "off"}
         if self.fail_fast:  # pytest reads PYTEST_ADDOPTS itself: no grading option for it
             env["PYTEST_ADDOPTS"] = f"{env.get('PYTEST_ADDOPTS', '')} {PLUGIN_OPTION}".strip()
             if self._first:
@@ -340,21 +352,122 @@ class Session:
         return outcome, seconds, f"exit {done.returncode}\n{output}", lost
 
     def execute(self, *, budget: float | None, timeout: float | None, quiet: bool,
-                fail_fast: bool = True) -> None:
-        """Grade the pending mutants until done or out of budget; each result is committed."""
+                fail_fast: bool = True, jobs: int = 1) -> None:
+        """Grade the pending mutants until done or out of budget (`jobs` at a time); each
+        result is committed as it comes."""
         self.fail_fast = fail_fast
         pending = self.mutants(self.db.pending_work_items)
         # A seeded shuffle: a run stopped by its budget has graded a uniform sample.
         random.Random(self.settings.seed).shuffle(pending)
         bar = _Bar(len(pending), self.db.num_results, quiet)
+        jobs = min(jobs, len(pending)) if self.parallel and preforked.available() else 1
+        if jobs > 1:
+            bar.note(f"{jobs} jobs, each in its own copy of the submission")
+        started, wall = time.monotonic(), time.time()
+        try:
+            if jobs > 1:
+                self._execute_jobs(pending, jobs, budget, timeout, bar)
+            else:
+                self._execute_share(pending, budget, timeout, bar.step)
+        finally:
+            bar.close()
+            self._log_run(wall, time.monotonic() - started, bar.done, jobs)
+        if bar.left and budget is not None:
+            bar.note(f"budget of {budget:g} s used: {bar.left} mutants left, "
+                     f"~{bar.seconds_left() / 3600:.1f} h at this pace (run again to go on)")
+
+    def _execute_share(self, mutants: list[Mutant], budget: float | None,
+                       timeout: float | None, done: Callable[[str], None]) -> None:
+        """Grade `mutants` one after another (until `budget` seconds are used); `done` hears
+        each outcome."""
         started = time.monotonic()
-        for mutant in pending:
+        for mutant in mutants:
             if budget is not None and time.monotonic() - started > budget:
-                bar.note(f"budget of {budget:g} s used: {bar.left} mutants left, "
-                         f"~{bar.seconds_left() / 3600:.1f} h at this pace (run again to go on)")
                 break
-            bar.step(self.grade_mutant(mutant, timeout))
-        bar.close()
+            done(self.grade_mutant(mutant, timeout))
+
+    def _execute_jobs(self, pending: list[Mutant], jobs: int, budget: float | None,
+                      timeout: float | None, bar: _Bar) -> None:
+        """Grade `pending` in `jobs` forked processes, job j taking every jobs-th mutant in its
+        own copy; each commits its results to the work db and tells this process its
+        outcomes (one line each) for the bar."""
+        # Once, before forking, what every job needs: the preloaded judge and the timeouts
+        # (each measured on the unmutated copy, with nothing else running).
+        if self.preforked and preforked.available() and not self._preloaded:
+            preforked.preload(self.level)
+            self._preloaded = True
+        for mutant in pending:
+            owners = self.owners(mutant.key, mutant.definition)
+            others = [p for p in self.parts_of(mutant.key) if p not in owners]
+            for parts in (owners, others):
+                if parts:
+                    self._timeout(parts, timeout)
+        db_path = self.work / "session.sqlite"
+        self.db.close()  # a forked child must not share the parent's SQLite connection
+        selector = selectors.DefaultSelector()
+        children = []
+        try:
+            for job in range(jobs):
+                read, write = os.pipe()
+                pid = os.fork()
+                if pid == 0:  # pragma: no cover - a job, measured through its pipe and db
+                    os.close(read)
+                    self._job(job, pending[job::jobs], budget, timeout, write, db_path)
+                os.close(write)
+                children.append(pid)
+                selector.register(os.fdopen(read, "rb"), selectors.EVENT_READ)
+            while selector.get_map():
+                for key, _events in selector.select():
+                    line = key.fileobj.readline()
+                    if not line:
+                        selector.unregister(key.fileobj)
+                        key.fileobj.close()
+                    elif line.strip():
+                        bar.step(line.decode().strip())
+        finally:
+            for pid in children:
+                os.waitpid(pid, 0)
+            self.db = _open_db(db_path)
+
+    def _job(self, job: int, share: list[Mutant], budget: float | None, timeout: float | None,
+             pipe: int, db_path: Path) -> None:
+        """Become job `job`: grade `share` in copy `submission-<job>` (job 0: the session's
+        own) and write each outcome to `pipe`; never returns."""
+        code = EXIT_GRADER_ERROR
+        try:
+            die_with_parent()
+            if job:
+                self.copy = self.work / f"submission-{job}"
+                self.record = self.work / f"grading-{job}.json"
+                self._refresh_copy()
+            self.db = _open_db(db_path)
+            with os.fdopen(pipe, "w", buffering=1) as out:
+                self._execute_share(share, budget, timeout,
+                                    lambda outcome: print(outcome, file=out, flush=True))
+            code = EXIT_DONE
+        except KeyboardInterrupt:  # Ctrl-C reaches every job: the mutant in hand is undone
+            code = EXIT_DONE
+        except BaseException:  # noqa: BLE001 - a job's crash, shown; the parent goes on
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+
+    def _log_run(self, wall: float, seconds: float, graded: int, jobs: int) -> None:
+        """Add this run to `runs.json`: a full session's cost is the sum of its runs."""
+        if not graded:
+            return
+        log = self.work / "runs.json"
+        try:
+            runs = json.loads(log.read_text())
+        except (OSError, ValueError):
+            runs = []
+        runs.append({"started": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(wall)),
+                     "seconds": round(seconds, 1), "graded": graded, "jobs": jobs})
+        log.write_text(json.dumps(runs, indent=1) + "\n")
 
     @contextmanager
     def applied(self, mutant: Mutant) -> Iterator[tuple[str, str | None]]:
@@ -552,6 +665,13 @@ class Session:
                 "otherwise add the missing test.\n\n" + "\n".join(stubs))
         (self.work / "report.md").write_text(table + "\n")
         return table
+
+
+def _open_db(path: Path):  # -> cosmic_ray.work_db.WorkDB, imported when used
+    """The session's work db (made when missing)."""
+    from cosmic_ray.work_db import WorkDB  # imported here: grade.py starts faster
+
+    return WorkDB(str(path), WorkDB.Mode.create)
 
 
 def _lines(text: str) -> str:

@@ -2,8 +2,12 @@
 
 `grade.py mutation` grades thousands of mutants, each a short `grade.py` run, and a fresh
 interpreter spends 1-3 s of each (more on a busy machine) importing the CLI, pytest,
-hypothesis, numpy, scipy and the level's references before it grades anything. `preload`
-imports them once in the mutation process; `fork_grade` then runs each grading in a forked
+hypothesis, numpy, scipy and the level's references before it grades anything, and pytest
+another second importing (and assertion-rewriting) the level's suite modules. `preload`
+does both once in the mutation process (the suites by listing the level's tests: pytest's
+importlib mode then finds them in `sys.modules`) and freezes the garbage collector's view of
+it all (`gc.freeze`: a child's collections skip it, and leave its pages shared);
+`fork_grade` then runs each grading in a forked
 child (`os.fork`, copy-on-write: the imports are already done), with what `run_grade` gives a
 child: its own session and process group (killed whole at the timeout, and after it exits, so
 nothing it started outlives it), no standard input, its output captured, death with its parent
@@ -15,7 +19,10 @@ POSIX only (os.fork); elsewhere `available()` is false and callers use `run_grad
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import importlib
+import io
 import os
 import signal
 import sys
@@ -25,7 +32,7 @@ import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from autograder.instructor.run_grade import GradeRun, _die_with_parent
+from autograder.instructor.run_grade import GradeRun, die_with_parent
 from autograder.levels import Level
 
 EXIT_GRADER_ERROR = 3
@@ -50,6 +57,26 @@ def preload(level: Level) -> None:
     from autograder.judge import sandbox
 
     sandbox.probe()
+    _import_suites(level)
+    gc.freeze()
+
+
+def _import_suites(level: Level) -> None:
+    """Import the level's graded suite modules as a grading does: list its tests in-process
+    (nothing is graded or built). A level that cannot be listed is left to each child, and so
+    is every level when this process is itself running a test (the kit's own tests call
+    `grade_mutant`): a pytest session inside it would fill its `sys.modules`."""
+    from autograder.cli import main
+
+    if os.environ.get("PYTEST_CURRENT_TEST"):
+        return
+
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        try:
+            main([level.id, "--solutions", "--list", "--quiet"])
+        except (Exception, SystemExit):  # noqa: BLE001 - only a start-up saving is lost
+            pass
 
 
 def fork_grade(args: Sequence[str | Path], *, cwd: Path, timeout: float,
@@ -74,7 +101,7 @@ def _child(argv: list[str], cwd: Path, env: Mapping[str, str], out: int, err: in
     code = EXIT_GRADER_ERROR
     try:
         os.setsid()
-        _die_with_parent()
+        die_with_parent()
         os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
         os.dup2(out, 1)
         os.dup2(err, 2)

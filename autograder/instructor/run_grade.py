@@ -54,7 +54,7 @@ def run_grade(grade_py: Path, args: Sequence[str | Path], *, cwd: Path, timeout:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
-        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        preexec_fn=die_with_parent if sys.platform == "linux" else None,
     )
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
@@ -67,7 +67,7 @@ def run_grade(grade_py: Path, args: Sequence[str | Path], *, cwd: Path, timeout:
     return GradeRun(proc.returncode, stdout, stderr)
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+def die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
     """Ask Linux to kill the grader if its parent dies (e.g. kill -9)."""
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)

@@ -47,10 +47,17 @@ def test_code_for_another_architecture_is_recognised() -> None:
 
 @needs_tool
 def test_sample_writes_a_table_and_resumes(tmp_path: Path) -> None:
-    """A seeded sample of 2 naive mutants: the table counts both; run again, nothing is redone."""
+    """A seeded sample of 2 naive mutants graded by 2 jobs (each in its own Cargo workspace
+    copy): the table counts both; run again, nothing is redone."""
     args = ("mutation", "level0", "--files", NAIVE, "--sample", "2", "--work", tmp_path)
-    first = run_grade(*args, timeout=600)
+    first = run_grade(*args, "--jobs", "2", timeout=600)
     assert first.returncode == 0, first.stderr
+    (run,) = json.loads((tmp_path / "runs.json").read_text())
+    assert (run["graded"], run["jobs"]) == (2, 2)
+    for crate in ("crate", "crate-1"):  # both workspaces used, each mutant undone
+        kernel = tmp_path / crate / NAIVE
+        assert kernel.read_text() == (load_level("level0").solutions_dir / NAIVE).read_text()
+    assert (tmp_path / "cache-1").is_dir()
     killed, survived, equivalent, incompetent, _score = ROW.search(first.stdout).groups()
     assert int(killed) + int(survived) + int(equivalent) + int(incompetent) == 2, first.stdout
     assert (tmp_path / "report.md").read_text().strip() == first.stdout.strip()

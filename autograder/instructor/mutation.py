@@ -26,7 +26,7 @@ Each grading stops at its first failing test, with hypothesis not shrinking what
 test. Each grading is forked from this process, which has imported the judge, the level's
 references and its suites once (`autograder.instructor.preforked`; `--no-fork`: a fresh
 `grade.py` each). `--jobs N` grades N mutants at a time, each job in its own copy of the
-submission (a level built with Cargo grades one at a time: its mutants share one workspace).
+submission (and, for a Rust level, its own Cargo workspace and target folders).
 A survivor classified as equivalent in `autograder/instructor/equivalent/<level>.toml`
 (`mutation_equivalent`) is listed with its reason and left out of the score; any other is
 *unclassified* (a missing test until someone adds it or classifies the mutant):
@@ -200,14 +200,12 @@ class Session:
     _failed: list[str] = []  # the tests the last grading lost points in
 
     suffix = ".py"  # the student files it mutates
-    parallel = True  # mutants may be graded side by side, each job in its own copy
+    job = 0  # which job of a parallel run this process is (`job_path`)
 
     def __init__(self, level: Level, work: Path, settings: Settings, *,
                  fresh: bool = False, read_only: bool = False) -> None:
         self.level, self.work, self.settings = level, work, settings
-        # The copy cosmic-ray's mutants name; a job of a parallel run grades in its own.
-        self.origin = self.copy = work / "submission"
-        self.record = work / "grading.json"  # each grading's --format json report
+        self.origin = work / "submission"  # the copy cosmic-ray's mutants name
         self._timeouts: dict[tuple[str, ...], float] = {}  # per part set, from its baseline
         self._regions: dict[str, list[tuple[int, int]]] = {}  # key -> solution regions
         self.keys = [k for k in level.solution_keys() if k.endswith(self.suffix)]
@@ -227,9 +225,10 @@ class Session:
                 raise InstructorError(f"another `grade.py mutation` is running in {work} "
                                       "(--report reads its results so far)") from None
             if fresh:
-                for name in ("session.json", "session.sqlite", "report.md"):
+                for name in ("session.json", "session.sqlite", "report.md", "runs.json"):
                     (work / name).unlink(missing_ok=True)
-                shutil.rmtree(self.copy, ignore_errors=True)
+                for copy in (self.origin, *work.glob("submission-*")):
+                    shutil.rmtree(copy, ignore_errors=True)
         if state.exists() and json.loads(state.read_text()) != json.loads(settings.as_json()):
             raise InstructorError(f"{work} holds a session made with other settings "
                                   f"({state.read_text().strip()}): use --fresh or another --work")
@@ -239,6 +238,24 @@ class Session:
         if not state.exists():
             self._init()
             state.write_text(settings.as_json() + "\n")
+
+    def job_path(self, name: str) -> Path:
+        """The work folder's `name` as this job has it: job 0 the session's own, job j its
+        own `name-j` (`grading.json` → `grading-1.json`)."""
+        if not self.job:
+            return self.work / name
+        stem, dot, extension = name.partition(".")
+        return self.work / f"{stem}-{self.job}{dot}{extension}"
+
+    @property
+    def copy(self) -> Path:
+        """The submission copy this job grades mutants in."""
+        return self.job_path("submission")
+
+    @property
+    def record(self) -> Path:
+        """The `--format json` report of this job's last grading."""
+        return self.job_path("grading.json")
 
     def _refresh_copy(self) -> None:
         for key in self.level.solution_keys():
@@ -360,7 +377,7 @@ class Session:
         # A seeded shuffle: a run stopped by its budget has graded a uniform sample.
         random.Random(self.settings.seed).shuffle(pending)
         bar = _Bar(len(pending), self.db.num_results, quiet)
-        jobs = min(jobs, len(pending)) if self.parallel and preforked.available() else 1
+        jobs = min(jobs, len(pending)) if preforked.available() else 1
         if jobs > 1:
             bar.note(f"{jobs} jobs, each in its own copy of the submission")
         started, wall = time.monotonic(), time.time()
@@ -415,14 +432,16 @@ class Session:
                     self._job(job, pending[job::jobs], budget, timeout, write, db_path)
                 os.close(write)
                 children.append(pid)
-                selector.register(os.fdopen(read, "rb"), selectors.EVENT_READ)
+                selector.register(read, selectors.EVENT_READ, data=[b""])
             while selector.get_map():
                 for key, _events in selector.select():
-                    line = key.fileobj.readline()
-                    if not line:
-                        selector.unregister(key.fileobj)
-                        key.fileobj.close()
-                    elif line.strip():
+                    chunk = os.read(key.fd, 4096)  # unbuffered: select sees every line
+                    if not chunk:
+                        selector.unregister(key.fd)
+                        os.close(key.fd)
+                        continue
+                    *lines, key.data[0] = (key.data[0] + chunk).split(b"\n")
+                    for line in lines:
                         bar.step(line.decode().strip())
         finally:
             for pid in children:
@@ -436,9 +455,8 @@ class Session:
         code = EXIT_GRADER_ERROR
         try:
             die_with_parent()
+            self.job = job
             if job:
-                self.copy = self.work / f"submission-{job}"
-                self.record = self.work / f"grading-{job}.json"
                 self._refresh_copy()
             self.db = _open_db(db_path)
             with os.fdopen(pipe, "w", buffering=1) as out:
@@ -707,8 +725,25 @@ def _table(session: Session, counts: dict[str, dict[str, int]], pending: int) ->
     lines += ["", f"survivors: {session.work / 'survivors'} ({total[SURVIVED]} diffs, "
                   f"{total[ELSEWHERE]} of them rule violations; {total[EQUIVALENT]} equivalent "
                   f"in {EQUIVALENT}/); not graded yet: {pending}",
-              "score = killed / (killed + survived): equivalent mutants are not scored"]
+              "score = killed / (killed + survived): equivalent mutants are not scored",
+              _cost(session.work / "runs.json")]
     return "\n".join(lines)
+
+
+def _cost(log: Path) -> str:
+    """The session's runs so far (`runs.json`): how long grading its mutants took."""
+    try:
+        runs = json.loads(log.read_text())
+    except (OSError, ValueError):
+        runs = []
+    if not runs:
+        return "time: no run logged"
+    seconds = sum(run["seconds"] for run in runs)
+    graded = sum(run["graded"] for run in runs)
+    jobs = "/".join(str(j) for j in dict.fromkeys(run["jobs"] for run in runs))
+    return (f"time: {seconds / 60:.1f} min of grading in {len(runs)} run"
+            f"{'s' * (len(runs) != 1)} ({graded} mutants, {jobs} job(s) at a time, "
+            f"{seconds / max(graded, 1):.2f} s a mutant)")
 
 
 def _part_table(session: Session, by_part: dict[str, dict[str, int]]) -> str:

@@ -71,7 +71,12 @@ class RustSession(Session):
     @property
     def tree(self) -> Path:
         """The copy of the kit's Cargo workspace with the reference kernels in it."""
-        return self.work / "crate" / "rust_kernels"
+        return self.job_path("crate") / "rust_kernels"
+
+    @property
+    def cache(self) -> Path:
+        """This job's cargo target folders (the build's and `cargo check`'s)."""
+        return self.job_path("cache")
 
     def _refresh_copy(self) -> None:
         """The submission copy and the Cargo workspace copy, both as the reference has them."""
@@ -82,7 +87,7 @@ class RustSession(Session):
         for key in self._rust_keys():  # every reference kernel: --files may name a user
             shutil.copyfile(self.level.solutions_dir / key, self.tree.parent / key)
         for name, shared in ((TARGET, cache_dir()), (CHECK, cache_dir().parent / CHECK)):
-            _copy_tree(shared, self.work / "cache" / name)  # a warm start (dependencies built)
+            _copy_tree(shared, self.cache / name)  # a warm start (dependencies built)
 
     def _init(self) -> None:
         """Enumerate the mutants (cargo mutants --list), then mark those not graded."""
@@ -100,7 +105,7 @@ class RustSession(Session):
             occurrence = counts[key] = counts.get(key, -1) + 1
             function = entry.get("function") or {}
             spec = MutationSpec(
-                self.copy / key, OPERATOR.format(genre=entry["genre"]), occurrence,
+                self.origin / key, OPERATOR.format(genre=entry["genre"]), occurrence,
                 (span["start"]["line"], span["start"]["column"]),
                 (span["end"]["line"], span["end"]["column"]),
                 {"replacement": entry["replacement"], "name": entry["name"],
@@ -222,7 +227,7 @@ class RustSession(Session):
         waited for another's lock can take that build's fresh library for its own (cargo
         compares modification times, and the other sources were written later)."""
         saved = os.environ.get("TEENYGRAD_CACHE")
-        os.environ["TEENYGRAD_CACHE"] = str(self.work / "cache")
+        os.environ["TEENYGRAD_CACHE"] = str(self.cache)
         try:
             return super().grade_parts(parts, timeout)
         finally:
@@ -237,12 +242,12 @@ class RustSession(Session):
         if refused is not None:
             raise InstructorError(f"the reference kernels do not compile in {self.tree}:\n"
                                   + refused)
-        _copy_tree(self.work / "cache" / CHECK, cache_dir().parent / CHECK)  # for later sessions
+        _copy_tree(self.cache / CHECK, cache_dir().parent / CHECK)  # for later sessions
         return super()._baseline(parts)
 
     def _check(self) -> str | None:
         """`cargo check` of the workspace copy: None when it compiles, else rustc's errors."""
-        env = {**os.environ, "CARGO_TARGET_DIR": str(self.work / "cache" / CHECK),
+        env = {**os.environ, "CARGO_TARGET_DIR": str(self.cache / CHECK),
                "CARGO_TERM_COLOR": "never"}
         done = subprocess.run(["cargo", "check", "--offline", "--quiet", "--message-format",
                                "short", "--manifest-path", str(self.tree / "Cargo.toml")],

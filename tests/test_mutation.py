@@ -285,3 +285,24 @@ def _demo_level():
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TEENYGRAD_KIT_ROOT", str(ENGINE_KIT))
         return load_level("demo")
+
+
+def test_retry_grades_only_the_survivors_again(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--retry` drops the survivors' results (the demo level's `b == 0` → `b <= 0` in
+    safe_div survives its tests) and keeps the killed ones: after a test is added, only the
+    survivors are graded again."""
+    monkeypatch.setenv("TEENYGRAD_KIT_ROOT", str(ENGINE_KIT))
+    level = load_level("demo")
+    session = Session(level, tmp_path, Settings(level.id, None, 0, False))
+    try:
+        ops = [m for m in session.mutants() if m.definition in ("safe_div", "add")]
+        survivor = next(m for m in ops if m.operator == "core/ReplaceComparisonOperator_Eq_LtE")
+        killed = next(m for m in ops if m.operator == "core/ReplaceBinaryOperator_Add_Sub")
+        assert session.grade_mutant(survivor) == SURVIVED
+        assert session.grade_mutant(killed) == KILLED
+        assert session.forget_survivors() == 1
+        pending = {m.job_id for m in session.mutants(session.db.pending_work_items)}
+        assert survivor.job_id in pending and killed.job_id not in pending
+    finally:
+        session.db.close()

@@ -34,7 +34,8 @@ mutation score = killed / (killed + unclassified survivors), per file, per owner
 the level. The session (cosmic-ray's SQLite work db), the copy, the table (`report.md`),
 one unified diff per survivor (`survivors/`) and the wall time of each run (`runs.json`, summed
 in the table: a full run's cost) live in the work folder; a run that is stopped (budget,
-Ctrl-C, kill) goes on where it stopped when the same command is run again.
+Ctrl-C, kill) goes on where it stopped when the same command is run again, and `--retry`
+grades the survivors again once tests were added (the killed mutants stay killed).
 `--sample N` grades the first N mutants of the seeded shuffle that a full run grades in (CI
 smoke tests, quick estimates): a larger sample with the same seed holds the smaller one.
 A level built with maturin (level 0) gets its mutants from cargo-mutants: `mutation_rust.py`.
@@ -50,6 +51,7 @@ import os
 import random
 import selectors
 import shutil
+import sqlite3
 import sys
 import time
 import tomllib
@@ -123,6 +125,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default: 4 x the unmutated run + 30 s)")
     parser.add_argument("--fresh", action="store_true",
                         help="discard the work folder's session and start again")
+    parser.add_argument("--retry", action="store_true",
+                        help="grade the session's survivors again (after adding tests or "
+                             "fixing the reference), then the mutants still pending")
     parser.add_argument("--report", action="store_true",
                         help="only write the table and survivors of the session so far")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
@@ -154,6 +159,8 @@ def run(args: argparse.Namespace) -> int:
         session = session_type(level, work, settings, fresh=args.fresh,
                                read_only=args.report)
         try:
+            if args.retry and not args.report:
+                session.forget_survivors()
             if not args.report:
                 session.preforked = not args.no_fork
                 session.execute(budget=args.budget, timeout=args.timeout, quiet=args.quiet,
@@ -262,6 +269,22 @@ class Session:
             target = self.copy / key
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(self.level.solutions_dir / key, target)
+
+    def forget_survivors(self) -> int:
+        """Drop the results of every survivor (equivalent or not): the next `execute` grades
+        them again. Returns how many."""
+        from cosmic_ray.work_item import TestOutcome
+
+        survivors = [job for job, result in self.db.results
+                     if result.test_outcome == TestOutcome.SURVIVED]
+        db_path = self.work / "session.sqlite"
+        self.db.close()
+        with sqlite3.connect(db_path) as db:  # cosmic-ray's WorkDB deletes results only all at once
+            db.executemany("DELETE FROM work_results WHERE job_id = ?",
+                           [(job,) for job in survivors])
+        db.close()
+        self.db = _open_db(db_path)
+        return len(survivors)
 
     def _init(self) -> None:
         """Enumerate the mutants (cosmic-ray init), then mark those not graded as skipped."""

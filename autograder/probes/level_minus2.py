@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import warnings
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -289,19 +290,27 @@ def check_joint(joint: Any) -> Any:
     return _array(_student("bayes").check_joint(joint))
 
 
-def joint_from(prior: Any, likelihood: Any) -> Any:
-    """joint_from(prior, likelihood) as a float64 array."""
-    return _array(_student("bayes").joint_from(prior, likelihood))
+def joint_from(prior: Any, likelihood: Any, tol: float | None = None) -> Any:
+    """joint_from(prior, likelihood[, tol]) as a float64 array (tol passed only when given)."""
+    more = {} if tol is None else {"tol": tol}
+    return _array(_student("bayes").joint_from(prior, likelihood, **more))
 
 
 def bayes(joint: Any) -> dict:
-    """bayes(joint) as {"prior", "likelihood", "evidence", "posterior"}; also the input after."""
+    """bayes(joint) as {"prior", "likelihood", "evidence", "posterior"}; also the input after
+    and the RuntimeWarnings it raised (numpy's divide by zero, invalid value: the contract
+    says none)."""
     given = np.array(joint, dtype=np.float64)
-    out = _student("bayes").bayes(given)
+    bayes_fn = _student("bayes").bayes
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        out = bayes_fn(given)
     if not isinstance(out, tuple | list) or len(out) != 4:
         return {"type": type(out).__name__}
     names = ("prior", "likelihood", "evidence", "posterior")
-    return {**{k: _array(v) for k, v in zip(names, out, strict=True)}, "input_after": given}
+    warned = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    return {**{k: _array(v) for k, v in zip(names, out, strict=True)}, "input_after": given,
+            "warnings": warned}
 
 
 # -- distributions ----------------------------------------------------------------------------

@@ -48,7 +48,8 @@ def map_bernoulli(x: ArrayLike, alpha: float, beta: float) -> float:
 
     The posterior is Beta(alpha + k, beta + n - k) with k ones among n observations; return its
     mode (k + alpha - 1) / (n + alpha + beta - 2). alpha = beta = 1 (a flat prior) gives the
-    MLE. Requires alpha >= 1 and beta >= 1 (else ValueError) and a non-empty `x` of 0s and 1s.
+    MLE. ValueError unless alpha >= 1, beta >= 1 and `x` is non-empty and holds only 0s
+    and 1s.
     """
     raise NotImplementedError("map_bernoulli: not implemented yet — see the docstring")
 

@@ -18,6 +18,9 @@ def check_bayes(got: dict, joint: np.ndarray, call: str) -> None:
     for name in ("prior", "likelihood", "evidence", "posterior"):
         ref.assert_array(got[name], want[name], f"{call}: {name}",
                          hint="NaN exactly where conditioning on probability 0")
+    assert not got.get("warnings"), (
+        f"{call} made numpy warn ({got['warnings'][0]}): divide only where the prior or the "
+        "evidence is > 0 and leave NaN elsewhere, rather than dividing by zero")
 
 
 @pytest.mark.points(4)
@@ -28,9 +31,20 @@ def test_bayes_random_tables(student, joint):
     check_bayes(student.call(probes.bayes, joint), joint, f"bayes({joint.tolist()})")
 
 
+# joint_from(prior, likelihood, tol): what does not fit, or sums off by more than tol.
+JOINT_FROM_BAD = [
+    ("a 2-d prior of shape (2, 1)", [[0.5], [0.5]], [[0.5, 0.5], [0.25, 0.75]]),
+    ("a 1-d likelihood", [0.5, 0.5], [0.5, 0.5]),
+    ("a 3-d likelihood of shape (2, 2, 1)", [0.5, 0.5], [[[0.5], [0.5]], [[1.0], [0.0]]]),
+    ("a prior of length 1 for a likelihood of 2 rows", [1.0], [[0.5, 0.5], [0.25, 0.75]]),
+    ("a prior summing to 2", [1.0, 1.0], [[0.5, 0.5], [0.25, 0.75]]),
+    ("a likelihood row summing to 2", [0.5, 0.5], [[1.0, 1.0], [0.25, 0.75]]),
+]
+
+
 @pytest.mark.points(2)
 def test_bayes_degenerate_tables(student):
-    """bayes on 1 x 1, 1 x n, n x 1 and single-atom tables, and rejects bad tables."""
+    """bayes on degenerate tables and rejecting bad ones; joint_from on shapes that do not fit."""
     tables = [[[1.0]], [[0.2, 0.3, 0.5]], [[0.25], [0.75]], [[0.0, 1.0], [0.0, 0.0]],
               [[0.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]]]
     for table in tables:
@@ -39,3 +53,14 @@ def test_bayes_degenerate_tables(student):
     for what, table in ref.bad_tables():
         expect_raises(student, probes.bayes, np.asarray(table, dtype=np.float64),
                       error="ValueError", what=f"bayes with {what}")
+    for what, prior, likelihood in JOINT_FROM_BAD:
+        expect_raises(student, probes.joint_from, np.asarray(prior), np.asarray(likelihood),
+                      error="ValueError", what=f"joint_from with {what}")
+    # Off by more than tol is rejected, so with tol = 0 sums of exactly 1 are accepted; a
+    # likelihood (dx, dy) need not be square, and its entries may be 0.
+    prior, likelihood = np.array([0.25, 0.75]), np.array([[0.5, 0.25, 0.25], [0.25, 0.75, 0.0]])
+    ref.assert_array(student.call(probes.joint_from, prior, likelihood, 0.0),
+                     prior[:, None] * likelihood,
+                     f"joint_from({prior.tolist()}, {likelihood.tolist()}, tol=0.0)",
+                     hint="shapes (2,) and (2, 3) fit, 0 is a probability, every sum is exactly 1: "
+                          "reject only sums off by MORE than tol")

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.part("distributions")
 NAMES = ["Binomial", "Geometric", "Poisson", "Uniform", "Exponential", "Normal"]
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 @settings(max_examples=25)
 @given(data=st.data())
 def test_random_parameters(student, data):
@@ -56,6 +56,48 @@ def test_log_space_in_the_tails(student):
                          hint="compute the log directly instead of log(pdf) or log(n!)")
 
 
+INF = math.inf
+TO_INF = "P(X <= -inf) is 0 and P(X <= inf) is 1"
+# Values the drawn parameters may miss, each (name, params, method, points, hint) against
+# scipy.stats (points None: mean() or var()).
+EXPLICIT = [
+    ("Poisson", {"lam": 0.5}, "logpmf", [0.0, 1.0, 2.0, 5.0], "any finite rate lam > 0"),
+    ("Poisson", {"lam": 0.5}, "cdf", [0.0, 1.0, 2.0, 5.0], "any finite rate lam > 0"),
+    ("Geometric", {"p": 0.3}, "mean", None, "1 / p, a float"),
+    ("Geometric", {"p": 0.3}, "var", None, "(1 - p) / p^2, a float"),
+    ("Binomial", {"n": 5, "p": 0.4}, "cdf", [-INF, 2.0, INF], TO_INF),
+    ("Poisson", {"lam": 2.0}, "cdf", [-INF, 2.0, INF], TO_INF),
+    ("Geometric", {"p": 0.3}, "cdf", [-INF, 2.0, INF], TO_INF),
+    ("Poisson", {"lam": 1e8}, "cdf", [0.0, 5.0], "a large finite rate is a valid rate"),
+    ("Poisson", {"lam": 300.0}, "cdf", [250.0, 300.0, 350.0],
+     "P(X <= x) < 1 up to far beyond lam: sum that far"),
+    ("Binomial", {"n": 4, "p": 1.0}, "logpmf", [0.0, 3.0, 4.0], "p = 0 and p = 1 are valid"),
+    ("Uniform", {"a": 2.0, "b": 5.0}, "mean", None, "(a + b) / 2, a float"),
+    ("Normal", {"mu": 0.0, "sigma": 3.0}, "var", None, "sigma^2"),
+    ("MultiNormal", {"mu": np.array([1.0, -1.0]), "cov": np.diag([4.0, 9.0])}, "logpdf",
+     [[1.0, -1.0], [3.0, 2.0]], "at the mean, (x - mu)^T Sigma^-1 (x - mu) is 0"),
+    # Symmetric within rounding (1e-13 relative): accepted, the contract's bound is 1e-10.
+    ("MultiNormal", {"mu": np.zeros(2), "cov": np.array([[2.0, 0.6], [0.6 * (1 + 1e-13), 1.0]])},
+     "logpdf", [[0.5, -0.5], [1.0, 2.0]], "cov is symmetric within 1e-10 relative: accept it"),
+]
+
+
+@pytest.mark.points(1)
+def test_explicit_cases(student):
+    """Edge parameters, cdfs at +-inf, a non-integer mean, MultiNormal at its mean: vs scipy."""
+    for name, params, method, x, hint in EXPLICIT:
+        oracle = ref.scipy_distribution(name, params)
+        if x is None:
+            want = getattr(oracle, method)()
+            got = student.call(probes.distribution, name, params, method)
+        else:
+            want = getattr(oracle, method)(np.asarray(x))
+            got = student.call(probes.distribution, name, params, method, np.asarray(x))
+        shown = {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in params.items()}
+        call = f"{name}({shown}).{method}({'' if x is None else x})"
+        ref.assert_array(got, want, call, hint=hint, rtol=1e-7, atol=1e-10)
+
+
 BAD = [("Binomial", {"n": -1, "p": 0.5}), ("Binomial", {"n": 3, "p": 1.5}),
        ("Binomial", {"n": 3, "p": -0.5}),
        ("Binomial", {"n": 2.5, "p": 0.5}), ("Geometric", {"p": 0.0}), ("Geometric", {"p": 1.2}),
@@ -63,7 +105,11 @@ BAD = [("Binomial", {"n": -1, "p": 0.5}), ("Binomial", {"n": 3, "p": 1.5}),
        ("Uniform", {"a": 2.0, "b": 1.0}), ("Exponential", {"lam": -1.0}),
        ("Normal", {"mu": 0.0, "sigma": 0.0}), ("Normal", {"mu": 0.0, "sigma": -1.0}),
        ("Normal", {"mu": math.nan, "sigma": 1.0}), ("Normal", {"mu": 0.0, "sigma": math.inf}),
-       ("MultiNormal", {"mu": np.float64(1.0), "cov": np.ones((1, 1))})]
+       ("Exponential", {"lam": 0.0}), ("Exponential", {"lam": math.inf}),
+       ("Poisson", {"lam": math.inf}),
+       ("MultiNormal", {"mu": np.float64(1.0), "cov": np.ones((1, 1))}),
+       ("MultiNormal", {"mu": np.zeros((2, 1)), "cov": np.eye(2)}),
+       ("MultiNormal", {"mu": np.zeros(2), "cov": np.eye(3)})]
 
 
 @pytest.mark.points(1)

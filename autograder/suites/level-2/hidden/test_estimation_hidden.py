@@ -57,14 +57,23 @@ def test_synthetic_data_recovers_the_truth(student):
 
 @pytest.mark.points(2)
 def test_regressions_reject_bad_input(student):
-    """The regressions reject mismatched shapes and bad labels; mle_bernoulli a -1 as well."""
+    """Regressions take X (n, m) and y (n,) only, labels 0/1; Bernoulli MLE and MAP data 0/1."""
+    # A small exact line fit (n = 4): well-shaped input of any size is accepted.
+    line = np.column_stack([np.ones(4), np.arange(4.0)])
+    ref.assert_array(run(student, "normal_equations", line, 1.0 + 2.0 * np.arange(4.0)),
+                     [1.0, 2.0], "normal_equations(X of shape (4, 2), y = 1 + 2 x)",
+                     rtol=1e-9, atol=1e-9, hint="X (n, m) and y (n,) fit for every n")
     X = np.ones((5, 2))
+    cube = np.random.default_rng(0).standard_normal((2, 2, 2))
     cases = [("normal_equations", (X, np.ones(4)), "y of the wrong length"),
              ("normal_equations", (np.ones(5), np.ones(5)), "a 1-d X"),
+             ("normal_equations", (cube, np.ones(2)), "a 3-d X of shape (2, 2, 2)"),
              ("ridge", (X, np.ones(5), -0.5), "lam = -0.5"),
              ("ridge", (X, np.ones((5, 1)), 1.0), "a 2-d y"),
              ("logistic_regression", (X, np.array([0, 1, 2, 1, 0.0])), "a label 2"),
-             ("mle_bernoulli", (np.array([0, -1, 1.0]),), "an observation -1")]
+             ("logistic_regression", (X, np.ones(1)), "y of length 1 for the 5 rows of X"),
+             ("mle_bernoulli", (np.array([0, -1, 1.0]),), "an observation -1"),
+             ("map_bernoulli", (np.array([0, 1, 2.0]), 2.0, 2.0), "an observation 2")]
     for fn, args, what in cases:
         expect_raises(student, probes.estimation, fn, *args, error="ValueError",
                       what=f"{fn} with {what}")

@@ -2,6 +2,7 @@
 
 from fractions import Fraction
 
+import numpy as np
 import pytest
 
 from autograder.probes import level_minus2 as probes
@@ -25,7 +26,7 @@ def run(student, probe, experiment: str, second: str, n: int, seed: int) -> floa
 
 @pytest.mark.points(2)
 def test_estimates_on_other_experiments(student):
-    """Coin, jar and dice estimates are within 5 standard errors, and depend on the seed."""
+    """Coin, jar and dice estimates are within 5 standard errors, vary by seed; n = 1 works too."""
     n = 3000
     for experiment, event, p in CASES:
         values = []
@@ -37,6 +38,13 @@ def test_estimates_on_other_experiments(student):
                 f"more than 5 standard errors ({bound:.4f}) away")
             values.append(got)
         assert len(set(values)) > 1, f"P({event}): seeds 1, 2, 3 all gave {values[0]}: use seed"
+    # n = 1 is a positive int: one trial, whose outcome the seed decides (coin: heads when the
+    # generator's first random() is below 0.3).
+    for seed in (0, 2):  # tails, then heads
+        heads = float(np.random.default_rng(seed).random() < 0.3)
+        got = run(student, probes.estimate_probability, "coin", "heads", 1, seed)
+        assert got == heads, (f"estimate_probability(coin, heads, n=1, seed={seed}) = {got}, "
+                              f"expected {heads}: n = 1 is a positive int (one trial)")
 
 
 @pytest.mark.points(2)

@@ -285,9 +285,10 @@ def estimate_mean(experiment: str, variable: str, n: Any, seed: Any) -> dict:
 
 
 # -- bayes ------------------------------------------------------------------------------------
-def check_joint(joint: Any) -> Any:
-    """check_joint(joint) as a float64 array."""
-    return _array(_student("bayes").check_joint(joint))
+def check_joint(joint: Any, tol: float | None = None) -> Any:
+    """check_joint(joint[, tol]) as a float64 array (tol passed only when given)."""
+    more = {} if tol is None else {"tol": tol}
+    return _array(_student("bayes").check_joint(joint, **more))
 
 
 def joint_from(prior: Any, likelihood: Any, tol: float | None = None) -> Any:

@@ -44,7 +44,7 @@ JOINT_FROM_BAD = [
 
 @pytest.mark.points(2)
 def test_bayes_degenerate_tables(student):
-    """bayes on degenerate tables and rejecting bad ones; joint_from on shapes that do not fit."""
+    """bayes on degenerate and bad tables; check_joint and joint_from on edge shapes and tol."""
     tables = [[[1.0]], [[0.2, 0.3, 0.5]], [[0.25], [0.75]], [[0.0, 1.0], [0.0, 0.0]],
               [[0.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]]]
     for table in tables:
@@ -56,6 +56,11 @@ def test_bayes_degenerate_tables(student):
     for what, prior, likelihood in JOINT_FROM_BAD:
         expect_raises(student, probes.joint_from, np.asarray(prior), np.asarray(likelihood),
                       error="ValueError", what=f"joint_from with {what}")
+    # Empty tables are rejected for their shape, even when a loose tol lets their sum of 0 pass.
+    expect_raises(student, probes.check_joint, np.zeros((0, 2)), 1.5, error="ValueError",
+                  what="check_joint(an empty table of shape (0, 2), tol=1.5)")
+    expect_raises(student, probes.joint_from, np.zeros(0), np.zeros((0, 2)), 1.5,
+                  error="ValueError", what="joint_from(an empty prior, tol=1.5)")
     # Off by more than tol is rejected, so with tol = 0 sums of exactly 1 are accepted; a
     # likelihood (dx, dy) need not be square, and its entries may be 0.
     prior, likelihood = np.array([0.25, 0.75]), np.array([[0.5, 0.25, 0.25], [0.25, 0.75, 0.0]])

@@ -72,6 +72,7 @@ EXPLICIT = [
     ("Poisson", {"lam": 300.0}, "cdf", [250.0, 300.0, 350.0],
      "P(X <= x) < 1 up to far beyond lam: sum that far"),
     ("Binomial", {"n": 4, "p": 1.0}, "logpmf", [0.0, 3.0, 4.0], "p = 0 and p = 1 are valid"),
+    ("Binomial", {"n": 0, "p": 0.5}, "logpmf", [-1.0, 0.0, 1.0], "n = 0: X is always 0"),
     ("Uniform", {"a": 2.0, "b": 5.0}, "mean", None, "(a + b) / 2, a float"),
     ("Normal", {"mu": 0.0, "sigma": 3.0}, "var", None, "sigma^2"),
     ("MultiNormal", {"mu": np.array([1.0, -1.0]), "cov": np.diag([4.0, 9.0])}, "logpdf",

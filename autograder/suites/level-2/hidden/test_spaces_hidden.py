@@ -1,17 +1,19 @@
 """Probability spaces drawn at random: exact arithmetic, zero-probability events."""
 
+from fractions import Fraction
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograder.judge.api import expect_raises
+from autograder.judge.api import StudentError, expect_raises
 from autograder.probes import level_minus2 as probes
 from autograder.references import level_minus2 as ref
 
 pytestmark = pytest.mark.part("spaces")
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 @settings(max_examples=30)
 @given(table=ref.spaces(), data=st.data())
 def test_events_on_random_spaces(student, table, data):
@@ -48,3 +50,21 @@ def test_random_variables_on_random_spaces(student, table, data):
         ref.assert_number(mass[x], p, f"P(X = {x})")
     ref.assert_number(student.call(probes.space_E, arg, rv), ref.expectation(table, X), "E[X]")
     ref.assert_number(student.call(probes.space_Var, arg, rv), ref.variance(table, X), "Var[X]")
+
+
+@pytest.mark.points(1)
+def test_check_axioms_at_its_tolerance(student):
+    """check_axioms accepts a sum off by exactly tol (1e-9) and rejects one off by more."""
+    tol = Fraction(1e-9)  # the float 1e-9, exactly
+    half = Fraction(1, 2)
+    within = {"a": half, "b": half + tol}
+    try:
+        got = student.call(probes.check_axioms, ref.table_arg(within))
+    except StudentError as error:
+        raise AssertionError(
+            f"check_axioms({{'a': 1/2, 'b': 1/2 + 1e-9}}) raised {error.type_name}: a sum off "
+            "by exactly tol is within tol, so it must be accepted (reject only |sum - 1| > tol)"
+        ) from None
+    assert "pairs" in got, f"check_axioms should return a dict, got a {got.get('type')}"
+    expect_raises(student, probes.check_axioms, ref.table_arg({"a": half, "b": half + 2 * tol}),
+                  error="ValueError", what="check_axioms with Fractions summing to 1 + 2e-9")

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 # The answer-free checks the public suites use too (one home, shipped to students).
 from autograder.suites.checks import check_no_inverse, check_no_itertools, number  # noqa: F401
+from autograder.suites.checks import number_text as _show
 
 #: How many standard errors a seeded estimate may stray from the exact value. A correct
 #: solution fails a 5-sigma bound about once in 1.7 million seeds.
@@ -59,12 +60,6 @@ def assert_number(got: Any, want: Fraction | float, what: str, hint: str = "",
     if not ok:
         more = f" ({hint})" if hint else ""
         raise AssertionError(f"{what}: got {_show(value)}, expected {_show(want)}{more}")
-
-
-def _show(value: Fraction | float) -> str:
-    if isinstance(value, Fraction) and value.denominator != 1:
-        return f"{value} = {float(value):.10g}"
-    return f"{value}" if isinstance(value, Fraction) else f"{value:.12g}"
 
 
 def assert_array(got: Any, want: Any, what: str, hint: str = "", rtol: float = 1e-9,

@@ -31,10 +31,18 @@ def number(value: Any) -> Fraction | float:
     raise AssertionError(f"expected a number (int, float or Fraction), your code returned a {kind}")
 
 
-def _shown(value: Fraction | float) -> str:
+def number_text(value: Fraction | float) -> str:
+    """A number for a message: a Fraction exactly (cut short past 60 characters) and, unless
+    whole, also as a float; a float to 12 significant digits."""
     if not isinstance(value, Fraction):
         return f"{value:.12g}"
-    return str(value) if value.denominator == 1 else f"{value} = {float(value):.10g}"
+    text = str(value) if len(str(value)) <= 60 else f"{str(value)[:57]}..."
+    if value.denominator == 1:
+        return text
+    try:
+        return f"{text} = {float(value):.10g}"
+    except OverflowError:  # a student's answer may be far beyond any float
+        return f"{text} (beyond any float)"
 
 
 def check_number(got: Any, want: Fraction | float, what: str, hint: str = "", *,
@@ -44,7 +52,7 @@ def check_number(got: Any, want: Fraction | float, what: str, hint: str = "", *,
     exact = isinstance(value, Fraction) and isinstance(want, Fraction)
     if value == want if exact else abs(float(value) - float(want)) <= tol:
         return
-    raise AssertionError(f"{what}: got {_shown(value)}, expected {_shown(want)}"
+    raise AssertionError(f"{what}: got {number_text(value)}, expected {number_text(want)}"
                          + (f" ({hint})" if hint else ""))
 
 

@@ -16,7 +16,12 @@ import numpy as np
 from hypothesis import strategies as st
 
 # The answer-free checks the public suites use too (one home, shipped to students).
-from autograder.suites.checks import check_no_inverse, check_no_itertools, number  # noqa: F401
+from autograder.suites.checks import (  # noqa: F401
+    check_no_inverse,
+    check_no_itertools,
+    float_of,
+    number,
+)
 from autograder.suites.checks import number_text as _show
 
 #: How many standard errors a seeded estimate may stray from the exact value. A correct

@@ -31,6 +31,17 @@ def number(value: Any) -> Fraction | float:
     raise AssertionError(f"expected a number (int, float or Fraction), your code returned a {kind}")
 
 
+def float_of(value: Any, what: str) -> float:
+    """A probe's number (see `number`) as a float; AssertionError, naming `what`, when it is
+    beyond any float (a student's int of a thousand digits)."""
+    exact = number(value)
+    try:
+        return float(exact)
+    except OverflowError:
+        raise AssertionError(f"{what} returned {number_text(exact)}, far beyond any float") \
+            from None
+
+
 def number_text(value: Fraction | float) -> str:
     """A number for a message: a Fraction exactly (cut short past 60 characters) and, unless
     whole, also as a float; a float to 12 significant digits."""

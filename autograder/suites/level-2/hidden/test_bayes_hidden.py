@@ -37,6 +37,7 @@ JOINT_FROM_BAD = [
     ("a 1-d likelihood", [0.5, 0.5], [0.5, 0.5]),
     ("a 3-d likelihood of shape (2, 2, 1)", [0.5, 0.5], [[[0.5], [0.5]], [[1.0], [0.0]]]),
     ("a prior of length 1 for a likelihood of 2 rows", [1.0], [[0.5, 0.5], [0.25, 0.75]]),
+    ("a likelihood of 1 row for a prior of length 2", [0.5, 0.5], [[0.5, 0.5]]),
     ("a prior summing to 2", [1.0, 1.0], [[0.5, 0.5], [0.25, 0.75]]),
     ("a likelihood row summing to 2", [0.5, 0.5], [[1.0, 1.0], [0.25, 0.75]]),
 ]
@@ -61,6 +62,10 @@ def test_bayes_degenerate_tables(student):
                   what="check_joint(an empty table of shape (0, 2), tol=1.5)")
     expect_raises(student, probes.joint_from, np.zeros(0), np.zeros((0, 2)), 1.5,
                   error="ValueError", what="joint_from(an empty prior, tol=1.5)")
+    table = np.array([[0.25, 0.25], [0.5, 0.0]])  # sums to exactly 1
+    ref.assert_array(student.call(probes.check_joint, table, 0.0), table,
+                     f"check_joint({table.tolist()}, tol=0.0)",
+                     hint="the entries sum to exactly 1: reject only sums off by MORE than tol")
     # Off by more than tol is rejected, so with tol = 0 sums of exactly 1 are accepted; a
     # likelihood (dx, dy) need not be square, and its entries may be 0.
     prior, likelihood = np.array([0.25, 0.75]), np.array([[0.5, 0.25, 0.25], [0.25, 0.75, 0.0]])

@@ -74,6 +74,8 @@ EXPLICIT = [
     ("Binomial", {"n": 4, "p": 1.0}, "logpmf", [0.0, 3.0, 4.0], "p = 0 and p = 1 are valid"),
     ("Binomial", {"n": 0, "p": 0.5}, "logpmf", [-1.0, 0.0, 1.0], "n = 0: X is always 0"),
     ("Exponential", {"lam": 5.0}, "logpdf", [-0.5, -1e-3, 0.0, 1.0], "-inf below 0"),
+    ("MultiNormal", {"mu": np.array([1.0]), "cov": np.array([[4.0]])}, "logpdf",
+     [[1.0], [3.0]], "d = 1 is a dimension too"),
     ("Uniform", {"a": 2.0, "b": 5.0}, "mean", None, "(a + b) / 2, a float"),
     ("Normal", {"mu": 0.0, "sigma": 3.0}, "var", None, "sigma^2"),
     ("MultiNormal", {"mu": np.array([1.0, -1.0]), "cov": np.diag([4.0, 9.0])}, "logpdf",
@@ -113,6 +115,7 @@ BAD = [("Binomial", {"n": -1, "p": 0.5}), ("Binomial", {"n": 3, "p": 1.5}),
        ("MultiNormal", {"mu": np.float64(1.0), "cov": np.ones((1, 1))}),
        ("MultiNormal", {"mu": np.zeros((2, 1)), "cov": np.eye(2)}),
        ("MultiNormal", {"mu": np.zeros(2), "cov": np.eye(3)}),
+       ("MultiNormal", {"mu": np.array([0.0, math.nan]), "cov": np.eye(2)}),
        ("MultiNormal", {"mu": np.zeros(2), "cov": np.array([[2.0, 0.5], [0.6, 1.0]])})]
 
 

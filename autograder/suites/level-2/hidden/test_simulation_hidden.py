@@ -21,7 +21,7 @@ def run(student, probe, experiment: str, second: str, n: int, seed: int) -> floa
     assert got["trials"] == n, f"{call} ran the experiment {got['trials']} times, expected {n}"
     assert got["generators"] == 1 and got["kinds"] == ["Generator"], (
         f"{call}: make one np.random.default_rng(seed) and pass it to every trial")
-    return float(ref.number(got["value"]))
+    return ref.float_of(got["value"], call)
 
 
 @pytest.mark.points(2)

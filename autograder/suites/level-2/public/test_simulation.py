@@ -6,7 +6,7 @@ import pytest
 
 from autograder.judge.api import expect_raises
 from autograder.probes import level_minus2 as probes
-from autograder.suites.checks import number
+from autograder.suites.checks import float_of
 from autograder.suites.oracle import public_oracle
 
 pytestmark = pytest.mark.part("simulation")
@@ -21,7 +21,7 @@ def check_run(got: dict, n: int, call: str) -> float:
         "(np.random.default_rng(seed))")
     assert got["generators"] == 1, (f"{call} used {got['generators']} generators: make one from "
                                     "the seed and pass it to every trial")
-    return float(number(got["value"]))
+    return float_of(got["value"], call)
 
 
 @pytest.mark.points(3)

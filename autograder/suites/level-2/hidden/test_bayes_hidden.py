@@ -66,6 +66,13 @@ def test_bayes_degenerate_tables(student):
     ref.assert_array(student.call(probes.check_joint, table, 0.0), table,
                      f"check_joint({table.tolist()}, tol=0.0)",
                      hint="the entries sum to exactly 1: reject only sums off by MORE than tol")
+    # 300 values of X: past 256, where CPython stops sharing int objects (sizes compared with
+    # `is` fail).
+    prior, likelihood = np.full(300, 1 / 300), np.full((300, 2), 0.5)
+    ref.assert_array(student.call(probes.joint_from, prior, likelihood),
+                     prior[:, None] * likelihood,
+                     "joint_from(a uniform prior over 300 values, rows [0.5, 0.5])",
+                     hint="compare sizes with ==, not is")
     # Off by more than tol is rejected, so with tol = 0 sums of exactly 1 are accepted; a
     # likelihood (dx, dy) need not be square, and its entries may be 0.
     prior, likelihood = np.array([0.25, 0.75]), np.array([[0.5, 0.25, 0.25], [0.25, 0.75, 0.0]])

@@ -116,6 +116,7 @@ BAD = [("Binomial", {"n": -1, "p": 0.5}), ("Binomial", {"n": 3, "p": 1.5}),
        ("MultiNormal", {"mu": np.zeros((2, 1)), "cov": np.eye(2)}),
        ("MultiNormal", {"mu": np.zeros(2), "cov": np.eye(3)}),
        ("MultiNormal", {"mu": np.array([0.0, math.nan]), "cov": np.eye(2)}),
+       ("MultiNormal", {"mu": np.zeros(0), "cov": np.zeros((0, 0))}),
        ("MultiNormal", {"mu": np.zeros(2), "cov": np.array([[2.0, 0.5], [0.6, 1.0]])})]
 
 

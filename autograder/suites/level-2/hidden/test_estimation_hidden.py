@@ -70,6 +70,7 @@ def test_regressions_reject_bad_input(student):
              ("normal_equations", (cube, np.ones(2)), "a 3-d X of shape (2, 2, 2)"),
              ("ridge", (X, np.ones(5), -0.5), "lam = -0.5"),
              ("ridge", (X, np.ones((5, 1)), 1.0), "a 2-d y"),
+             ("normal_equations", (X, np.array(1.0)), "a 0-d y"),
              ("logistic_regression", (X, np.array([0, 1, 2, 1, 0.0])), "a label 2"),
              ("logistic_regression", (X, np.ones(1)), "y of length 1 for the 5 rows of X"),
              ("mle_bernoulli", (np.array([0, -1, 1.0]),), "an observation -1"),

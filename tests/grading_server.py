@@ -221,59 +221,20 @@ def _import_suites() -> set[str]:
             if Path(getattr(sys.modules[name], "__file__", None) or "/").is_relative_to(suites)}
 
 
-def _exit_status(code: object) -> int:
-    """The exit status Python gives `sys.exit(code)`."""
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code & 0xFF
-    print(code, file=sys.stderr)
-    return 1
-
-
 def _grading(request: dict, out: int, err: int) -> None:
-    """Become `python grade.py ARGV` (in the request's folder and environment); never
-    returns."""
-    code = 1
-    try:
-        from autograder.instructor.run_grade import die_with_parent
+    """Become `python grade.py ARGV` (in the request's folder and environment), as a fresh
+    interpreter would run it (an uncaught exception: exit 1); never returns. A grading of
+    another kit tree drops this checkout's preloaded suite modules first."""
+    from autograder.instructor.preforked import become_grading
 
-        os.setsid()
-        die_with_parent()
-        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-        os.dup2(out, 1)
-        os.dup2(err, 2)
-        os.chdir(request["cwd"])
-        bwrap = os.environ.get("TEENYGRAD_BWRAP")
-        os.environ.clear()
-        os.environ.update(request["env"])
-        sys.argv = [str(GRADE_PY), *request["argv"]]
+    def other_tree() -> None:
         root = os.environ.get("TEENYGRAD_KIT_ROOT")
         if root and Path(root).resolve() != KIT:  # its own suites, not this checkout's
             for name in SUITE_MODULES:
                 sys.modules.pop(name, None)
-        tempfile.tempdir = None  # found again from this grading's TMPDIR
-        from autograder.cli import main
-        from autograder.judge import sandbox
 
-        if os.environ.get("TEENYGRAD_BWRAP") != bwrap:
-            sandbox.probe.cache_clear()
-        try:
-            code = main(request["argv"])
-        except SystemExit as stop:
-            code = _exit_status(stop.code)
-        except BaseException:  # noqa: BLE001 - what the interpreter prints, then exit 1
-            traceback.print_exc()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        atexit._run_exitfuncs()
-    except BaseException:  # noqa: BLE001 - reported on the grading's stderr
-        traceback.print_exc()
-        code = 3
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+    become_grading(request["argv"], Path(request["cwd"]), request["env"], out, err,
+                   crash_status=1, prepare=other_tree)
 
 
 def _kill_group(pid: int) -> None:

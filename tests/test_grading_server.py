@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -92,3 +93,26 @@ def test_a_server_started_from_a_thread_outlives_the_thread() -> None:
         assert code == 0 and "grade.py" in stdout
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize(("args", "status"), [
+    (("--help",), 0), (("demo", "--no-such-option"), 2), (("levl-1",), 2), (("demo",), 1)],
+    ids=["help", "bad option", "unknown level", "stubs"])
+def test_a_mutation_grading_fork_exits_as_grade_py(args: tuple[str, ...], status: int,
+                                                   tmp_path: Path) -> None:
+    """`grade.py mutation` forks its gradings itself (autograder.instructor.preforked, the
+    same child set-up as the server's): argparse's `sys.exit` gives grade.py's status, not a
+    grader error with a traceback, and the grading's temporary files go under its own
+    TMPDIR."""
+    from autograder.instructor import preforked
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TEENYGRAD_KIT_ROOT": str(ENGINE_KIT), "TMPDIR": str(scratch),
+           "TEENYGRAD_HISTORY": "off"}
+    fresh = fresh_grade(GRADE_PY, list(args), cwd=KIT, timeout=600, env=env)
+    forked = preforked.fork_grade(list(args), cwd=KIT, timeout=600, env=env)
+    assert forked.returncode == fresh.returncode == status, forked.stderr
+    assert "Traceback" not in forked.stderr
+    seconds = re.compile(r"\(\d+(\.\d+)? s\)")  # a grading's duration differs run to run
+    assert seconds.sub("", forked.stdout) == seconds.sub("", fresh.stdout)

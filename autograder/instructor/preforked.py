@@ -19,6 +19,7 @@ POSIX only (os.fork); elsewhere `available()` is false and callers use `run_grad
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import importlib
@@ -29,8 +30,9 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from autograder.instructor.run_grade import GradeRun, die_with_parent
 from autograder.levels import Level
@@ -88,16 +90,23 @@ def fork_grade(args: Sequence[str | Path], *, cwd: Path, timeout: float,
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child, measured through its exit status
-            _child([str(a) for a in args], cwd, env, out.fileno(), err.fileno())
+            become_grading([str(a) for a in args], cwd, env, out.fileno(), err.fileno())
         status = _wait(pid, timeout)
         out.seek(0)
         err.seek(0)
         return GradeRun(status, out.read(), err.read())
 
 
-def _child(argv: list[str], cwd: Path, env: Mapping[str, str], out: int, err: int) -> None:
-    """Become a grading run: own session, the caller's streams and environment; never
-    returns (os._exit, so nothing of the parent's state is flushed or closed twice)."""
+def become_grading(argv: Sequence[str], cwd: Path, env: Mapping[str, str], out: int, err: int,
+                   *, crash_status: int = EXIT_GRADER_ERROR,
+                   prepare: Callable[[], None] | None = None) -> NoReturn:
+    """Become `python grade.py ARGV` in a forked child: its own session (and death with the
+    parent on Linux), no standard input, `out`/`err` as its streams, `cwd` and exactly `env`
+    (temporary files under its TMPDIR, the sandbox probed again if it names another
+    bubblewrap); `prepare` runs then, before the CLI. `sys.exit` ends it with the status the
+    interpreter would give; an exception escaping the CLI with `crash_status` (the kit's
+    fault: 3 by default) after its traceback. Never returns (os._exit: nothing of the parent's
+    state is flushed or closed twice)."""
     code = EXIT_GRADER_ERROR
     try:
         os.setsid()
@@ -105,19 +114,52 @@ def _child(argv: list[str], cwd: Path, env: Mapping[str, str], out: int, err: in
         os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
         os.dup2(out, 1)
         os.dup2(err, 2)
+        # Streams on those descriptors, whatever the parent had (pytest's capture, a pager).
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 - the process's own
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace",  # noqa: SIM115
+                          closefd=False)
         os.chdir(cwd)
+        bwrap = os.environ.get("TEENYGRAD_BWRAP")
         os.environ.clear()
         os.environ.update(env)
+        sys.argv = [str(Path(cwd) / "grade.py"), *argv]
         sys.dont_write_bytecode = bool(env.get("PYTHONDONTWRITEBYTECODE"))
+        tempfile.tempdir = None  # found again from this grading's TMPDIR
         from autograder.cli import main
+        from autograder.judge import sandbox
 
-        code = main(argv)
+        if os.environ.get("TEENYGRAD_BWRAP") != bwrap:
+            sandbox.probe.cache_clear()
+        if prepare is not None:
+            prepare()
+        atexit._clear()  # the parent's exit handlers are the parent's; the grading's run below
+        code = crash_status
+        try:
+            code = main(list(argv))
+        except SystemExit as stop:
+            code = _exit_status(stop.code)
+        except BaseException:  # noqa: BLE001 - its traceback on the grading's stderr
+            traceback.print_exc()
         sys.stdout.flush()
         sys.stderr.flush()
-    except BaseException:  # noqa: BLE001 - reported on the child's stderr, as an exit status
+        atexit._run_exitfuncs()
+    except BaseException:  # noqa: BLE001 - setting up failed: reported on its stderr
         traceback.print_exc()
+    finally:
+        sys.stdout.flush()
         sys.stderr.flush()
-    os._exit(code)
+        os._exit(code)
+
+
+def _exit_status(code: object) -> int:
+    """The exit status Python gives `sys.exit(code)` (a message is printed, then 1)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
 
 
 def _wait(pid: int, timeout: float) -> int | None:

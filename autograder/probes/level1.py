@@ -188,7 +188,10 @@ def no_grad_facts(x0: np.ndarray) -> dict[str, Any]:
 
 def backward_misuse(kind: str) -> None:
     """Call backward wrongly: `no_seed` (non-scalar, no seed), `bad_seed` (wrong shape),
-    `no_grad` (a tensor that does not require grad)."""
+    `leaf_seed_3x2` and `leaf_seed_1x3` (a wrongly shaped seed on a (2, 3) leaf, where no VJP
+    would notice it), `vjp_3x2` and `vjp_1x3` (an op named `probe_bad_vjp` whose VJP returns
+    a gradient of that shape for its (2, 3) input), `no_grad` (a tensor that does not require
+    grad)."""
     from teenygrad.tensor import Tensor
 
     x = Tensor(np.ones((2, 3)), requires_grad=True)
@@ -197,8 +200,21 @@ def backward_misuse(kind: str) -> None:
         y.backward()
     elif kind == "bad_seed":
         y.backward(np.ones((3, 2)))
+    elif kind.startswith("leaf_seed_"):
+        x.backward(np.ones((3, 2) if kind.endswith("3x2") else (1, 3)))
+    elif kind.startswith("vjp_"):
+        shape = (3, 2) if kind.endswith("3x2") else (1, 3)
+        bad = _from_op(x.data * 2.0, (x,), lambda g: (np.ones(shape),), "probe_bad_vjp")
+        _total(bad).backward()
     else:
         Tensor(np.ones(3)).backward()
+
+
+def requires_grad_on(dtype: str) -> None:
+    """Ask for gradients on a tensor of a non-floating `dtype` (must raise TypeError)."""
+    from teenygrad.tensor import Tensor
+
+    Tensor(np.zeros(3, dtype=dtype), requires_grad=True)
 
 
 # ----- part ops ----------------------------------------------------------------------------------
@@ -306,9 +322,12 @@ def run_loss(name: str, prediction: np.ndarray, target: np.ndarray, target_grad:
 
 
 def _function(name: str) -> Any:
-    """Functions of probe ops: `sin_mul` = sum(sin(x) * y); `wrong` has a VJP off by 2."""
+    """Functions of probe ops: `sin_mul` = sum(sin(x) * y); `sin_plus_sum` = sum(sin(x)) +
+    sum(e) (e may be empty); `wrong` has a VJP off by 2."""
     if name == "sin_mul":
         return lambda x, y: _total(_mul(_sin(x), y))
+    if name == "sin_plus_sum":
+        return lambda x, e: _add(_total(_sin(x)), _total(e))
     if name == "square":
         return lambda x: _total(_mul(x, x))
 
@@ -493,11 +512,11 @@ def dataloader(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool, see
     return {"len": len(loader), "epochs": batches}
 
 
-def dataloader_mismatch() -> None:
+def dataloader_mismatch(x_rows: int = 5, y_rows: int = 4) -> None:
     """x and y with different lengths (the judge expects ValueError)."""
     from teenygrad.nn import DataLoader
 
-    DataLoader(np.zeros((5, 2)), np.zeros(4), 2)
+    DataLoader(np.zeros((x_rows, 2)), np.zeros(y_rows), 2)
 
 
 # ----- part capstone -----------------------------------------------------------------------------

@@ -104,16 +104,27 @@ def amsgrad(kw: dict[str, Any], params: list[np.ndarray], scales: list[np.ndarra
 
 
 def misuse(kind: str) -> None:
-    """Invalid arguments (the judge expects ValueError): mae/huber shapes, huber delta,
-    Dropout p, AMSGrad betas (each in [0, 1)) and eps (>= 0)."""
+    """Invalid arguments (the judge expects ValueError): mae/huber shapes (also shapes that
+    broadcast: `*_broadcast` (3,) and (2, 3), `*_row` (1, 3) and (2, 3)), huber delta, Dropout
+    p, AMSGrad betas (each in [0, 1)) and eps (>= 0)."""
     from teenygrad import training
     from teenygrad.tensor import Tensor
 
     a, b = Tensor(np.ones(3), requires_grad=True), Tensor(np.ones(4))
+    # shapes that numpy would broadcast together: only the loss's own check can refuse them
+    broadcast = {"broadcast": (Tensor(np.ones(3), requires_grad=True), Tensor(np.ones((2, 3)))),
+                 "row": (Tensor(np.ones((1, 3)), requires_grad=True), Tensor(np.ones((2, 3))))}
     if kind == "mae_shapes":
         training.mae(a, b)
     elif kind == "huber_shapes":
         training.huber(a, b)
+    elif kind.startswith(("mae_", "huber_")) and kind.split("_", 1)[1] in broadcast:
+        loss, pair = kind.split("_", 1)
+        getattr(training, loss)(*broadcast[pair])
+    elif kind == "dropout_negative_p":
+        training.Dropout(-0.5)
+    elif kind == "amsgrad_beta2_above_1":
+        training.AMSGrad([a], betas=(0.9, 1.5))
     elif kind == "huber_delta":
         training.huber(a, Tensor(np.ones(3)), 0.0)
     elif kind == "huber_negative_delta":

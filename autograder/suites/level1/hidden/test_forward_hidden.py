@@ -52,7 +52,9 @@ def every_rule():
              ("matmul", [x, dx], [y.T.copy(), dy.T.copy()], None),
              ("matmul", [x, dx], [y.T.copy(), None], None),
              ("rmatmul", [x, dx], [y.T.copy(), None], None)]
-    cases += [("pow", [pos, dx], None, c) for c in (2, 3, -1, 0.5, -2.5, 0)]
+    cases += [("pow", [pos, dx], None, c) for c in (2, 3, -1, 0.5, -2.5, 0, 1)]
+    with_zeros = np.array([[0.0, 1.5, 0.0], [-0.7, 0.0, 2.0]])
+    cases += [("pow", [with_zeros, dx], None, 0)]  # ** 0 is the constant 1, even at 0
     cases += [(name, [pos if "log" in name else x, dx], None, None)
               for name in [*UNARY, "fsin"]]
     return cases

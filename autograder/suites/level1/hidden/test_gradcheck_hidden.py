@@ -16,8 +16,9 @@ def check_report_errors(got, what):
     """abs_errors and rel_errors must be the documented measures of the returned arrays."""
     for k, (a, n) in enumerate(zip(got["analytic"], got["numeric"], strict=True)):
         a, n = np.asarray(a), np.asarray(n)
-        check_close(got["abs_errors"][k], np.max(np.abs(a - n)), f"{what}: abs_errors[{k}]",
-                    rtol=1e-6, atol=1e-15, hint="max |analytic - numeric|")
+        check_close(got["abs_errors"][k], np.max(np.abs(a - n)) if a.size else 0.0,
+                    f"{what}: abs_errors[{k}]", rtol=1e-6, atol=1e-15,
+                    hint="max |analytic - numeric|, and 0.0 for an input with no elements")
         scale = max(np.linalg.norm(a), np.linalg.norm(n), 1e-12)
         check_close(got["rel_errors"][k], np.linalg.norm(a - n) / scale,
                     f"{what}: rel_errors[{k}]", rtol=1e-6, atol=1e-15,
@@ -41,7 +42,8 @@ def test_numerical_grad_random(student, data):
 
 @pytest.mark.points(1)
 def test_gradcheck_accepts_correct(student):
-    """gradcheck of a correct VJP (zero gradients too): ok, and the documented error measures."""
+    """gradcheck of a correct VJP (zero gradients and an empty input too): ok, and the
+    documented error measures."""
     x, y = np.array([[0.3, -1.2], [2.0, 0.7]]), np.array([[1.5, -0.5], [0.25, 2.0]])
     got = student.call(probes.gradcheck, "sin_mul", [x, y])
     check_equal(got["ok"], True, "report.ok for a correct gradient")
@@ -54,6 +56,13 @@ def test_gradcheck_accepts_correct(student):
     zero = student.call(probes.gradcheck, "square", [np.zeros(3)])  # both gradients are 0
     check_equal(zero["ok"], True, "report.ok for sum(x * x) at x = 0")
     check_report_errors(zero, "sum(x * x) at x = 0 (zero gradients)")
+    x = np.array([0.5, -2.0])
+    empty = student.call(probes.gradcheck, "sin_plus_sum", [x, np.zeros(0)])
+    check_equal(empty["ok"], True, "report.ok for sum(sin(x)) + sum(e) with an empty e")
+    check_equal([list(np.shape(g)) for g in empty["analytic"] + empty["numeric"]],
+                [[2], [0], [2], [0]], "shapes of report.analytic and report.numeric for inputs "
+                "of shapes (2,) and (0,)")
+    check_report_errors(empty, "sum(sin(x)) + sum(e) with an empty e")
 
 
 @pytest.mark.points(1)

@@ -142,10 +142,26 @@ def test_no_grad(student):
 
 @pytest.mark.points(1)
 def test_backward_misuse(student):
-    """backward without a seed on a non-scalar, with a wrongly shaped seed, or on a constant."""
+    """backward without a seed on a non-scalar, with a wrongly shaped seed (on a leaf too), on
+    a constant, or through a VJP returning a wrongly shaped gradient; gradients on a non-float
+    tensor."""
     expect_raises(student, probes.backward_misuse, "no_seed", error="RuntimeError",
                   what="backward() on a (2, 3) tensor without a seed")
     expect_raises(student, probes.backward_misuse, "bad_seed", error="ValueError",
                   what="backward(seed of shape (3, 2)) on a (2, 3) tensor")
+    # On a leaf no VJP runs: only backward's own check of the seed's shape can see it.
+    for shape in ("3x2", "1x3"):
+        expect_raises(student, probes.backward_misuse, f"leaf_seed_{shape}", error="ValueError",
+                      what=f"x.backward(seed of shape ({shape.replace('x', ', ')})) on a "
+                           "(2, 3) leaf x (the seed must have exactly x's shape)")
+        expect_raises(student, probes.backward_misuse, f"vjp_{shape}", error="ValueError",
+                      match="probe_bad_vjp",
+                      what=f"backward through an op `probe_bad_vjp` whose VJP returns a "
+                           f"({shape.replace('x', ', ')}) gradient for its (2, 3) input (the "
+                           "ValueError names the op)")
     expect_raises(student, probes.backward_misuse, "no_grad", error="RuntimeError",
                   what="backward() on a tensor that does not require grad")
+    for dtype in ("bool", "uint8", "int32"):
+        expect_raises(student, probes.requires_grad_on, dtype, error="TypeError",
+                      what=f"Tensor({dtype} array, requires_grad=True) (only floating tensors "
+                           "have gradients)")

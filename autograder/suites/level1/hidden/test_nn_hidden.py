@@ -84,13 +84,25 @@ def check_epochs(got, x, y, batch_size, shuffle, drop_last):
 
 @pytest.mark.points(1)
 def test_dataloader(student):
-    """DataLoader batches paired rows, reshuffles every epoch, handles remainders and drop_last."""
+    """DataLoader batches paired rows, reshuffles every epoch, handles remainders and drop_last;
+    mismatched lengths and batch sizes below 1 raise ValueError."""
     n = 53
     x = np.arange(n * 2, dtype=np.float64).reshape(n, 2)
     y = np.arange(n, dtype=np.int64)
     for batch_size, shuffle, drop_last in [(8, True, False), (8, True, True), (10, False, False),
-                                           (53, True, False), (64, False, False)]:
+                                           (53, True, False), (64, False, False),
+                                           (1, False, False)]:
         got = student.call(probes.dataloader, x, y, batch_size, shuffle, 5, drop_last, 2)
         check_epochs(got, x, y, batch_size, shuffle, drop_last)
-    expect_raises(student, probes.dataloader_mismatch, error="ValueError",
-                  what="DataLoader with 5 rows of x and 4 of y")
+    # 300 rows: equal lengths past 256 are equal ints, not the same int object
+    n = 300
+    x, y = np.arange(n * 2, dtype=np.float64).reshape(n, 2), np.arange(n, dtype=np.int64)
+    got = student.call(probes.dataloader, x, y, 128, False, 5, False, 1)
+    check_epochs(got, x, y, 128, False, False)
+    for x_rows, y_rows in [(5, 4), (4, 5)]:
+        expect_raises(student, probes.dataloader_mismatch, x_rows, y_rows, error="ValueError",
+                      what=f"DataLoader with {x_rows} rows of x and {y_rows} of y")
+    for batch_size in (0, -1):
+        expect_raises(student, probes.dataloader, x, y, batch_size, False, 5, False, 1,
+                      error="ValueError",
+                      what=f"DataLoader(x, y, batch_size={batch_size}) (batch_size < 1)")

@@ -63,17 +63,28 @@ def binary_cases(draw):
     return name, [a, b], kw
 
 
+#: A tensor exponent on bases <= 0 (integer exponents, so a**b is real): d/db is 0 there.
+POW_NONPOSITIVE_BASES = [("pow", [np.array([[-2.0, 0.0, 1.5], [-0.5, 0.0, 3.0]]),
+                                  np.array([2.0, 3.0, 1.0])], {}),
+                         ("pow", [np.array([0.0, -1.5, 2.0]), np.array([1.0, 2.0, 3.0])], {})]
+POW_HINT = "d/db = a**b * log(a) where a > 0, and 0 where a <= 0 (no log of a non-positive base)"
+
+
 @pytest.mark.points(3)
 @settings(max_examples=60)
-@explicit_examples("case", ref.binary_op_cases())
+@explicit_examples("case", ref.binary_op_cases() + POW_NONPOSITIVE_BASES)
 @given(case=binary_cases())
 def test_binary_ops_broadcasting(student, case):
     """add, sub, mul, div, pow, maximum, minimum and where on every broadcasting pattern
-    (equal shapes, leading axes added, size-1 axes stretched, on either or both sides)."""
+    (equal shapes, leading axes added, size-1 axes stretched, on either or both sides); pow
+    with a tensor exponent on zero and negative bases."""
     name, xs, kw = case
     broadcast = len({np.shape(x) for x in xs} | {np.shape(ref.forward(name, xs, kw))}) > 1
     hint = TIE_HINT if name in ("maximum", "minimum") else BROADCAST_HINT if broadcast else ""
-    _run(student, name, xs, kw, hint=hint, fd=name in ref.FD_BINARY_OPS)
+    # finite differences in b need a**(b +- eps) real: only for positive bases
+    nonpositive = name == "pow" and bool(np.any(np.asarray(xs[0]) <= 0))
+    _run(student, name, xs, kw, hint=POW_HINT if nonpositive else hint,
+         fd=name in ref.FD_BINARY_OPS and not nonpositive)
 
 
 @pytest.mark.points(1)

@@ -32,7 +32,8 @@ def test_sgd_all_options(student):
 
 @pytest.mark.points(3)
 def test_adam_all_options(student):
-    """Adam: combinations of betas, eps, weight decay (L2 in the gradient) and lr."""
+    """Adam: combinations of betas, eps, weight decay (L2 in the gradient) and lr; betas of 0
+    and eps = 0."""
     for k, (betas, eps, wd, lr) in enumerate(
             itertools.product([[0.9, 0.999], [0.5, 0.8]], [1e-8, 1e-2], [0.0, 0.1],
                               [0.01, 0.3])):
@@ -41,6 +42,11 @@ def test_adam_all_options(student):
         ref.check_trajectory(student, probes.run_optimizer, "Adam", kw, problem,
                              hint="m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t); "
                                   "Adam adds wd * p to the gradient")
+    # the edges of the valid ranges: betas of 0 and eps = 0 are allowed
+    kw = {"lr": 0.05, "betas": [0.0, 0.0], "eps": 0.0}
+    ref.check_trajectory(student, probes.run_optimizer, "Adam", kw,
+                         ref.optimizer_problem(250, SHAPES, 20, skip=0.15),
+                         hint="betas in [0, 1) and eps >= 0 are valid: 0 is allowed")
 
 
 @pytest.mark.points(2)
@@ -56,7 +62,8 @@ def test_adamw_all_options(student):
 
 @pytest.mark.points(3)
 def test_muon(student):
-    """Muon: Newton-Schulz on tall, wide and square matrices; momentum, nesterov, decay."""
+    """Muon: Newton-Schulz on tall, wide and square matrices; momentum (0 too), nesterov,
+    decay."""
     rng = np.random.default_rng(7)
     for shape in [(5, 3), (3, 5), (4, 4)]:
         g = rng.normal(size=shape)
@@ -66,7 +73,7 @@ def test_muon(student):
                     hint="normalise by the Frobenius norm; iterate on the wide orientation")
     shapes = [[5, 3], [3, 5], [4, 4]]
     for k, (momentum, nesterov, wd) in enumerate(
-            itertools.product([0.95, 0.5], [True, False], [0.1, 0.0])):
+            itertools.product([0.95, 0.5, 0.0], [True, False], [0.1, 0.0])):
         kw = {"lr": 0.02, "momentum": momentum, "nesterov": nesterov, "weight_decay": wd}
         problem = ref.optimizer_problem(400 + k, shapes, 20, skip=0.15)
         ref.check_trajectory(student, probes.run_optimizer, "Muon", kw, problem,
@@ -96,8 +103,16 @@ def test_invalid_arguments(student):
              ("SGD", {"lr": 0.1, "dampening": -0.5}),
              ("Adam", {"betas": [1.0, 0.999]}), ("AdamW", {"weight_decay": -1.0}),
              ("Muon", {"momentum": 1.5})]
+    # every bound of every range, from both sides
+    cases += [("Adam", {"betas": betas}) for betas in
+              ([-0.1, 0.999], [0.9, -0.1], [0.9, 1.0], [1.5, 0.999], [0.9, 1.5])]
+    cases += [("Adam", {"eps": -1e-3}), ("Adam", {"weight_decay": -0.5}),
+              ("AdamW", {"weight_decay": -0.5}), ("AdamW", {"betas": [0.9, -0.1]}),
+              ("Muon", {"momentum": -0.5}), ("Muon", {"momentum": 1.0}),
+              ("Muon", {"weight_decay": -0.5})]
     for name, kw in cases:
         expect_raises(student, probes.make_optimizer, name, kw, [[2, 2]], error="ValueError",
                       what=f"{name}({kw})")
-    expect_raises(student, probes.make_optimizer, "Muon", {}, [[3]], error="ValueError",
-                  what="Muon on a 1-d parameter")
+    for shape in ([3], [2, 2, 2]):
+        expect_raises(student, probes.make_optimizer, "Muon", {}, [[2, 2], shape],
+                      error="ValueError", what=f"Muon on a {len(shape)}-d parameter")

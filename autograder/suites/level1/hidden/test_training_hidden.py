@@ -123,7 +123,8 @@ def test_dropout_and_amsgrad(student):
     steps = 25
     noise = [[rng.normal(size=(3, 2)) * (3.0 if t % 7 == 0 else 0.3),
               None if t % 5 == 3 else rng.normal(size=4)] for t in range(steps)]
-    for kw in ({"lr": 0.05}, {"lr": 0.1, "betas": [0.5, 0.9], "eps": 1e-6}):
+    for kw in ({"lr": 0.05}, {"lr": 0.1, "betas": [0.5, 0.9], "eps": 1e-6},
+               {"lr": 0.05, "betas": [0.0, 0.0], "eps": 0.0}):  # the valid ranges' edges
         got = student.call(probes.amsgrad, kw, params, scales, targets, noise, steps)
         want = ref.amsgrad(kw, params, scales, targets, noise, steps)
         for k, (a, b) in enumerate(zip(got, want, strict=True)):
@@ -135,3 +136,11 @@ def test_dropout_and_amsgrad(student):
                  "amsgrad_negative_betas",
                  "amsgrad_negative_beta2", "amsgrad_eps"):
         expect_raises(student, probes.misuse, kind, error="ValueError", what=kind)
+    for loss in ("mae", "huber"):  # shapes that broadcast are still different shapes
+        for pair, shapes in (("broadcast", "(3,) and (2, 3)"), ("row", "(1, 3) and (2, 3)")):
+            expect_raises(student, probes.misuse, f"{loss}_{pair}", error="ValueError",
+                          what=f"{loss} of a prediction and a target of shapes {shapes} "
+                               "(numpy would broadcast them: compare the shapes yourself)")
+    for kind, what in (("dropout_negative_p", "Dropout(-0.5)"),
+                       ("amsgrad_beta2_above_1", "AMSGrad(betas=(0.9, 1.5))")):
+        expect_raises(student, probes.misuse, kind, error="ValueError", what=what)

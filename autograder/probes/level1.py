@@ -275,6 +275,15 @@ def run_unbroadcast(grad: np.ndarray, shape: list[int]) -> np.ndarray:
     return np.asarray(unbroadcast(np.array(grad), tuple(shape)))
 
 
+def unbroadcast_returns_grad(grad: np.ndarray) -> bool:
+    """Whether the student's `unbroadcast(grad, shape)` with shape == grad.shape (an equal
+    tuple, not the same object) returns `grad` itself."""
+    from teenygrad.ops import unbroadcast
+
+    g = np.array(grad)
+    return unbroadcast(g, tuple(list(g.shape))) is g
+
+
 def run_program(inputs: list[np.ndarray], program: list[list[Any]], grad_out: np.ndarray
                 ) -> dict[str, Any]:
     """Evaluate a straight-line program of the student's ops and backward through it."""

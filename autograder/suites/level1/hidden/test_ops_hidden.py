@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograder.judge.api import check_close, describe_example, explicit_examples
+from autograder.judge.api import check_close, check_equal, describe_example, explicit_examples
 from autograder.judge.shown import shown
 from autograder.probes import level1 as probes
 from autograder.references import level1 as ref
@@ -36,16 +36,27 @@ def unbroadcast_cases(draw):
     return grad, tuple(shape)
 
 
+#: Gradients with a zero-size axis: a size-1 axis of `shape` that was stretched to 0 sums to 0.
+EMPTY_UNBROADCAST = [(np.zeros((0, 3)), (1, 3)), (np.zeros((0, 3)), (3,)),
+                     (np.zeros((2, 0)), (0,)), (np.zeros((2, 0)), (2, 1))]
+
+
 @pytest.mark.points(2)
 @settings(max_examples=40)
-@explicit_examples("case", ref.unbroadcast_cases())
+@explicit_examples("case", ref.unbroadcast_cases() + EMPTY_UNBROADCAST)
 @given(case=unbroadcast_cases())
 def test_unbroadcast_random(student, case):
-    """unbroadcast(grad, shape) for every broadcasting pattern and random broadcast shapes."""
+    """unbroadcast(grad, shape) for every broadcasting pattern and random broadcast shapes,
+    zero-size axes too; with grad.shape == shape it returns grad itself."""
     grad, shape = case
     got = student.call(probes.run_unbroadcast, grad, list(shape))
     check_close(got, ref.unbroadcast(grad, shape), f"unbroadcast(shape {grad.shape} -> {shape})",
                 rtol=ref.RTOL, atol=ref.ATOL, hint=BROADCAST_HINT)
+    if grad.shape == tuple(shape):
+        check_equal(student.call(probes.unbroadcast_returns_grad, grad), True,
+                    f"unbroadcast(grad, {tuple(shape)}) is grad, for grad of shape {grad.shape}",
+                    hint="the contract: when grad.shape == shape, return grad itself (compare "
+                         "the shapes with ==)")
 
 
 @st.composite
@@ -193,11 +204,14 @@ def reshape_targets(draw, shape):
     return list(target)
 
 
+TRANSPOSE_X = np.arange(24.0).reshape(2, 3, 4) / 7.0
+
+
 @pytest.mark.points(1)
 @settings(max_examples=60)
 @given(data=st.data())
 def test_shape_ops(student, data):
-    """reshape (with -1), transpose/permute, and broadcast_to (expand)."""
+    """reshape (with -1), transpose/permute (negative axes too), and broadcast_to (expand)."""
     name = data.draw(st.sampled_from(["reshape", "transpose", "broadcast_to"]), label="op")
     shape = data.draw(ref.shapes(max_dims=4), label="shape")
     x = data.draw(ref.arrays(shape), label="x")
@@ -206,12 +220,18 @@ def test_shape_ops(student, data):
     elif name == "transpose":
         axes = None if data.draw(st.booleans()) else list(
             data.draw(st.permutations(range(len(shape)))))
+        if axes is not None:  # np.transpose takes negative axes too
+            axes = [a - len(shape) if data.draw(st.booleans(), label="negative") else a
+                    for a in axes]
         kw = {"axes": axes}
     else:
         extra = data.draw(ref.shapes(max_dims=2, max_side=3), label="leading dims")
         target = [n if n != 1 else data.draw(st.integers(1, 3)) for n in shape]
         kw = {"shape": list(extra) + target}
     _run(student, name, [x], kw, hint=BROADCAST_HINT if name == "broadcast_to" else "")
+    if name == "transpose":  # whatever the draw: negative axes, all of them and a mix
+        for axes in ([-1, -3, -2], [2, -3, 1]):
+            _run(student, "transpose", [TRANSPOSE_X], {"axes": axes})
 
 
 @pytest.mark.points(1)

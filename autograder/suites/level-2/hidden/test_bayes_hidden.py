@@ -33,6 +33,7 @@ def test_bayes_random_tables(student, joint):
 
 # joint_from(prior, likelihood, tol): what does not fit, or sums off by more than tol.
 JOINT_FROM_BAD = [
+    ("a 0-d prior", 1.0, [[0.5, 0.5]]),
     ("a 2-d prior of shape (2, 1)", [[0.5], [0.5]], [[0.5, 0.5], [0.25, 0.75]]),
     ("a 1-d likelihood", [0.5, 0.5], [0.5, 0.5]),
     ("a 3-d likelihood of shape (2, 2, 1)", [0.5, 0.5], [[[0.5], [0.5]], [[1.0], [0.0]]]),

@@ -78,6 +78,7 @@ EXPLICIT = [
      [[1.0], [3.0]], "d = 1 is a dimension too"),
     ("Uniform", {"a": 2.0, "b": 5.0}, "mean", None, "(a + b) / 2, a float"),
     ("Normal", {"mu": 0.0, "sigma": 3.0}, "var", None, "sigma^2"),
+    ("Exponential", {"lam": 5.0}, "var", None, "1 / lam^2"),
     ("MultiNormal", {"mu": np.array([1.0, -1.0]), "cov": np.diag([4.0, 9.0])}, "logpdf",
      [[1.0, -1.0], [3.0, 2.0]], "at the mean, (x - mu)^T Sigma^-1 (x - mu) is 0"),
     # Symmetric within rounding (1e-13 relative): accepted, the contract's bound is 1e-10.

@@ -72,10 +72,13 @@ def test_regressions_reject_bad_input(student):
              ("ridge", (X, np.ones((5, 1)), 1.0), "a 2-d y"),
              ("normal_equations", (X, np.array(1.0)), "a 0-d y"),
              ("logistic_regression", (X, np.array([0, 1, 2, 1, 0.0])), "a label 2"),
+             ("logistic_regression", (X, np.array([0, 1, -1, 1, 0.0])), "a label -1"),
              ("logistic_regression", (X, np.ones(1)), "y of length 1 for the 5 rows of X"),
              ("mle_bernoulli", (np.array([0, -1, 1.0]),), "an observation -1"),
              ("map_bernoulli", (np.array([0, 1, 2.0]), 2.0, 2.0), "an observation 2"),
-             ("map_bernoulli", (np.array([0, 0.5, 1.0]), 2.0, 2.0), "an observation 0.5")]
+             ("map_bernoulli", (np.array([0, 0.5, 1.0]), 2.0, 2.0), "an observation 0.5"),
+             ("map_bernoulli", (np.array([0, -1, 1.0]), 2.0, 2.0), "an observation -1"),
+             ("map_bernoulli", (np.array([0, 1, 1.0]), 2.0, 0.5), "beta = 0.5")]
     for fn, args, what in cases:
         expect_raises(student, probes.estimation, fn, *args, error="ValueError",
                       what=f"{fn} with {what}")

@@ -14,6 +14,10 @@ pytestmark = pytest.mark.part("gradcheck")
 
 def check_report_errors(got, what):
     """abs_errors and rel_errors must be the documented measures of the returned arrays."""
+    count = len(got["analytic"])
+    check_equal([len(got["numeric"]), len(got["abs_errors"]), len(got["rel_errors"])],
+                [count] * 3, f"{what}: [len(numeric), len(abs_errors), len(rel_errors)] for "
+                f"{count} analytic gradients (one entry per input)")
     for k, (a, n) in enumerate(zip(got["analytic"], got["numeric"], strict=True)):
         a, n = np.asarray(a), np.asarray(n)
         check_close(got["abs_errors"][k], np.max(np.abs(a - n)) if a.size else 0.0,

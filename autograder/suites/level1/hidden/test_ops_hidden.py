@@ -79,16 +79,20 @@ POW_NONPOSITIVE_BASES = [("pow", [np.array([[-2.0, 0.0, 1.5], [-0.5, 0.0, 3.0]])
                                   np.array([2.0, 3.0, 1.0])], {}),
                          ("pow", [np.array([0.0, -1.5, 2.0]), np.array([1.0, 2.0, 3.0])], {})]
 POW_HINT = "d/db = a**b * log(a) where a > 0, and 0 where a <= 0 (no log of a non-positive base)"
+#: maximum and minimum with ties (a == b), on equal and on broadcast shapes, whatever the draw.
+TIES = [(name, [np.array([[1.0, -2.0, 0.5], [3.0, 0.0, -1.0]]), b], {})
+        for name in ("maximum", "minimum")
+        for b in (np.array([[1.0, -1.0, 0.5], [2.0, 0.0, 4.0]]), np.array([1.0, 0.0, -1.0]))]
 
 
 @pytest.mark.points(3)
 @settings(max_examples=60)
-@explicit_examples("case", ref.binary_op_cases() + POW_NONPOSITIVE_BASES)
+@explicit_examples("case", ref.binary_op_cases() + POW_NONPOSITIVE_BASES + TIES)
 @given(case=binary_cases())
 def test_binary_ops_broadcasting(student, case):
     """add, sub, mul, div, pow, maximum, minimum and where on every broadcasting pattern
     (equal shapes, leading axes added, size-1 axes stretched, on either or both sides); pow
-    with a tensor exponent on zero and negative bases."""
+    with a tensor exponent on zero and negative bases; maximum and minimum at ties."""
     name, xs, kw = case
     broadcast = len({np.shape(x) for x in xs} | {np.shape(ref.forward(name, xs, kw))}) > 1
     hint = TIE_HINT if name in ("maximum", "minimum") else BROADCAST_HINT if broadcast else ""

@@ -48,14 +48,22 @@ def test_sdot_strided(student, pair):
 
 @pytest.mark.points(1)
 def test_vector_shape_mismatch(student):
-    """saxpy and sdot on vectors of different lengths raise ValueError naming both shapes."""
-    x = {"storage": [1.0, 2.0, 3.0], "shape": [3], "strides": [1], "offset": 0}
-    y = {"storage": [1.0, 2.0], "shape": [2], "strides": [1], "offset": 0}
-    for probe, args, what in [(probes.saxpy, (2.0, x, y), "saxpy"), (probes.sdot, (x, y), "sdot")]:
-        error = expect_raises(student, probe, *args, error="ValueError", match="(3,)",
-                              what=f"{what} with x of shape (3,) and y of shape (2,)")
-        assert "(2,)" in error.message, \
-            f"{what}: the ValueError should name both shapes, got {error.message!r}"
+    """saxpy and sdot on vectors of different lengths raise ValueError naming both shapes;
+    saxpy on tensors that are not 1-d too."""
+    for n_x, n_y in [(3, 2), (2, 3)]:  # x longer, then y longer
+        x, y = ref.arange_layout((n_x,)), ref.arange_layout((n_y,))
+        for probe, args, name in [(probes.saxpy, (2.0, x, y), "saxpy"),
+                                  (probes.sdot, (x, y), "sdot")]:
+            what = f"{name} with x of shape ({n_x},) and y of shape ({n_y},)"
+            error = expect_raises(student, probe, *args, error="ValueError",
+                                  match=f"({n_x},)", what=what)
+            assert f"({n_y},)" in error.message, \
+                f"{what}: the ValueError should name both shapes, got {error.message!r}"
+    for shape in [(), (2, 2)]:  # not 1-d: x[i] means nothing (even when the shapes agree)
+        what = f"saxpy with x and y of shape {shape} (x and y must be 1-d)"
+        expect_raises(student, probes.saxpy, 2.0, ref.arange_layout(shape),
+                      ref.arange_layout(shape), error="ValueError", match=ref.fmt_shape(shape),
+                      what=what)
 
 
 @pytest.mark.points(3)
@@ -96,7 +104,8 @@ def _dense(rows, cols):
 
 @pytest.mark.points(2)
 def test_bad_shapes_raise(student):
-    """sgemm/sgemv with shapes that do not fit raise ValueError naming both shapes."""
+    """sgemm/sgemv with shapes that do not fit raise ValueError naming both shapes, and with
+    an operand of the wrong rank, naming its shape."""
     gemm_cases = [  # (A, B, C shapes, trans_a, trans_b, the two shapes the message names)
         ((2, 3), (4, 5), (2, 5), False, False, ((2, 3), (4, 5))),
         ((3, 2), (3, 4), (2, 4), False, False, ((3, 2), (3, 4))),
@@ -112,12 +121,35 @@ def test_bad_shapes_raise(student):
                               match=ref.fmt_shape(first), what=what)
         assert ref.fmt_shape(second) in error.message, \
             f"{what}: the ValueError should name {first} and {second}, got {error.message!r}"
-    vector = {"storage": [1.0, 2.0], "shape": [2], "strides": [1], "offset": 0}
-    error = expect_raises(student, probes.sgemv, 1.0, _dense(2, 3), vector, 0.0, vector, False,
-                          error="ValueError", match="(2, 3)", what="sgemv with A (2, 3), x (2,)")
-    assert "(2,)" in error.message, \
-        f"sgemv with A (2, 3), x (2,): the ValueError should name both shapes, got " \
-        f"{error.message!r}"
+    gemv_cases = [  # (A, x, y shapes, trans, the shape the message names beside A's)
+        ((2, 3), (2,), (2,), False, (2,)), ((2, 3), (3,), (3,), False, (3,)),  # y too long
+        ((2, 3), (3,), (1,), False, (1,)), ((2, 3), (2,), (2,), True, (2,)),  # y too short
+    ]
+    for a, x, y, trans, named in gemv_cases:
+        what = f"sgemv with A {a}, x {x}, y {y}, trans={trans}"
+        error = expect_raises(student, probes.sgemv, 1.0, _dense(*a), ref.arange_layout(x), 0.0,
+                              ref.arange_layout(y), trans, error="ValueError",
+                              match=ref.fmt_shape(a), what=what)
+        assert ref.fmt_shape(named) in error.message, \
+            f"{what}: the ValueError should name {a} and {named}, got {error.message!r}"
+    # An operand of the wrong rank: ValueError naming its shape (not an unpacking error).
+    gemm_ranks = [("A", (4,), (4, 2), (1, 2)), ("A", (2, 3, 1), (3, 2), (2, 2)),
+                  ("B", (2, 3), (3,), (2, 1)), ("B", (2, 3), (3, 2, 1), (2, 2)),
+                  ("C", (2, 3), (3, 2), (4,))]
+    for name, a, b, c in gemm_ranks:
+        bad = {"A": a, "B": b, "C": c}[name]
+        expect_raises(student, probes.sgemm, 1.0, ref.arange_layout(a), ref.arange_layout(b),
+                      0.0, ref.arange_layout(c), False, False, error="ValueError",
+                      match=ref.fmt_shape(bad),
+                      what=f"sgemm with A {a}, B {b}, C {c} ({name} must be 2-d)")
+    gemv_ranks = [("A", (4,), (2,), (2,)), ("x", (2, 3), (3, 1), (2,)),
+                  ("y", (2, 3), (3,), (2, 1))]
+    for name, a, x, y in gemv_ranks:
+        bad, must = {"A": (a, "2-d"), "x": (x, "1-d"), "y": (y, "1-d")}[name]
+        expect_raises(student, probes.sgemv, 1.0, ref.arange_layout(a), ref.arange_layout(x),
+                      0.0, ref.arange_layout(y), False, error="ValueError",
+                      match=ref.fmt_shape(bad),
+                      what=f"sgemv with A {a}, x {x}, y {y} ({name} must be {must})")
 
 
 @pytest.mark.points(4)
@@ -139,11 +171,13 @@ def test_sblat_sgemv(student):
         outputs = student.call(probes.sgemv_outputs, cases, timeout=60)
         wrong = ref.explain_many("sgemv", cases, outputs)
         assert wrong is None, wrong
-    # A length past 256, where CPython stops sharing int objects: sizes compared with `is` fail.
+    # A length past 256, where CPython stops sharing int objects: sizes compared with `is` fail
+    # (x of length 300, then y of length 300).
     long = [{"alpha": 1.5, "a": ref.fixed_layout(shape, "transposed"), "beta": -1.0,
-             "x": ref.fixed_layout((300,), "contiguous"),
-             "y": ref.fixed_layout((2,), "negative step"), "trans": shape == (300, 2)}
-            for shape in ((2, 300), (300, 2))]
+             "x": ref.fixed_layout((300 if long_x else 2,), "contiguous"),
+             "y": ref.fixed_layout((2 if long_x else 300,), "negative step"),
+             "trans": (shape == (300, 2)) == long_x}
+            for long_x in (True, False) for shape in ((2, 300), (300, 2))]
     wrong = ref.explain_many("sgemv", long, student.call(probes.sgemv_outputs, long))
     assert wrong is None, wrong
 

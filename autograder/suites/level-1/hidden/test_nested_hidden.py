@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograder.judge.api import check_equal, expect_raises
+from autograder.judge.api import check_equal, expect_raises, explicit_examples
 from autograder.probes import level_minus1 as probes
 from autograder.references import level_minus1 as ref
 
@@ -14,8 +14,14 @@ pytestmark = pytest.mark.part("nested")
 OPS = ("+", "-", "*", "/")
 
 
+#: Lists longer than 256, where CPython stops sharing int objects: lengths compared with `is`
+#: fail.
+LONG_LISTS = [[float(i) for i in range(300)], [[0.5] * 300, [1.5] * 300]]
+
+
 @pytest.mark.points(3)
 @settings(max_examples=25)
+@explicit_examples("data", LONG_LISTS)
 @given(data=ref.nested_shapes().flatmap(ref.nested_lists))
 def test_nested_roundtrip(student, data):
     """Random nested lists up to 4-d (0-d and zero-size too): shape and tolist() match numpy."""

@@ -34,6 +34,7 @@ def _check(student, shape, chain, check_layout):
 
 @pytest.mark.points(2)
 @settings(max_examples=15)
+@explicit_examples("shape", [(2, 300)])  # lengths past 256: compared with `is`, they fail
 @given(shape=ref.nested_shapes())
 def test_constructor(student, shape):
     """Tensor(nested lists) of any shape: row-major storage and strides, offset 0, numel."""
@@ -92,9 +93,14 @@ def test_view_chain_values(student, case):
     _check(student, shape, chain, check_layout=False)
 
 
+#: A size past 256 kept by broadcast_to (where CPython stops sharing int objects: sizes compared
+#: with `is` fail).
+BIG_BROADCAST = ((300,), [["broadcast_to", [2, 300]]])
+
+
 @pytest.mark.points(5)
 @settings(max_examples=50)
-@explicit_examples("case", ref.layout_view_cases(reshape=False))
+@explicit_examples("case", [*ref.layout_view_cases(reshape=False), BIG_BROADCAST])
 @given(case=_chains(NO_RESHAPE))
 def test_view_chain_layout(student, case):
     """Every view but reshape on every layout, and random chains of them: strides, offset and
@@ -117,11 +123,19 @@ def _then_reshape(draw):
 #: a view, with the block's strides taken from the dimension just before the cut.
 CUT_4D = ((2, 3, 4, 5), [["index", {"tuple": [[None] * 3, [None] * 3, [None] * 3, [1, 4, None]]}],
                          ["reshape", [6, 4, 3]]])
+#: A size-1 dimension in the middle whose stride fits nothing (3, 1, 1): it never ends a block,
+#: so (2, 1, 3) still merges into one block of 6 (a view).
+MIDDLE_ONE = ((2, 3, 1), [["permute", [0, 2, 1]], ["reshape", [6]]])
+#: Sizes and strides past 256, where CPython stops sharing int objects (sizes or strides
+#: compared with `is` fail): two blocks of 300 (the rows of t[::2]) split into 20 x 15, and a
+#: contiguous (3, 300) merged (a view both times).
+BIG_BLOCKS = [((4, 300), [["index", {"one": [None, None, 2]}], ["reshape", [2, 20, 15]]]),
+              ((3, 300), [["reshape", [30, 30]]])]
 
 
 @pytest.mark.points(4)
 @settings(max_examples=50)
-@explicit_examples("case", [*ref.layout_reshape_cases(), CUT_4D])
+@explicit_examples("case", [*ref.layout_reshape_cases(), CUT_4D, MIDDLE_ONE, *BIG_BLOCKS])
 @given(case=_then_reshape())
 def test_reshape_view_or_copy_like_numpy(student, case):
     """reshape on every layout and after random views: a view exactly when numpy's is, with
@@ -145,14 +159,20 @@ def test_reshape_bad_size(student):
 
 @pytest.mark.points(1)
 def test_index_errors(student):
-    """Indices out of range or too many raise IndexError; ragged nested lists ValueError."""
+    """Indices out of range or too many raise IndexError; ragged nested lists ValueError and
+    non-numbers TypeError, naming the index of the first misfit."""
     data = ref.arange_data((2, 3))
     for key in [{"one": 2}, {"one": -3}, {"tuple": [0, 3]}, {"tuple": [0, 0, 0]}]:
         expect_raises(student, probes.getitem, data, key, error="IndexError",
                       what=f"t{ref.key_text(key)} for t of shape (2, 3)")
-    for ragged in [[[1, 2], [3, 4, 5]], [[1, 2], [3]], [[1, 2], 3]]:
-        expect_raises(student, probes.tensor_build, ragged, error="ValueError",
-                      what=f"Tensor({ragged})")
+    # The shape is read along the first element at every depth; the first misfit is named.
+    for data, error, index in [([[1, 2], [3, 4, 5]], "ValueError", (1,)),
+                               ([[1, 2], [3]], "ValueError", (1,)),
+                               ([[1, 2], 3], "ValueError", (1,)),
+                               ([[1, "a"]], "TypeError", (0, 1))]:
+        expect_raises(student, probes.tensor_build, data, error=error, match=str(index),
+                      what=f"Tensor({data!r}) (the first element that does not fit is at "
+                           f"{index})")
 
 
 @st.composite
@@ -230,8 +250,10 @@ def test_item_numel_len(student):
                                {"tuple": [[2, 3, None], [1, None, None]]}]], 5.0)]:
         check_equal(student.call(probes.item, ref.arange_layout(shape), chain), want,
                     what=f"{ref.chain_text(chain)}.item() for t of shape {shape}")
-    expect_raises(student, probes.item, ref.arange_layout((2,)), [], error="ValueError",
-                  what="item() of a tensor of shape (2,)")
+    for shape in [(2,), (0,), (2, 0)]:  # more than one element, or none
+        expect_raises(student, probes.item, ref.arange_layout(shape), [], error="ValueError",
+                      what=f"item() of a tensor of shape {shape} (item() needs exactly "
+                           "one element)")
     for shape, want in [((2, 3), {"numel": 6, "len": 2}), ((), {"numel": 1, "len": None}),
                         ((4, 0), {"numel": 0, "len": 4})]:
         check_equal(student.call(probes.numel_and_len, ref.arange_data(shape)), want,

@@ -52,23 +52,44 @@ def test_nested_non_numeric_names_the_index(student, case):
                   what=f"NestedTensor({ref._short(data)}) (not a number at {index})")
 
 
+@st.composite
+def _index_paths(draw):
+    """(shape, indices): t[i][j]... down to a random depth, stopping at the first index out of
+    range (from size + 1 down to -size - 2)."""
+    shape = draw(ref.nested_shapes(min_dims=1))
+    indices = []
+    for size in shape[: draw(st.integers(1, len(shape)))]:
+        indices.append(draw(st.integers(-size - 2, size + 1)))
+        if not -size <= indices[-1] < size:
+            break
+    return shape, indices
+
+
+#: The edges of a dimension of size 2 (then 3): -size and size - 1 are in range, size and
+#: -size - 1 are not.
+EDGE_INDICES = [((2, 3), [-2, -3]), ((2, 3), [1, 2]), ((2, 3), [2]), ((2, 3), [-3]),
+                ((2, 3), [0, 3]), ((2, 3), [-1, -4])]
+
+
 @pytest.mark.points(2)
 @settings(max_examples=25)
-@given(shape=ref.nested_shapes(min_dims=1), draw=st.data())
-def test_nested_indexing(student, shape, draw):
+@explicit_examples("case", EDGE_INDICES)
+@given(case=_index_paths())
+def test_nested_indexing(student, case):
     """t[i][j]... with negative indices gives numpy's sub-array; out of range raises IndexError."""
+    shape, indices = case
     data = ref.arange_data(shape)
     arr = np.asarray(data, dtype=np.float64)
-    indices = []
-    for size in shape[: draw.draw(st.integers(1, len(shape)))]:
-        indices.append(draw.draw(st.integers(-size - 2, size + 1)))
-        if not -size <= indices[-1] < size:
-            expect_raises(student, probes.nested_index, data, indices, error="IndexError",
-                          what=f"t{''.join(f'[{i}]' for i in indices)} for t of shape {shape}")
-            return
-        arr = arr[indices[-1]]
-    got = student.call(probes.nested_index, data, indices)
     what = f"t{''.join(f'[{i}]' for i in indices)} for t of shape {shape}"
+    for depth, i in enumerate(indices):
+        size = shape[depth]
+        if not -size <= i < size:
+            takes = f"indices {-size} to {size - 1}" if size else "no index"
+            expect_raises(student, probes.nested_index, data, indices, error="IndexError",
+                          what=f"{what} (a dimension of size {size} takes {takes})")
+            return
+        arr = arr[i]
+    got = student.call(probes.nested_index, data, indices)
     check_equal(tuple(got["shape"]), arr.shape, what=f"{what}.shape")
     wrong = ref.values_mismatch(got["values"], arr)
     assert wrong is None, f"{what}: {wrong}"

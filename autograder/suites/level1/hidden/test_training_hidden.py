@@ -72,9 +72,9 @@ def test_init_and_clipping(student):
                 check_equal(a, None, f"grad {k} (None) after clipping")
             else:
                 check_close(a, b, f"grad {k} after clip_grad_norm(max_norm={max_norm:.4g})",
-                            rtol=ref.RTOL, atol=ref.ATOL, hint="scale = max_norm / (total + 1e-6) only "
-                            "when total > max_norm (at total == max_norm nothing changes), for "
-                            "every gradient together")
+                            rtol=ref.RTOL, atol=ref.ATOL,
+                            hint="scale = max_norm / (total + 1e-6) only when total > max_norm "
+                            "(at total == max_norm nothing changes), for every gradient together")
         check_equal(got["in_place"], [True] * len(grads), "gradients clipped in place")
 
 

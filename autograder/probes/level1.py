@@ -210,6 +210,17 @@ def backward_misuse(kind: str) -> None:
         Tensor(np.ones(3)).backward()
 
 
+def vjp_none_facts(x0: np.ndarray, y0: np.ndarray) -> dict[str, Any]:
+    """An op of (x, y), both requiring grad, whose VJP returns None for y (y gets no gradient):
+    backward from sum(2x); the gradients of x and y."""
+    from teenygrad.tensor import Tensor
+
+    x, y = Tensor(x0, requires_grad=True), Tensor(y0, requires_grad=True)
+    out = _from_op(x.data * 2.0, (x, y), lambda g: (g * 2.0, None), "probe_ignores_y")
+    _total(out).backward()
+    return {"x": _grad(x), "y": _grad(y)}
+
+
 def requires_grad_on(dtype: str) -> None:
     """Ask for gradients on a tensor of a non-floating `dtype` (must raise TypeError)."""
     from teenygrad.tensor import Tensor

@@ -144,7 +144,7 @@ def test_no_grad(student):
 def test_backward_misuse(student):
     """backward without a seed on a non-scalar, with a wrongly shaped seed (on a leaf too), on
     a constant, or through a VJP returning a wrongly shaped gradient; gradients on a non-float
-    tensor."""
+    tensor; a VJP's None (no gradient for that parent) is skipped."""
     expect_raises(student, probes.backward_misuse, "no_seed", error="RuntimeError",
                   what="backward() on a (2, 3) tensor without a seed")
     expect_raises(student, probes.backward_misuse, "bad_seed", error="ValueError",
@@ -165,3 +165,10 @@ def test_backward_misuse(student):
         expect_raises(student, probes.requires_grad_on, dtype, error="TypeError",
                       what=f"Tensor({dtype} array, requires_grad=True) (only floating tensors "
                            "have gradients)")
+    # not a misuse: a VJP may return None for a parent that gets no gradient
+    x, y = np.array([0.5, -1.0, 2.0]), np.array([3.0, 1.0, -2.0])
+    got = student.call(probes.vjp_none_facts, x, y)
+    what = "an op of (x, y) whose VJP returns (2 * grad_out, None), then sum and backward"
+    check_close(got["x"], np.full(3, 2.0), f"{what}: x.grad", rtol=ref.RTOL)
+    check_equal(got["y"], None, f"{what}: y.grad (None: y got no gradient)",
+                hint="skip a parent whose gradient is None, even if it requires grad")

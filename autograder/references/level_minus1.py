@@ -609,6 +609,9 @@ def explain_gemm(got: dict, case: dict) -> str | None:
     c_view = as_array(case["c"])
     if case["beta"] == 0 and np.isnan(c_view).any() and np.isnan(got["C"]).any():
         return f"NaN in C leaked into the result: with beta = 0, C must not be read ({args})"
+    if case["alpha"] == 0 and np.isnan(got["C"]).any() and not np.isnan(want).any():
+        return f"NaN in A or B leaked into the result: with alpha = 0, A and B must not be read " \
+               f"({args})"
     if case["beta"] != 0:
         ignored = gemm_oracle(**case, ignore_beta=True)
         if storage_mismatch(got["C"], ignored, case["c"], "C") is None:
@@ -636,6 +639,9 @@ def explain_gemv(got: dict, case: dict) -> str | None:
         return None
     if case["beta"] == 0 and np.isnan(as_array(case["y"])).any() and np.isnan(got["y"]).any():
         return f"NaN in y leaked into the result: with beta = 0, y must not be read ({args})"
+    if case["alpha"] == 0 and np.isnan(got["y"]).any() and not np.isnan(want).any():
+        return f"NaN in A or x leaked into the result: with alpha = 0, A and x must not be read " \
+               f"({args})"
     return f"sgemv: {wrong} ({args})"
 
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograder.judge.api import check_close, expect_raises
+from autograder.judge.api import check_close, expect_raises, explicit_examples
 from autograder.probes import level_minus1 as probes
 from autograder.references import level_minus1 as ref
 
@@ -66,20 +66,41 @@ def test_vector_shape_mismatch(student):
                       what=what)
 
 
+def _nan(shape, kind):
+    """A fixed layout of `shape` whose every element is NaN (an input alpha = 0 must not read)."""
+    return ref.with_nan_view(ref.fixed_layout(shape, kind))
+
+
+#: alpha = 0: y <- beta*y (C <- beta*C) and A, x (A, B) are not read: they hold NaN here.
+ALPHA_ZERO_GEMV = [{"alpha": 0.0, "a": _nan((2, 3), "transposed"),
+                    "x": _nan((2 if trans else 3,), "negative step"), "beta": 1.5,
+                    "y": ref.fixed_layout((3 if trans else 2,), "offset"), "trans": trans}
+                   for trans in (False, True)]
+ALPHA_ZERO_GEMM = [{"alpha": 0.0, "a": _nan((3, 2) if trans else (2, 3), "offset"),
+                    "b": _nan((2, 3) if trans else (3, 2), "transposed"), "beta": beta,
+                    "c": ref.fixed_layout((2, 2), "negative step"), "trans_a": trans,
+                    "trans_b": trans}
+                   for trans, beta in ((False, 1.5), (True, -1.0))]
+
+
 @pytest.mark.points(3)
 @settings(max_examples=30)
+@explicit_examples("case", ALPHA_ZERO_GEMV)
 @given(case=ref.gemv_cases())
 def test_sgemv_random(student, case):
-    """sgemv with random shapes, layouts, trans, and alpha/beta in {0, 1, -1, 0.5, -2, 1.5}."""
+    """sgemv with random shapes, layouts, trans, and alpha/beta in {0, 1, -1, 0.5, -2, 1.5};
+    with alpha = 0, A and x are not read."""
     wrong = ref.explain_gemv(student.call(probes.sgemv, **case), case)
     assert wrong is None, wrong
 
 
 @pytest.mark.points(4)
 @settings(max_examples=40)
+@explicit_examples("case", ALPHA_ZERO_GEMM)
 @given(case=ref.gemm_cases())
 def test_sgemm_random(student, case):
-    """sgemm with random non-square shapes, transposed/sliced operands and alpha/beta edges."""
+    """sgemm with random non-square shapes, transposed/sliced operands and alpha/beta edges;
+    with alpha = 0, A and B are not read."""
     wrong = ref.explain_gemm(student.call(probes.sgemm, **case), case)
     assert wrong is None, wrong
 
@@ -104,8 +125,8 @@ def _dense(rows, cols):
 
 @pytest.mark.points(2)
 def test_bad_shapes_raise(student):
-    """sgemm/sgemv with shapes that do not fit raise ValueError naming both shapes, and with
-    an operand of the wrong rank, naming its shape."""
+    """sgemm/sgemv/@ with shapes that do not fit raise ValueError naming both shapes (sgemm and
+    sgemv with an operand of the wrong rank: naming its shape)."""
     gemm_cases = [  # (A, B, C shapes, trans_a, trans_b, the two shapes the message names)
         ((2, 3), (4, 5), (2, 5), False, False, ((2, 3), (4, 5))),
         ((3, 2), (3, 4), (2, 4), False, False, ((3, 2), (3, 4))),
@@ -150,6 +171,14 @@ def test_bad_shapes_raise(student):
                       0.0, ref.arange_layout(y), False, error="ValueError",
                       match=ref.fmt_shape(bad),
                       what=f"sgemv with A {a}, x {x}, y {y} ({name} must be {must})")
+    # A @ B: two 2-d tensors whose inner sizes agree, else ValueError naming the shapes.
+    for a, b in [((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (4, 2))]:
+        what = f"A @ B with A of shape {a} and B of shape {b}"
+        error = expect_raises(student, probes.matmul, ref.arange_data(a), ref.arange_data(b),
+                              error="ValueError", match=ref.fmt_shape(a),
+                              what=f"{what} (@ needs two 2-d tensors that fit)")
+        assert ref.fmt_shape(b) in error.message, \
+            f"{what}: the ValueError should name both shapes, got {error.message!r}"
 
 
 @pytest.mark.points(4)

@@ -42,7 +42,8 @@ def test_bce_random(student, data):
 @settings(max_examples=30)
 @given(data=st.data())
 def test_cross_entropy_random(student, data):
-    """cross_entropy on random (B, C) logits and int targets; a bad target raises."""
+    """cross_entropy on random (B, C) logits and int targets; a bad target, shape or dtype
+    raises."""
     b, c = data.draw(st.integers(1, 6), label="B"), data.draw(st.integers(1, 6), label="C")
     z = data.draw(ref.arrays((b, c), -20.0, 20.0), label="logits")
     y = data.draw(hnp.arrays(np.int64, (b,), elements=st.integers(0, c - 1)), label="targets")
@@ -53,6 +54,16 @@ def test_cross_entropy_random(student, data):
                   error="IndexError", what=f"cross_entropy with target {c} for {c} classes")
     expect_raises(student, probes.run_loss, "cross_entropy", z, np.full(b, -1, np.int64), False,
                   error="IndexError", what=f"cross_entropy with target -1 for {c} classes")
+    # other shapes, or float targets: ValueError (each check on its own, whatever the others)
+    logits = np.array([[0.5, -1.0, 2.0], [1.5, 0.0, -0.5]])
+    for bad, targets in ((logits, np.array([0, 1, 2])), (logits, np.array([1])),
+                         (logits, np.array([[0], [1]])),
+                         (logits[0], np.array([0, 1, 2])), (np.stack([logits] * 4, axis=-1),
+                                                            np.array([0, 1])),
+                         (logits, np.array([0.0, 1.0]))):
+        expect_raises(student, probes.run_loss, "cross_entropy", bad, targets, False,
+                      error="ValueError", what=f"cross_entropy(logits of shape {bad.shape}, "
+                      f"targets of shape {targets.shape} {targets.dtype})")
 
 
 @pytest.mark.points(1)

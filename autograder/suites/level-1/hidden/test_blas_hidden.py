@@ -81,11 +81,19 @@ ALPHA_ZERO_GEMM = [{"alpha": 0.0, "a": _nan((3, 2) if trans else (2, 3), "offset
                     "c": ref.fixed_layout((2, 2), "negative step"), "trans_a": trans,
                     "trans_b": trans}
                    for trans, beta in ((False, 1.5), (True, -1.0))]
+#: alpha = beta = 2 (outside the drawn {0, 1, -1, 0.5, -2, 1.5}: no value is special).
+TWOS_GEMV = {"alpha": 2.0, "a": ref.fixed_layout((2, 3), "offset"),
+             "x": ref.fixed_layout((3,), "transposed"), "beta": 2.0,
+             "y": ref.fixed_layout((2,), "negative step", salt=1), "trans": False}
+TWOS_GEMM = {"alpha": 2.0, "a": ref.fixed_layout((2, 3), "negative step"),
+             "b": ref.fixed_layout((3, 2), "offset"), "beta": 2.0,
+             "c": ref.fixed_layout((2, 2), "transposed", salt=1), "trans_a": False,
+             "trans_b": False}
 
 
 @pytest.mark.points(3)
 @settings(max_examples=30)
-@explicit_examples("case", ALPHA_ZERO_GEMV)
+@explicit_examples("case", [*ALPHA_ZERO_GEMV, TWOS_GEMV])
 @given(case=ref.gemv_cases())
 def test_sgemv_random(student, case):
     """sgemv with random shapes, layouts, trans, and alpha/beta in {0, 1, -1, 0.5, -2, 1.5};
@@ -96,7 +104,7 @@ def test_sgemv_random(student, case):
 
 @pytest.mark.points(4)
 @settings(max_examples=40)
-@explicit_examples("case", ALPHA_ZERO_GEMM)
+@explicit_examples("case", [*ALPHA_ZERO_GEMM, TWOS_GEMM])
 @given(case=ref.gemm_cases())
 def test_sgemm_random(student, case):
     """sgemm with random non-square shapes, transposed/sliced operands and alpha/beta edges;

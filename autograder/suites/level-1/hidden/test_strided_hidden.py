@@ -163,7 +163,8 @@ def test_index_errors(student):
     """Indices out of range or too many raise IndexError; ragged nested lists ValueError and
     non-numbers TypeError, naming the index of the first misfit."""
     data = ref.arange_data((2, 3))
-    for key in [{"one": 2}, {"one": -3}, {"tuple": [0, 3]}, {"tuple": [0, 0, 0]}]:
+    for key in [{"one": 2}, {"one": 5}, {"one": -3}, {"tuple": [0, 3]}, {"tuple": [1, 7]},
+                {"tuple": [0, 0, 0]}]:
         expect_raises(student, probes.getitem, data, key, error="IndexError",
                       what=f"t{ref.key_text(key)} for t of shape (2, 3)")
     # The shape is read along the first element at every depth; the first misfit is named.
@@ -263,9 +264,15 @@ def test_item_numel_len(student):
 
 @pytest.mark.points(1)
 def test_broadcast_to_errors(student):
-    """broadcast_to/expand to a shape they cannot reach (or a negative size) raises ValueError."""
+    """broadcast_to/expand to a shape they cannot reach (or a negative size), and permute with
+    dims that are not a permutation, raise ValueError."""
     for shape, step in [((2, 3), ["broadcast_to", [2, 4]]), ((2, 3), ["broadcast_to", [3]]),
                         ((3,), ["expand", [2, 2]]), ((2, 1), ["broadcast_to", [3, 3, 2]]),
-                        ((3,), ["broadcast_to", [-1, 3]]), ((1,), ["broadcast_to", [-2]])]:
+                        ((3,), ["broadcast_to", [-1, 3]]), ((1,), ["broadcast_to", [-2]]),
+                        # dims that are not a permutation of range(ndim): repeated, too few,
+                        # too many
+                        ((2, 3), ["permute", [0, 0]]), ((2, 3), ["permute", [1, 1]]),
+                        ((2, 3), ["permute", [0]]), ((2, 3), ["permute", [0, 1, 1]]),
+                        ((2, 3, 4), ["permute", [2, 0, -1]])]:
         expect_raises(student, probes.chain_values, ref.arange_layout(shape), [step],
                       error="ValueError", what=f"{ref.chain_text([step])} for t of shape {shape}")

@@ -210,6 +210,19 @@ def backward_misuse(kind: str) -> None:
         Tensor(np.ones(3)).backward()
 
 
+def seed_forms(x0: np.ndarray, seed: np.ndarray) -> dict[str, Any]:
+    """x.grad after backward of 3 * x with `seed` given as an array, a list and a Tensor."""
+    from teenygrad.tensor import Tensor
+
+    grads = {}
+    for form, given in (("array", np.array(seed)), ("list", np.array(seed).tolist()),
+                        ("Tensor", Tensor(np.array(seed)))):
+        x = Tensor(x0, requires_grad=True)
+        _scale(x, 3.0).backward(given)
+        grads[form] = _grad(x)
+    return grads
+
+
 def vjp_none_facts(x0: np.ndarray, y0: np.ndarray) -> dict[str, Any]:
     """An op of (x, y), both requiring grad, whose VJP returns None for y (y gets no gradient):
     backward from sum(2x); the gradients of x and y."""

@@ -144,7 +144,8 @@ def test_no_grad(student):
 def test_backward_misuse(student):
     """backward without a seed on a non-scalar, with a wrongly shaped seed (on a leaf too), on
     a constant, or through a VJP returning a wrongly shaped gradient; gradients on a non-float
-    tensor; a VJP's None (no gradient for that parent) is skipped."""
+    tensor; a seed given as a list or a Tensor works; a VJP's None (no gradient for that
+    parent) is skipped."""
     expect_raises(student, probes.backward_misuse, "no_seed", error="RuntimeError",
                   what="backward() on a (2, 3) tensor without a seed")
     expect_raises(student, probes.backward_misuse, "bad_seed", error="ValueError",
@@ -165,7 +166,14 @@ def test_backward_misuse(student):
         expect_raises(student, probes.requires_grad_on, dtype, error="TypeError",
                       what=f"Tensor({dtype} array, requires_grad=True) (only floating tensors "
                            "have gradients)")
-    # not a misuse: a VJP may return None for a parent that gets no gradient
+    # not misuses: a seed given as a list or a Tensor, like an array
+    x, seed = np.array([[0.5, -1.0], [2.0, 0.25]]), np.array([[1.0, -2.0], [0.5, 3.0]])
+    got = student.call(probes.seed_forms, x, seed)
+    for form in ("array", "list", "Tensor"):
+        check_close(got[form], 3.0 * seed, f"x.grad after (3 * x).backward(seed as {form})",
+                    rtol=ref.RTOL, hint="the seed may be an array, a list or a Tensor (use its "
+                    ".data): np.asarray of it, in the tensor's dtype")
+    # a VJP may return None for a parent that gets no gradient
     x, y = np.array([0.5, -1.0, 2.0]), np.array([3.0, 1.0, -2.0])
     got = student.call(probes.vjp_none_facts, x, y)
     what = "an op of (x, y) whose VJP returns (2 * grad_out, None), then sum and backward"

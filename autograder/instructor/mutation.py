@@ -403,15 +403,21 @@ class Session:
         jobs = min(jobs, len(pending)) if preforked.available() else 1
         if jobs > 1:
             bar.note(f"{jobs} jobs, each in its own copy of the submission")
-        started, wall = time.monotonic(), time.time()
+        started, entry = time.monotonic(), None
+
+        def graded(outcome: str) -> None:
+            nonlocal entry
+            bar.step(outcome)
+            # Logged after each mutant: a run killed outright (kill -9) still counts.
+            entry = self._log_run(jobs, entry, time.monotonic() - started, bar.done)
+
         try:
             if jobs > 1:
-                self._execute_jobs(pending, jobs, budget, timeout, bar)
+                self._execute_jobs(pending, jobs, budget, timeout, graded)
             else:
-                self._execute_share(pending, budget, timeout, bar.step)
+                self._execute_share(pending, budget, timeout, graded)
         finally:
             bar.close()
-            self._log_run(wall, time.monotonic() - started, bar.done, jobs)
         if bar.left and budget is not None:
             bar.note(f"budget of {budget:g} s used: {bar.left} mutants left, "
                      f"~{bar.seconds_left() / 3600:.1f} h at this pace (run again to go on)")
@@ -427,10 +433,10 @@ class Session:
             done(self.grade_mutant(mutant, timeout))
 
     def _execute_jobs(self, pending: list[Mutant], jobs: int, budget: float | None,
-                      timeout: float | None, bar: _Bar) -> None:
+                      timeout: float | None, graded: Callable[[str], None]) -> None:
         """Grade `pending` in `jobs` forked processes, job j taking every jobs-th mutant in its
         own copy; each commits its results to the work db and tells this process its
-        outcomes (one line each) for the bar."""
+        outcomes (one line each), which `graded` hears."""
         # Once, before forking, what every job needs: the preloaded judge and the timeouts
         # (each measured on the unmutated copy, with nothing else running).
         if self.preforked and preforked.available() and not self._preloaded:
@@ -465,7 +471,7 @@ class Session:
                         continue
                     *lines, key.data[0] = (key.data[0] + chunk).split(b"\n")
                     for line in lines:
-                        bar.step(line.decode().strip())
+                        graded(line.decode().strip())
         finally:
             for pid in children:
                 os.waitpid(pid, 0)
@@ -497,18 +503,24 @@ class Session:
             sys.stderr.flush()
             os._exit(code)
 
-    def _log_run(self, wall: float, seconds: float, graded: int, jobs: int) -> None:
-        """Add this run to `runs.json`: a full session's cost is the sum of its runs."""
-        if not graded:
-            return
+    def _log_run(self, jobs: int, entry: int | None = None, seconds: float = 0.0,
+                 graded: int = 0) -> int:
+        """This run's line in `runs.json` (a full session's cost is the sum of its runs): added
+        when `entry` is None, else entry `entry` updated. Returns the entry's index."""
         log = self.work / "runs.json"
         try:
             runs = json.loads(log.read_text())
         except (OSError, ValueError):
             runs = []
-        runs.append({"started": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(wall)),
-                     "seconds": round(seconds, 1), "graded": graded, "jobs": jobs})
-        log.write_text(json.dumps(runs, indent=1) + "\n")
+        if entry is None or entry >= len(runs):
+            runs.append({"started": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+                         "jobs": jobs})
+            entry = len(runs) - 1
+        runs[entry].update(seconds=round(seconds, 1), graded=graded)
+        partial = log.with_name(log.name + ".partial")
+        partial.write_text(json.dumps(runs, indent=1) + "\n")
+        partial.replace(log)  # whole or not at all, however the run ends
+        return entry
 
     @contextmanager
     def applied(self, mutant: Mutant) -> Iterator[tuple[str, str | None]]:

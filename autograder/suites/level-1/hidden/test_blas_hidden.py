@@ -89,6 +89,10 @@ TWOS_GEMM = {"alpha": 2.0, "a": ref.fixed_layout((2, 3), "negative step"),
              "b": ref.fixed_layout((3, 2), "offset"), "beta": 2.0,
              "c": ref.fixed_layout((2, 2), "transposed", salt=1), "trans_a": False,
              "trans_b": False}
+#: k = 300, past 256, where CPython stops sharing int objects (sizes compared with `is` fail).
+LONG_K_GEMM = {"alpha": 1.5, "a": ref.fixed_layout((300, 2), "transposed"),
+               "b": ref.fixed_layout((300, 2), "offset"), "beta": -1.0,
+               "c": ref.fixed_layout((2, 2), "contiguous"), "trans_a": True, "trans_b": False}
 
 
 @pytest.mark.points(3)
@@ -104,7 +108,7 @@ def test_sgemv_random(student, case):
 
 @pytest.mark.points(4)
 @settings(max_examples=40)
-@explicit_examples("case", [*ALPHA_ZERO_GEMM, TWOS_GEMM])
+@explicit_examples("case", [*ALPHA_ZERO_GEMM, TWOS_GEMM, LONG_K_GEMM])
 @given(case=ref.gemm_cases())
 def test_sgemm_random(student, case):
     """sgemm with random non-square shapes, transposed/sliced operands and alpha/beta edges;

@@ -52,9 +52,15 @@ def test_broadcast_same_rank(student, case):
     _check(student, *case)
 
 
+#: Equal sizes past 256, where CPython stops sharing int objects (sizes compared with `is`
+#: fail): (2, 300) with (300,).
+BIG_SIZES = ("*", {"layout": ref.fixed_layout((2, 300), "transposed")},
+             {"layout": ref.fixed_layout((300,), "negative step", salt=1)})
+
+
 @pytest.mark.points(2)
 @settings(max_examples=30)
-@explicit_examples("case", ref.broadcast_cases(same_rank=False))
+@explicit_examples("case", [*ref.broadcast_cases(same_rank=False), BIG_SIZES])
 @given(case=_operations(same_rank=False))
 def test_broadcast_different_ranks(student, case):
     """+ - * / on operands of different ranks (0-d included): shapes align on the right."""

@@ -65,10 +65,10 @@ def _index_paths(draw):
     return shape, indices
 
 
-#: The edges of a dimension of size 2 (then 3): -size and size - 1 are in range, size and
-#: -size - 1 are not.
+#: The edges of each dimension (sizes 2 then 3, and 3 then 2): -size and size - 1 are in range,
+#: size and -size - 1 are not.
 EDGE_INDICES = [((2, 3), [-2, -3]), ((2, 3), [1, 2]), ((2, 3), [2]), ((2, 3), [-3]),
-                ((2, 3), [0, 3]), ((2, 3), [-1, -4])]
+                ((2, 3), [0, 3]), ((2, 3), [-1, -4]), ((3, 2), [2, -2]), ((3, 2), [-3, 1])]
 
 
 @pytest.mark.points(2)

@@ -157,6 +157,7 @@ def test_bad_shapes_raise(student):
     gemv_cases = [  # (A, x, y shapes, trans, the shape the message names beside A's)
         ((2, 3), (2,), (2,), False, (2,)), ((2, 3), (3,), (3,), False, (3,)),  # y too long
         ((2, 3), (3,), (1,), False, (1,)), ((2, 3), (2,), (2,), True, (2,)),  # y too short
+        ((2, 3), (4,), (2,), False, (4,)),  # x too long
     ]
     for a, x, y, trans, named in gemv_cases:
         what = f"sgemv with A {a}, x {x}, y {y}, trans={trans}"
@@ -183,14 +184,16 @@ def test_bad_shapes_raise(student):
                       0.0, ref.arange_layout(y), False, error="ValueError",
                       match=ref.fmt_shape(bad),
                       what=f"sgemv with A {a}, x {x}, y {y} ({name} must be {must})")
-    # A @ B: two 2-d tensors whose inner sizes agree, else ValueError naming the shapes.
-    for a, b in [((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (4, 2))]:
-        what = f"A @ B with A of shape {a} and B of shape {b}"
-        error = expect_raises(student, probes.matmul, ref.arange_data(a), ref.arange_data(b),
-                              error="ValueError", match=ref.fmt_shape(a),
-                              what=f"{what} (@ needs two 2-d tensors that fit)")
-        assert ref.fmt_shape(b) in error.message, \
-            f"{what}: the ValueError should name both shapes, got {error.message!r}"
+    # A @ B: a tensor that is not 2-d raises ValueError; shapes that do not fit, naming both.
+    for a, b in [((2, 3), (3,)), ((3,), (3, 2))]:
+        expect_raises(student, probes.matmul, ref.arange_data(a), ref.arange_data(b),
+                      error="ValueError", what=f"A @ B with A of shape {a} and B of shape {b} "
+                                               "(@ needs two 2-d tensors)")
+    what = "A @ B with A of shape (2, 3) and B of shape (4, 2)"
+    error = expect_raises(student, probes.matmul, ref.arange_data((2, 3)),
+                          ref.arange_data((4, 2)), error="ValueError", match="(2, 3)", what=what)
+    assert "(4, 2)" in error.message, \
+        f"{what}: the ValueError should name both shapes, got {error.message!r}"
 
 
 @pytest.mark.points(4)

@@ -273,6 +273,13 @@ def test_broadcast_to_errors(student):
                         # too many
                         ((2, 3), ["permute", [0, 0]]), ((2, 3), ["permute", [1, 1]]),
                         ((2, 3), ["permute", [0]]), ((2, 3), ["permute", [0, 1, 1]]),
-                        ((2, 3, 4), ["permute", [2, 0, -1]])]:
-        expect_raises(student, probes.chain_values, ref.arange_layout(shape), [step],
-                      error="ValueError", what=f"{ref.chain_text([step])} for t of shape {shape}")
+                        ((2, 3, 4), ["permute", [2, 0, -1]]),
+                        ((1, 3), ["broadcast_to", [3]])]:  # shorter, yet every size fits
+        what = f"{ref.chain_text([step])} for t of shape {shape}"
+        error = expect_raises(student, probes.chain_values, ref.arange_layout(shape), [step],
+                              error="ValueError", what=what)
+        if step[0] != "permute":  # broadcast_to's message names both shapes
+            for named in (shape, step[1]):
+                assert ref.fmt_shape(named) in error.message, \
+                    f"{what}: the ValueError should name {shape} and {tuple(step[1])}, got " \
+                    f"{error.message!r}"

@@ -225,6 +225,30 @@ def test_every_level_list_loads_and_names_reference_lines() -> None:
                      (level.solutions_dir / entry.file).read_text().splitlines()]
             before = entry.before.splitlines() if entry.before is not None else []
             assert all(line in lines for line in before), (level.id, entry)
+            if "." in entry.definition:  # a qualified name must name a function of the file
+                source = (level.solutions_dir / entry.file).read_text()
+                assert any(mutation_equivalent.qualname_at(source, number) == entry.definition
+                           for number in range(1, len(lines) + 1)), (level.id, entry)
+
+
+def test_a_qualified_definition_matches_only_there() -> None:
+    """Poisson's and Binomial's `logpmf` share a line: an entry for `Poisson.logpmf` leaves
+    Binomial's mutant of it unclassified; an entry for bare `logpmf` covers both."""
+    diff = ("--- a/f.py\n+++ b/f.py\n@@ -1 +1 @@\n-    kk = np.where(inside, k, 0.0)\n"
+            "+    kk = np.where(inside, k, 1.0)\n")
+    fields = {"file": "probability/distributions.py", "operator": "core/NumberReplacer",
+              "before": "kk = np.where(inside, k, 0.0)", "after": "kk = np.where(inside, k, 1.0)",
+              "reason": "r"}
+    poisson = [mutation_equivalent.Equivalent(definition="Poisson.logpmf", **fields)]
+    anywhere = [mutation_equivalent.Equivalent(definition="logpmf", **fields)]
+    key, op = fields["file"], fields["operator"]
+    assert mutation_equivalent.find(poisson, key, "logpmf", op, diff, "Poisson.logpmf")
+    assert mutation_equivalent.find(poisson, key, "logpmf", op, diff, "Binomial.logpmf") is None
+    assert mutation_equivalent.find(anywhere, key, "logpmf", op, diff, "Binomial.logpmf")
+    source = (load_level("level-2").solutions_dir / key).read_text().splitlines()
+    found = {mutation_equivalent.qualname_at("\n".join(source), number)
+             for number, line in enumerate(source, 1) if line.strip() == fields["before"]}
+    assert found == {"Poisson.logpmf", "Binomial.logpmf"}
 
 
 def test_tests_that_killed_a_definition_run_first(tmp_path: Path,

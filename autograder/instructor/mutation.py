@@ -215,6 +215,7 @@ class Session:
         self.origin = work / "submission"  # the copy cosmic-ray's mutants name
         self._timeouts: dict[tuple[str, ...], float] = {}  # per part set, from its baseline
         self._regions: dict[str, list[tuple[int, int]]] = {}  # key -> solution regions
+        self._sources: dict[str, str] = {}  # key -> the reference's text (qualified names)
         self.keys = [k for k in level.solution_keys() if k.endswith(self.suffix)]
         if settings.files:
             unknown = sorted(set(settings.files) - set(self.keys))
@@ -624,7 +625,14 @@ class Session:
         if self._equivalents is None:
             self._equivalents = mutation_equivalent.load(self.level)
         return mutation_equivalent.find(self._equivalents, mutant.key, mutant.definition,
-                                        mutant.operator, diff)
+                                        mutant.operator, diff, self.qualname(mutant))
+
+    def qualname(self, mutant: Mutant) -> str:
+        """The qualified name of the definition `mutant` changes (`Poisson.logpmf`), read from
+        the reference (where its line is the copy's)."""
+        if mutant.key not in self._sources:
+            self._sources[mutant.key] = (self.level.solutions_dir / mutant.key).read_text()
+        return mutation_equivalent.qualname_at(self._sources[mutant.key], mutant.line)
 
     def _timeout(self, parts: list[str], given: float | None) -> float:
         """`given`, else 4 x the unmutated run of `parts`' tests + 30 s (measured once)."""
@@ -654,7 +662,8 @@ class Session:
         shutil.rmtree(survivors, ignore_errors=True)
         (survivors / EQUIVALENT).mkdir(parents=True)
         pending = 0
-        listed: dict[str, list[str]] = {SURVIVED: [], EQUIVALENT: [], KILLED: []}
+        listed: dict[str, list[str]] = {SURVIVED: [], EQUIVALENT: [], KILLED: [],
+                                        INCOMPETENT: []}
         stubs = []
         for number, mutant in enumerate(self.mutants(), 1):
             result = results.get(mutant.job_id)
@@ -679,9 +688,13 @@ class Session:
                 counted[ELSEWHERE] += bool(elsewhere)
             if outcome == KILLED and not entry:
                 continue
+            where = f"{mutant.key}:{mutant.line} in {mutant.definition or '<module>'}"
+            if outcome == INCOMPETENT:  # no verdict: neither a survivor nor a kill
+                why = facts.get("log") or result.output or str(result.worker_outcome.value)
+                listed[INCOMPETENT].append(f"- {where}: {_first_line(why)}")
+                continue
             name = f"{number:04d}-{Path(mutant.key).stem}-{mutant.definition or 'module'}-"
             name += mutant.operator.split("/")[-1] + f"-{mutant.occurrence}.diff"
-            where = f"{mutant.key}:{mutant.line} in {mutant.definition or '<module>'}"
             change = mutation_equivalent.change_of(result.diff)
             shown = f"`{_lines(change.before)}` → `{_lines(change.after)}`"
             if outcome == KILLED:  # listed as equivalent, yet a test rejects it
@@ -708,6 +721,10 @@ class Session:
         if listed[EQUIVALENT]:
             table += (f"\n\nequivalent survivors (classified in {source}, not scored):\n"
                       + "\n".join(listed[EQUIVALENT]))
+        if listed[INCOMPETENT]:
+            table += ("\n\nincompetent (graded to no verdict: a grader error, a mutant the "
+                      "compiler refuses, or one made of an older reference; not scored):\n"
+                      + "\n".join(listed[INCOMPETENT]))
         if listed[KILLED]:
             table += (f"\n\nlisted as equivalent in {source.name} but killed (a wrong entry, or "
                       "a test that rejects a correct program):\n" + "\n".join(listed[KILLED]))
@@ -725,6 +742,13 @@ def _open_db(path: Path):  # -> cosmic_ray.work_db.WorkDB, imported when used
     from cosmic_ray.work_db import WorkDB  # imported here: grade.py starts faster
 
     return WorkDB(str(path), WorkDB.Mode.create)
+
+
+def _first_line(text: str) -> str:
+    """The first line of `text` that says something (an exit status line is skipped)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    said = [line for line in lines if not line.startswith("exit ")]
+    return (said or lines or ["no output"])[0][:200]
 
 
 def _lines(text: str) -> str:

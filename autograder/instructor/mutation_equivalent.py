@@ -8,7 +8,8 @@ student repository), one table per equivalent mutant:
 
     [[equivalent]]
     file = "teenygrad/blas.py"                 # the student file (as the manifest spells it)
-    definition = "sdot"                        # the innermost function mutated ("": module)
+    definition = "sdot"                        # the innermost function mutated ("": module);
+                                               # "Poisson.logpmf" names one of several logpmf
     operator = "core/NumberReplacer"           # cosmic-ray's operator, or cargo-mutants/GENRE
     before = "... y.strides[0] ..."            # the changed line(s) of the reference, stripped
     after = "... y.strides[-1] ..."            # the mutant's line(s), stripped ("": deleted)
@@ -30,6 +31,8 @@ tells it from the reference, so it stays counted.
 
 from __future__ import annotations
 
+import ast
+import functools
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,10 +63,13 @@ class Equivalent:
     reason: str
     before: str | None = None
 
-    def matches(self, file: str, definition: str, operator: str, change: Change) -> bool:
-        """Whether the mutant (`file`, `definition`, `operator`, `change`) is this one."""
-        return (self.file, self.definition, self.operator, self.after) == \
-            (file, definition, operator, change.after) \
+    def matches(self, file: str, definition: str, operator: str, change: Change,
+                qualname: str = "") -> bool:
+        """Whether the mutant (`file`, `definition` — qualified: `qualname` —, `operator`,
+        `change`) is this one. An entry naming a qualified definition (`Class.method`) matches
+        only there; a bare name matches that function wherever it is."""
+        return (self.file, self.operator, self.after) == (file, operator, change.after) \
+            and self.definition in (definition, qualname or definition) \
             and self.before in (None, change.before)
 
 
@@ -115,7 +121,47 @@ def load(level: Level) -> list[Equivalent]:
 
 
 def find(entries: list[Equivalent], file: str, definition: str, operator: str,
-         diff: str | None) -> Equivalent | None:
+         diff: str | None, qualname: str = "") -> Equivalent | None:
     """The entry for the mutant whose unified diff is `diff`, or None (unclassified)."""
     change = change_of(diff)
-    return next((e for e in entries if e.matches(file, definition, operator, change)), None)
+    return next((e for e in entries
+                 if e.matches(file, definition, operator, change, qualname)), None)
+
+
+def qualname_at(source: str, line: int) -> str:
+    """The qualified name (`Class.method`, `outer.inner`) of the innermost function holding
+    1-based `line` of Python `source` ("" at module level, or when it does not parse)."""
+    tree = _parsed(source)
+    if tree is None:
+        return ""
+    names: list[str] = []
+    scope: ast.AST = tree
+    while True:
+        inner = next((node for node in ast.iter_child_nodes(scope)
+                      if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+                      and node.lineno <= line <= (node.end_lineno or node.lineno)), None)
+        if inner is None:
+            break
+        names.append(inner.name)
+        scope = inner
+    while names and not _is_function(tree, names):
+        names.pop()  # a line in a class body, outside its methods: no function holds it
+    return ".".join(names)
+
+
+@functools.lru_cache(maxsize=16)  # a report asks once per mutant, of a few files
+def _parsed(source: str) -> ast.Module | None:
+    """`source` parsed, or None when it is not Python (a Rust level's file)."""
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        return None
+
+
+def _is_function(tree: ast.AST, names: list[str]) -> bool:
+    """Whether the definition `names` (a path from the module) is a function."""
+    scope = tree
+    for name in names:
+        scope = next(node for node in ast.iter_child_nodes(scope)
+                     if getattr(node, "name", None) == name)
+    return isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef)

@@ -51,9 +51,13 @@ def test_constructor(student, shape):
     check_equal(got["numel"], int(np.prod(shape)), what=f"{what}.numel()")
 
 
+#: Strides past 256, where CPython stops sharing int objects (strides compared with `is` fail).
+BIG_LAYOUTS = [ref.fixed_layout((3, 300), "contiguous"), ref.fixed_layout((2, 300), "offset")]
+
+
 @pytest.mark.points(2)
 @settings(max_examples=40)
-@explicit_examples("layout", ref.layout_cases())
+@explicit_examples("layout", [*ref.layout_cases(), *BIG_LAYOUTS])
 @given(layout=ref.shapes().flatmap(ref.layouts))
 def test_is_contiguous(student, layout):
     """is_contiguous() agrees with numpy's C_CONTIGUOUS flag on every kind of layout."""
@@ -274,7 +278,8 @@ def test_broadcast_to_errors(student):
                         ((2, 3), ["permute", [0, 0]]), ((2, 3), ["permute", [1, 1]]),
                         ((2, 3), ["permute", [0]]), ((2, 3), ["permute", [0, 1, 1]]),
                         ((2, 3, 4), ["permute", [2, 0, -1]]),
-                        ((1, 3), ["broadcast_to", [3]])]:  # shorter, yet every size fits
+                        ((1, 3), ["broadcast_to", [3]]),  # shorter, yet every size fits
+                        ((0,), ["broadcast_to", [3]]), ((2, 0), ["expand", [2, 3]])]:  # 0 is not 1
         what = f"{ref.chain_text([step])} for t of shape {shape}"
         error = expect_raises(student, probes.chain_values, ref.arange_layout(shape), [step],
                               error="ValueError", what=what)

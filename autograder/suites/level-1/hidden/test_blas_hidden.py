@@ -146,6 +146,7 @@ def test_bad_shapes_raise(student):
         ((2, 3), (3, 4), (4, 2), False, False, ((4, 2), (2, 4))),
         ((3, 2), (3, 4), (3, 4), True, False, ((3, 4), (2, 4))),
         ((2, 3), (3, 4), (2, 3), False, False, ((2, 3), (2, 4))),  # C too small
+        ((2, 4), (3, 5), (2, 5), False, False, ((2, 4), (3, 5))),  # A's k larger than B's
     ]
     for a, b, c, trans_a, trans_b, (first, second) in gemm_cases:
         what = f"sgemm with A {a}, B {b}, C {c}, trans_a={trans_a}, trans_b={trans_b}"

@@ -225,13 +225,20 @@ def seed_forms(x0: np.ndarray, seed: np.ndarray) -> dict[str, Any]:
 
 def vjp_none_facts(x0: np.ndarray, y0: np.ndarray) -> dict[str, Any]:
     """An op of (x, y), both requiring grad, whose VJP returns None for y (y gets no gradient):
-    backward from sum(2x); the gradients of x and y."""
+    backward from sum(2x); the gradients of x and y, with y the op's second parent and then
+    its first."""
     from teenygrad.tensor import Tensor
 
-    x, y = Tensor(x0, requires_grad=True), Tensor(y0, requires_grad=True)
-    out = _from_op(x.data * 2.0, (x, y), lambda g: (g * 2.0, None), "probe_ignores_y")
-    _total(out).backward()
-    return {"x": _grad(x), "y": _grad(y)}
+    got: dict[str, Any] = {}
+    for order in ("xy", "yx"):
+        x, y = Tensor(x0, requires_grad=True), Tensor(y0, requires_grad=True)
+        if order == "xy":
+            out = _from_op(x.data * 2.0, (x, y), lambda g: (g * 2.0, None), "probe_ignores_y")
+        else:
+            out = _from_op(x.data * 2.0, (y, x), lambda g: (None, g * 2.0), "probe_ignores_y")
+        _total(out).backward()
+        got[order] = {"x": _grad(x), "y": _grad(y)}
+    return got
 
 
 def requires_grad_on(dtype: str) -> None:

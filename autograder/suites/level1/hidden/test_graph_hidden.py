@@ -176,7 +176,10 @@ def test_backward_misuse(student):
     # a VJP may return None for a parent that gets no gradient
     x, y = np.array([0.5, -1.0, 2.0]), np.array([3.0, 1.0, -2.0])
     got = student.call(probes.vjp_none_facts, x, y)
-    what = "an op of (x, y) whose VJP returns (2 * grad_out, None), then sum and backward"
-    check_close(got["x"], np.full(3, 2.0), f"{what}: x.grad", rtol=ref.RTOL)
-    check_equal(got["y"], None, f"{what}: y.grad (None: y got no gradient)",
-                hint="skip a parent whose gradient is None, even if it requires grad")
+    for order, vjp in (("xy", "(2 * grad_out, None)"), ("yx", "(None, 2 * grad_out)")):
+        what = (f"an op of ({order[0]}, {order[1]}) whose VJP returns {vjp}, then sum and "
+                "backward")
+        check_close(got[order]["x"], np.full(3, 2.0), f"{what}: x.grad", rtol=ref.RTOL,
+                    hint="a node with no gradient is skipped; the others still get theirs")
+        check_equal(got[order]["y"], None, f"{what}: y.grad (None: y got no gradient)",
+                    hint="skip a parent whose gradient is None, even if it requires grad")

@@ -128,12 +128,18 @@ def test_dropout_and_amsgrad(student):
     steps = 25
     noise = [[rng.normal(size=(3, 2)) * (3.0 if t % 7 == 0 else 0.3),
               None if t % 5 == 3 else rng.normal(size=4)] for t in range(steps)]
-    for kw in ({"lr": 0.05}, {"lr": 0.1, "betas": [0.5, 0.9], "eps": 1e-6},
-               {"lr": 0.05, "betas": [0.0, 0.0], "eps": 0.0}):  # the valid ranges' edges
-        got = student.call(probes.amsgrad, kw, params, scales, targets, noise, steps)
-        want = ref.amsgrad(kw, params, scales, targets, noise, steps)
+    problem = (params, scales, targets, noise)
+    runs = [({"lr": 0.05}, "", problem),
+            ({"lr": 0.1, "betas": [0.5, 0.9], "eps": 1e-6}, "", problem),
+            ({"lr": 0.05, "betas": [0.0, 0.0], "eps": 0.0}, "", problem),  # the ranges' edges
+            # the parameter that sometimes has no gradient first: the others still step
+            ({"lr": 0.05}, " (parameters in reverse order)",
+             (params[::-1], scales[::-1], targets[::-1], [n[::-1] for n in noise]))]
+    for kw, order, (ps, ss, ts, ns) in runs:
+        got = student.call(probes.amsgrad, kw, ps, ss, ts, ns, steps)
+        want = ref.amsgrad(kw, ps, ss, ts, ns, steps)
         for k, (a, b) in enumerate(zip(got, want, strict=True)):
-            check_close(a, b, f"AMSGrad({kw}): parameter {k} over {steps} steps",
+            check_close(a, b, f"AMSGrad({kw}){order}: parameter {k} over {steps} steps",
                         rtol=1e-10, atol=1e-12, hint="v_max = max(v_max, v) of the raw v, "
                         "bias-corrected after: sqrt(v_max / (1 - beta2**t))")
     for kind in ("mae_shapes", "huber_shapes", "huber_delta", "huber_negative_delta", "dropout_p",

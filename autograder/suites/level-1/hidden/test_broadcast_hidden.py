@@ -170,8 +170,14 @@ def test_sum_axis_keepdims(student, case):
     _check_sum(student, *case)
 
 
+#: Nothing to sum into nothing: a kept axis and a summed axis both of size 0 (no output, and
+#: no element for any of them).
+EMPTY_SUMS = [(ref.arange_layout((0, 0)), 1, False), (ref.arange_layout((2, 0, 0)), [2], True)]
+
+
 @pytest.mark.points(1)
 @settings(max_examples=10)
+@explicit_examples("case", EMPTY_SUMS)
 @given(case=_sums(zero_size=True))
 def test_sum_of_nothing(student, case):
     """Summing zero elements gives 0.0, with the right shape."""

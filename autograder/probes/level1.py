@@ -529,12 +529,13 @@ def parameters(kind: str) -> dict[str, Any]:
 
 
 def activations(x: np.ndarray, grad_out: np.ndarray) -> dict[str, Any]:
-    """ReLU and Tanh modules, and a Sequential of Linear-Tanh-Linear, forward and backward."""
-    from teenygrad.nn import ReLU, Tanh
+    """ReLU and Tanh modules, and Sequential(ReLU(), Tanh()), forward and backward."""
+    from teenygrad.nn import ReLU, Sequential, Tanh
     from teenygrad.tensor import Tensor
 
     result: dict[str, Any] = {}
-    for key, module in (("relu", ReLU()), ("tanh", Tanh())):
+    for key, module in (("relu", ReLU()), ("tanh", Tanh()),
+                        ("sequential", Sequential(ReLU(), Tanh()))):
         xt = Tensor(x, requires_grad=True)
         out = module(xt)
         out.backward(grad_out)

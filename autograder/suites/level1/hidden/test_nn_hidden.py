@@ -47,7 +47,7 @@ def test_parameters_nested_and_shared(student):
 
 @pytest.mark.points(1)
 def test_activation_modules(student):
-    """ReLU and Tanh modules: forward and backward."""
+    """ReLU and Tanh modules, and a Sequential of them: forward and backward."""
     x = np.array([[-1.5, 0.0, 0.7], [2.0, -0.1, 0.0]])
     seed = ref.seed_like(x.shape)
     got = student.call(probes.activations, x, seed)
@@ -56,6 +56,12 @@ def test_activation_modules(student):
         check_close(value, ref.forward(name, [x], {}), f"{name} module output", rtol=ref.RTOL)
         check_close(grad, ref.vjp(name, [x], {}, seed)[0], f"{name} module gradient",
                     rtol=ref.RTOL, atol=ref.ATOL)
+    value, grad = got["sequential"]  # tanh(relu(x)): the layers in order
+    out = np.tanh(np.maximum(x, 0.0))
+    check_close(value, out, "Sequential(ReLU(), Tanh()) output", rtol=ref.RTOL,
+                hint="feed x through every layer in order: tanh(relu(x))")
+    check_close(grad, seed * (1.0 - out**2) * (x > 0), "Sequential(ReLU(), Tanh()) gradient",
+                rtol=ref.RTOL, atol=ref.ATOL)
 
 
 def check_epochs(got, x, y, batch_size, shuffle, drop_last):

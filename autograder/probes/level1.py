@@ -341,15 +341,17 @@ def operators(x0: np.ndarray, y0: np.ndarray) -> dict[str, Any]:
 # ----- part losses -------------------------------------------------------------------------------
 
 
-def run_loss(name: str, prediction: np.ndarray, target: np.ndarray, target_grad: bool
-             ) -> dict[str, Any]:
-    """A loss of the student's `losses` module on fresh leaves, then backward()."""
+def run_loss(name: str, prediction: np.ndarray, target: np.ndarray, target_grad: bool,
+             target_form: str = "array") -> dict[str, Any]:
+    """A loss of the student's `losses` module on fresh leaves, then backward(); cross_entropy's
+    targets given as an array, a `list` or an int `Tensor` (`target_form`)."""
     from teenygrad import losses
     from teenygrad.tensor import Tensor
 
     p = Tensor(prediction, requires_grad=True)
     if name == "cross_entropy":
         t: Any = np.asarray(target)
+        t = t.tolist() if target_form == "list" else Tensor(t) if target_form == "Tensor" else t
     else:
         t = Tensor(target, requires_grad=target_grad)
     out = getattr(losses, name)(p, t)

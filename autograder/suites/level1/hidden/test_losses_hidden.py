@@ -50,6 +50,10 @@ def test_cross_entropy_random(student, data):
     value, gz = ref.cross_entropy(z, y)
     ref.check_loss(student.call(probes.run_loss, "cross_entropy", z, y, False), value, gz,
                "cross_entropy")
+    for form in ("list", "Tensor"):  # the contract's other forms of the targets
+        ref.check_loss(student.call(probes.run_loss, "cross_entropy", z, y, False, form), value,
+                       gz, f"cross_entropy with the targets as a {form}",
+                       hint="targets may be an int array, a list or an int Tensor (its .data)")
     expect_raises(student, probes.run_loss, "cross_entropy", z, np.full(b, c, np.int64), False,
                   error="IndexError", what=f"cross_entropy with target {c} for {c} classes")
     expect_raises(student, probes.run_loss, "cross_entropy", z, np.full(b, -1, np.int64), False,

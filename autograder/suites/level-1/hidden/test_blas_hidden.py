@@ -186,7 +186,7 @@ def test_bad_shapes_raise(student):
                       match=ref.fmt_shape(bad),
                       what=f"sgemv with A {a}, x {x}, y {y} ({name} must be {must})")
     # A @ B: a tensor that is not 2-d raises ValueError; shapes that do not fit, naming both.
-    for a, b in [((2, 3), (3,)), ((3,), (3, 2))]:
+    for a, b in [((2, 3), (3,)), ((3,), (3, 2)), ((), (2, 2))]:
         expect_raises(student, probes.matmul, ref.arange_data(a), ref.arange_data(b),
                       error="ValueError", what=f"A @ B with A of shape {a} and B of shape {b} "
                                                "(@ needs two 2-d tensors)")

@@ -272,8 +272,13 @@ def _call_op(ops: Any, name: str, xs: list[Any], kw: dict[str, Any]) -> Any:
         return ops.getitem(xs[0], decode_index(kw["index"]))
     if name in ("concatenate", "stack"):
         return getattr(ops, name)(xs, axis=kw.get("axis", 0))
-    if name == "where":
-        return ops.where(np.asarray(kw["condition"], bool), xs[0], xs[1])
+    if name == "where":  # the condition as a bool array, or as a bool Tensor when asked
+        condition: Any = np.asarray(kw["condition"], bool)
+        if kw.get("condition_tensor"):
+            from teenygrad.tensor import Tensor
+
+            condition = Tensor(condition)
+        return ops.where(condition, xs[0], xs[1])
     return getattr(ops, name)(*xs)
 
 

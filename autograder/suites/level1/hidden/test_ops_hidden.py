@@ -83,16 +83,23 @@ POW_HINT = "d/db = a**b * log(a) where a > 0, and 0 where a <= 0 (no log of a no
 TIES = [(name, [np.array([[1.0, -2.0, 0.5], [3.0, 0.0, -1.0]]), b], {})
         for name in ("maximum", "minimum")
         for b in (np.array([[1.0, -1.0, 0.5], [2.0, 0.0, 4.0]]), np.array([1.0, 0.0, -1.0]))]
+#: where's condition given as a bool Tensor (the contract: "a bool array or a bool Tensor").
+WHERE_TENSOR = [("where", [np.array([[1.0, -2.0, 0.5], [3.0, 0.0, -1.0]]),
+                           np.array([7.0, 8.0, 9.0])],
+                 {"condition": np.array([[True, False, True], [False, False, True]]),
+                  "condition_tensor": True})]
 
 
 @pytest.mark.points(3)
 @settings(max_examples=60)
-@explicit_examples("case", ref.binary_op_cases() + POW_NONPOSITIVE_BASES + TIES)
+@explicit_examples("case",
+                   ref.binary_op_cases() + POW_NONPOSITIVE_BASES + TIES + WHERE_TENSOR)
 @given(case=binary_cases())
 def test_binary_ops_broadcasting(student, case):
     """add, sub, mul, div, pow, maximum, minimum and where on every broadcasting pattern
     (equal shapes, leading axes added, size-1 axes stretched, on either or both sides); pow
-    with a tensor exponent on zero and negative bases; maximum and minimum at ties."""
+    with a tensor exponent on zero and negative bases; maximum and minimum at ties; where with
+    a bool Tensor condition."""
     name, xs, kw = case
     broadcast = len({np.shape(x) for x in xs} | {np.shape(ref.forward(name, xs, kw))}) > 1
     hint = TIE_HINT if name in ("maximum", "minimum") else BROADCAST_HINT if broadcast else ""

@@ -177,48 +177,13 @@ SUITE_MODULES: set[str] = set()
 
 
 def _preload() -> None:
-    """Import what every grading imports (the levels' suite modules too), and probe the
-    sandbox (cached; reset per grading when the grading names another bubblewrap); then keep
-    the garbage collector off all of it (`gc.freeze`)."""
-    import gc
-    import importlib
-
-    from autograder.judge import sandbox
-
-    importlib.import_module("autograder.cli")
-    importlib.import_module("autograder.judge.fail_fast")
-    for module in ("level_minus2", "level_minus1", "level0", "level1", "capstone"):
-        for side in ("references", "probes"):
-            try:
-                importlib.import_module(f"autograder.{side}.{module}")
-            except ImportError:
-                pass  # a level without its own module of that side
-    sandbox.probe()
-    SUITE_MODULES.update(_import_suites())
-    gc.freeze()
-
-
-def _import_suites() -> set[str]:
-    """List every level's tests in-process (pytest imports and assertion-rewrites the suite
-    modules; a grading's pytest then finds them in `sys.modules`): about 1 s of each grading
-    saved. Returns the names of the suite modules imported."""
-    import contextlib
-    import io
-
-    from autograder.cli import main
+    """Import what every grading of every level imports (their suite modules too), probe the
+    sandbox (cached; reset per grading when the grading names another bubblewrap) and keep
+    the garbage collector off all of it: `preforked.preload`, about 1 s of each grading saved."""
+    from autograder.instructor.preforked import preload
     from autograder.levels import all_levels
 
-    before = set(sys.modules)
-    for level in all_levels():
-        sink = io.StringIO()
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            try:
-                main([level.id, "--solutions", "--list", "--quiet"])
-            except (Exception, SystemExit):  # noqa: BLE001 - that level's gradings import them
-                pass
-    suites = KIT / "autograder" / "suites"
-    return {name for name in set(sys.modules) - before
-            if Path(getattr(sys.modules[name], "__file__", None) or "/").is_relative_to(suites)}
+    SUITE_MODULES.update(preload(all_levels()))
 
 
 def _grading(request: dict, out: int, err: int) -> None:

@@ -377,9 +377,7 @@ class Session:
             grade_py = Path(__file__).resolve().parents[2] / "grade.py"
         started = time.monotonic()
         if self.preforked and preforked.available():
-            if not self._preloaded:
-                preforked.preload(self.level)
-                self._preloaded = True
+            self._preload()
             done = preforked.fork_grade(args, cwd=self.level.root, timeout=timeout, env=env)
         else:
             done = run_grade(grade_py, args, cwd=self.level.root, timeout=timeout, env=env)
@@ -433,6 +431,14 @@ class Session:
                 break
             done(self.grade_mutant(mutant, timeout))
 
+    def _preload(self) -> None:
+        """Import the judge (and, unless this process is itself a test, the level's suites)
+        once, before the first forked grading."""
+        if not self._preloaded:
+            # A pytest session listing suites inside a running test would fill its modules.
+            preforked.preload([self.level], suites=not os.environ.get("PYTEST_CURRENT_TEST"))
+            self._preloaded = True
+
     def _execute_jobs(self, pending: list[Mutant], jobs: int, budget: float | None,
                       timeout: float | None, graded: Callable[[str], None]) -> None:
         """Grade `pending` in `jobs` forked processes, job j taking every jobs-th mutant in its
@@ -440,9 +446,8 @@ class Session:
         outcomes (one line each), which `graded` hears."""
         # Once, before forking, what every job needs: the preloaded judge and the timeouts
         # (each measured on the unmutated copy, with nothing else running).
-        if self.preforked and preforked.available() and not self._preloaded:
-            preforked.preload(self.level)
-            self._preloaded = True
+        if self.preforked and preforked.available():
+            self._preload()
         for mutant in pending:
             owners = self.owners(mutant.key, mutant.definition)
             others = [p for p in self.parts_of(mutant.key) if p not in owners]

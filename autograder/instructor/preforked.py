@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -46,39 +46,48 @@ def available() -> bool:
     return hasattr(os, "fork")
 
 
-def preload(level: Level) -> None:
-    """Import what every grading of `level` imports, and probe the sandbox once (cached), in
-    this process: forked gradings start with them done."""
+def preload(levels: Iterable[Level], *, suites: bool = True) -> set[str]:
+    """Import what every grading of `levels` imports, and probe the sandbox once (cached), in
+    this process: forked gradings start with them done. With `suites`, also each level's
+    graded suite modules (by listing its tests in-process; nothing is graded or built; a
+    level that cannot be listed is left to each child). Pass `suites=False` when this process
+    is itself running a test: a pytest session inside it would fill its `sys.modules`.
+    Returns the names of the suite modules imported."""
     importlib.import_module("autograder.cli")
     importlib.import_module("autograder.judge.fail_fast")
-    for side in ("references", "probes"):
-        try:
-            importlib.import_module(f"autograder.{side}.{level.module}")
-        except ImportError:
-            pass  # a level without its own module (the kit's made-up test levels)
+    levels = list(levels)
+    for level in levels:
+        for side in ("references", "probes"):
+            try:
+                importlib.import_module(f"autograder.{side}.{level.module}")
+            except ImportError:
+                pass  # a level without its own module (the kit's made-up test levels)
     from autograder.judge import sandbox
 
     sandbox.probe()
-    _import_suites(level)
+    imported = _import_suites(levels) if suites else set()
     gc.freeze()
+    return imported
 
 
-def _import_suites(level: Level) -> None:
-    """Import the level's graded suite modules as a grading does: list its tests in-process
-    (nothing is graded or built). A level that cannot be listed is left to each child, and so
-    is every level when this process is itself running a test (the kit's own tests call
-    `grade_mutant`): a pytest session inside it would fill its `sys.modules`."""
+def _import_suites(levels: Sequence[Level]) -> set[str]:
+    """List each level's tests in-process, streams silenced (pytest imports and
+    assertion-rewrites the suite modules; a grading's pytest then finds them in
+    `sys.modules`); the names of the suite modules imported."""
     from autograder.cli import main
 
-    if os.environ.get("PYTEST_CURRENT_TEST"):
-        return
-
-    sink = io.StringIO()
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-        try:
-            main([level.id, "--solutions", "--list", "--quiet"])
-        except (Exception, SystemExit):  # noqa: BLE001 - only a start-up saving is lost
-            pass
+    before = set(sys.modules)
+    for level in levels:
+        sink = io.StringIO()
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            try:
+                main([level.id, "--solutions", "--list", "--quiet"])
+            except (Exception, SystemExit):  # noqa: BLE001 - only a start-up saving is lost
+                pass
+    roots = {level.root / "autograder" / "suites" for level in levels}
+    return {name for name in set(sys.modules) - before
+            if any(Path(getattr(sys.modules[name], "__file__", None) or "/").is_relative_to(root)
+                   for root in roots)}
 
 
 def fork_grade(args: Sequence[str | Path], *, cwd: Path, timeout: float,

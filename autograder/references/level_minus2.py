@@ -232,21 +232,6 @@ def evaluation_points(name: str, params: dict) -> np.ndarray:
     return np.concatenate([inside, edges, [lo - width, hi + width, lo - 0.25 * width]])
 
 
-def moments_bound(name: str, params: dict, values: np.ndarray) -> list[str]:
-    """Problems with a sample's mean and variance, judged by Z standard errors."""
-    ref = scipy_distribution(name, params)
-    n = values.size
-    mean, var, kurt = (float(v) for v in ref.stats(moments="mvk"))
-    problems = []
-    if abs(values.mean() - mean) > within_clt(values.mean(), mean, var, n):
-        problems.append(f"sample mean {values.mean():.6g}, expected about {mean:.6g}")
-    fourth = (kurt + 3.0) * var**2
-    spread = within_clt(values.var(), var, max(fourth - var**2, 0.0), n)
-    if abs(values.var() - var) > spread + 1e-12:
-        problems.append(f"sample variance {values.var():.6g}, expected about {var:.6g}")
-    return problems
-
-
 # -- estimation -------------------------------------------------------------------------------
 @cache
 def diabetes() -> tuple[np.ndarray, np.ndarray]:

@@ -23,16 +23,16 @@
 //!
 //! Going further (the reference does): on a machine shared with other processes, a fixed
 //! split waits for the slowest thread, and a barrier waits for the last thread to *start* (a
-//! new thread can take milliseconds to get a core). Dealing out the micro-panels of the shared
-//! block and the blocks of `C` as tickets from shared `AtomicUsize` counters, and waiting only
-//! for work already handed out to be finished, lets a late or slowed-down thread simply do
-//! less. Cut the blocks of `C` so that their number is a multiple of the thread count and
-//! their sizes differ by at most a tile: otherwise one thread idles at the end of every step.
-//! It needs a little `unsafe` to hand out disjoint blocks of `C` at run time, with
-//! `// SAFETY:` comments saying why no two threads ever get the same elements. (The reference
-//! `simd` keeps the block of `A` in L3 and the block of `B` in L2 — see its blocksize table —
-//! so its `parallel` shares the packed `A` and splits the columns, each thread packing its own
-//! block of `B` into its own L2: the same BLIS recipe, transposed.)
+//! new thread can take milliseconds to get a core). Dealing out blocks of `C` as tickets from
+//! a shared `AtomicUsize` counter (`fetch_add`), each block computed whole by the thread that
+//! drew it, lets a late or slowed-down thread simply do less, and no thread ever waits for
+//! another. Cut the blocks so that their number is a multiple of the thread count and their
+//! sizes differ by at most a tile: otherwise one thread idles at the end. It needs a little
+//! `unsafe` to hand out disjoint blocks of `C` at run time, with `// SAFETY:` comments saying
+//! why no two threads ever get the same elements. (The reference `simd` reads `A` in place and
+//! keeps the block of `B` in L2 — see its blocksize table — so its `parallel` splits the
+//! columns: each thread packs the blocks of `B` of its own columns into its own L2, and both
+//! read the one `A` from the shared L3: the BLIS recipe, transposed.)
 //!
 //! ## Graded
 //! Correctness as for every stage (with `threads` of 1, 2 and 3), then speed on every core as a

@@ -23,16 +23,16 @@
 //!
 //! Going further (the reference does): on a machine shared with other processes, a fixed
 //! split waits for the slowest thread, and a barrier waits for the last thread to *start* (a
-//! new thread can take milliseconds to get a core). Dealing out the micro-panels of the shared
-//! block and the blocks of `C` as tickets from shared `AtomicUsize` counters, and waiting only
-//! for work already handed out to be finished, lets a late or slowed-down thread simply do
-//! less. Cut the blocks of `C` so that their number is a multiple of the thread count and
-//! their sizes differ by at most a tile: otherwise one thread idles at the end of every step.
-//! It needs a little `unsafe` to hand out disjoint blocks of `C` at run time, with
-//! `// SAFETY:` comments saying why no two threads ever get the same elements. (The reference
-//! `simd` keeps the block of `A` in L3 and the block of `B` in L2 — see its blocksize table —
-//! so its `parallel` shares the packed `A` and splits the columns, each thread packing its own
-//! block of `B` into its own L2: the same BLIS recipe, transposed.)
+//! new thread can take milliseconds to get a core). Dealing out blocks of `C` as tickets from
+//! a shared `AtomicUsize` counter (`fetch_add`), each block computed whole by the thread that
+//! drew it, lets a late or slowed-down thread simply do less, and no thread ever waits for
+//! another. Cut the blocks so that their number is a multiple of the thread count and their
+//! sizes differ by at most a tile: otherwise one thread idles at the end. It needs a little
+//! `unsafe` to hand out disjoint blocks of `C` at run time, with `// SAFETY:` comments saying
+//! why no two threads ever get the same elements. (The reference `simd` reads `A` in place and
+//! keeps the block of `B` in L2 — see its blocksize table — so its `parallel` splits the
+//! columns: each thread packs the blocks of `B` of its own columns into its own L2, and both
+//! read the one `A` from the shared L3: the BLIS recipe, transposed.)
 //!
 //! ## Graded
 //! Correctness as for every stage (with `threads` of 1, 2 and 3), then speed on every core as a
@@ -43,95 +43,50 @@
 
 // BEGIN SOLUTION
 use super::sgemm_simd::{
-    MicroKernel, PackBuffer, check_fits, macro_kernel, pack_a_panel, pack_b, packed_a_len, scale_c,
-    select_kernel, sgemm_simd,
+    ABlock, MicroKernel, PackBuffer, check_fits, macro_kernel, pack_b, scale_c, select_kernel,
+    sgemm_simd,
 };
 use std::cell::RefCell;
-use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The packing buffers of one call: the shared block of `A` and one block of `B` per thread.
+/// One thread's packing buffers: its blocks of `B` and the partial micro-panel of `A`.
 #[derive(Default)]
 struct Buffers {
     a: PackBuffer,
-    b: Vec<PackBuffer>,
+    b: PackBuffer,
 }
 
 thread_local! {
-    /// The calling thread's packing buffers, kept between calls: fresh ones would cost page
-    /// faults on every call, in every thread.
-    static BUFFERS: RefCell<Buffers> = RefCell::default();
+    /// The calling thread's packing buffers, one pair per worker, kept between calls: fresh ones
+    /// would cost page faults on every call, in every thread.
+    static BUFFERS: RefCell<Vec<Buffers>> = RefCell::default();
 }
 
-/// A buffer that several threads use at once, each writing parts that no other thread touches
-/// meanwhile; which parts, and when, is the protocol of [`Team::work`].
-struct Shared<'a> {
+/// `C`, written by several threads at once, each in blocks of columns that no other thread
+/// touches; which blocks, and when, is the protocol of [`Team::work`].
+struct SharedC {
     ptr: *mut f32,
     len: usize,
-    _buffer: PhantomData<&'a mut [f32]>,
 }
 
-// SAFETY: a `Shared` is a pointer to a buffer borrowed mutably for 'a, which outlives the
-// threads; `Team::work` keeps every write apart from every other access (see its comments).
-unsafe impl Sync for Shared<'_> {}
+// SAFETY: a `SharedC` is the pointer of a `&mut [f32]` that outlives the threads (they run in a
+// scope inside the borrow); `Team::work` hands every block of columns to one thread only.
+unsafe impl Sync for SharedC {}
 
-impl<'a> Shared<'a> {
-    fn new(buffer: &'a mut [f32]) -> Shared<'a> {
-        Shared {
-            ptr: buffer.as_mut_ptr(),
-            len: buffer.len(),
-            _buffer: PhantomData,
-        }
-    }
-
-    /// `len` floats from `start`, to write.
-    ///
-    /// # Safety
-    /// No other thread reads or writes any of them while the slice lives.
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn slice_mut(&self, start: usize, len: usize) -> &mut [f32] {
-        assert!(start + len <= self.len, "outside the shared buffer");
-        // SAFETY: in bounds (asserted); exclusive by the caller's contract.
-        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(start), len) }
-    }
-
-    /// `len` floats from `start`, to read.
-    ///
-    /// # Safety
-    /// No thread writes any of them while the slice lives.
-    unsafe fn slice(&self, start: usize, len: usize) -> &[f32] {
-        assert!(start + len <= self.len, "outside the shared buffer");
-        // SAFETY: in bounds (asserted); nobody writes them, by the caller's contract.
-        unsafe { std::slice::from_raw_parts(self.ptr.add(start), len) }
-    }
-
-    /// A pointer to element `start`, which must be in bounds, for the caller to write through
-    /// under the same rules as [`Shared::slice_mut`].
+impl SharedC {
+    /// A pointer to element `start`, which must be in bounds; the caller writes only its own
+    /// block of columns through it.
     fn at(&self, start: usize) -> *mut f32 {
-        assert!(start < self.len, "outside the shared buffer");
+        assert!(start < self.len, "outside C");
         self.ptr.wrapping_add(start)
     }
 }
 
-/// The progress of one `(ic, pc)` step of LOOPS 5 and 4, which all threads share. Tickets are
-/// dealt out by `fetch_add`; a ticket past the end means "nothing left".
-#[derive(Default)]
-struct Step {
-    /// The next micro-panel of `A` to pack.
-    next_panel: AtomicUsize,
-    /// Micro-panels packed so far (the block of `A` is ready when all are).
-    panels_packed: AtomicUsize,
-    /// The next block of columns of `C` to compute.
-    next_block: AtomicUsize,
-    /// Blocks of columns computed so far (the block of `A` may be overwritten when all are).
-    blocks_done: AtomicUsize,
-}
-
-/// Everything the threads of one call share: the operands, `C` and the packed block of `A`
-/// (written through [`Shared`]), and the progress of every step.
+/// Everything the threads of one call share: the operands, `C`, and the next block of columns
+/// of `C` to hand out.
 struct Team<'a> {
     uk: MicroKernel,
-    /// How many blocks of columns of `C` each step deals out (see [`Team::block`]).
+    /// How many blocks of columns of `C` there are (see [`Team::block`]).
     blocks: usize,
     m: usize,
     n: usize,
@@ -142,33 +97,17 @@ struct Team<'a> {
     b: &'a [f32],
     ldb: usize,
     beta: f32,
-    c: Shared<'a>,
+    c: SharedC,
     ldc: usize,
-    a_packed: Shared<'a>,
-    /// One per `(ic, pc)` step, in loop order.
-    steps: Vec<Step>,
-}
-
-/// Waits (spinning, then yielding the core) until `counter` reaches `target`; the Acquire load
-/// makes what other threads wrote before their Release increments visible here.
-fn wait_for(counter: &AtomicUsize, target: usize) {
-    let mut spins = 0u32;
-    while counter.load(Ordering::Acquire) < target {
-        if spins < 1000 {
-            std::hint::spin_loop();
-            spins += 1;
-        } else {
-            std::thread::yield_now();
-        }
-    }
+    /// The next block of columns to compute: a ticket dealt by `fetch_add`, past the end when
+    /// none is left.
+    next_block: AtomicUsize,
 }
 
 impl Team<'_> {
     /// Block `index` of the columns of `C`: `(first column, columns)`. The `blocks` blocks cut
     /// the `n` columns at multiples of `NR` as evenly as that allows, so blocks differ by at
-    /// most `NR` columns and, with a number of blocks that is a multiple of the thread count,
-    /// every thread finishes a step at about the same time. (Blocks of exactly `NC` columns
-    /// would leave one thread idle for most of a block at the end of some steps.)
+    /// most `NR` columns and every thread finishes its last one at about the same time.
     fn block(&self, index: usize) -> (usize, usize) {
         let start = |b: usize| {
             if b == self.blocks {
@@ -180,76 +119,51 @@ impl Team<'_> {
         (start(index), start(index + 1) - start(index))
     }
 
-    /// What every thread does: walk LOOPS 5 and 4 and, in each step, take tickets for the work
-    /// of that step until none is left: first micro-panels of `A` to pack, then (once all are
-    /// packed) blocks of columns of `C` to compute, each with its own packed block of `B`
-    /// (LOOP 3). No thread ever waits for another thread to *arrive*, only for work already
-    /// handed out to be finished, so a thread that starts late or shares its core with another
-    /// process just does less of the work.
-    fn work(&self, b_buf: &mut PackBuffer) {
+    /// What every thread does: take a block of columns of `C`, compute all of it (LOOPS 4 and
+    /// 5 over the whole of `A`, read in place, with its own packed blocks of `B`), and take
+    /// the next, until none is left. A block is one thread's from start to end, so no thread
+    /// ever waits for another: a thread that starts late, or shares its core with another
+    /// process, just computes fewer blocks.
+    fn work(&self, buffers: &mut Buffers) {
         let uk = &self.uk;
-        let mut steps = self.steps.iter();
-        for ic in (0..self.m).step_by(uk.mc) {
-            // LOOP 5
-            let mc = uk.mc.min(self.m - ic);
-            let panels = mc.div_ceil(uk.mr);
+        loop {
+            let block = self.next_block.fetch_add(1, Ordering::Relaxed);
+            if block >= self.blocks {
+                break;
+            }
+            let (jc, nc) = self.block(block);
+            if nc == 0 {
+                continue;
+            }
             for pc in (0..self.k).step_by(uk.kc) {
-                // LOOP 4
+                // LOOP 4: pack this block's KC × nc slice of B once, for every row of C.
                 let kc = uk.kc.min(self.k - pc);
-                let step = steps.next().expect("one Step per (ic, pc)");
-                let panel_len = uk.mr * kc;
-                loop {
-                    let q = step.next_panel.fetch_add(1, Ordering::Relaxed);
-                    if q >= panels {
-                        break;
-                    }
-                    let ir = q * uk.mr;
-                    // SAFETY: ticket q is this thread's alone; every read of the previous
-                    // step's block finished before its last `blocks_done` increment, which
-                    // every thread waited for at the end of that step, and nobody reads this
-                    // block before `panels_packed` is complete.
-                    let panel = unsafe { self.a_packed.slice_mut(q * panel_len, panel_len) };
-                    let a_src = &self.a[(ic + ir) * self.lda + pc..];
-                    pack_a_panel(uk, uk.mr.min(mc - ir), kc, a_src, self.lda, panel);
-                    step.panels_packed.fetch_add(1, Ordering::Release);
-                }
-                wait_for(&step.panels_packed, panels);
-                // SAFETY: all micro-panels are packed (waited above) and none is written again
-                // before this step's last `blocks_done` increment.
-                let a_packed = unsafe { self.a_packed.slice(0, packed_a_len(uk, mc, kc)) };
+                let b_src = &self.b[pc * self.ldb + jc..];
+                let b_packed = pack_b(uk, kc, nc, b_src, self.ldb, &mut buffers.b);
                 let beta_block = if pc == 0 { self.beta } else { 1.0 };
-                loop {
-                    // LOOP 3, one block of columns at a time, whichever thread is free.
-                    let block = step.next_block.fetch_add(1, Ordering::Relaxed);
-                    if block >= self.blocks {
-                        break;
-                    }
-                    let (jc, nc) = self.block(block);
-                    if nc > 0 {
-                        let b_src = &self.b[pc * self.ldb + jc..];
-                        let b_packed = pack_b(uk, kc, nc, b_src, self.ldb, b_buf);
-                        // SAFETY: rows ic .. ic + mc, columns jc .. jc + nc are inside C
-                        // (checked by the caller), and each block of columns is dealt to one
-                        // thread only: no two threads touch the same element of C.
-                        unsafe {
-                            macro_kernel(
-                                uk,
-                                mc,
-                                nc,
-                                kc,
-                                self.alpha,
-                                a_packed,
-                                b_packed,
-                                beta_block,
-                                self.c.at(ic * self.ldc + jc),
-                                self.ldc,
-                            )
-                        };
-                    }
-                    step.blocks_done.fetch_add(1, Ordering::Release);
+                for ic in (0..self.m).step_by(uk.mc) {
+                    // LOOP 5 (inside, here): MC rows of A and C.
+                    let mc = uk.mc.min(self.m - ic);
+                    let a_src = &self.a[ic * self.lda + pc..];
+                    let a_block = ABlock::new(uk, mc, kc, a_src, self.lda, &mut buffers.a);
+                    // SAFETY: rows ic .. ic + mc, columns jc .. jc + nc are inside C (checked
+                    // by the caller), and block `block` was dealt to this thread alone: no
+                    // other thread reads or writes those elements during the call.
+                    unsafe {
+                        macro_kernel(
+                            uk,
+                            mc,
+                            nc,
+                            kc,
+                            self.alpha,
+                            &a_block,
+                            b_packed,
+                            beta_block,
+                            self.c.at(ic * self.ldc + jc),
+                            self.ldc,
+                        )
+                    };
                 }
-                // The next step repacks the block of A: wait until nobody reads it any more.
-                wait_for(&step.blocks_done, self.blocks);
             }
         }
     }
@@ -296,17 +210,13 @@ pub fn sgemm_parallel(
         return sgemm_simd(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
     check_fits("C", m, n, c.len(), ldc);
-    // Blocks of columns: about NC columns or fewer, at least 4 per thread, a multiple of the
-    // thread count so that the threads share them evenly.
+    // Blocks of columns: about NC columns or fewer, at least 4 per thread (so that a thread
+    // slowed down by another process leaves its share to the others), a multiple of the
+    // thread count so that, on a quiet machine, the threads share them evenly.
     let blocks = n.div_ceil(uk.nc).max(4 * threads).next_multiple_of(threads);
     BUFFERS.with(|buffers| {
-        let Buffers {
-            a: a_buf,
-            b: b_bufs,
-        } = &mut *buffers.borrow_mut();
-        b_bufs.resize_with(threads, PackBuffer::default);
-        let a_packed = a_buf.get(packed_a_len(&uk, uk.mc.min(m), uk.kc.min(k)));
-        let steps = m.div_ceil(uk.mc) * k.div_ceil(uk.kc);
+        let buffers = &mut *buffers.borrow_mut();
+        buffers.resize_with(threads, Buffers::default);
         let team = Team {
             uk,
             blocks,
@@ -319,19 +229,21 @@ pub fn sgemm_parallel(
             b,
             ldb,
             beta,
-            c: Shared::new(c),
+            c: SharedC {
+                ptr: c.as_mut_ptr(),
+                len: c.len(),
+            },
             ldc,
-            a_packed: Shared::new(a_packed),
-            steps: (0..steps).map(|_| Step::default()).collect(),
+            next_block: AtomicUsize::new(0),
         };
         // Every worker is a new thread and this one only waits in the scope. Right after an
         // idle spell, Linux often puts a new thread on the core of the thread that spawned it,
         // where the two would share one core for milliseconds; a spawner that steps aside
         // leaves its core to the first worker, and the next one goes to another core.
         std::thread::scope(|scope| {
-            for b_buf in b_bufs.iter_mut() {
+            for worker in buffers.iter_mut().take(threads) {
                 let team = &team;
-                scope.spawn(move || team.work(b_buf));
+                scope.spawn(move || team.work(worker));
             }
         });
     });

@@ -58,16 +58,19 @@
 use super::Isa;
 use std::cell::RefCell;
 
-/// A micro-kernel: `C[0..MR][0..NR] ← alpha · A·B + beta · C` where `a` is a packed `MR × kc`
-/// micro-panel of `A` (row `i` at `a + i·kc`), `b` a packed `kc × NR` micro-panel of `B` (row
-/// `p` at `b + p·NR`), and `C` has row stride `ldc`. When `beta == 0`, `C` is not read.
+/// A micro-kernel: `C[0..MR][0..NR] ← alpha · A·B + beta · C` where `a` is an `MR × kc`
+/// micro-panel of `A` with row stride `a_rs` (row `i` at `a + i·a_rs`: `A` itself, or a packed
+/// edge panel), `b` a packed `kc × NR` micro-panel of `B` (row `p` at `b + p·NR`), and `C` has
+/// row stride `ldc`. When `beta == 0`, `C` is not read.
 ///
-/// Safety contract: `a` is valid for `MR·kc` reads, `b` for `kc·NR` reads, each `c + i·ldc`
-/// (`i < MR`) for reads and writes of `NR` floats, and the CPU has the kernel's ISA.
+/// Safety contract: each `a + i·a_rs` (`i < MR`) is valid for `kc` reads, `b` for `kc·NR`
+/// reads, each `c + i·ldc` (`i < MR`) for reads and writes of `NR` floats, and the CPU has the
+/// kernel's ISA.
 type TileFn = unsafe fn(
     kc: usize,
     alpha: f32,
     a: *const f32,
+    a_rs: usize,
     b: *const f32,
     beta: f32,
     c: *mut f32,
@@ -95,11 +98,13 @@ pub(crate) struct MicroKernel {
 /// The largest `MR · NR` of the table below: the size of the edge-tile buffer.
 const MAX_TILE: usize = 8 * 32;
 
-/// The blocksizes, per ISA (measured on a Zen 4 EPYC, 32 KiB L1d, 1 MiB L2, 32 MiB L3):
+/// The blocksizes, per ISA (measured on a Zen 4 EPYC, 32 KiB L1d, 1 MiB L2, 32 MiB L3; the
+/// AVX-512 row again on a Zen 5 EPYC, 48 KiB L1d, where `NC` = 256 beat 512 by 3 %: a block of
+/// `B` of half the L2 leaves the other half to the streams of `A` and `C`):
 ///
 /// | ISA      | MR | NR | MC   | KC  | NC  | micro-panels: A (L1), B (L2); blocks: B (L2), A (L3) |
 /// |----------|----|----|------|-----|-----|-------------------------------------------------------|
-/// | avx512f  |  8 | 32 | 4096 | 512 | 512 | 16 KiB, 64 KiB; 1 MiB, 8 MiB                          |
+/// | avx512f  |  8 | 32 | 4096 | 512 | 256 | 16 KiB, 64 KiB; 512 KiB, 8 MiB                        |
 /// | avx2+fma |  6 | 16 | 4096 | 512 | 512 | 12 KiB, 32 KiB; 1 MiB, 8 MiB                          |
 /// | neon     |  8 |  8 | 2048 | 512 | 512 | 16 KiB, 16 KiB; 1 MiB, 4 MiB                          |
 /// | scalar   |  4 |  8 | 1024 | 256 | 256 |  4 KiB,  8 KiB; 256 KiB, 1 MiB                        |
@@ -117,7 +122,7 @@ const AVX512: MicroKernel = MicroKernel {
     nr: 32,
     mc: 4096,
     kc: 512,
-    nc: 512,
+    nc: 256,
     tile: tile_avx512,
 };
 #[cfg(target_arch = "x86_64")]
@@ -167,10 +172,12 @@ pub(crate) fn select_kernel() -> MicroKernel {
 /// See [`TileFn`]; the CPU must have AVX-512F.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
+#[allow(clippy::too_many_arguments)] // TileFn's contract
 unsafe fn tile_avx512(
     kc: usize,
     alpha: f32,
     a: *const f32,
+    a_rs: usize,
     b: *const f32,
     beta: f32,
     c: *mut f32,
@@ -188,12 +195,12 @@ unsafe fn tile_avx512(
     let mut acc = [[_mm512_setzero_ps(); 2]; MR];
     for p in 0..kc {
         // SAFETY: p < kc, so row p of the B micro-panel (NR floats at b + p·NR) and element p
-        // of each row of the A micro-panel (a + i·kc + p, i < MR) are inside the panels.
+        // of each row of the A micro-panel (a + i·a_rs + p, i < MR) are inside the panels.
         unsafe {
             let b0 = _mm512_loadu_ps(b.add(p * NR));
             let b1 = _mm512_loadu_ps(b.add(p * NR + 16));
             for (i, acc_row) in acc.iter_mut().enumerate() {
-                let ai = _mm512_set1_ps(*a.add(i * kc + p));
+                let ai = _mm512_set1_ps(*a.add(i * a_rs + p));
                 acc_row[0] = _mm512_fmadd_ps(ai, b0, acc_row[0]);
                 acc_row[1] = _mm512_fmadd_ps(ai, b1, acc_row[1]);
             }
@@ -224,10 +231,12 @@ unsafe fn tile_avx512(
 /// See [`TileFn`]; the CPU must have AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)] // TileFn's contract
 unsafe fn tile_avx2(
     kc: usize,
     alpha: f32,
     a: *const f32,
+    a_rs: usize,
     b: *const f32,
     beta: f32,
     c: *mut f32,
@@ -249,7 +258,7 @@ unsafe fn tile_avx2(
             let b0 = _mm256_loadu_ps(b.add(p * NR));
             let b1 = _mm256_loadu_ps(b.add(p * NR + 8));
             for (i, acc_row) in acc.iter_mut().enumerate() {
-                let ai = _mm256_set1_ps(*a.add(i * kc + p));
+                let ai = _mm256_set1_ps(*a.add(i * a_rs + p));
                 acc_row[0] = _mm256_fmadd_ps(ai, b0, acc_row[0]);
                 acc_row[1] = _mm256_fmadd_ps(ai, b1, acc_row[1]);
             }
@@ -279,10 +288,12 @@ unsafe fn tile_avx2(
 /// See [`TileFn`]; the CPU must have NEON (every aarch64 CPU does).
 #[cfg(target_arch = "aarch64")]
 #[target_feature(enable = "neon")]
+#[allow(clippy::too_many_arguments)] // TileFn's contract
 unsafe fn tile_neon(
     kc: usize,
     alpha: f32,
     a: *const f32,
+    a_rs: usize,
     b: *const f32,
     beta: f32,
     c: *mut f32,
@@ -299,7 +310,7 @@ unsafe fn tile_neon(
             let b0 = vld1q_f32(b.add(p * NR));
             let b1 = vld1q_f32(b.add(p * NR + 4));
             for (i, acc_row) in acc.iter_mut().enumerate() {
-                let ai = *a.add(i * kc + p);
+                let ai = *a.add(i * a_rs + p);
                 acc_row[0] = vfmaq_n_f32(acc_row[0], b0, ai);
                 acc_row[1] = vfmaq_n_f32(acc_row[1], b1, ai);
             }
@@ -326,10 +337,12 @@ unsafe fn tile_neon(
 ///
 /// # Safety
 /// See [`TileFn`].
+#[allow(clippy::too_many_arguments)] // TileFn's contract
 unsafe fn tile_scalar(
     kc: usize,
     alpha: f32,
     a: *const f32,
+    a_rs: usize,
     b: *const f32,
     beta: f32,
     c: *mut f32,
@@ -337,17 +350,19 @@ unsafe fn tile_scalar(
 ) {
     const MR: usize = 4;
     const NR: usize = 8;
-    // SAFETY: the caller passes micro-panels of MR·kc and kc·NR floats.
+    // SAFETY: the caller passes MR rows of kc floats of A, a_rs apart, and kc·NR floats of B.
     let (a, b) = unsafe {
         (
-            std::slice::from_raw_parts(a, MR * kc),
+            std::array::from_fn::<&[f32], MR, _>(|i| {
+                std::slice::from_raw_parts(a.add(i * a_rs), kc)
+            }),
             std::slice::from_raw_parts(b, kc * NR),
         )
     };
     let mut acc = [[0.0f32; NR]; MR];
     for (p, b_row) in b.chunks_exact(NR).enumerate() {
-        for (i, acc_row) in acc.iter_mut().enumerate() {
-            let ai = a[i * kc + p];
+        for (acc_row, a_row) in acc.iter_mut().zip(&a) {
+            let ai = a_row[p];
             for (s, &bj) in acc_row.iter_mut().zip(b_row) {
                 *s += ai * bj;
             }
@@ -392,11 +407,8 @@ thread_local! {
 }
 
 /// Packs `rows ≤ MR` rows of `kc` floats of `A` at `a` (row stride `lda`) into one `MR × kc`
-/// micro-panel, zero rows past `rows`. The micro-panel keeps the rows as they are in `A`
-/// (each `kc` contiguous floats, one after the other), so packing is a row copy. (BLIS stores
-/// micro-panels of `A` column by column; with rows the kernel reads `MR` sequential streams,
-/// which were as fast here, from L1.)
-pub(crate) fn pack_a_panel(
+/// micro-panel, row after row, zero rows past `rows`.
+fn pack_a_panel(
     uk: &MicroKernel,
     rows: usize,
     kc: usize,
@@ -413,28 +425,63 @@ pub(crate) fn pack_a_panel(
     }
 }
 
-/// The length of the packed `mc × kc` block of `A`: whole micro-panels of `MR × kc`.
-pub(crate) fn packed_a_len(uk: &MicroKernel, mc: usize, kc: usize) -> usize {
-    mc.next_multiple_of(uk.mr) * kc
-}
-
-/// Packs the `mc × kc` block of `A` at `a` (row stride `lda`) into `MR`-row micro-panels.
-fn pack_a<'buf>(
-    uk: &MicroKernel,
+/// The `mc × kc` block of `A` as LOOP 2 reads it, one `MR`-row micro-panel at a time.
+///
+/// Its micro-panels are read **in place**, `MR` rows of `kc` contiguous floats `lda` apart:
+/// a row-major `A` is already laid out the way the micro-kernel reads it (one stream per row,
+/// each row sequential), so packing it would only copy it (7 % of the time at n = 1024 on the
+/// Zen 5 here, where the micro-kernel leaves little else). Only a last, partial micro-panel is
+/// packed, with zero rows, so that the kernel always sees `MR` rows.
+pub(crate) struct ABlock<'a> {
+    rows: &'a [f32],
+    lda: usize,
     mc: usize,
     kc: usize,
-    a: &[f32],
-    lda: usize,
-    buf: &'buf mut PackBuffer,
-) -> &'buf [f32] {
-    let packed = buf.get(packed_a_len(uk, mc, kc));
-    for (ir, panel) in (0..mc)
-        .step_by(uk.mr)
-        .zip(packed.chunks_exact_mut(uk.mr * kc))
-    {
-        pack_a_panel(uk, uk.mr.min(mc - ir), kc, &a[ir * lda..], lda, panel);
+    mr: usize,
+    /// The last micro-panel, packed (`MR × kc`, row stride `kc`), when `MR` does not divide `mc`.
+    edge: &'a [f32],
+}
+
+impl<'a> ABlock<'a> {
+    /// The `mc × kc` block at `a` (row stride `lda`); `buf` holds its packed partial panel.
+    pub(crate) fn new(
+        uk: &MicroKernel,
+        mc: usize,
+        kc: usize,
+        a: &'a [f32],
+        lda: usize,
+        buf: &'a mut PackBuffer,
+    ) -> ABlock<'a> {
+        let full = mc - mc % uk.mr;
+        let edge = buf.get(if full < mc { uk.mr * kc } else { 0 });
+        if full < mc {
+            pack_a_panel(uk, mc - full, kc, &a[full * lda..], lda, edge);
+        }
+        ABlock {
+            rows: a,
+            lda,
+            mc,
+            kc,
+            mr: uk.mr,
+            edge,
+        }
     }
-    packed
+
+    /// The micro-panel of rows `ir .. ir + MR` and its row stride: every float the micro-kernel
+    /// may read (`MR` rows of `kc`), so that a slice bounds-checks them; `None` past the block.
+    fn panel(&self, ir: usize) -> Option<(&'a [f32], usize)> {
+        if ir + self.mr <= self.mc {
+            let start = ir * self.lda;
+            Some((
+                &self.rows[start..start + (self.mr - 1) * self.lda + self.kc],
+                self.lda,
+            ))
+        } else if ir < self.mc {
+            Some((self.edge, self.kc))
+        } else {
+            None
+        }
+    }
 }
 
 /// Packs the `kc × nc` block of `B` at `b` (row stride `ldb`) into `NR`-wide micro-panels
@@ -482,7 +529,7 @@ pub(crate) unsafe fn macro_kernel(
     nc: usize,
     kc: usize,
     alpha: f32,
-    a_packed: &[f32],
+    a_block: &ABlock<'_>,
     b_packed: &[f32],
     beta: f32,
     c: *mut f32,
@@ -493,16 +540,18 @@ pub(crate) unsafe fn macro_kernel(
     let mut edge = [0.0f32; MAX_TILE];
     for ir in (0..mc).step_by(mr) {
         // LOOP 2: one micro-panel of A, kept in L1 while LOOP 1 streams B past it.
-        let a_panel = &a_packed[ir * kc..(ir + mr) * kc];
-        let next_a_panel = a_packed.get((ir + mr) * kc..(ir + 2 * mr) * kc);
+        let (a_panel, a_rs) = a_block.panel(ir).expect("ir < mc");
+        let next_a_panel = a_block.panel(ir + mr);
         let rows = mr.min(mc - ir);
         for (t, jr) in (0..nc).step_by(nr).enumerate() {
             // LOOP 1: one micro-panel of B, one MR × NR tile of C.
             let b_panel = &b_packed[jr * kc..(jr + nr) * kc];
-            if let Some(next) = next_a_panel {
-                // Fetch the next micro-panel of A a share per tile, so that the next pass of
-                // LOOP 1 does not start by waiting for it (1–2 % here).
-                prefetch_part(next, t, tiles);
+            if let Some((next, next_rs)) = next_a_panel {
+                // Fetch the next micro-panel of A a row or so per tile, so that the next pass
+                // of LOOP 1 does not start by waiting for it (1–2 % here).
+                for row in (t..mr).step_by(tiles) {
+                    prefetch(&next[row * next_rs..row * next_rs + kc]);
+                }
             }
             let cols = nr.min(nc - jr);
             let c_tile = c.wrapping_add(ir * ldc + jr);
@@ -514,7 +563,8 @@ pub(crate) unsafe fn macro_kernel(
             } else {
                 (edge.as_mut_ptr(), 0.0, nr)
             };
-            // SAFETY: the panels hold MR·kc and kc·NR floats (sliced above); a full tile's MR
+            // SAFETY: the A panel holds MR rows of kc floats a_rs apart and the B panel kc·NR
+            // floats (both sliced, so bounds-checked, above); a full tile's MR
             // rows of NR floats lie inside the block of C (ir + MR ≤ mc, jr + NR ≤ nc), ours by
             // the caller's contract, and `edge` holds MAX_TILE ≥ MR·NR floats; `uk` came from
             // `select_kernel`, which pairs each kernel with an ISA `Isa::current()` found.
@@ -523,6 +573,7 @@ pub(crate) unsafe fn macro_kernel(
                     kc,
                     alpha,
                     a_panel.as_ptr(),
+                    a_rs,
                     b_panel.as_ptr(),
                     out_beta,
                     out,
@@ -544,22 +595,18 @@ pub(crate) unsafe fn macro_kernel(
     }
 }
 
-/// Asks the CPU to bring part `part` of `parts` equal parts of `data` into L1 (a hint: the
-/// CPU may ignore it; on CPUs other than x86-64 it does nothing).
-fn prefetch_part(data: &[f32], part: usize, parts: usize) {
-    const LINE: usize = 16; // floats per 64-byte cache line
-    let chunk = data.len().div_ceil(parts).next_multiple_of(LINE);
-    let start = (part * chunk).min(data.len());
-    let end = (start + chunk).min(data.len());
+/// Asks the CPU to bring `data` into L1 (a hint: the CPU may ignore it; on CPUs other than
+/// x86-64 it does nothing).
+fn prefetch(data: &[f32]) {
     #[cfg(target_arch = "x86_64")]
-    for line in data[start..end].chunks(LINE) {
+    for line in data.chunks(16) {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
         // SAFETY: a prefetch only hints the cache; it never faults or changes memory, and the
         // address is inside `data` anyway. SSE, which it needs, is in every x86-64 CPU.
         unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = &data[start..end];
+    let _ = data;
 }
 
 /// Panics unless a row-major `rows × cols` matrix with row stride `ld` fits in `len` floats:
@@ -621,9 +668,9 @@ pub fn sgemm_simd(
             // LOOP 5: MC rows of A and C.
             let mc = uk.mc.min(m - ic);
             for pc in (0..k).step_by(uk.kc) {
-                // LOOP 4: a KC-deep slice of the sum; pack its block of A (it stays in L3).
+                // LOOP 4: a KC-deep slice of the sum; its block of A, read in place (L3).
                 let kc = uk.kc.min(k - pc);
-                let a_packed = pack_a(&uk, mc, kc, &a[ic * lda + pc..], lda, a_buf);
+                let a_block = ABlock::new(&uk, mc, kc, &a[ic * lda + pc..], lda, a_buf);
                 let beta_block = if pc == 0 { beta } else { 1.0 };
                 for jc in (0..n).step_by(uk.nc) {
                     // LOOP 3: NC columns of B and C; pack the block of B (it stays in L2).
@@ -638,7 +685,7 @@ pub fn sgemm_simd(
                             nc,
                             kc,
                             alpha,
-                            a_packed,
+                            &a_block,
                             b_packed,
                             beta_block,
                             c.as_mut_ptr().add(ic * ldc + jc),

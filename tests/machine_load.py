@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 
 from grading_server import forked_cpu_seconds
 
@@ -22,11 +23,16 @@ BUSY_SHARE = POLICY.busy_share  # of all CPUs used by other processes
 
 class OtherLoad:
     """CPU share used by other processes between `start()` and `stop()` (0 = none, 1 = every
-    CPU all the time)."""
+    CPU all the time). `also_ours` gives the CPU seconds of helper processes the measurement
+    itself runs and does not wait for (a benchmark's long-lived children): theirs too."""
+
+    def __init__(self, also_ours: Callable[[], float] | None = None) -> None:
+        self._also_ours = also_ours or (lambda: 0.0)
 
     def start(self) -> OtherLoad:
         """Begin a measurement window; returns self, for `OtherLoad().start()`."""
-        self.busy0, self.own0, self.wall0 = _machine_busy(), _own(), time.perf_counter()
+        self.busy0, self.wall0 = _machine_busy(), time.perf_counter()
+        self.own0 = _own() + self._also_ours()
         return self
 
     def stop(self) -> float:
@@ -34,7 +40,8 @@ class OtherLoad:
         wall = time.perf_counter() - self.wall0
         if self.busy0 is None:
             return min(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
-        others = (_machine_busy() - self.busy0) - (_own() - self.own0)
+        own = _own() + self._also_ours()
+        others = (_machine_busy() - self.busy0) - (own - self.own0)
         return max(0.0, others / (max(wall, 1e-9) * (os.cpu_count() or 1)))
 
 

@@ -1,12 +1,16 @@
 """Level 0 benchmark: the reference SGEMM against numpy's OpenBLAS, in the same run.
 
 The reference kernels (solutions/level0, built with maturin by `_reference_build.py`) run
-interleaved with `numpy.matmul` round by round, so both see the same machine. Goal: the
-reference is at least as fast as OpenBLAS — `simd` on 1 thread, `parallel` on 2 — at
-n = 1024 and 2048, and at 4096 with TEENYGRAD_BENCH_4096=1 (about 30 s more); and `simd`
-reaches PEAK_GOAL of the single-thread FMA peak that the kit's roofline probe measures just
-before and just after it (the better of the two: a probe that lands on a slowed-down moment
-must not fail the reference).
+interleaved with `numpy.matmul` round by round, so both see the same machine. Goals (issue
+17): the reference is at least as fast as every OpenBLAS kernel measured — `simd` on 1
+thread, `parallel` on 2 — at n = 1024 and 2048, and at 4096 with TEENYGRAD_BENCH_4096=1
+(about 30 s more); and it reaches PEAK_GOAL of the FMA peak on as many threads, as the kit's
+roofline probe measures it just before and just after (the better of the two: a probe that
+lands on a slowed-down moment must not fail the reference).
+
+TEENYGRAD_BENCH_OPENBLAS=Haswell[,SkylakeX,...] also times numpy with each of those kernels
+forced (OPENBLAS_CORETYPE, in a child process per kernel: `_forced_openblas.py`), in the same
+rounds; the kernel each child really ran is reported (an unknown name falls back to the CPU's).
 
 OpenBLAS picks its kernel from the CPU unless OPENBLAS_CORETYPE says otherwise, and some
 machines set that (and OPENBLAS_L2_SIZE) for old OpenBLAS builds, which slows a current numpy.
@@ -36,6 +40,7 @@ from types import ModuleType
 
 import numpy as np
 import pytest
+from benchmarks._forced_openblas import ForcedOpenBLAS, operands
 from machine_load import OtherLoad, busy_reason
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -49,8 +54,9 @@ pytestmark = [
 
 SIZES = [1024, 2048] + ([4096] if os.environ.get("TEENYGRAD_BENCH_4096") else [])
 CASES = [("simd", 1), ("parallel", 2)]
-GOAL = 1.0  # reference speed / OpenBLAS speed
-PEAK_GOAL = 0.85  # single-thread reference speed / single-thread FMA peak
+GOAL = 1.0  # reference speed / the fastest OpenBLAS kernel's speed
+PEAK_GOAL = {1: 0.95, 2: 0.90}  # reference speed / FMA peak, per thread count
+FORCED = [k for k in os.environ.get("TEENYGRAD_BENCH_OPENBLAS", "").split(",") if k]
 TOLERANCE = float(os.environ.get("TEENYGRAD_BENCH_TOLERANCE", "0.03"))  # noise allowance
 OPENBLAS_SPIN = 0.25  # s; OpenBLAS's idle threads busy-wait ~0.1 s before they sleep
 
@@ -83,6 +89,15 @@ def kernels(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
         sys.modules.pop("teenygrad_kernels", None)
 
 
+@pytest.fixture(scope="module")
+def forced() -> list[ForcedOpenBLAS]:
+    """One child process per kernel named in TEENYGRAD_BENCH_OPENBLAS (none by default)."""
+    children = [ForcedOpenBLAS(coretype) for coretype in FORCED]
+    yield children
+    for child in children:
+        child.close()
+
+
 def _openblas() -> dict:
     """What numpy's BLAS is: threadpoolctl's record of it (internal_api, version, kernel)."""
     infos = [i for i in threadpool_info() if i.get("user_api") == "blas"]
@@ -102,30 +117,39 @@ def _rounds(n: int) -> int:
 
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize(("stage", "threads"), CASES, ids=[f"{s}-{t}t" for s, t in CASES])
-def test_reference_sgemm_vs_openblas(benchmark, kernels, skip_if_busy, stage, threads, n):
-    """The reference SGEMM is at least as fast as numpy's OpenBLAS (median of interleaved runs)."""
-    rng = np.random.default_rng(n)
-    a = rng.random((n, n), dtype=np.float32) - np.float32(0.5)
-    b = rng.random((n, n), dtype=np.float32) - np.float32(0.5)
+def test_reference_sgemm_vs_openblas(benchmark, kernels, forced, skip_if_busy, stage, threads,
+                                     n):
+    """The reference SGEMM is at least as fast as every OpenBLAS kernel measured, and near the
+    FMA peak (medians of interleaved runs)."""
+    a, b = operands(n)
     c_ours = np.empty((n, n), np.float32)
     c_numpy = np.empty((n, n), np.float32)
     numpy_seconds: list[float] = []
+    forced_seconds: dict[str, list[float]] = {child.coretype: [] for child in forced}
 
-    # OpenBLAS's idle threads spin after a call: on 2 threads, pause before ours starts, and
-    # before numpy too, so that both start on an idle machine.
+    # OpenBLAS's idle threads spin after a call: on 2 threads, pause between the libraries, so
+    # that none runs beside another's spinning threads. Each library's timed call follows an
+    # untimed one of its own: a call after an idle spell is slower on this VM (the 2-thread
+    # n = 1024 product, ours or OpenBLAS's, at 60-70 % of the rate of back-to-back calls:
+    # waking idle vCPUs), and the goal is the rate of back-to-back products, as in training.
     pause = OPENBLAS_SPIN if threads > 1 else 0.0
 
     def run_numpy() -> None:  # pedantic's untimed setup: interleaves numpy with ours
         time.sleep(pause)
+        np.matmul(a, b, out=c_numpy)
         start = time.perf_counter()
         np.matmul(a, b, out=c_numpy)
         numpy_seconds.append(time.perf_counter() - start)
+        for child in forced:
+            time.sleep(pause)
+            forced_seconds[child.coretype].append(child.seconds(n, threads))
         time.sleep(pause)
+        run_ours()  # the untimed call before the timed one
 
     def run_ours() -> None:
         kernels.sgemm(stage, 1.0, a, b, 0.0, c_ours, threads)
 
-    load = OtherLoad()
+    load = OtherLoad(also_ours=lambda: sum(child.cpu_seconds() for child in forced))
     peaks = [_peak(threads)]
     with threadpool_limits(limits=threads, user_api="blas"):
         load.start()
@@ -136,25 +160,33 @@ def test_reference_sgemm_vs_openblas(benchmark, kernels, skip_if_busy, stage, th
 
     flops = 2.0 * n**3
     ours = flops / benchmark.stats.stats.median / 1e9
-    theirs = flops / statistics.median(numpy_seconds[1:]) / 1e9
     blas = _openblas()
+    # GFLOP/s per OpenBLAS kernel: numpy's own (the CPU's choice), then each forced one.
+    kernels_gflops = {f"{blas.get('architecture')} (default)":
+                      flops / statistics.median(numpy_seconds[1:]) / 1e9}
+    for child in forced:
+        kernels_gflops[f"{child.kernel} (OPENBLAS_CORETYPE={child.coretype})"] = (
+            flops / statistics.median(forced_seconds[child.coretype][1:]) / 1e9)
+    best_kernel, theirs = max(kernels_gflops.items(), key=lambda item: item[1])
     benchmark.extra_info.update(
         stage=stage, threads=threads, n=n, isa=kernels.isa(), gflops=round(ours, 1),
-        openblas_gflops=round(theirs, 1), ratio=round(ours / theirs, 3),
-        openblas=f"{blas.get('internal_api')} {blas.get('version')} "
-                 f"kernel={blas.get('architecture')}",
+        openblas_gflops={k: round(v, 1) for k, v in kernels_gflops.items()},
+        best_openblas=best_kernel, ratio=round(ours / theirs, 3),
+        openblas=f"{blas.get('internal_api')} {blas.get('version')}",
         openblas_coretype=os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
         peak_gflops=round(peak, 1), fraction_of_peak=round(ours / peak, 3),
         other_processes_cpu=round(others, 3))
+    openblas = "; ".join(f"{k} {v:.1f} = {100 * v / peak:.0f}%"
+                         for k, v in kernels_gflops.items())
     print(f"\n  sgemm {stage} {threads}t n={n}: {ours:.1f} GFLOP/s = {100 * ours / peak:.0f}% of "
-          f"the {threads}-thread peak {peak:.1f}; OpenBLAS ({blas.get('architecture')}) "
-          f"{theirs:.1f}, ratio {ours / theirs:.3f}; others used {100 * others:.0f}% CPU")
+          f"the {threads}-thread peak {peak:.1f}; OpenBLAS {openblas}; ratio to the best "
+          f"{ours / theirs:.3f}; others used {100 * others:.0f}% CPU")
     if busy_reason(others):
         pytest.skip(f"{busy_reason(others)} while measuring")
     assert ours >= (GOAL - TOLERANCE) * theirs, (
         f"reference {stage} on {threads} thread(s) at n={n}: {ours:.1f} GFLOP/s, "
-        f"below OpenBLAS's {theirs:.1f}")
-    if threads == 1:
-        assert ours >= (PEAK_GOAL - TOLERANCE) * peak, (
-            f"reference {stage} at n={n}: {ours:.1f} GFLOP/s, {100 * ours / peak:.0f}% of the "
-            f"1-thread peak {peak:.1f} (goal {100 * PEAK_GOAL:.0f}%)")
+        f"below OpenBLAS's {best_kernel} {theirs:.1f}")
+    goal = PEAK_GOAL[threads]
+    assert ours >= (goal - TOLERANCE) * peak, (
+        f"reference {stage} at n={n}: {ours:.1f} GFLOP/s, {100 * ours / peak:.0f}% of the "
+        f"{threads}-thread peak {peak:.1f} (goal {100 * goal:.0f}%)")

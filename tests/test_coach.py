@@ -27,7 +27,7 @@ from autograder.coach.disasm import (
 )
 from autograder.coach.kernel import stage_files
 from autograder.coach.loops import analyse, count_accumulators
-from autograder.coach.machine import Cache, Machine, parse_size, read_caches
+from autograder.coach.machine import Cache, Machine, amd_cpu, parse_size, read_caches
 from autograder.coach.measure import Point, Sweep, alone_share, parse_samples
 from autograder.coach.run import select_stages
 from autograder.report.coaching import coach_suggestion
@@ -219,6 +219,26 @@ def test_measured_against_the_ceiling() -> None:
     assert below.code == "below_ceiling" and below.problem
     assert "40% of the peak per CPU-second where the hot loop's ceiling is 94%" in below.sentence
     assert "most in packing (50%)" in below.sentence
+
+
+def test_a_stand_in_model_is_named_and_the_profile_speaks() -> None:
+    """Under another CPU's model (no model of this one in llvm-mca) the ceiling is approximate:
+    near it, the sentence names the stand-in and cites the profile, not "the loop is the
+    limit"; this CPU's own name comes from /proc/cpuinfo's AMD family and model."""
+    ceiling = mca.Ceiling("sapphirerapids", mca.Throughput(9.7, 8.0), 64.0, 52.6,
+                          stand_in_for="znver5")  # 82%
+    sweep = Sweep([Point(1024, 50.0, 1.0, 226.0)])
+    parts = {"hot loop": 91, "memcpy/memset": 4, "rest of your code": 3, "packing": 0}
+    (near,) = diagnose(Evidence("simd", AVX512, ceiling=ceiling, sweep=sweep, peak_gflops=265,
+                                profile_parts=parts))
+    assert near.code == "near_ceiling" and not near.problem
+    assert "sapphirerapids model, which stands in for this znver5" in near.sentence
+    assert "93% of the samples in the hot loop" in near.sentence
+    assert "(memcpy/memset 4%, rest of your code 3%)" in near.sentence
+    assert "the loop itself is the limit" not in near.sentence
+    assert (amd_cpu("26", "2"), amd_cpu("25", "17"), amd_cpu("25", "1"), amd_cpu("23", "49"),
+            amd_cpu("23", "1"), amd_cpu("6", "85")) == (
+        "znver5", "znver4", "znver3", "znver2", "znver1", "")
 
 
 def test_small_readers() -> None:

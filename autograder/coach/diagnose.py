@@ -300,12 +300,24 @@ def _gap_finding(ev: Evidence) -> list[Finding]:
     top = ev.ceiling.fraction
     if fraction > 1.15 * top:  # above the ceiling: the peak was measured low, or the model
         return []  # is of another CPU; no sentence can rest on that
+    total = sum(ev.profile_parts.values())
+    hot_share = ev.profile_parts.get("hot loop", 0) / total if total else 0.0
+    if fraction >= 0.7 * top and ev.ceiling.stand_in_for and total:
+        # Another CPU's model: its ceiling may be this CPU's or not, so the profile says
+        # what is left outside the loop instead of "the loop is the limit".
+        outside = {k: v for k, v in ev.profile_parts.items() if k != "hot loop" and v}
+        parts = ", ".join(f"{k} {v / total:.0%}" for k, v in
+                          sorted(outside.items(), key=lambda kv: -kv[1])[:3])
+        return [Finding("near_ceiling", (
+            f"At n = {point.n} you measured {fraction:.0%} of the peak{unit}, near the hot "
+            f"loop's ceiling of {top:.0%} under llvm-mca's {ev.ceiling.model} model, which "
+            f"stands in for this {ev.ceiling.stand_in_for} (approximate); the profile puts "
+            f"{hot_share:.0%} of the samples in the hot loop and the rest outside it"
+            + (f" ({parts})" if parts else "")), "1.5.2", False)]
     if fraction >= 0.7 * top:
         return [Finding("near_ceiling", (
             f"At n = {point.n} you measured {fraction:.0%} of the peak{unit}, and the hot "
             f"loop's ceiling is {top:.0%}: the loop itself is the limit"), "1.5.2", False)]
-    total = sum(ev.profile_parts.values())
-    hot_share = ev.profile_parts.get("hot loop", 0) / total if total else 0.0
     if total and hot_share >= 0.7:
         why = (f"the profile puts {hot_share:.0%} of the samples in the hot loop itself, so "
                "the loop runs slower than llvm-mca's model, which assumes every load hits "

@@ -88,9 +88,12 @@ def _cpuinfo() -> tuple[str, str, set[str], str]:
     except OSError:
         return model, vendor, flags, ""
     arm: dict[str, str] = {}
+    x86: dict[str, str] = {}
     for line in text.splitlines():
         key, _, value = line.partition(":")
         key = key.strip()
+        if key in ("cpu family", "model"):
+            x86.setdefault(key, value.strip())
         if key == "model name" and model in ("", "unknown CPU", platform.machine()):
             model = value.strip()
         elif key == "vendor_id" and not vendor:
@@ -101,11 +104,29 @@ def _cpuinfo() -> tuple[str, str, set[str], str]:
             arm.setdefault(key, value.strip().lower())
     implementer, part = arm.get("CPU implementer", ""), arm.get("CPU part", "")
     cpu = ARM_PARTS.get((implementer, part), "")
+    if vendor == "AuthenticAMD":
+        cpu = amd_cpu(x86.get("cpu family", ""), x86.get("model", ""))
     if implementer:
         vendor = vendor or ARM_IMPLEMENTERS.get(implementer, implementer)
         if model in ("", "unknown CPU", platform.machine()):
             model = f"{vendor} {cpu or f'part {part}'}"
     return model, vendor, flags, cpu
+
+
+def amd_cpu(family: str, model: str) -> str:
+    """LLVM's name of an AMD Zen CPU from /proc/cpuinfo's decimal `cpu family` and `model`
+    (AMD's published family and model ranges), or '' for another CPU."""
+    if not (family.isdigit() and model.isdigit()):
+        return ""
+    family_number, model_number = int(family), int(model)
+    if family_number == 0x17:
+        return "znver2" if model_number >= 0x30 else "znver1"
+    if family_number == 0x19:
+        zen4 = 0x10 <= model_number <= 0x1F or 0x60 <= model_number <= 0xAF
+        return "znver4" if zen4 else "znver3"
+    if family_number == 0x1A:
+        return "znver5"
+    return ""
 
 
 def detect() -> Machine:
@@ -120,10 +141,10 @@ def detect() -> Machine:
             vendor, cpu = "Apple", f"apple-{found.group(1).lower()}" if found else "apple-m1"
         return Machine("aarch64", model, 4, "neon", True, caches, vendor, cpu)
     if "avx512f" in flags:
-        return Machine("x86_64", model, 16, "zmm", True, caches, vendor)
+        return Machine("x86_64", model, 16, "zmm", True, caches, vendor, cpu)
     if "avx2" in flags and "fma" in flags:
-        return Machine("x86_64", model, 8, "ymm", True, caches, vendor)
-    return Machine("x86_64", model, 4, "xmm", "fma" in flags, caches, vendor)
+        return Machine("x86_64", model, 8, "ymm", True, caches, vendor, cpu)
+    return Machine("x86_64", model, 4, "xmm", "fma" in flags, caches, vendor, cpu)
 
 
 def _sysctl(name: str) -> str:

@@ -58,6 +58,10 @@ class Ceiling:
     loop: Throughput
     peak_flops_per_cycle: float
     loop_flops_per_cycle: float
+    #: This machine's own CPU (LLVM's name) when `model` is another's, standing in for it
+    #: because this llvm-mca has no model of it (its ceiling is then approximate); "" when
+    #: the model is the machine's own, or the machine's CPU is not known.
+    stand_in_for: str = ""
 
     @property
     def fraction(self) -> float:
@@ -152,5 +156,7 @@ def ceiling(machine: Machine, loop: Loop, stats: LoopStats) -> Ceiling | str:
         if peak and found:
             count = IDEAL_ACCUMULATORS.get(machine.vector, 12)
             peak_rate = count * 2 * machine.lanes / peak.cycles_per_iteration
-            return Ceiling(model, found, peak_rate, stats.flops / found.cycles_per_iteration)
+            stand_in_for = machine.cpu if machine.cpu and model != machine.cpu else ""
+            return Ceiling(model, found, peak_rate, stats.flops / found.cycles_per_iteration,
+                           stand_in_for)
     return "llvm-mca has no model of this CPU that reads the loop's instructions: skipped"

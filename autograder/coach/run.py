@@ -284,7 +284,9 @@ def render_stage(report: StageReport, machine: Machine) -> list[str]:
             if fraction > 1.15 * c.fraction:
                 measured += (f" (above the ceiling: llvm-mca's {c.model} model is of another "
                              "CPU, or the peak was measured low)")
-        lines.append(f"  llvm-mca ({c.model} model): {c.loop.cycles_per_iteration:.2f} cycles "
+        model = f"{c.model} model" + (f", standing in for {c.stand_in_for}: this llvm-mca has "
+                                      "no model of it" if c.stand_in_for else "")
+        lines.append(f"  llvm-mca ({model}): {c.loop.cycles_per_iteration:.2f} cycles "
                      f"per iteration (ports alone: {c.loop.block_rthroughput:.2f}) -> ceiling "
                      f"{c.fraction:.0%} of peak{measured}")
     total = sum(report.profile_parts.values())

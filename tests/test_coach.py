@@ -347,6 +347,7 @@ def _built_for(coach_env, tmp_path_factory, name: str):
 
 
 @pytest.mark.slow
+@pytest.mark.timing
 @pytest.mark.parametrize("name", sorted(FIXTURE_META))
 def test_fixture_gets_its_diagnosis(coach_env, tmp_path_factory, name: str) -> None:
     """Each mediocre kernel's stage report names the finding its expected.toml names."""

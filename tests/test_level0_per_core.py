@@ -16,6 +16,7 @@ WHY = re.compile(r"sgemm_simd used ([\d.]+) cores; single-thread stages are grad
 
 
 @pytest.mark.slow
+@pytest.mark.timing
 def test_simd_on_two_threads_is_graded_per_core(tmp_path: Path) -> None:
     """The report's line says why, the graded rate is the as-timed rate divided by the cores
     used (CPU seconds per wall-clock second: about 2 whether or not the machine is busy, as

@@ -26,7 +26,8 @@ FIXTURES = sorted(p for level in LEVELS for p in (KIT / "tests/fixtures" / level
 
 
 def _level_param(level_id: str) -> object:
-    marks = [pytest.mark.slow] if level_id in RUST_LEVELS else []
+    # A Rust level's grading times its kernels: speed points are checked on a quiet machine.
+    marks = [pytest.mark.slow, pytest.mark.timing] if level_id in RUST_LEVELS else []
     return pytest.param(level_id, marks=marks, id=level_id)
 
 

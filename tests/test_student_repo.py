@@ -276,6 +276,7 @@ def _grade(repo: Path, level: str) -> tuple[int, dict]:
 
 
 @pytest.mark.slow
+@pytest.mark.timing
 @pytest.mark.skipif(not all_levels(kit_root()), reason="no level manifest yet")
 def test_the_kits_student_repo_grades_stubs_at_zero_and_solutions_at_full(tmp_path):
     """Inside the real student repo, which holds no references but the public suites'

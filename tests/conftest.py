@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tomllib
 from dataclasses import dataclass
@@ -71,6 +72,13 @@ def run_grade(*args: str | Path, kit_root: Path | None = None, timeout: float = 
 
 FIXTURE_META = {"expected.toml", "changes.patch", "README.md"}
 MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "// BEGIN SOLUTION", "// END SOLUTION")
+
+
+def interruptible() -> None:
+    """A `preexec_fn` for a child that a test stops with SIGINT as a terminal's Ctrl-C would:
+    SIGINT back to its default action. A test runner's worker may ignore SIGINT (pytest-xdist's
+    do), and an ignored signal stays ignored across exec: the child would never see it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def without_markers(text: str) -> str:

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ENGINE_KIT, KIT, build_submission, run_grade
+from conftest import ENGINE_KIT, KIT, build_submission, interruptible, run_grade
 
 SUBMISSIONS = ENGINE_KIT / "submissions"
 DEMO_IDS = ["test_add", "test_mul", "test_div", "test_div_zero"]
@@ -90,7 +90,7 @@ def test_ctrl_c_reports_the_finished_tests_as_incomplete(tmp_path: Path) -> None
     proc = subprocess.Popen(  # mul hangs until its 3 s call limit: time to press Ctrl-C
         [sys.executable, str(KIT / "grade.py"), "demo", "--submission",
          str(SUBMISSIONS / "hang_in_mul")], cwd=KIT, env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, start_new_session=True)
+        stderr=subprocess.PIPE, start_new_session=True, preexec_fn=interruptible)
     assert proc.stderr is not None and proc.stdout is not None
     seen = b""
     while not seen.rstrip().endswith(b"demo: ."):  # the progress mark of test_add, passed
@@ -182,7 +182,8 @@ def test_an_interrupted_batch_leaves_no_grading_folder(tmp_path: Path, how: int)
     cmd = [sys.executable, str(KIT / "grade.py"), "batch", "demo", str(subs), "--csv",
            str(tmp_path / "grades.csv"), "--unsandboxed", "--grade-py", str(KIT / "grade.py")]
     proc = subprocess.Popen(cmd, cwd=KIT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+                            stderr=subprocess.DEVNULL, start_new_session=True,
+                            preexec_fn=interruptible)
     deadline = time.monotonic() + 120
     while not any(p.name.startswith("grade-demo-") for p in tmp.rglob("grade-demo-*")):
         assert proc.poll() is None and time.monotonic() < deadline, _leftovers(tmp)

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import KIT
+from conftest import KIT, interruptible
 
 from autograder.levels import load_level
 from autograder.report import history
@@ -123,7 +123,7 @@ def test_watch_re_grades_a_saved_file_and_ctrl_c_ends_it(tmp_path: Path) -> None
     proc = subprocess.Popen([sys.executable, str(KIT / "grade.py"), "level-2", "--submission",
                              str(copy), "--watch", "--quiet"], cwd=KIT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=interruptible)
     out, err = _Reader(proc.stdout), _Reader(proc.stderr)
     try:
         first = out.until(r"^watching \d+ files of level-2", timeout=600, also=err)

@@ -430,9 +430,11 @@ fn pack_a_panel(
 ///
 /// Its micro-panels are read **in place**, `MR` rows of `kc` contiguous floats `lda` apart:
 /// a row-major `A` is already laid out the way the micro-kernel reads it (one stream per row,
-/// each row sequential), so packing it would only copy it (7 % of the time at n = 1024 on the
-/// Zen 5 here, where the micro-kernel leaves little else). Only a last, partial micro-panel is
-/// packed, with zero rows, so that the kernel always sees `MR` rows.
+/// each row sequential), so packing it would only copy it. (The copies were 3–4 % of the
+/// profile at n = 1024 on the Zen 5 here; one thread ran as fast without them, within the
+/// noise, and `parallel` 3 % faster, its threads no longer sharing one packed block.) Only a
+/// last, partial micro-panel is packed, with zero rows, so that the kernel always sees `MR`
+/// rows.
 pub(crate) struct ABlock<'a> {
     rows: &'a [f32],
     lda: usize,
@@ -565,9 +567,9 @@ pub(crate) unsafe fn macro_kernel(
                 (edge.as_mut_ptr(), 0.0, nr)
             };
             // SAFETY: the A panel holds MR rows of kc floats a_rs apart and the B panel kc·NR
-            // floats (both sliced, so bounds-checked, above); a full tile's MR
-            // rows of NR floats lie inside the block of C (ir + MR ≤ mc, jr + NR ≤ nc), ours by
-            // the caller's contract, and `edge` holds MAX_TILE ≥ MR·NR floats; `uk` came from
+            // floats (both sliced, so bounds-checked, above); a full tile's MR rows of NR
+            // floats lie inside the block of C (ir + MR ≤ mc, jr + NR ≤ nc), ours by the
+            // caller's contract, and `edge` holds MAX_TILE ≥ MR·NR floats; `uk` came from
             // `select_kernel`, which pairs each kernel with an ISA `Isa::current()` found.
             unsafe {
                 (uk.tile)(

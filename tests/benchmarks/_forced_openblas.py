@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from autograder.judge.timing import process_cpu_seconds
+
 
 def operands(n: int):
     """The benchmark's n x n operands (float32, seeded by n), shared by both processes."""
@@ -45,7 +47,6 @@ class ForcedOpenBLAS:
         info = json.loads(self._readline())
         #: The kernel OpenBLAS chose in the child, e.g. "Haswell" (threadpoolctl's name).
         self.kernel = str(info.get("architecture"))
-        self.version = str(info.get("version"))
 
     def seconds(self, n: int, threads: int) -> float:
         """Wall seconds of one n x n `numpy.matmul` on `threads` threads in the child (the
@@ -56,13 +57,9 @@ class ForcedOpenBLAS:
         return float(self._readline())
 
     def cpu_seconds(self) -> float:
-        """CPU seconds the child has used so far (Linux; 0 elsewhere): the benchmark's own
-        work, not another process's, for the load check."""
-        try:
-            fields = Path(f"/proc/{self._child.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU seconds the child has used so far: the benchmark's own work, not another
+        process's, for the load check."""
+        return process_cpu_seconds(self._child.pid)
 
     def close(self) -> None:
         """Stop the child."""

@@ -1,11 +1,8 @@
 """The judge's oracles for level 0: the BLAS in numpy, the benchmark inputs, FLOP/byte counts.
 
-Runs in the judge only; never imports student code (nor `solutions/`). The input generators
-are also what the worker-side probes (`autograder.probes.level0`) call, so the arrays the
+Runs in the judge only; never imports student code (nor `solutions/`). The seeded inputs
+come from `autograder.cases.level0`, which the worker-side probes call too, so the arrays the
 judge regenerates from a seed are bit-identical to the ones the student's kernel ran on.
-
-Values are uniform in [-1, 1): a dot product of length k is then of order sqrt(k)/3, far from
-float32's range, and exact zeros (which would hide a skipped term) are rare.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@
 
 #![allow(clippy::too_many_arguments)] // the BLAS signature
 
+use std::sync::OnceLock;
 use teenygrad_kernels::kernels::{
     blas1, sgemm_blocked, sgemm_microkernel, sgemm_naive, sgemm_parallel, sgemm_reordered,
     sgemm_simd, sgemv,
@@ -186,48 +187,82 @@ impl Problem {
     }
 }
 
-fn check_stage(name: &str, sgemm: Sgemm) {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    for &shape in &SHAPES {
-        for &(pad, alpha, beta, c_fill) in &[
-            (0, 1.0, 0.0, Some(f32::NAN)),
-            (3, 1.5, 0.0, Some(f32::NAN)),
-            (1, -0.5, 1.0, None),
-            (5, 2.0, -0.75, None),
-            (0, 0.0, 0.5, None),
-        ] {
-            let problem = Problem::new(&mut rng, shape, pad, c_fill);
-            let expected = problem.expected(alpha, beta);
-            let (lda, ldb, ldc) = problem.lds();
-            let mut c = problem.c.clone();
-            // Slices exactly as long as the contract requires: (rows - 1) * ld + cols.
-            let trim = |v: &[f32], rows: usize, cols: usize, ld: usize| -> usize {
-                if rows == 0 || cols == 0 {
-                    0
-                } else {
-                    (rows - 1) * ld + cols
-                }
-                .min(v.len())
-            };
-            let a_len = trim(&problem.a, problem.m, problem.k, lda);
-            let b_len = trim(&problem.b, problem.k, problem.n, ldb);
-            let c_len = trim(&c, problem.m, problem.n, ldc);
-            let (m, n, k) = shape;
-            sgemm(
-                m,
-                n,
-                k,
-                alpha,
-                &problem.a[..a_len],
-                lda,
-                &problem.b[..b_len],
-                ldb,
-                beta,
-                &mut c[..c_len],
-                ldc,
-            );
-            problem.check(name, &c, &expected, alpha, beta);
+/// One SGEMM problem of `check_stage`, its α and β, and the answer in f64.
+struct Case {
+    problem: Problem,
+    alpha: f32,
+    beta: f32,
+    expected: Vec<f64>,
+}
+
+/// Every case `check_stage` runs (each shape with each padding and α/β pair), built once per
+/// process: every stage runs the same cases, and the f64 triple loop that answers them costs
+/// about as much as a stage (under an emulator, several times the stages' own work).
+fn cases() -> &'static [Case] {
+    static CASES: OnceLock<Vec<Case>> = OnceLock::new();
+    CASES.get_or_init(|| {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut cases = Vec::new();
+        for &shape in &SHAPES {
+            for &(pad, alpha, beta, c_fill) in &[
+                (0, 1.0, 0.0, Some(f32::NAN)),
+                (3, 1.5, 0.0, Some(f32::NAN)),
+                (1, -0.5, 1.0, None),
+                (5, 2.0, -0.75, None),
+                (0, 0.0, 0.5, None),
+            ] {
+                let problem = Problem::new(&mut rng, shape, pad, c_fill);
+                let expected = problem.expected(alpha, beta);
+                cases.push(Case {
+                    problem,
+                    alpha,
+                    beta,
+                    expected,
+                });
+            }
         }
+        cases
+    })
+}
+
+fn check_stage(name: &str, sgemm: Sgemm) {
+    for Case {
+        problem,
+        alpha,
+        beta,
+        expected,
+    } in cases()
+    {
+        let (alpha, beta) = (*alpha, *beta);
+        let (lda, ldb, ldc) = problem.lds();
+        let mut c = problem.c.clone();
+        // Slices exactly as long as the contract requires: (rows - 1) * ld + cols.
+        let trim = |v: &[f32], rows: usize, cols: usize, ld: usize| -> usize {
+            if rows == 0 || cols == 0 {
+                0
+            } else {
+                (rows - 1) * ld + cols
+            }
+            .min(v.len())
+        };
+        let a_len = trim(&problem.a, problem.m, problem.k, lda);
+        let b_len = trim(&problem.b, problem.k, problem.n, ldb);
+        let c_len = trim(&c, problem.m, problem.n, ldc);
+        let (m, n, k) = (problem.m, problem.n, problem.k);
+        sgemm(
+            m,
+            n,
+            k,
+            alpha,
+            &problem.a[..a_len],
+            lda,
+            &problem.b[..b_len],
+            ldb,
+            beta,
+            &mut c[..c_len],
+            ldc,
+        );
+        problem.check(name, &c, expected, alpha, beta);
     }
 }
 

@@ -5,8 +5,11 @@ interleaved with `numpy.matmul` round by round, so both see the same machine. Go
 17): the reference is at least as fast as every OpenBLAS kernel measured — `simd` on 1
 thread, `parallel` on 2 — at n = 1024 and 2048, and at 4096 with TEENYGRAD_BENCH_4096=1
 (about 30 s more); and it reaches PEAK_GOAL of the FMA peak on as many threads, as the kit's
-roofline probe measures it just before and just after (the better of the two: a probe that
-lands on a slowed-down moment must not fail the reference).
+roofline probe measures it just before and just after (the higher of the two, so that a
+probe landing on a slowed-down moment cannot flatter the fraction). A probe whose threads did
+not each get a core (the grader's own check, `roofline.cores_missing`: this VM's host runs
+both vCPUs on one core for seconds at a time) is not used; with neither usable, the test is
+skipped with that reason.
 
 TEENYGRAD_BENCH_OPENBLAS=Haswell[,SkylakeX,...] also times numpy with each of those kernels
 forced (OPENBLAS_CORETYPE, in a child process per kernel: `_forced_openblas.py`), in the same
@@ -104,11 +107,13 @@ def _openblas() -> dict:
     return infos[0] if infos else {}
 
 
-def _peak(threads: int) -> float:
-    """The FMA peak (GFLOP/s) on `threads` threads, from the kit's roofline probe, now."""
+def _peak(threads: int) -> tuple[float, str]:
+    """The FMA peak (GFLOP/s) on `threads` threads, from the kit's roofline probe, now, and
+    why it cannot be trusted ("" when it can): the grader's check that the threads each had
+    a core (this VM's host sometimes runs both vCPUs on one, for seconds)."""
     roof = roofline.measure(repeats=3)
     key = "peak_gflops_1_thread" if threads == 1 else "peak_gflops_all_threads"
-    return roof.best(key)
+    return roof.best(key), roofline.cores_missing(roof, threads)
 
 
 def _rounds(n: int) -> int:
@@ -150,12 +155,16 @@ def test_reference_sgemm_vs_openblas(benchmark, kernels, forced, skip_if_busy, s
         kernels.sgemm(stage, 1.0, a, b, 0.0, c_ours, threads)
 
     load = OtherLoad(also_ours=lambda: sum(child.cpu_seconds() for child in forced))
-    peaks = [_peak(threads)]
+    probes = [_peak(threads)]
     with threadpool_limits(limits=threads, user_api="blas"):
         load.start()
         benchmark.pedantic(run_ours, setup=run_numpy, rounds=_rounds(n), warmup_rounds=1)
         others = load.stop()
-    peak = max(peaks + [_peak(threads)])
+    probes.append(_peak(threads))
+    trusted = [gflops for gflops, missing in probes if not missing]
+    if not trusted:
+        pytest.skip(f"the roofline probe says {probes[0][1]}")
+    peak = max(trusted)
     np.testing.assert_allclose(c_ours, c_numpy, rtol=1e-3, atol=1e-3 * np.sqrt(n))
 
     flops = 2.0 * n**3

@@ -53,7 +53,7 @@
 //! Correctness as for every stage, under every ISA this machine has (`TEENYGRAD_ISA`), then
 //! single-thread speed as a fraction of the measured single-core FP32 peak (size and thresholds
 //! in the level manifest; on the kit's 2-core Zen 5 test machine numpy's OpenBLAS reaches
-//! 80–86 % of it at n = 1024 to 4096, the reference 84–89 %).
+//! 80–89 % of it at n = 1024 to 4096, the reference 84–89 %).
 
 /// `C ← alpha · A · B + beta · C` (row-major, leading dimensions `lda`, `ldb`, `ldc`) with a
 /// SIMD micro-kernel chosen at run time for this CPU (see `super::Isa`).

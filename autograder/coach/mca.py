@@ -38,16 +38,26 @@ IDEAL_ACCUMULATORS = {"zmm": 16, "ymm": 12, "xmm": 12, "neon": 24}
 
 @dataclass(frozen=True)
 class Throughput:
-    """llvm-mca's figures for one block: cycles per iteration and the ports' lower bound."""
+    """llvm-mca's figures for one block: cycles per iteration and the ports' lower bound, and
+    its bottleneck analysis where it gave one: the shares of the cycles that resource pressure
+    and data dependencies held back."""
 
     cycles_per_iteration: float
     block_rthroughput: float
+    resource_share: float | None = None
+    dependency_share: float | None = None
 
     @property
     def latency_bound(self) -> bool:
-        """Whether a chain of dependent instructions, not the ports, sets the pace (the
-        simulated cycles exceed what the ports alone need by more than a quarter)."""
-        return self.cycles_per_iteration > 1.25 * self.block_rthroughput
+        """Whether a chain of dependent instructions, not the ports, sets the pace: the
+        simulated cycles exceed what the ports alone need by more than a quarter, and (where
+        llvm-mca analysed its bottlenecks) dependencies held it back more than the ports did.
+        (A loop whose extra cycles come from two instructions contending for one port is not
+        latency-bound: more accumulators would not help it.)"""
+        slow = self.cycles_per_iteration > 1.25 * self.block_rthroughput
+        if self.resource_share is None or self.dependency_share is None:
+            return slow
+        return slow and self.dependency_share > self.resource_share
 
 
 @dataclass(frozen=True)
@@ -128,8 +138,8 @@ def simulate(mca: str, model: str, text: str, arch: str = "x86_64") -> Throughpu
     it refuses."""
     try:
         done = subprocess.run([mca, f"-mtriple={TRIPLES[arch]}", f"-mcpu={model}",
-                               f"-iterations={ITERATIONS}"], input=text, capture_output=True,
-                              text=True, timeout=60)
+                               f"-iterations={ITERATIONS}", "-bottleneck-analysis"], input=text,
+                              capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return None
     cycles = re.search(r"^Total Cycles:\s+(\d+)", done.stdout, re.MULTILINE)
@@ -137,7 +147,16 @@ def simulate(mca: str, model: str, text: str, arch: str = "x86_64") -> Throughpu
     bound = re.search(r"^Block RThroughput:\s+([\d.]+)", done.stdout, re.MULTILINE)
     if done.returncode != 0 or not (cycles and iterations and bound):
         return None
-    return Throughput(int(cycles.group(1)) / int(iterations.group(1)), float(bound.group(1)))
+    return Throughput(int(cycles.group(1)) / int(iterations.group(1)), float(bound.group(1)),
+                      _share("Resource Pressure", done.stdout),
+                      _share("Data Dependencies:", done.stdout))
+
+
+def _share(label: str, report: str) -> float | None:
+    """A bottleneck's share of the cycles (`Resource Pressure       [ 69.52% ]`), in percent;
+    None when llvm-mca printed no such line (no bottleneck found, or an older llvm-mca)."""
+    found = re.search(rf"^\s*{re.escape(label)}\s*\[\s*([\d.]+)%\s*\]", report, re.MULTILINE)
+    return float(found.group(1)) if found else None
 
 
 def ceiling(machine: Machine, loop: Loop, stats: LoopStats) -> Ceiling | str:

@@ -43,7 +43,7 @@ from types import ModuleType
 
 import numpy as np
 import pytest
-from benchmarks._forced_openblas import ForcedOpenBLAS, operands
+from benchmarks._forced_openblas import ForcedOpenBLAS, operands, warm_up
 from machine_load import OtherLoad, busy_reason
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -133,15 +133,16 @@ def test_reference_sgemm_vs_openblas(benchmark, kernels, forced, skip_if_busy, s
     forced_seconds: dict[str, list[float]] = {child.coretype: [] for child in forced}
 
     # OpenBLAS's idle threads spin after a call: on 2 threads, pause between the libraries, so
-    # that none runs beside another's spinning threads. Each library's timed call follows an
-    # untimed one of its own: a call after an idle spell is slower on this VM (the 2-thread
-    # n = 1024 product, ours or OpenBLAS's, at 60-70 % of the rate of back-to-back calls:
-    # waking idle vCPUs), and the goal is the rate of back-to-back products, as in training.
+    # that none runs beside another's spinning threads. Each library's timed call follows
+    # untimed ones of its own (`warm_up`): a call after an idle spell is slower on this VM (the
+    # 2-thread n = 1024 product, ours or OpenBLAS's, at 60-70 % of the rate of back-to-back
+    # calls: waking idle vCPUs), and the goal is the rate of back-to-back products, as in
+    # training.
     pause = OPENBLAS_SPIN if threads > 1 else 0.0
 
     def run_numpy() -> None:  # pedantic's untimed setup: interleaves numpy with ours
         time.sleep(pause)
-        np.matmul(a, b, out=c_numpy)
+        warm_up(np.matmul, a, b, out=c_numpy)
         start = time.perf_counter()
         np.matmul(a, b, out=c_numpy)
         numpy_seconds.append(time.perf_counter() - start)
@@ -149,7 +150,7 @@ def test_reference_sgemm_vs_openblas(benchmark, kernels, forced, skip_if_busy, s
             time.sleep(pause)
             forced_seconds[child.coretype].append(child.seconds(n, threads))
         time.sleep(pause)
-        run_ours()  # the untimed call before the timed one
+        warm_up(run_ours)  # the untimed calls before the timed one
 
     def run_ours() -> None:
         kernels.sgemm(stage, 1.0, a, b, 0.0, c_ours, threads)

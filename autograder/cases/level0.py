@@ -30,6 +30,12 @@ def sgemm_inputs(m: int, n: int, k: int, seed: int) -> tuple[np.ndarray, np.ndar
     return uniform(rng, (m, k)), uniform(rng, (k, n)), uniform(rng, (m, n))
 
 
+def sgemm_operands(n: int, seed: int, m: int | None = None, k: int | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`sgemm_inputs` of the benchmarks' m×n×k product, m = k = n unless given."""
+    return sgemm_inputs(m or n, n, k or n, seed)
+
+
 def fresh_a(shape: tuple[int, int], run_seed: int) -> np.ndarray:
     """All of A refilled for one timed run (a dense change: no cached product can be reused)."""
     return uniform(np.random.default_rng(run_seed), shape)

@@ -22,7 +22,7 @@ from autograder.cases.level0 import (
     PAD_VALUE,
     blas1_inputs,
     fresh_a,
-    sgemm_inputs,
+    sgemm_operands,
     sgemv_inputs,
 )
 
@@ -128,8 +128,7 @@ def _perturb_row(matrix: np.ndarray, originals: str, row: int, values: np.ndarra
 def prepare_sgemm(n: int, seed: int, alpha: float = 1.0, beta: float = 0.0,
                   m: int | None = None, k: int | None = None) -> None:
     """Make A (m, k), B (k, n), C0 (m, n) from `seed` (m = k = n unless given), untimed."""
-    m, k = m or n, k or n
-    a, b, c0 = sgemm_inputs(m, n, k, seed)
+    a, b, c0 = sgemm_operands(n, seed, m, k)
     _STATE["sgemm"] = {"a": a, "b": b, "c0": c0, "c": c0.copy(), "alpha": alpha, "beta": beta}
     _STATE.pop("sgemm_row", None)
 

@@ -18,6 +18,7 @@ from autograder.cases.level0 import (  # noqa: F401 - the suites take inputs fro
     blas1_inputs,
     fresh_a,
     sgemm_inputs,
+    sgemm_operands,
     sgemv_inputs,
     uniform,
 )
@@ -86,9 +87,8 @@ def sgemm_benchmark_operands(n: int, seed: int, perturb_row: int, perturb_values
     `perturb_values` is the (k,) row of the last run, or the (repeats, k) rows of one call, of
     which the last is what A held when the result was computed.
     """
-    m, k = m or n, k or n
-    a, b, c0 = sgemm_inputs(m, n, k, seed)
-    a[perturb_row] = np.asarray(perturb_values, np.float32).reshape(-1, k)[-1]
+    a, b, c0 = sgemm_operands(n, seed, m, k)
+    a[perturb_row] = np.asarray(perturb_values, np.float32).reshape(-1, a.shape[1])[-1]
     return a, b, c0
 
 

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from autograder.cases.level_minus2 import fraction_data
+
 WATCHED = {
     "itertools": ("permutations", "combinations", "combinations_with_replacement", "product"),
     "numpy.linalg": ("inv", "pinv", "tensorinv"),
@@ -72,9 +74,9 @@ def _number(value: Any) -> Any:
     if isinstance(value, bool):
         return {"type": "bool"}
     if isinstance(value, int | np.integer):
-        return {"fraction": [int(value), 1]}
+        return fraction_data(int(value))
     if isinstance(value, Fraction):
-        return {"fraction": [value.numerator, value.denominator]}
+        return fraction_data(value)
     if isinstance(value, float | np.floating):
         return float(value)
     if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "fiu":

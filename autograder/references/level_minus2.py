@@ -15,14 +15,16 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
+from autograder.cases.level_minus2 import fraction_data
+
 # The answer-free checks the public suites use too (one home, shipped to students).
 from autograder.suites.checks import (  # noqa: F401
     check_no_inverse,
     check_no_itertools,
+    check_number,
     float_of,
     number,
 )
-from autograder.suites.checks import number_text as _show
 
 #: How many standard errors a seeded estimate may stray from the exact value. A correct
 #: solution fails a 5-sigma bound about once in 1.7 million seeds.
@@ -32,15 +34,10 @@ EXACT_TOL = 1e-9
 
 
 # -- plain data -------------------------------------------------------------------------------
-def frac(value: Fraction | int) -> dict:
-    """A Fraction as the probes expect it."""
-    value = Fraction(value)
-    return {"fraction": [value.numerator, value.denominator]}
-
-
 def table_arg(table: dict) -> list:
     """A {outcome: probability} dict as probe data (Fractions encoded, tuples as lists)."""
-    return [[plain(o), frac(p) if isinstance(p, Fraction) else p] for o, p in table.items()]
+    return [[plain(o), fraction_data(p) if isinstance(p, Fraction) else p]
+            for o, p in table.items()]
 
 
 def plain(outcome: Any) -> Any:
@@ -48,23 +45,12 @@ def plain(outcome: Any) -> Any:
     return [plain(v) for v in outcome] if isinstance(outcome, tuple) else outcome
 
 
-def outcome_of(value: Any) -> Any:
-    """An outcome sent back by a probe (lists stand for tuples)."""
-    return tuple(outcome_of(v) for v in value) if isinstance(value, list) else value
-
-
 # -- checks -----------------------------------------------------------------------------------
 def assert_number(got: Any, want: Fraction | float, what: str, hint: str = "",
                   tol: float = EXACT_TOL) -> None:
-    """`got` (probe data) equals `want`: exactly when both are exact, within `tol` otherwise."""
-    value = number(got)
-    if isinstance(value, Fraction) and isinstance(want, Fraction):
-        ok = value == want
-    else:
-        ok = abs(float(value) - float(want)) <= tol
-    if not ok:
-        more = f" ({hint})" if hint else ""
-        raise AssertionError(f"{what}: got {_show(value)}, expected {_show(want)}{more}")
+    """`got` (probe data) equals `want`: exactly when both are exact, within `tol` (by default
+    EXACT_TOL) otherwise (`checks.check_number`, with the level's default tolerance)."""
+    check_number(got, want, what, hint, tol=tol)
 
 
 def assert_array(got: Any, want: Any, what: str, hint: str = "", rtol: float = 1e-9,

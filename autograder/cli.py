@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from _pytest.mark import _parse_expression
 
+from autograder.judge import interrupt
 from autograder.judge.errors import GraderError
 from autograder.judge.runner import GradeOptions, grade_level
 from autograder.judge.workspace import Source, SourceError
@@ -175,19 +176,23 @@ def grade(args: argparse.Namespace) -> int:
                            list_only=args.list, progress=progress.test_done,
                            on_stage=progress.stage)
     record, started, interrupted = RunRecord(), time.monotonic(), False
-    for level in levels:
-        progress.start_level(level.id)
-        try:
-            record.levels.append(grade_level(level, source, options))
-        except GraderError as exc:
-            record.grader_error = f"{level.id}: {exc}" if level.id not in str(exc) else str(exc)
-        except KeyboardInterrupt:  # between tests (a build, a preflight): nothing of it graded
-            interrupted = True
-        finally:
-            progress.end_level()
-        interrupted = interrupted or any(lv.incomplete for lv in record.levels)
-        if interrupted:
-            break
+    with interrupt.latched() as ctrl_c:
+        for level in levels:
+            progress.start_level(level.id)
+            try:
+                record.levels.append(grade_level(level, source, options))
+            except GraderError as exc:
+                record.grader_error = (f"{level.id}: {exc}" if level.id not in str(exc)
+                                       else str(exc))
+            except KeyboardInterrupt:  # between tests (a build, a preflight): none of it graded
+                interrupted = True
+            finally:
+                progress.end_level()
+            # ctrl_c.pressed: also a Ctrl-C that the grading swallowed (see interrupt.py)
+            interrupted = (interrupted or ctrl_c.pressed
+                           or any(lv.incomplete for lv in record.levels))
+            if interrupted:
+                break
     record.duration = time.monotonic() - started
     if args.keyword and not interrupted and not record.grader_error and \
             not any(lv.tests for lv in record.levels):

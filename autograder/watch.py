@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from types import FrameType
 
 import watchfiles
 
+from autograder.judge import interrupt
 from autograder.judge.errors import GraderError
 from autograder.judge.runner import GradeOptions, grade_level
 from autograder.judge.workspace import Source
@@ -72,23 +71,6 @@ def merge(old: LevelResult, new: LevelResult, titles: dict[str, str]) -> LevelRe
     return merged
 
 
-class _Interrupt:
-    """Ctrl-C while grading: remembered (pytest swallows it and returns early), then raised
-    again once the grading is over, so that a half-finished re-grade is never shown as the
-    new state."""
-
-    def __init__(self) -> None:
-        self.seen = False
-
-    def __call__(self, signum: int, frame: FrameType | None) -> None:
-        self.seen = True
-        signal.default_int_handler(signum, frame)
-
-    def check(self) -> None:
-        if self.seen:
-            raise KeyboardInterrupt
-
-
 class Watcher:
     """One level graded from one source, re-graded part by part as its files change."""
 
@@ -99,7 +81,6 @@ class Watcher:
         self.result: LevelResult | None = None
         self.error = ""
         self.tty = sys.stdout.isatty()
-        self.interrupt = _Interrupt()
 
     def grade(self, parts: list[str]) -> str:
         """Grade the tests of `parts` and fold them into the report; what was graded."""
@@ -115,12 +96,12 @@ class Watcher:
             new = grade_level(self.level, self.source, options)
             self.error = ""
         except GraderError as exc:
-            self.interrupt.check()
+            interrupt.check()
             self.error = str(exc)
             return "grader error"
         finally:
             progress.end_level()
-        self.interrupt.check()
+        interrupt.check()
         self.result = new if self.result is None else merge(self.result, new, self.titles)
         record.levels.append(replace(self.result, benchmarks=new.benchmarks))
         record.duration = new.duration
@@ -160,30 +141,32 @@ class Watcher:
 
     def run(self) -> int:
         """Grade, then watch until Ctrl-C (exit status 130)."""
-        previous = signal.signal(signal.SIGINT, self.interrupt)
+        # Ctrl-C while grading is latched (pytest swallows it and returns early) and raised
+        # again once the grading is over, so that a half-finished re-grade is never shown as
+        # the new state.
         try:
-            # The watcher starts first: a save made while a grading runs is kept for the next
-            # round, and none made after "watching ..." is printed can be missed. It wakes
-            # every second with no change (yield_on_timeout), which is ignored.
-            saves = watchfiles.watch(*self.roots(), raise_interrupt=True, yield_on_timeout=True,
-                                     rust_timeout=1000)
-            next(saves)
-            started = time.monotonic()
-            graded = self.grade(list(self.level.parts))
-            self.draw(f"graded {graded} in {time.monotonic() - started:.1f} s")
-            for changes in saves:
-                parts, keys = self.changed_parts(changes)
-                if not parts:
-                    continue
+            with interrupt.latched():
+                # The watcher starts first: a save made while a grading runs is kept for the
+                # next round, and none made after "watching ..." is printed can be missed. It
+                # wakes every second with no change (yield_on_timeout), which is ignored.
+                saves = watchfiles.watch(*self.roots(), raise_interrupt=True,
+                                         yield_on_timeout=True, rust_timeout=1000)
+                next(saves)
                 started = time.monotonic()
-                graded = self.grade(parts)
-                self.draw(f"{', '.join(keys)} changed: re-graded {graded} at "
-                          f"{time.strftime('%H:%M:%S')} in {time.monotonic() - started:.1f} s")
+                graded = self.grade(list(self.level.parts))
+                self.draw(f"graded {graded} in {time.monotonic() - started:.1f} s")
+                for changes in saves:
+                    parts, keys = self.changed_parts(changes)
+                    if not parts:
+                        continue
+                    started = time.monotonic()
+                    graded = self.grade(parts)
+                    took = time.monotonic() - started
+                    self.draw(f"{', '.join(keys)} changed: re-graded {graded} at "
+                              f"{time.strftime('%H:%M:%S')} in {took:.1f} s")
         except KeyboardInterrupt:
             print("\nstopped watching", file=sys.stderr)
             return EXIT_INTERRUPTED
-        finally:
-            signal.signal(signal.SIGINT, previous)
         return EXIT_INTERRUPTED  # pragma: no cover - the watch ends only by Ctrl-C
 
 

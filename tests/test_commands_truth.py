@@ -82,9 +82,13 @@ def test_the_default_report_shows_ids_that_select_exactly_their_tests(tmp_path: 
     assert only.outcomes() == {"test_sgemm": "failed"}
 
 
-def test_ctrl_c_reports_the_finished_tests_as_incomplete(tmp_path: Path) -> None:
+@pytest.mark.parametrize("after", [0.0, 0.03, 0.3])
+def test_ctrl_c_reports_the_finished_tests_as_incomplete(tmp_path: Path, after: float) -> None:
     """Ctrl-C while a test runs: exit 130, "interrupted", the finished tests reported and the
-    report marked incomplete (not TOTAL 0/0 and a grader error)."""
+    report marked incomplete (not TOTAL 0/0 and a grader error). Pressed at a few moments
+    after the first test ended: the next test's set-up (a spare worker starting, hypothesis
+    collecting garbage, where Python once swallowed the KeyboardInterrupt and the grading went
+    on to the end) or its call to the worker."""
     env = {**os.environ, "TEENYGRAD_KIT_ROOT": str(ENGINE_KIT)}
     env.pop("GITHUB_STEP_SUMMARY", None)
     proc = subprocess.Popen(  # mul hangs until its 3 s call limit: time to press Ctrl-C
@@ -97,6 +101,7 @@ def test_ctrl_c_reports_the_finished_tests_as_incomplete(tmp_path: Path) -> None
         chunk = proc.stderr.read(1)
         assert chunk, f"grade.py ended before its first test: {seen!r}"
         seen += chunk
+    time.sleep(after)
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
     stdout, stderr = proc.communicate(timeout=120)
     stdout_text, stderr_text = stdout.decode(), (seen + stderr).decode()
@@ -108,6 +113,53 @@ def test_ctrl_c_reports_the_finished_tests_as_incomplete(tmp_path: Path) -> None
     assert "TOTAL 20/" in stdout_text  # test_add's points; the tests after it not counted
     assert "TOTAL 20/100" not in stdout_text
     assert "grader error" not in stdout_text + stderr_text
+    assert "Traceback" not in stdout_text + stderr_text, stderr_text
+
+
+def test_a_ctrl_c_that_python_swallows_is_raised_again(capfd: pytest.CaptureFixture) -> None:
+    """Python raises a Ctrl-C's KeyboardInterrupt in whatever Python code runs next; in a
+    garbage-collector callback (hypothesis runs one before every example) it is discarded.
+    Inside `interrupt.latched()` it is remembered, `check()` raises it again, and nothing
+    about it is printed."""
+    import gc
+
+    from autograder.judge import interrupt
+
+    def press_ctrl_c(phase: str, info: dict) -> None:
+        if phase == "start":
+            signal.raise_signal(signal.SIGINT)  # its Python handler runs here, in the callback
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # xdist ignores it
+    try:
+        with interrupt.latched() as latch:
+            gc.callbacks.append(press_ctrl_c)
+            try:
+                gc.collect()  # no KeyboardInterrupt out of here: the callback's is discarded
+            finally:
+                gc.callbacks.remove(press_ctrl_c)
+            assert latch.pressed
+            with pytest.raises(KeyboardInterrupt):
+                interrupt.check()
+        interrupt.check()  # outside the block: nothing latched
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert "KeyboardInterrupt" not in "".join(capfd.readouterr())
+
+
+def test_an_ignored_ctrl_c_stays_ignored() -> None:
+    """A grading started with SIGINT ignored (a background job, nohup) is not made
+    interruptible by the latch."""
+    from autograder.judge import interrupt
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with interrupt.latched() as latch:
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            signal.raise_signal(signal.SIGINT)
+            assert not latch.pressed
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @pytest.mark.parametrize("level", ["demo", "level-2"])

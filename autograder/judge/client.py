@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from autograder.judge import processes, sandbox
+from autograder.judge import interrupt, processes, sandbox
 from autograder.judge.errors import (
     BannedImport,
     NotImplementedByStudent,
@@ -109,6 +109,7 @@ class WorkerClient:
 
     def wait_ready(self) -> None:
         """Wait for a launched worker's "ready" message."""
+        interrupt.check()  # a Ctrl-C swallowed since: stop before waiting (see interrupt.py)
         if self._ready:
             return
         reply = self._receive(time.monotonic() + STARTUP_TIMEOUT, "starting")
@@ -208,6 +209,7 @@ class WorkerClient:
 
     def request(self, request: dict, timeout: float | None, what: str) -> Any:
         """Send one request and decode the reply, turning failures into judge exceptions."""
+        interrupt.check()
         if not self.alive:
             self.start()
         self.wait_ready()

@@ -102,7 +102,10 @@ def _pytest_args(level: Level, options: GradeOptions) -> list[str]:
     args += ["-c", str(JUDGE_INI), "--rootdir", str(level.root),
              "--confcutdir", str(level.suites_dir), "-p", "no:terminal",
              "-p", "no:cacheprovider", "-p", "no:benchmark", "--import-mode=importlib",
-             "-o", f"timeout={level.limits.test_timeout}", "-W", "ignore::DeprecationWarning"]
+             "-o", f"timeout={level.limits.test_timeout}", "-W", "ignore::DeprecationWarning",
+             # a Ctrl-C swallowed in a gc callback is the judge's to raise again (see
+             # interrupt.py), not a warning with a traceback for the student
+             "-p", "no:unraisableexception"]
     if options.keyword:
         args += ["-k", options.keyword]
     if options.list_only:

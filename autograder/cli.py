@@ -22,6 +22,7 @@ from autograder.judge.runner import GradeOptions, grade_level
 from autograder.judge.workspace import Source, SourceError
 from autograder.levels import ManifestError, all_levels, load_level
 from autograder.report import history
+from autograder.report.files import write_atomically
 from autograder.report.formats import FORMATS, to_markdown
 from autograder.report.progress import Progress
 from autograder.report.record import RunRecord
@@ -119,14 +120,6 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (_module, help_text) in COMMANDS.items():
         commands.add_parser(name, help=help_text)  # parsed by its own module, see main()
     return parser
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
 
 
 def _source(args: argparse.Namespace) -> Source:
@@ -237,7 +230,7 @@ def _emit(record: RunRecord, args: argparse.Namespace) -> None:
         # The report goes to the file; the terminal gets one line (scripts read the file).
         report = FORMATS[args.format](record) if args.format != "text" else \
             render(record, verbose=args.verbose, listing=args.list)
-        _write_atomically(args.output, report)
+        write_atomically(args.output, report)
         print(_summary_line(record, args), file=sys.stderr)
     elif args.format == "text":
         text_report = render(record, colour=sys.stdout.isatty() and not os.environ.get("NO_COLOR"),

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -175,8 +176,10 @@ def test_public_only_works_in_the_kit_checkout(tmp_path: Path, level: str) -> No
 
 
 def test_output_file_prints_one_summary_line(tmp_path: Path) -> None:
-    """--format json -o FILE writes the file; the terminal gets one line on stderr only."""
-    out = tmp_path / "r.json"
+    """--format json -o FILE writes the file (its folder made, its mode what a plain open()
+    gives: a report shared with others must not come out 0600), nothing else beside it; the
+    terminal gets one line on stderr only."""
+    out = tmp_path / "reports" / "r.json"
     env = {**os.environ, "TEENYGRAD_KIT_ROOT": str(ENGINE_KIT)}
     env.pop("GITHUB_STEP_SUMMARY", None)
     done = subprocess.run([sys.executable, str(KIT / "grade.py"), "demo", "--solutions",
@@ -184,6 +187,10 @@ def test_output_file_prints_one_summary_line(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert json.loads(out.read_text())["points"] == 100
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+    assert [p.name for p in out.parent.iterdir()] == ["r.json"]
     assert done.stdout == ""
     assert done.stderr.strip().splitlines() == [
         f"grade.py: TOTAL 100/100; wrote the json report to {out}"]

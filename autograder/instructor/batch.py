@@ -40,6 +40,7 @@ from autograder.instructor.run_grade import run_grade
 from autograder.judge import sandbox
 from autograder.judge.intake import open_file, opened_root, read_capped
 from autograder.levels import SubmissionLimits
+from autograder.report.files import write_atomically
 
 DEFAULT_TIMEOUT = 1800.0
 SKIP_NAMES = {".git", "__pycache__", ".ipynb_checkpoints", "target", ".DS_Store", ".venv"}
@@ -224,12 +225,7 @@ def export_csv(book: Gradebook, level: str, path: Path) -> int:
                 row["message"],
             ]
         )
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        handle.write(buffer.getvalue())
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    write_atomically(path, buffer.getvalue(), newline="")
     return len(rows)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import tomllib
 from pathlib import Path
 
@@ -23,6 +24,10 @@ LEVELS = [level.id for level in all_levels()]
 RUST_LEVELS = {lv.id for lv in all_levels() if lv.build.get("kind") == "maturin"}  # slow
 TIMED_LEVELS = {lv.id for lv in all_levels()  # speed points, graded against a roof: run alone
                 if any(isinstance(t, dict) and "roof" in t for t in lv.thresholds.values())}
+#: Gradings of a timed level's reference before lost speed points fail the test, and the pause
+#: before the last one (see test_reference_solutions_get_full_marks).
+SPEED_ATTEMPTS = 3
+SPEED_RETRY_PAUSE_S = 20.0
 FIXTURES = sorted(p for level in LEVELS for p in (KIT / "tests/fixtures" / level).glob("*")
                   if (p / "expected.toml").is_file())
 
@@ -41,11 +46,13 @@ def _level_param(level_id: str, earns_speed_points: bool = True) -> object:
 def test_reference_solutions_get_full_marks(level_id: str, tmp_path: Path) -> None:
     """The reference solutions get 100/100 (speed points only when the machine was quiet).
 
-    Speed points lost on a machine that looked quiet are graded once more: a virtual machine
-    can slow a core down for a second with no process here to show for it. Lost twice, the
-    test fails.
+    Speed points lost on a machine that looked quiet are graded again, up to SPEED_ATTEMPTS
+    times, the last after a pause: a virtual machine's host can slow a core down for a minute
+    with no process here to show for it (session 10's CI: `simd` at 72% of the roof in two
+    gradings 20 s apart, 89% on the same code minutes later). Lost every time, the test fails.
     """
-    for attempt in (1, 2):
+    losses = []
+    for attempt in range(1, SPEED_ATTEMPTS + 1):
         graded = run_grade(level_id, "--solutions", json_out=tmp_path / f"r{attempt}.json")
         assert graded.record is not None, graded.stderr
         level = graded.record["levels"][0]
@@ -55,10 +62,13 @@ def test_reference_solutions_get_full_marks(level_id: str, tmp_path: Path) -> No
         busy = busy_benchmarks(graded.record)
         if busy and only_speed:
             pytest.skip(f"machine busy while timing {busy}: speed points not checked")
-        if not (only_speed and attempt == 1):
+        if not only_speed or attempt == SPEED_ATTEMPTS:
             break
+        losses.append(lost)
         print(f"speed points lost on a quiet machine, grading again: {lost}")
-    assert graded.returncode == 0, lost
+        if attempt == SPEED_ATTEMPTS - 1:
+            time.sleep(SPEED_RETRY_PAUSE_S)
+    assert graded.returncode == 0, [*losses, lost]
     assert graded.record["points"] == 100
     assert level["max_points"] == 100
     if level_id == "level0":

@@ -4,8 +4,9 @@ the submission nor the report changes.
 
 The classes (issue 13): switching the import ban off from inside the worker; importing the
 judge's references; reaching files through the level 0 build; escaping the sandbox with a
-daemon that outlives the grade. Each submission is written by the test, since some attacks
-name the kit's own absolute paths (a student who knows where the grader lives).
+daemon that outlives the grade; planting code for the workers of later tests. Each submission
+is written by the test, since some attacks name the kit's own absolute paths (a student who
+knows where the grader lives).
 """
 
 from __future__ import annotations
@@ -90,6 +91,44 @@ exec(open("{SOLUTIONS / 'level-1/teenygrad/blas.py'}").read())
 ''')
 
 
+#: What `_planted_for_later_workers` plants: it makes numpy.linalg.solve wrong by 1.
+_POISON = ("import numpy.linalg as _l; _s = _l.solve; "
+           "_l.solve = lambda a, b: _s(a, b) + 1.0\n")
+
+
+def _planted_for_later_workers(sub: Path, report: Path) -> None:
+    """Level -2: at import, bayes.py (the reference) plants code for the workers of later
+    tests where Python would run it at start-up: an `autograder` package and a
+    `sitecustomize.py` in its working folder (first on sys.path under `python -m`) and a `.pth`
+    in HOME's user site-packages; each makes numpy.linalg.solve wrong, which estimation (the
+    reference, untouched) relies on."""
+    bayes = sub / "probability" / "bayes.py"
+    bayes.write_text(bayes.read_text() + f'''
+
+def _plant():
+    import os
+    import sys
+
+    site = os.path.join(os.path.expanduser("~"), ".local", "lib",
+                        "python%d.%d" % sys.version_info[:2], "site-packages")
+    shadow = ("import os\\n__path__[:] = [os.path.join(p, 'autograder') for p in "
+              "os.environ['PYTHONPATH'].split(':') if os.path.isfile(os.path.join(p, "
+              "'autograder', '__init__.py'))][:1]\\n" + {_POISON!r})
+    for folder, name, text in [("autograder", "__init__.py", shadow),
+                               (".", "sitecustomize.py", {_POISON!r}),
+                               (site, "zz-teenygrad.pth", {_POISON!r})]:
+        try:
+            os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, name), "w") as planted:
+                planted.write(text)
+        except OSError:
+            pass
+
+
+_plant()
+''')
+
+
 @dataclass(frozen=True)
 class Case:
     """One class of attack: the level, how the submission is made, the exact score and why."""
@@ -112,6 +151,10 @@ CASES = {
         "other stages are stubs; only naive (5, no timing) is the student's",
         stubs=tuple(f"rust_kernels/teenygrad_kernels/src/kernels/{name}.rs"
                     for name in ("sgemm_microkernel", "sgemm_simd", "sgemm_parallel"))),
+    "planted_for_later_workers": Case(
+        "level-2", _planted_for_later_workers, 100,
+        "each worker writes in a folder of its own, and python -P -s runs nothing from it: "
+        "the planted code never runs, estimation keeps its points"),
     "escape_daemon": Case("level-1", _escape_daemon, 70,
                           "solutions/ is not in the view: blas.py fails at import (30)"),
 }
@@ -252,7 +295,7 @@ def test_banned_modules_are_absent_from_the_whole_view(level_id: str) -> None:
         spec = worker_spec(level, ws)
         banned = [*level.banned_imports, "autograder.references", "autograder.judge",
                   "autograder.suites", "pytest", "hypothesis"]
-        cmd, pythonpath = sandbox.command(spec.sandbox, spec.view(),
+        cmd, pythonpath = sandbox.command(spec.sandbox, spec.view(spec.scratch),
                                           [sandbox.interpreter(), "-c", SCAN, ",".join(banned)])
         env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": ":".join(pythonpath)}
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)

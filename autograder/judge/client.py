@@ -53,12 +53,13 @@ class WorkerSpec:
     sandbox: sandbox.Sandbox = field(default_factory=sandbox.probe)
     blocker: Path | None = None
 
-    def view(self) -> sandbox.View:
-        """What a worker sees: the student's files and built modules (read-only), scratch."""
+    def view(self, home: Path) -> sandbox.View:
+        """What a worker sees: the student's files and built modules (read-only), and `home`,
+        its own writable folder (no other worker's)."""
         return sandbox.View(read_only=[self.workspace, *self.extra_paths],
-                            writable=[self.scratch], packages=tuple(self.packages),
+                            writable=[home], packages=tuple(self.packages),
                             banned=tuple(self.banned_imports), blocker=self.blocker,
-                            chdir=self.scratch)
+                            chdir=home)
 
 
 class Timed(NamedTuple):
@@ -93,6 +94,7 @@ class WorkerClient:
         self._send_fd = -1
         self._recv_fd = -1
         self._out_dir = Path(tempfile.mkdtemp(prefix="out-", dir=spec.scratch))
+        self._home: Path | None = None  # the running worker's own folder (see `launch`)
         self.calls = 0
         self.marker = ""
         self._ready = False
@@ -126,16 +128,23 @@ class WorkerClient:
         rep_r, rep_w = os.pipe()
         confined = self.spec.sandbox.confined
         python = sandbox.interpreter() if confined else sys.executable
-        cmd = [python, "-m", "autograder.worker", "--fd-in", str(req_r),
+        # Each worker writes in a folder of its own, its working folder and HOME, deleted when
+        # it ends: nothing one test's code leaves there reaches another test. -P: the working
+        # folder is not put on sys.path (a planted autograder/ or numpy/ there would run in
+        # place of the kit's), -s: nor is HOME's user site-packages (a planted .pth file).
+        self._home = Path(tempfile.mkdtemp(prefix="home-", dir=self.spec.scratch))
+        if not confined:
+            processes.hand_to_nobody(self._home)
+        cmd = [python, "-P", "-s", "-m", "autograder.worker", "--fd-in", str(req_r),
                "--fd-out", str(rep_w), "--workspace", str(self.spec.workspace),
                "--banned", ",".join(self.spec.banned_imports),
                "--preload", ",".join(self.spec.preload)]
         for path in self.spec.extra_paths:
             cmd += ["--path", str(path)]
         info_r, info_w = os.pipe() if confined else (-1, -1)
-        cmd, pythonpath = sandbox.command(self.spec.sandbox, self.spec.view(), cmd,
+        cmd, pythonpath = sandbox.command(self.spec.sandbox, self.spec.view(self._home), cmd,
                                           info_fd=info_w if confined else None)
-        env = processes.worker_environment(self.spec.scratch, pythonpath)
+        env = processes.worker_environment(self._home, pythonpath)
         # numpy's BLAS on one thread: a pool's idle threads spin for a while after numpy is
         # imported and after every call, and a spare worker starting up would steal a core
         # from the timed test next to it. Student kernels that use threads start their own.
@@ -149,7 +158,7 @@ class WorkerClient:
             with open(stdout, "wb") as out, open(stderr, "wb") as err:
                 self.proc = subprocess.Popen(
                     cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                    cwd=self.spec.scratch, env=env, pass_fds=passed, start_new_session=True,
+                    cwd=self._home, env=env, pass_fds=passed, start_new_session=True,
                     preexec_fn=processes.child_limits(
                         self.spec.memory_mb, self.spec.cpu_seconds, confined))
         finally:
@@ -173,6 +182,9 @@ class WorkerClient:
             self.proc.wait()
             self.proc = None
             processes.kill_marked(self.marker)
+        if self._home is not None:  # whatever the student's code left in it (see `launch`)
+            processes.remove_tree(self._home)
+            self._home = None
         for fd in (self._send_fd, self._recv_fd, self._info_fd):
             if fd >= 0:
                 os.close(fd)

@@ -17,7 +17,6 @@ The report says which layout was found.
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ from autograder.judge.intake import (
     size_text,
 )
 from autograder.judge.layout import Layout, LayoutKind, resolve_layout
+from autograder.judge.processes import remove_tree
 from autograder.levels import Level
 
 __all__ = ["SKIP_DIRS", "Source", "SourceError", "Workspace", "build_workspace"]
@@ -74,8 +74,8 @@ class Workspace:
     layout: Layout | None = None  # a submission's layout (None: the kit's own files)
 
     def cleanup(self) -> None:
-        """Delete the workspace."""
-        shutil.rmtree(self.root, ignore_errors=True)
+        """Delete the workspace (also what student code locked in it)."""
+        remove_tree(self.root)
 
 
 @dataclass

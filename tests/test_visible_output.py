@@ -211,13 +211,15 @@ def test_full_report_keeps_hidden_details_for_instructors(student_view):
 
 def test_classroom_payload_withholds_hidden_tests(tmp_path: Path) -> None:
     """GitHub Classroom's reporter shows a hidden test only as points under a neutral name,
-    and never a staff-only entry."""
+    and never a staff-only entry; so does the results.json a student can download from the
+    run (the workflow uploads the student copy, not the grader's file)."""
     import base64
     import subprocess
     import sys
 
     from autograder.instructor import student_repo
 
+    WITHHELD = "a hidden test: its details are withheld"  # noqa: N806 - the script's text
     results = {"score": 7, "tests": [
         {"name": "public one", "score": 5, "max_score": 5, "output": "fine",
          "visibility": "visible"},
@@ -227,9 +229,18 @@ def test_classroom_payload_withholds_hidden_tests(tmp_path: Path) -> None:
          "visibility": "hidden"}]}
     (tmp_path / "results.json").write_text(json.dumps(results))
     script = student_repo.TEMPLATES / "classroom_payload.py"
-    out = subprocess.run([sys.executable, str(script), str(tmp_path / "results.json")],
-                         capture_output=True, text=True, check=True).stdout
+    copy = tmp_path / "results-student.json"
+    out = subprocess.run([sys.executable, str(script), str(tmp_path / "results.json"),
+                          str(copy)], capture_output=True, text=True, check=True).stdout
     data = json.loads(base64.b64decode(out.strip()[len("result="):]))
     assert "SECRET" not in json.dumps(data)
     assert [(t["name"], t["score"], t["max_score"]) for t in data["tests"]] == [
         ("public one", 5.0, 5.0), ("hidden test 1", 2.0, 10.0)]
+    student = json.loads(copy.read_text())
+    assert "SECRET" not in json.dumps(student)
+    assert student["score"] == 7
+    assert [(t["name"], t["score"], t["output"]) for t in student["tests"]] == [
+        ("public one", 5.0, "fine"), ("hidden test 1", 2.0, WITHHELD)]
+    workflow = (student_repo.TEMPLATES / "classroom.yml").read_text()
+    upload = workflow[workflow.index("uses: actions/upload-artifact"):]
+    assert "path: results-student.json" in upload.split("\n\n")[0]

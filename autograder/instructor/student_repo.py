@@ -4,9 +4,12 @@ It holds everything a student needs — the generated stubs and handouts (`assig
 `grade.py` and the engine, the public suites, the Rust workspace with the student stubs,
 `pyproject.toml`, a README for students and `.github/workflows/classroom.yml` — and nothing
 they must not see: no `solutions/`, no hidden suites, no references (the judge's answer key),
-no kit tests or fixtures, no instructor tools. The public suites take their expected values
-from `autograder.suites.oracle`; without references it replays the values recorded here, by
-grading the public suites on the reference solutions (level 0 builds them: about a minute).
+none of the kit's Python tests or fixtures, no instructor tools. (The Rust crate keeps its
+`cargo test` suite, `rust_kernels/teenygrad_kernels/tests/`: public checks of every stage
+against an f64 triple loop, which students may run on their kernels.) The public suites take
+their expected values from `autograder.suites.oracle`; without references it replays the values
+recorded here, by grading the public suites on the reference solutions (level 0 builds them:
+about a minute).
 The tree is built in a staging folder, scanned for leaks (solution-region text, reference code,
 hidden test names, markers, forbidden paths), and only then copied into DIR. DIR must be empty
 unless `--force`; files already in DIR are overwritten only where the student repo has the same

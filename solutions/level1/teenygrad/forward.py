@@ -23,9 +23,10 @@ What this file holds:
 - `sin cos exp log tanh` as functions (given): each calls the method of its argument (a
   `Dual`, a `Var` or your `Tensor`) and numpy's function otherwise, so one definition of f,
   e.g. `lambda x: exp(x[0]) * sin(x[1]) ** 2`, runs on numbers, duals and tapes alike.
-- `Var`, `vjp` and `grad` (given complete): a small reverse-mode tape, the same algorithm as
-  your `Tensor.backward`, written with generic arithmetic so that its values may be `Dual`s.
-  That is what makes forward-over-reverse possible (`hvp`).
+- `Var`, `vjp` and `grad` (given complete): a small reverse-mode tape (a Wengert list: the
+  nodes in the order they were made, so no graph walk: your `Tensor.backward` finds its order
+  with `toposort` instead), written with generic arithmetic so that its values may be
+  `Dual`s. That is what makes forward-over-reverse possible (`hvp`).
 - `jvp`, `jacobian_forward`, `jacobian_reverse`, `jacobian` and `hvp`: you write them.
 
 The book (chapter 1.6.1, appendix A, the cheat sheet's "forward-mode (JVP) view") derives all
@@ -248,6 +249,11 @@ def _scatter(grad: Any, shape: tuple[int, ...], index: Any) -> Any:
     return out
 
 
+#: The tapes `vjp` is recording (one per call in progress): every `Var` made meanwhile is
+#: appended to each, in the order it is made (a Wengert list).
+_TAPES: list[list[Var]] = []
+
+
 class Var:
     """A node of the tape `vjp` records: a value (array or Dual), its parents, and its VJP.
 
@@ -261,10 +267,13 @@ class Var:
 
     def __init__(self, value: Any, parents: tuple[Var, ...] = (),
                  vjp: Pullback | None = None) -> None:
-        """A leaf (no parents) or the result of an op with its VJP."""
+        """A leaf (no parents) or the result of an op with its VJP, recorded on the tapes
+        `vjp` is recording."""
         self.value = value if isinstance(value, Dual) else np.asarray(value, dtype=np.float64)
         self.parents = parents
         self.vjp = vjp
+        for tape in _TAPES:
+            tape.append(self)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -362,22 +371,6 @@ class Var:
         return Var(out, (self,), lambda g: (g * (1.0 - out * out),))
 
 
-def _toposort(root: Var) -> list[Var]:
-    """Parents before children, iteratively (like your `toposort`)."""
-    order: list[Var] = []
-    seen: set[int] = set()
-    stack: list[tuple[Var, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-        elif id(node) not in seen:
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((p, False) for p in node.parents)
-    return order
-
-
 def vjp(f: Function, x: Any) -> tuple[Any, Pullback]:
     """Reverse mode on a tape: `(f(x), pullback)` with `pullback(w) = wᵀ J` (x's shape).
 
@@ -385,15 +378,21 @@ def vjp(f: Function, x: Any) -> tuple[Any, Pullback]:
     call of `pullback` is one backward sweep through the recorded tape, with seed w of f(x)'s
     shape. The value returned is f(x) as an array (a Dual if x was one).
     """
-    leaf = Var(x)
-    out = f(leaf)
-    if not isinstance(out, Var):  # f ignored its input: a constant, zero gradient
-        out = Var(out)
-    order = _toposort(out)
+    tape: list[Var] = []
+    _TAPES.append(tape)
+    try:
+        leaf = Var(x)
+        out = f(leaf)
+        if not isinstance(out, Var):  # f ignored its input: a constant, zero gradient
+            out = Var(out)
+    finally:
+        _TAPES.remove(tape)
 
     def pullback(w: Any) -> Any:
         grads: dict[int, Any] = {id(out): w if isinstance(w, Dual) else np.asarray(w, float)}
-        for node in reversed(order):
+        # A node is made after its parents, so the tape read backwards meets every node before
+        # its parents: the order a backward sweep needs.
+        for node in reversed(tape):
             g = grads.get(id(node))
             if g is None or node.vjp is None:
                 continue

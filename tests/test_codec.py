@@ -10,7 +10,7 @@ import struct
 import numpy as np
 import pytest
 
-from autograder.worker.codec import CodecError, encode, read_message
+from autograder.worker.codec import MAX_REPLY_BYTES, CodecError, encode, read_message
 
 
 def roundtrip(value: object) -> object:
@@ -76,3 +76,30 @@ def test_truncated_frame_is_eof() -> None:
     data = encode({"x": np.ones(100)})
     with pytest.raises(EOFError):
         read_message(io.BytesIO(data[:-10]))
+
+
+class _Endless(io.RawIOBase):
+    """A stream that serves `prefix`, then zeros forever, counting what was read."""
+
+    def __init__(self, prefix: bytes) -> None:
+        self.prefix, self.served = prefix, 0
+
+    def read(self, size: int = -1) -> bytes:
+        size = 1 << 20 if size < 0 else min(size, 1 << 20)
+        chunk = self.prefix[self.served:self.served + size] or b"\0" * size
+        self.served += len(chunk)
+        return chunk
+
+
+def test_a_frame_over_the_limit_is_refused_before_its_bytes_are_read() -> None:
+    """A forged reply announcing 1 GiB (student code can write to the reply pipe) costs the
+    judge nothing: refused as soon as its size is read, past MAX_REPLY_BYTES or a given limit."""
+    announced = struct.pack("<IQ", 2, 1) + b"[]" + struct.pack("<Q", 1 << 30)
+    stream = _Endless(announced)
+    with pytest.raises(CodecError, match="too large"):
+        read_message(stream, MAX_REPLY_BYTES)
+    assert stream.served == len(announced)
+    small = encode({"x": np.ones(1000)})  # 8 kB of data
+    with pytest.raises(CodecError, match="too large"):
+        read_message(io.BytesIO(small), 4096)
+    assert read_message(io.BytesIO(small), 1 << 20)["x"].shape == (1000,)

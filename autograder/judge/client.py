@@ -30,7 +30,7 @@ from autograder.judge.errors import (
     WorkerTimeout,
 )
 from autograder.judge.timing import process_cpu_seconds
-from autograder.worker.codec import CodecError, encode, read_message
+from autograder.worker.codec import MAX_REPLY_BYTES, CodecError, encode, read_message
 
 STARTUP_TIMEOUT = 60.0
 OUTPUT_TAIL_BYTES = 2000
@@ -306,7 +306,7 @@ class WorkerClient:
     def _receive(self, deadline: float, what: str, limit: float = STARTUP_TIMEOUT) -> dict:
         reader = _DeadlineReader(self._recv_fd, deadline, lambda: self._timeout(what, limit))
         try:
-            reply = read_message(reader)
+            reply = read_message(reader, MAX_REPLY_BYTES)
         except EOFError:
             raise self._crash(what) from None
         except (CodecError, ValueError, UnicodeDecodeError) as exc:

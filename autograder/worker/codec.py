@@ -17,6 +17,10 @@ from typing import Any, BinaryIO
 #: dtypes that may cross the boundary (anything else is refused by both sides).
 ALLOWED_DTYPES = ("bool", "int32", "int64", "float32", "float64")
 MAX_MESSAGE_BYTES = 1 << 31
+#: The largest reply the judge reads from a worker. Grading every level's reference, the
+#: largest was 2.2 MB; student code can write a forged frame to the reply pipe, and the judge
+#: reads a frame whole, so this caps what one test can make the judge hold.
+MAX_REPLY_BYTES = 256 << 20
 
 
 class CodecError(ValueError):
@@ -49,7 +53,7 @@ def _encode_value(value: Any, buffers: list[bytes]) -> Any:
     raise CodecError(f"cannot send a value of type {type(value).__name__}; send plain data")
 
 
-def _decode_value(value: Any, buffers: list[bytes]) -> Any:
+def _decode_value(value: Any, buffers: list[bytes | bytearray]) -> Any:
     if isinstance(value, list):
         return [_decode_value(v, buffers) for v in value]
     if not isinstance(value, dict):
@@ -66,7 +70,7 @@ def _decode_value(value: Any, buffers: list[bytes]) -> Any:
     raise CodecError("unknown object in message")
 
 
-def _decode_array(spec: dict, buffers: list[bytes]) -> Any:
+def _decode_array(spec: dict, buffers: list[bytes | bytearray]) -> Any:
     import numpy
 
     dtype_name, shape, index = spec.get("dtype"), spec.get("shape"), spec.get("__ndarray__")
@@ -93,30 +97,33 @@ def encode(message: Any) -> bytes:
     return b"".join(parts)
 
 
-def _read_exact(stream: BinaryIO, size: int) -> bytes:
-    chunks, remaining = [], size
-    while remaining:
-        chunk = stream.read(remaining)
+def _read_exact(stream: BinaryIO, size: int) -> bytearray:
+    """`size` bytes, read into one buffer (never twice their size in memory)."""
+    data = bytearray(size)
+    view, filled = memoryview(data), 0
+    while filled < size:
+        chunk = stream.read(size - filled)
         if not chunk:
             raise EOFError("channel closed")
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
+        view[filled:filled + len(chunk)] = chunk
+        filled += len(chunk)
+    return data
 
 
-def read_message(stream: BinaryIO) -> Any:
-    """Read and decode one frame; EOFError when the other side has gone."""
+def read_message(stream: BinaryIO, max_bytes: int = MAX_MESSAGE_BYTES) -> Any:
+    """Read and decode one frame of at most `max_bytes` (CodecError, before reading them, for
+    a frame that announces more); EOFError when the other side has gone."""
     header_len, n_buffers = struct.unpack("<IQ", _read_exact(stream, 12))
-    if header_len > MAX_MESSAGE_BYTES or n_buffers > 4096:
+    if header_len > max_bytes or n_buffers > 4096:
         raise CodecError("frame too large")
     header = json.loads(_read_exact(stream, header_len))
-    buffers = []
-    total = 0
+    buffers: list[bytes | bytearray] = []
+    total = header_len
     for _ in range(n_buffers):
         (size,) = struct.unpack("<Q", _read_exact(stream, 8))
         total += size
-        if total > MAX_MESSAGE_BYTES:
-            raise CodecError("frame too large")
+        if total > max_bytes:
+            raise CodecError(f"frame too large (over {max_bytes} bytes)")
         buffers.append(_read_exact(stream, size))
     return _decode_value(header, buffers)
 

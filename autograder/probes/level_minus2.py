@@ -26,6 +26,12 @@ WATCHED = {
     "itertools": ("permutations", "combinations", "combinations_with_replacement", "product"),
     "numpy.linalg": ("inv", "pinv", "tensorinv"),
 }
+#: Other modules that hold the same functions (numpy.linalg's implementation, and the compiled
+#: routine every inverse ends in, whichever name called it): wrapped too, and counted under
+#: the public name a student knows.
+WATCHED_ALSO = {
+    "numpy.linalg": ("numpy.linalg._linalg", "numpy.linalg._umath_linalg"),
+}
 _calls: dict[str, int] = {}
 
 DISTRIBUTIONS = ("Bernoulli", "Binomial", "Geometric", "Poisson", "Uniform", "Exponential",
@@ -43,14 +49,18 @@ def _student(module: str) -> Any:
 
 
 def _watch() -> None:
-    """Wrap the watched functions once per worker (idempotent)."""
+    """Wrap the watched functions once per worker (idempotent), wherever they live."""
     for module_name, names in WATCHED.items():
-        module = importlib.import_module(module_name)
-        for name in names:
-            original = getattr(module, name, None)
-            if original is None or getattr(original, "_kit_watched", False):
+        for holder in (module_name, *WATCHED_ALSO.get(module_name, ())):
+            try:
+                module = importlib.import_module(holder)
+            except ImportError:  # another numpy's layout: the public module still counts
                 continue
-            setattr(module, name, _counting(f"{module_name}.{name}", original))
+            for name in names:
+                original = getattr(module, name, None)
+                if original is None or getattr(original, "_kit_watched", False):
+                    continue
+                setattr(module, name, _counting(f"{module_name}.{name}", original))
 
 
 def _counting(key: str, original: Callable) -> Callable:

@@ -8,7 +8,7 @@ handout states (no itertools, no explicit inverse).
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -101,16 +101,83 @@ def _imported(node: ast.AST) -> str | None:
     return None
 
 
-def check_no_itertools(source: str | None, watched: list[str], label: str = "counting.py"
-                       ) -> None:
-    """The counting functions are written by backtracking: no itertools in the source (imports,
-    or its name in a string) and no itertools function called while running."""
+def _module_keys(module: str) -> list[str]:
+    """The file keys a student module name may live in (`pkg.mod`: pkg/mod.py, its package)."""
+    path = module.replace(".", "/")
+    return [f"{path}.py", f"{path}/__init__.py"]
+
+
+def _local_imports(tree: ast.AST, key: str) -> list[str]:
+    """Every module name the file `key` imports (relative ones resolved), including each
+    `from M import name` as M.name too (it may be a submodule), and string constants given
+    to `import_module`/`__import__`."""
+    package = key.rsplit("/", 1)[0].replace("/", ".") if "/" in key else ""
+    if key.endswith("/__init__.py"):
+        package = key[: -len("/__init__.py")].replace("/", ".")
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".") if package else []
+                parts = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
+                base = ".".join([*parts, *([base] if base else [])])
+            names += [base, *(f"{base}.{alias.name}" for alias in node.names)]
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(
+                node.func, "id", None)) in ("import_module", "__import__"):
+            names += [a.value for a in node.args[:1]
+                      if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    return [name for name in names if name]
+
+
+def import_closure(read: Callable[[str], str | None], key: str) -> dict[str, str | None]:
+    """The student file `key` and every student file it reaches by importing (the packages
+    on its path, whose `__init__.py` Python runs first, included), by key, as the judge reads
+    them: a rule about one file's code also holds for the helpers it imports."""
+    top = key.split("/", 1)[0]
+    parts = key.split("/")[:-1]
+    pending = [key] + ["/".join(parts[:i]) + "/__init__.py" for i in range(1, len(parts) + 1)]
+    sources: dict[str, str | None] = {}
+    while pending:
+        current = pending.pop(0)
+        if current in sources:
+            continue
+        source = read(current)
+        if source is None and current != key:
+            continue  # not a student file (a module of the library, a namespace package)
+        sources[current] = source
+        try:
+            tree = ast.parse(source or "")
+        except SyntaxError:
+            continue  # reported by the check on this file
+        for name in _local_imports(tree, current):
+            if name.split(".")[0] == top:
+                pending += _module_keys(name)
+                pieces = name.split(".")
+                pending += ["/".join(pieces[:i]) + "/__init__.py" for i in range(1, len(pieces))]
+    return sources
+
+
+def _files(sources: Mapping[str, str | None] | str | None, label: str) -> dict[str, str | None]:
+    return dict(sources) if isinstance(sources, Mapping) else {label: sources}
+
+
+def check_no_itertools(sources: Mapping[str, str | None] | str | None, watched: list[str],
+                       label: str = "counting.py") -> None:
+    """The counting functions are written by backtracking: no itertools in their file or any
+    student file it imports (`import_closure`; imports, or the name in a string), and no
+    itertools function called while running. `sources`: one file's source (named `label`),
+    or several by key."""
     found = []
-    for node in ast.walk(_student_tree(source)):
-        names = [a.name for a in node.names] if isinstance(node, ast.Import) else [_imported(node)]
-        hits = [n for n in names if n and n.split(".")[0] in ("itertools", "more_itertools")]
-        if hits:
-            found.append(f"{label}:{node.lineno}: uses {hits[0]}")
+    for name, source in _files(sources, label).items():
+        for node in ast.walk(_student_tree(source)):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [_imported(node)])
+            hits = [n for n in names if n and n.split(".")[0] in ("itertools", "more_itertools")]
+            if hits:
+                found.append(f"{name}:{node.lineno}: uses {hits[0]}")
     more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
     assert not found, f"write this by backtracking, without itertools: {found[0]}{more}"
     ran = [name for name in watched if name.startswith("itertools")]

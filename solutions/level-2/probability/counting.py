@@ -4,8 +4,9 @@ When all outcomes are equally likely, P(E) = |E| / |Omega|, so probability becom
 Python's `itertools` can list permutations and combinations for you; here you write them
 yourself by backtracking: choose, recurse, un-choose.
 
-Graded in part `counting`. This file must not use `itertools` at all: the grader reads this
-file's source and watches `itertools` while your functions run, and fails both tests with the
+Graded in part `counting`. This file must not use `itertools` at all, nor any file of yours
+it imports (`probability/__init__.py` included, which Python runs first): the grader reads
+their source and watches `itertools` while your functions run, and fails both tests with the
 line it found.
 """
 

@@ -8,8 +8,11 @@ their points always equal the manifest's. The notebook has, in order:
 2. a locked setup cell with the notebook's helpers (`check`, `check_derivative`,
    `engine_points`): nbgrader restores it when grading, so students cannot alter it;
 3. the written questions: a solution cell (`### BEGIN SOLUTION`) and an autograded test cell
-   each. Numeric answers are checked against a salted SHA-256 of the answer rounded to 4
-   significant figures (the answer is not in the notebook); derivations are checked
+   each. Numeric answers are checked against a SHA-256 of the question id and the answer
+   rounded to 4 significant figures (the answer is not in the notebook as text, but the check
+   is a self-check: a student can try candidate answers against it, and a yes/no or small
+   integer answer is found that way; with no hidden tests in the notebooks, see
+   nbgrader_config.py, these questions are feedback first); derivations are checked
    numerically against central differences; then the answers graded by hand (`WRITTEN`: a
    markdown solution cell each, the model answer and rubric cleared from the student's copy)
    and the demonstrations (`DEMOS`: plain code cells, not graded);
@@ -107,7 +110,8 @@ def canonical(value: Any) -> str:
 
 
 def digest(question_id: str, value: Any) -> str:
-    """The salted digest a test cell compares with."""
+    """The digest a test cell compares with (the question id keeps equal answers of two
+    questions apart; it is no secret)."""
     return hashlib.sha256(f"{question_id}:{canonical(value)}".encode()).hexdigest()
 
 

@@ -117,6 +117,12 @@ REFUSED = {
     "unterminated block comment": ("/* /* nested */ fn f() {}", "could not be read as Rust"),
     "unterminated raw string": ('const S: &str = r#"never closed";', "could not be read as Rust"),
     "unbalanced braces": ("fn f() { ", "could not be read as Rust"),
+    # rustc drops a first line that starts with #! and is not an attribute (a shebang): the
+    # checker would read `/**` there as a comment running into line 2, whose code rustc builds
+    "shebang hiding the next line": ('#!/**\nfn f() { extern "C" { fn abs(x: i32) -> i32; } }'
+                                     " // */ [allow(dead_code)]", "#!"),
+    "shebang with a BOM": ("\ufeff#!/**\nuse std::process; // */ [allow(dead_code)]", "#!"),
+    "shebang line alone": ("#!/usr/bin/env rust\npub fn f() {}", "#!"),
 }
 
 ACCEPTED = {
@@ -161,6 +167,8 @@ ACCEPTED = {
     "$crate::kernels": "macro_rules! m { () => { $crate::kernels::Isa::current() } }",
     "numbers and ranges": "fn f(n: usize) { for i in 0..n {} let _ = 1.5e-3f32 + 1.0; "
                           "let _ = 0x1f_u32; let _ = 1_000usize; let _ = 2.max(3); }",
+    "inner attribute on line 1": "#![allow(dead_code)]\npub fn f() {}",
+    "inner attribute after spaces": "#!  \n [allow(dead_code)]\npub fn f() {}",
 }
 
 

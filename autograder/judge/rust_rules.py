@@ -41,6 +41,10 @@ Rule                     Refused                                  Why it remains
                          `super::` in a `macro_rules!` body;
                          `concat_idents`
 
+Before all of them, a file whose first line rustc would drop as a shebang (`#!` that does not
+plainly start an inner attribute) is refused: this checker would read that line differently
+(`#!/**` opens a comment here, and hides the next line's code from every rule above).
+
 Why identifiers can be checked as written: the file cannot make new identifiers (no
 `concat_idents!`, no proc-macro crate to do it), so every name the compiler will resolve is a
 token in the file, and macros can only move tokens, which the macro rules keep visible.
@@ -50,7 +54,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from autograder.judge.rust_tokens import LexError, Token, matching_delimiters, tokenize
+from autograder.judge.rust_tokens import (
+    WHITESPACE,
+    LexError,
+    Token,
+    matching_delimiters,
+    tokenize,
+)
 
 # Crates that are always there. `alloc` is not one: without `extern crate alloc` (refused) it
 # names nothing, and `std::alloc` is a module.
@@ -118,10 +128,27 @@ KERNEL = RuleSet(
 RULE_SETS = {"kernel": KERNEL}
 
 
+def _shebang(source: str) -> bool:
+    """Whether rustc may drop the first line of `source` as a shebang: it starts with `#!`
+    and `[` does not follow after whitespace alone. (rustc drops it unless the next token,
+    past whitespace and plain comments, is `[`: a line like `#!/**` hides the next line's code
+    inside what this checker would read as a comment. Any `#!` line that is not plainly an
+    inner attribute is refused, which also refuses the legal but odd `#! /* x */ [attr]`.)"""
+    text = source.removeprefix("\ufeff")
+    if not text.startswith("#!"):
+        return False
+    return not text[2:].lstrip("".join(WHITESPACE)).startswith("[")
+
+
 def check(source: str, rules: str = "kernel") -> list[Violation]:
     """Every violation of rule set `rules` in Rust `source`, by line (none: the file may be
     built). KeyError for an unknown rule set."""
     rule_set = RULE_SETS[rules]
+    if _shebang(source):
+        return [Violation(1, "a first line that starts with #! but is no attribute",
+                          "rustc drops such a line as a shebang, so the code after it is not "
+                          "what this check reads; start an inner attribute with #![ or remove "
+                          "the line")]
     try:
         tokens = tokenize(source)
         pairs = matching_delimiters(tokens)

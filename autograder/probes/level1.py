@@ -108,16 +108,35 @@ def run_dag(inputs: list[np.ndarray], requires: list[bool], program: list[list[A
             "requires_grad": [bool(n.requires_grad) for n in nodes]}
 
 
+#: Python's own recursion limit, the one `chain` runs under (CPython's default).
+RECURSION_LIMIT = 1000
+
+
 def chain(n: int, x0: np.ndarray, c: float) -> dict[str, Any]:
-    """x -> c*x, n times, then sum; backward; the gradient is c**n (no recursion allowed)."""
+    """x -> c*x, n times, then sum; backward; the gradient is c**n (no recursion allowed).
+
+    It runs under Python's default recursion limit, and reports whether the student's code
+    tried to change it (`sys.setrecursionlimit` is watched during the call, and the limit read
+    after it): a recursive sort under a raised limit is not the iterative one asked for."""
+    import sys
+
     from teenygrad.tensor import Tensor
 
     x = Tensor(x0, requires_grad=True)
     y = x
     for _ in range(n):
         y = _scale(y, c)
-    _total(y).backward()
-    return {"value": np.asarray(y.data), "grad": _grad(x)}
+    raised: list[int] = []
+    original = sys.setrecursionlimit
+    sys.setrecursionlimit(RECURSION_LIMIT)
+    sys.setrecursionlimit = raised.append  # type: ignore[assignment] - a watch, undone below
+    try:
+        _total(y).backward()
+    finally:
+        changed = raised or sys.getrecursionlimit() != RECURSION_LIMIT
+        sys.setrecursionlimit = original  # type: ignore[assignment]
+    return {"value": np.asarray(y.data), "grad": _grad(x),
+            "limit_raised": max(raised, default=sys.getrecursionlimit()) if changed else None}
 
 
 def backward_twice(x0: np.ndarray, y0: np.ndarray) -> dict[str, Any]:
@@ -578,8 +597,10 @@ class _Training:
     (the loss values backpropagated, and a copy of the gradients each backward left on the
     optimizers' parameters) and `optim.Optimizer.__init__`, which gives each new optimizer an
     observed `step` (parameters before, the gradients it read and whether they are still the
-    ones backward left, parameters after). All of it is undone on exit. Facts only: the judge
-    decides what they prove.
+    ones backward left, parameters after). Every step is also compared with the one before:
+    a parameter must start a step where the previous step left it (its first step: where its
+    Linear was built), and each step's optimizer class is noted. All of it is undone on exit.
+    Facts only: the judge decides what they prove.
     """
 
     def __init__(self, history: bool = False) -> None:
@@ -594,6 +615,13 @@ class _Training:
         self.model_input: np.ndarray | None = None
         self.first: dict[str, Any] | None = None
         self.last: dict[str, Any] | None = None
+        #: Where each parameter should be at the start of its next step (by id): where the
+        #: last step left it, or, before its first, where its Linear was built.
+        self.expected: dict[int, np.ndarray | None] = {}
+        self.jumps = 0  # parameter-steps that started elsewhere
+        self.first_jump: tuple[int, int] | None = None  # (step number, parameter id)
+        self.not_from_backward = 0  # steps that read a gradient backward() did not leave
+        self.optimizer_classes: set[str] = set()
         self._originals: dict[str, Any] = {}
         self._undo: list[tuple[Any, str, Any]] = []
 
@@ -602,8 +630,11 @@ class _Training:
 
         def linear_init(layer: Any, *args: Any, **kwargs: Any) -> None:
             self._originals["linear"](layer, *args, **kwargs)
-            self.built[id(layer)] = (layer, [_copy(getattr(layer, "weight", None)),
-                                              _copy(getattr(layer, "bias", None))])
+            params = [getattr(layer, "weight", None), getattr(layer, "bias", None)]
+            self.built[id(layer)] = (layer, [_copy(p) for p in params])
+            for param in params:
+                if _copy(param) is not None:
+                    self.expected[id(param)] = _copy(param)
 
         def forward(model: Any, x: Any) -> Any:
             if tensor.is_grad_enabled():
@@ -614,9 +645,16 @@ class _Training:
             self.backwards += 1
             if np.ndim(t.data) == 0:
                 self.losses.append(float(t.data))
+            params = [p for opt in self.optimizers for p in opt.params]
+            before = {id(p): None if p.grad is None else np.array(p.grad) for p in params}
             self._originals["backward"](t, *args, **kwargs)
-            self.left = {id(p): None if p.grad is None else np.array(p.grad)
-                         for opt in self.optimizers for p in opt.params}
+            # Only a gradient a backward() wrote counts as left by one: a gradient set by hand
+            # before a backward() that never reached the parameter does not.
+            for p in params:
+                if p.grad is None:
+                    self.left[id(p)] = None
+                elif before[id(p)] is None or not np.array_equal(p.grad, before[id(p)]):
+                    self.left[id(p)] = np.array(p.grad)
 
         def optimizer_init(opt: Any, *args: Any, **kwargs: Any) -> None:
             self._originals["optimizer"](opt, *args, **kwargs)
@@ -652,8 +690,20 @@ class _Training:
                   "from_backward": [p.grad is not None and self.left.get(id(p)) is not None
                                     and np.array_equal(p.grad, self.left[id(p)])
                                     for p in params]}
+        for param, before in zip(params, record["before"], strict=True):
+            expected = self.expected.get(id(param))
+            if expected is not None and (before is None or before.shape != expected.shape
+                                         or not np.array_equal(before, expected)):
+                self.jumps += 1
+                self.first_jump = self.first_jump or (self.steps + 1, id(param))
+        if not all(record["from_backward"]):
+            self.not_from_backward += 1
+        kind = type(opt)
+        self.optimizer_classes.add(f"{kind.__module__}.{kind.__qualname__}")
         real_step()
         record["after"] = [_copy(p) for p in params]
+        for param, after in zip(params, record["after"], strict=True):
+            self.expected[id(param)] = after
         self.steps += 1
         self.backwards = 0
         self.stepped.update(record["ids"])
@@ -672,10 +722,15 @@ class _Training:
             out = {k: v for k, v in record.items() if k != "ids"}
             return out | {"index": [where.get(i, -1) for i in record["ids"]]}
 
+        jump = None if self.first_jump is None else {
+            "step": self.first_jump[0], "index": where.get(self.first_jump[1], -1)}
         return {"steps": self.steps, "losses": np.array(self.losses, dtype=np.float64),
                 "stepped": [id(t) in self.stepped for t in tensors],
                 "first": step(self.first), "last": step(self.last),
-                "history": None if self.history is None else np.array(self.history)}
+                "history": None if self.history is None else np.array(self.history),
+                "jumps": self.jumps, "first_jump": jump,
+                "not_from_backward": self.not_from_backward,
+                "optimizers": sorted(self.optimizer_classes)}
 
 
 def _copy(t: Any) -> np.ndarray | None:
@@ -742,4 +797,5 @@ def gradient_descent(x: np.ndarray, y: np.ndarray, steps: int, lr: float, moment
                                              momentum=momentum)
     report = seen.report([])
     return {"fit": np.append(np.asarray(w, dtype=np.float64).reshape(-1), float(b)),
-            "steps": report["steps"], "history": report["history"], "losses": report["losses"]}
+            **{key: report[key] for key in ("steps", "history", "losses", "jumps",
+                                            "not_from_backward", "optimizers")}}

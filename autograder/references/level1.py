@@ -17,6 +17,7 @@ from hypothesis.extra import numpy as hnp
 
 from autograder.cases.indexing import axis_arg, decode_index, encode_index
 from autograder.cases.level1_hints import REDUCTION_HINTS  # noqa: F401 - the hidden tests' hints
+from autograder.suites.checks import check_steps_alone_moved
 
 Arrays = Sequence[np.ndarray]
 Grads = list[np.ndarray | None]
@@ -487,6 +488,10 @@ def check_gradient_descent(got: dict[str, Any], x: np.ndarray, y: np.ndarray,
         "descent with Tensor, mse and optim.SGD (np.linalg.solve is for fit_normal_equations)")
     assert got["steps"] == steps, (f"fit_gradient_descent ran {got['steps']} optimizer steps, "
                                    f"expected steps={steps} (one per iteration)")
+    check_steps_alone_moved(got, "fit_gradient_descent")
+    assert not got["not_from_backward"], (
+        f"{got['not_from_backward']} of fit_gradient_descent's optimizer steps read a gradient "
+        "that loss.backward() did not leave there: let backward() compute every gradient")
     history, losses = gradient_descent(x, y, **GD_SETTINGS)
     mine = got["history"]
     assert mine is not None and mine.shape == history.shape, (

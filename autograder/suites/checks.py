@@ -311,11 +311,30 @@ def check_predictions_agree(predicted: np.ndarray, logits: np.ndarray, label: st
         "model(Tensor(x / 16))")
 
 
+#: The optimizers a training must use: the student's own, from teenygrad.optim.
+OPTIMIZERS = tuple(f"teenygrad.optim.{name}" for name in ("SGD", "Adam", "AdamW", "Muon"))
+
+
+def check_steps_alone_moved(training: dict[str, Any], what: str) -> None:
+    """Only optimizer steps of teenygrad.optim's own classes moved the parameters: each step
+    started where the previous one left them (the first: where they were built)."""
+    other = [name for name in training["optimizers"] if name not in OPTIMIZERS]
+    assert not other, (f"{what} stepped with {other[0]}: train with one of teenygrad.optim's "
+                       "SGD, Adam, AdamW or Muon, not a class of your own")
+    jump = training.get("first_jump")
+    assert not training["jumps"], (
+        f"{what}: optimizer step {jump['step'] if jump else '?'} started from values of "
+        f"parameter {jump['index'] if jump else '?'} that no step left there (the first step: "
+        "not the values its layer was built with): change the parameters only through "
+        "optimizer.step()")
+
+
 def check_trained(layers: Layers, network: dict[str, Any], training: dict[str, Any]) -> None:
     """The network was built and trained inside train_digits by the student's own optimizer:
     every Linear was created during the call and moved from its initial values; optimizer steps
-    updated every parameter; the first and the last step each came after a backward() and read
-    the gradients it left, unchanged; the model returned is what the last step left."""
+    of teenygrad.optim's classes updated every parameter, and nothing else moved them
+    (`check_steps_alone_moved`); the first and the last step each came after a backward() and
+    read the gradients it left, unchanged; the model returned is what the last step left."""
     for k, layer in enumerate(network["layers"]):
         if layer["kind"] != "Linear":
             continue
@@ -331,6 +350,7 @@ def check_trained(layers: Layers, network: dict[str, Any], training: dict[str, A
     untouched = [k for k, seen in enumerate(training["stepped"]) if not seen]
     assert not untouched, (f"parameter {untouched[0]} of the model was never updated by an "
                            "optimizer step: give the optimizer model.parameters()")
+    check_steps_alone_moved(training, "train_digits")
     params = digits_parameters(layers)
     for when in ("first", "last"):
         step = training[when]

@@ -42,7 +42,10 @@ def train_digits(x_train: np.ndarray, y_train: np.ndarray, seed: int = 0) -> Seq
     `backward()` started from and each optimizer step (parameters before and after, the
     gradients it read); then every layer must have moved from its initial values, optimizer
     steps must have updated every parameter with the gradients `backward()` left (unchanged),
-    the model returned must be what the last step left, and (hidden test) the grader redoes the
+    nothing but those steps may have changed a parameter (each step starts where the previous
+    one left it, the first where its layer was built), the optimizer must be one of
+    `teenygrad.optim`'s (SGD, Adam, AdamW, Muon; not a class of your own), the model returned
+    must be what the last step left, and (hidden test) the grader redoes the
     first and the last step: on that batch its own cross-entropy and backprop must give your
     loss and every gradient to 1e-7. A model trained any other way (numpy backprop, gradients
     set by hand, a nearest-neighbour lookup) earns no digits points.
@@ -111,7 +114,9 @@ def fit_gradient_descent(x: np.ndarray, y: np.ndarray, steps: int = 2000,
     - `steps` times: `loss = mse(xs @ w + b, y)`, `zero_grad()`, `loss.backward()`, `step()`;
     - map back: w = w_std / std, b = b_std - sum(w_std * mean / std).
     The grader records [w, b] after every optimizer step and every loss you backpropagate, and
-    compares them with its own replay of these steps (relative 1e-8). No `np.linalg` here.
+    compares them with its own replay of these steps (relative 1e-8); the optimizer must be
+    `optim.SGD`, every gradient it reads one that `loss.backward()` wrote, and nothing else may
+    change w or b between steps. No `np.linalg` here.
     """
     ### BEGIN SOLUTION
     from teenygrad.losses import mse

@@ -45,6 +45,9 @@ def test_chain_of_10000_ops(student):
     """backward through a chain of 10,000 ops works (an iterative topological sort)."""
     x = np.array([1.0, -2.0])
     got = student.call(probes.chain, 10_000, x, 1.0001)
+    assert got["limit_raised"] is None, (
+        f"your code set Python's recursion limit to {got['limit_raised']} during backward(): "
+        "sort with an explicit stack, under the default limit, instead of recursing deeper")
     check_close(got["grad"], np.full(2, 1.0001**10_000), "gradient through 10,000 x -> c*x",
                 rtol=1e-9,
                 hint="a recursive toposort hits Python's recursion limit: use an explicit stack")

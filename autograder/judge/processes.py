@@ -73,8 +73,9 @@ def nobody_can_run_python() -> bool:
     return _NOBODY_OK[0]
 
 
-def prepare_for_nobody(ws_root: Path, readable: list[Path], writable: list[Path]) -> None:
-    """Unconfined as root: let `nobody` read `readable` and write `writable`."""
+def prepare_for_nobody(ws_root: Path, readable: list[Path]) -> None:
+    """Unconfined as root: let `nobody` read `readable` (each worker's own writable folder is
+    handed over when it starts: `hand_to_nobody`)."""
     if os.geteuid() != 0:
         return
     ws_root.chmod(0o711)
@@ -83,11 +84,6 @@ def prepare_for_nobody(ws_root: Path, readable: list[Path], writable: list[Path]
             os.chmod(dirpath, 0o755)
             for name in filenames:
                 os.chmod(os.path.join(dirpath, name), 0o644)
-    for top in writable:
-        os.chown(top, NOBODY_UID, NOBODY_GID)
-        for dirpath, dirnames, filenames in os.walk(top):
-            for name in dirnames + filenames:
-                os.lchown(os.path.join(dirpath, name), NOBODY_UID, NOBODY_GID)
 
 
 def hand_to_nobody(folder: Path) -> None:

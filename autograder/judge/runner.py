@@ -51,7 +51,7 @@ def worker_spec(level: Level, ws: Workspace) -> WorkerSpec:
     the kit's stand-in while one it stands in for is not."""
     box = sandbox.probe()
     if not box.confined:
-        prepare_for_nobody(ws.root, [ws.student, *ws.extra_paths], [])
+        prepare_for_nobody(ws.root, [ws.student, *ws.extra_paths])
     swap = read_swap(level, ws.student)
     packages = list(dict.fromkeys([*level.worker_packages, *(swap.kit_packages if swap else ())]))
     env = {SWAP_ENV: ",".join(swap.swapped)} if swap else {}

@@ -631,10 +631,11 @@ class _Training:
         def linear_init(layer: Any, *args: Any, **kwargs: Any) -> None:
             self._originals["linear"](layer, *args, **kwargs)
             params = [getattr(layer, "weight", None), getattr(layer, "bias", None)]
-            self.built[id(layer)] = (layer, [_copy(p) for p in params])
-            for param in params:
-                if _copy(param) is not None:
-                    self.expected[id(param)] = _copy(param)
+            initial = [_copy(p) for p in params]
+            self.built[id(layer)] = (layer, initial)
+            for param, value in zip(params, initial, strict=True):
+                if value is not None:  # read only: built and expected may share the copy
+                    self.expected[id(param)] = value
 
         def forward(model: Any, x: Any) -> Any:
             if tensor.is_grad_enabled():

@@ -107,6 +107,13 @@ def _module_keys(module: str) -> list[str]:
     return [f"{path}.py", f"{path}/__init__.py"]
 
 
+def _enclosing_inits(module: str) -> list[str]:
+    """The `__init__.py` keys of the packages that hold `module` (`a.b.c`: a/, a/b/), which
+    Python runs before it."""
+    pieces = module.split(".")
+    return ["/".join(pieces[:i]) + "/__init__.py" for i in range(1, len(pieces))]
+
+
 def _local_imports(tree: ast.AST, key: str) -> list[str]:
     """Every module name the file `key` imports (relative ones resolved), including each
     `from M import name` as M.name too (it may be a submodule), and string constants given
@@ -137,8 +144,7 @@ def import_closure(read: Callable[[str], str | None], key: str) -> dict[str, str
     on its path, whose `__init__.py` Python runs first, included), by key, as the judge reads
     them: a rule about one file's code also holds for the helpers it imports."""
     top = key.split("/", 1)[0]
-    parts = key.split("/")[:-1]
-    pending = [key] + ["/".join(parts[:i]) + "/__init__.py" for i in range(1, len(parts) + 1)]
+    pending = [key, *_enclosing_inits(key.removesuffix(".py").replace("/", "."))]
     sources: dict[str, str | None] = {}
     while pending:
         current = pending.pop(0)
@@ -154,9 +160,7 @@ def import_closure(read: Callable[[str], str | None], key: str) -> dict[str, str
             continue  # reported by the check on this file
         for name in _local_imports(tree, current):
             if name.split(".")[0] == top:
-                pending += _module_keys(name)
-                pieces = name.split(".")
-                pending += ["/".join(pieces[:i]) + "/__init__.py" for i in range(1, len(pieces))]
+                pending += [*_module_keys(name), *_enclosing_inits(name)]
     return sources
 
 

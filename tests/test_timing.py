@@ -9,13 +9,21 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from autograder.judge.benchmark import Timing, grade_rate, per_core, time_runs
+from autograder.judge.benchmark import (
+    CacheCanary,
+    Timing,
+    grade_rate,
+    per_core,
+    short_of,
+    time_runs,
+    until_on_target,
+)
 from autograder.judge.client import Timed
 from autograder.judge.timing import (
     POLICY,
@@ -66,13 +74,26 @@ class FakeStudent:
 
 
 def timed(runs: list[Run], threads: int = 1, at_speed: Callable[[], bool] | None = None,
-          ) -> tuple[Timing, FakeStudent, list[int]]:
+          canary: CacheCanary | None = None) -> tuple[Timing, FakeStudent, list[int]]:
     """`time_runs` on the fake student; also the run numbers `check` saw."""
     student = FakeStudent(iter(runs))
     checked: list[int] = []
     timing = time_runs(student, "probe", lambda i: (i,), threads, checked.append,
-                       at_speed=at_speed, busy_clock=student.clock)
+                       at_speed=at_speed, busy_clock=student.clock, canary=canary)
     return timing, student, checked
+
+
+class FakeCanary(CacheCanary):
+    """A cache canary whose rates are made up, in order (its best kept as the real one's)."""
+
+    def __init__(self, rates: list[float]) -> None:
+        self.rates, self.best = iter(rates), 0.0
+
+    def measure(self) -> float:
+        """The next made-up rate."""
+        rate = next(self.rates)
+        self.best = max(self.best, rate)
+        return rate
 
 
 def steady(n: int, wall: float = 0.1, **kw: Any) -> list[Run]:
@@ -144,6 +165,47 @@ def test_slowed_machine_is_retimed_then_flagged() -> None:
     assert student.timed == 10 and timing.retimed and not timing.slowed and not timing.busy
     timing, _, _ = timed(steady(10), at_speed=lambda: False)
     assert timing.retimed and timing.slowed and timing.busy
+
+
+def test_a_slow_cache_canary_retimes_then_flags_the_batch() -> None:
+    """The canary (numpy's SGEMM between the runs) at its best: timed once. Slow during the
+    first batch only: timed again, the faster batch counts, not flagged. Slow throughout (below
+    its best earlier in the grading): timed again and flagged busy, with the reason."""
+    timing, student, _ = timed(steady(5), canary=FakeCanary([100.0] * 5))
+    assert student.timed == 5 and timing.canary == 1.0 and not timing.retimed
+    slow = 100 * (1 - POLICY.canary_slowdown) - 5
+    first_slow = FakeCanary([100.0] + [slow] * 5 + [100.0] * 5)
+    first_slow.measure()  # a run of an earlier test, at full speed
+    timing, student, _ = timed([Run(0.2)] * 5 + steady(5), canary=first_slow)
+    assert student.timed == 10 and timing.retimed and timing.median == pytest.approx(0.1002)
+    assert timing.canary == 1.0 and not timing.slowed and not timing.busy
+    always_slow = FakeCanary([100.0] + [slow] * 10)
+    always_slow.measure()
+    timing, _, _ = timed(steady(10), canary=always_slow)
+    assert timing.retimed and timing.canary_slow and timing.slowed and timing.busy
+    assert timing.slow_reason.startswith(f"numpy's own SGEMM, timed between your runs, ran at "
+                                         f"{slow:.0f}% of its best")
+
+
+def test_the_real_cache_canary_measures_numpy() -> None:
+    """The canary times numpy's SGEMM and keeps its best rate."""
+    canary = CacheCanary(n=64)
+    rates = [canary.measure() for _ in range(3)]
+    assert all(rate > 0 for rate in rates) and canary.best == max(rates)
+
+
+def test_a_rate_short_of_its_target_is_measured_again() -> None:
+    """Short of the target (but not hopeless): measured again, up to the policy's attempts,
+    stopping at the first that reaches it."""
+    assert short_of(60.0, 100.0, 0.75) and not short_of(80.0, 100.0, 0.75)
+    assert not short_of(30.0, 100.0, 0.75)  # under half the target: the kernel, not the host
+    rates = iter([60.0, 70.0, 80.0, 90.0])
+    policy = replace(POLICY, short_pause_s=0.0)
+    got = until_on_target(lambda: next(rates), lambda r: short_of(r, 100.0, 0.75), policy)
+    assert got == [60.0, 70.0, 80.0]
+    rates = iter([60.0] * 5)
+    got = until_on_target(lambda: next(rates), lambda r: short_of(r, 100.0, 0.75), policy)
+    assert got == [60.0] * POLICY.short_attempts
 
 
 def test_other_processes_flag_a_busy_machine() -> None:

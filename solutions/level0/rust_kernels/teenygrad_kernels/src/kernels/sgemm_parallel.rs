@@ -29,10 +29,10 @@
 //! another. Cut the blocks so that their number is a multiple of the thread count and their
 //! sizes differ by at most a tile: otherwise one thread idles at the end. It needs a little
 //! `unsafe` to hand out disjoint blocks of `C` at run time, with `// SAFETY:` comments saying
-//! why no two threads ever get the same elements. (The reference `simd` reads `A` in place and
-//! keeps the block of `B` in L2 — see its blocksize table — so its `parallel` splits the
-//! columns: each thread packs the blocks of `B` of its own columns into its own L2, and both
-//! read the one `A` from the shared L3: the BLIS recipe, transposed.)
+//! why no two threads ever get the same elements. (The reference `simd` keeps the block of `B`
+//! in L2 and the block of `A` in L3 — see its blocksize table — so its `parallel` splits the
+//! columns: each thread packs the blocks of `B` of its own columns into its own L2, and its own
+//! copy of the block of `A`, read from the shared L3: the BLIS recipe, transposed.)
 //!
 //! ## Graded
 //! Correctness as for every stage (with `threads` of 1, 2 and 3), then speed on every core as a
@@ -120,7 +120,7 @@ impl Team<'_> {
     }
 
     /// What every thread does: take a block of columns of `C`, compute all of it (LOOPS 4 and
-    /// 5 over the whole of `A`, read in place, with its own packed blocks of `B`), and take
+    /// 5 over the whole of `A`, with its own packed blocks of `A` and `B`), and take
     /// the next, until none is left. A block is one thread's from start to end, so no thread
     /// ever waits for another: a thread that starts late, or shares its core with another
     /// process, just computes fewer blocks.

@@ -438,62 +438,52 @@ fn pack_a_panel(
 
 /// The `mc × kc` block of `A` as LOOP 2 reads it, one `MR`-row micro-panel at a time.
 ///
-/// Its micro-panels are read **in place**, `MR` rows of `kc` contiguous floats `lda` apart:
-/// a row-major `A` is already laid out the way the micro-kernel reads it (one stream per row,
-/// each row sequential), so packing it would only copy it. (The copies were 3–4 % of the
-/// profile at n = 1024 on the Zen 5 here; one thread ran as fast without them, within the
-/// noise, and `parallel` 3 % faster, its threads no longer sharing one packed block.) Only a
-/// last, partial micro-panel is packed, with zero rows, so that the kernel always sees `MR`
-/// rows.
+/// Every micro-panel is **packed**: its `MR` rows of `kc` floats one after the other (row
+/// stride `kc`, zero rows past `mc`), and the micro-panels one after the other, so the whole
+/// block is one contiguous stream. Read in place instead (`MR` streams `lda` apart), the
+/// reference ran as fast on a quiet Zen 5, but on a Zen 3 whose caches the host's other guests
+/// kept slowing it lost more than numpy did: interleaved for 2 minutes in one process, packed
+/// vs in place, median 84 vs 81 GFLOP/s (n = 1024) and 89 vs 85 (2048) on one thread, 115 vs
+/// 76 (1024) and 132 vs 124 (2048) on two.
 pub(crate) struct ABlock<'a> {
-    rows: &'a [f32],
-    lda: usize,
+    /// The packed micro-panels.
+    panels: &'a [f32],
     mc: usize,
     kc: usize,
     mr: usize,
-    /// The last micro-panel, packed (`MR × kc`, row stride `kc`), when `MR` does not divide `mc`.
-    edge: &'a [f32],
 }
 
 impl<'a> ABlock<'a> {
-    /// The `mc × kc` block at `a` (row stride `lda`); `buf` holds its packed partial panel.
+    /// The `mc × kc` block at `a` (row stride `lda`), packed into `buf`.
     pub(crate) fn new(
         uk: &MicroKernel,
         mc: usize,
         kc: usize,
-        a: &'a [f32],
+        a: &[f32],
         lda: usize,
         buf: &'a mut PackBuffer,
     ) -> ABlock<'a> {
-        let full = mc - mc % uk.mr;
-        let edge = buf.get(if full < mc { uk.mr * kc } else { 0 });
-        if full < mc {
-            pack_a_panel(uk, mc - full, kc, &a[full * lda..], lda, edge);
+        let panel_len = uk.mr * kc;
+        let panels = buf.get(mc.div_ceil(uk.mr) * panel_len);
+        for (ir, panel) in (0..mc)
+            .step_by(uk.mr)
+            .zip(panels.chunks_exact_mut(panel_len))
+        {
+            pack_a_panel(uk, uk.mr.min(mc - ir), kc, &a[ir * lda..], lda, panel);
         }
         ABlock {
-            rows: a,
-            lda,
+            panels,
             mc,
             kc,
             mr: uk.mr,
-            edge,
         }
     }
 
     /// The micro-panel of rows `ir .. ir + MR` and its row stride: every float the micro-kernel
     /// may read (`MR` rows of `kc`), so that a slice bounds-checks them; `None` past the block.
     fn panel(&self, ir: usize) -> Option<(&'a [f32], usize)> {
-        if ir + self.mr <= self.mc {
-            let start = ir * self.lda;
-            Some((
-                &self.rows[start..start + (self.mr - 1) * self.lda + self.kc],
-                self.lda,
-            ))
-        } else if ir < self.mc {
-            Some((self.edge, self.kc))
-        } else {
-            None
-        }
+        let len = self.mr * self.kc;
+        (ir < self.mc).then(|| (&self.panels[ir / self.mr * len..][..len], self.kc))
     }
 }
 
@@ -668,7 +658,7 @@ pub fn sgemm_simd(
             // LOOP 5: MC rows of A and C.
             let mc = uk.mc.min(m - ic);
             for pc in (0..k).step_by(uk.kc) {
-                // LOOP 4: a KC-deep slice of the sum; its block of A, read in place (L3).
+                // LOOP 4: a KC-deep slice of the sum; pack its block of A (it stays in L3).
                 let kc = uk.kc.min(k - pc);
                 let a_block = ABlock::new(&uk, mc, kc, &a[ic * lda + pc..], lda, a_buf);
                 let beta_block = if pc == 0 { beta } else { 1.0 };

@@ -18,8 +18,8 @@
 //! `std::thread::scope` lets threads borrow the matrices; `c.split_at_mut` hands each thread
 //! a disjoint `&mut` range of rows of `C`, in safe Rust. A packed `B` shared by all threads
 //! needs them to agree on when it is ready and when it may be overwritten:
-//! `std::sync::Barrier`. Spawning threads costs ~20 µs each: spawn once per call, not once per
-//! block, and use fewer threads for small `m`.
+//! `std::sync::Barrier`. Starting and joining threads costs 20–100 µs per call: spawn once per
+//! call, not once per block, and use fewer threads for small `m`.
 //!
 //! Going further (the reference does): on a machine shared with other processes, a fixed
 //! split waits for the slowest thread, and a barrier waits for the last thread to *start* (a
@@ -29,10 +29,17 @@
 //! another. Cut the blocks so that their number is a multiple of the thread count and their
 //! sizes differ by at most a tile: otherwise one thread idles at the end. It needs a little
 //! `unsafe` to hand out disjoint blocks of `C` at run time, with `// SAFETY:` comments saying
-//! why no two threads ever get the same elements. (The reference `simd` keeps the block of `B`
-//! in L2 and the block of `A` in L3 — see its blocksize table — so its `parallel` splits the
-//! columns: each thread packs the blocks of `B` of its own columns into its own L2, and its own
-//! copy of the block of `A`, read from the shared L3: the BLIS recipe, transposed.)
+//! why no two threads ever get the same elements.
+//!
+//! What the reference does: its `simd` keeps the block of `B` in L2 and the block of `A` in L3
+//! (see its blocksize table), so its `parallel` splits the columns. Each thread packs the
+//! blocks of `B` of its own columns into its own L2; the whole of `A` is packed once, by all the
+//! threads together, into one buffer they all read from the shared L3 (the BLIS recipe,
+//! transposed). One counter deals both kinds of work: the first tickets pack a few
+//! micro-panels of `A` each, the rest are blocks of columns, which wait only for the last
+//! micro-panels of `A` still being packed (microseconds). Packing `A` once rather than once per
+//! block of columns and thread made it 5–10 % faster on two Zen 3 cores (n = 1024 and 2048;
+//! at n = 1024 best 180 vs 171 GFLOP/s, 88 % of the peak).
 //!
 //! ## Graded
 //! Correctness as for every stage (with `threads` of 1, 2 and 3), then speed on every core as a

@@ -108,7 +108,7 @@ const MAX_TILE: usize = 8 * 32;
 /// | ISA      | MR | NR | MC   | KC  | NC  | micro-panels: A (L1), B (L2); blocks: B (L2), A (L3) |
 /// |----------|----|----|------|-----|-----|-------------------------------------------------------|
 /// | avx512f  |  8 | 32 | 4096 | 512 | 256 | 16 KiB, 64 KiB; 512 KiB, 8 MiB                        |
-/// | avx2+fma |  6 | 16 | 4096 | 512 | 512 | 12 KiB, 32 KiB; 1 MiB, 8 MiB                          |
+/// | avx2+fma |  6 | 16 | 4092 | 512 | 512 | 12 KiB, 32 KiB; 1 MiB, 8 MiB                          |
 /// | neon     |  8 |  8 | 2048 | 512 | 512 | 16 KiB, 16 KiB; 1 MiB, 4 MiB                          |
 /// | scalar   |  4 |  8 | 1024 | 256 | 256 |  4 KiB,  8 KiB; 256 KiB, 1 MiB                        |
 ///
@@ -132,7 +132,7 @@ const AVX512: MicroKernel = MicroKernel {
 const AVX2: MicroKernel = MicroKernel {
     mr: 6,
     nr: 16,
-    mc: 4096,
+    mc: 4092,
     kc: 512,
     nc: 512,
     tile: tile_avx2,
@@ -444,7 +444,13 @@ fn pack_a_panel(
 /// reference ran as fast on a quiet Zen 5, but on a Zen 3 whose caches the host's other guests
 /// kept slowing it lost more than numpy did: interleaved for 2 minutes in one process, packed
 /// vs in place, median 84 vs 81 GFLOP/s (n = 1024) and 89 vs 85 (2048) on one thread, 115 vs
-/// 76 (1024) and 132 vs 124 (2048) on two.
+/// 76 (1024) and 132 vs 124 (2048) on two. Packed step by step instead (BLIS's layout: the
+/// `MR` floats of step `p` side by side, one stream for the broadcasts), it ran 2–3 % slower
+/// there on one thread at n = 1024: the transposing copy cost more than the single stream saved.
+///
+/// `sgemm_simd` packs one block at a time ([`ABlock::new`]); `sgemm_parallel` packs all of `A`
+/// once, its threads together ([`ABlock::pack`] on a few micro-panels each), and then reads it
+/// block by block ([`ABlock::packed`], [`ABlock::rows`]).
 pub(crate) struct ABlock<'a> {
     /// The packed micro-panels.
     panels: &'a [f32],
@@ -463,19 +469,57 @@ impl<'a> ABlock<'a> {
         lda: usize,
         buf: &'a mut PackBuffer,
     ) -> ABlock<'a> {
+        let panels = buf.get(Self::packed_len(uk, mc, kc));
+        Self::pack(uk, mc, kc, a, lda, panels);
+        Self::packed(uk, mc, kc, panels)
+    }
+
+    /// How many floats a packed `mc × kc` block takes: `mc` rounded up to `MR` rows of `kc`.
+    pub(crate) fn packed_len(uk: &MicroKernel, mc: usize, kc: usize) -> usize {
+        mc.div_ceil(uk.mr) * uk.mr * kc
+    }
+
+    /// Packs the `mc × kc` block at `a` (row stride `lda`) into `panels`, which holds
+    /// [`ABlock::packed_len`] floats.
+    pub(crate) fn pack(
+        uk: &MicroKernel,
+        mc: usize,
+        kc: usize,
+        a: &[f32],
+        lda: usize,
+        panels: &mut [f32],
+    ) {
         let panel_len = uk.mr * kc;
-        let panels = buf.get(mc.div_ceil(uk.mr) * panel_len);
         for (ir, panel) in (0..mc)
             .step_by(uk.mr)
             .zip(panels.chunks_exact_mut(panel_len))
         {
             pack_a_panel(uk, uk.mr.min(mc - ir), kc, &a[ir * lda..], lda, panel);
         }
+    }
+
+    /// The `mc × kc` block that [`ABlock::pack`] packed into `panels`.
+    pub(crate) fn packed(uk: &MicroKernel, mc: usize, kc: usize, panels: &'a [f32]) -> ABlock<'a> {
         ABlock {
-            panels,
+            panels: &panels[..Self::packed_len(uk, mc, kc)],
             mc,
             kc,
             mr: uk.mr,
+        }
+    }
+
+    /// Rows `ic .. ic + mc` of this block (`ic` a multiple of `MR`), as a block of their own.
+    pub(crate) fn rows(&self, ic: usize, mc: usize) -> ABlock<'a> {
+        assert!(
+            ic.is_multiple_of(self.mr),
+            "a block starts at a micro-panel"
+        );
+        let first = ic * self.kc;
+        ABlock {
+            panels: &self.panels[first..first + mc.div_ceil(self.mr) * self.mr * self.kc],
+            mc,
+            kc: self.kc,
+            mr: self.mr,
         }
     }
 

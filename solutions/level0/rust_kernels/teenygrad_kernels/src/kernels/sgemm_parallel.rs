@@ -174,19 +174,19 @@ impl Team<'_> {
         if nc == 0 {
             return;
         }
-        let rows = self.m.next_multiple_of(uk.mr);
         for (s, pc) in (0..self.k).step_by(uk.kc).enumerate() {
             let (start, kc) = self.slice(s);
-            let first = self.packed_a.range(start, rows * kc);
+            let len = ABlock::packed_len(uk, self.m, kc);
+            let first = self.packed_a.range(start, len);
             // SAFETY: the range is inside the packed A (asserted), and every packing ticket is
             // done (`work` waited for it): no thread writes the packed A any more.
-            let panels = unsafe { std::slice::from_raw_parts(first, rows * kc) };
-            let a_slice = ABlock::packed(uk, self.m, kc, panels);
+            let a_slice = unsafe { std::slice::from_raw_parts(first, len) };
             let b_packed = pack_b(uk, kc, nc, &self.b[pc * self.ldb + jc..], self.ldb, b_buf);
             let beta_block = if pc == 0 { self.beta } else { 1.0 };
             for ic in (0..self.m).step_by(uk.mc) {
-                // LOOP 5: MC rows of A (a multiple of MR: a block starts at a micro-panel).
+                // LOOP 5: MC rows of A, from micro-panel ic / MR on (MC is a multiple of MR).
                 let mc = uk.mc.min(self.m - ic);
+                let a_block = ABlock::packed(uk, mc, kc, &a_slice[ic * kc..]);
                 // SAFETY: rows ic .. ic + mc, columns jc .. jc + nc are inside C (`range`
                 // asserts it, from the first element to the last), and block `block` was dealt
                 // to this thread alone: no other thread reads or writes them during the call.
@@ -197,7 +197,7 @@ impl Team<'_> {
                         nc,
                         kc,
                         self.alpha,
-                        &a_slice.rows(ic, mc),
+                        &a_block,
                         b_packed,
                         beta_block,
                         self.c.range(ic * self.ldc + jc, (mc - 1) * self.ldc + nc),

@@ -450,7 +450,7 @@ fn pack_a_panel(
 ///
 /// `sgemm_simd` packs one block at a time ([`ABlock::new`]); `sgemm_parallel` packs all of `A`
 /// once, its threads together ([`ABlock::pack`] on a few micro-panels each), and then reads it
-/// block by block ([`ABlock::packed`], [`ABlock::rows`]).
+/// block by block ([`ABlock::packed`]).
 pub(crate) struct ABlock<'a> {
     /// The packed micro-panels.
     panels: &'a [f32],
@@ -505,21 +505,6 @@ impl<'a> ABlock<'a> {
             mc,
             kc,
             mr: uk.mr,
-        }
-    }
-
-    /// Rows `ic .. ic + mc` of this block (`ic` a multiple of `MR`), as a block of their own.
-    pub(crate) fn rows(&self, ic: usize, mc: usize) -> ABlock<'a> {
-        assert!(
-            ic.is_multiple_of(self.mr),
-            "a block starts at a micro-panel"
-        );
-        let first = ic * self.kc;
-        ABlock {
-            panels: &self.panels[first..first + mc.div_ceil(self.mr) * self.mr * self.kc],
-            mc,
-            kc: self.kc,
-            mr: self.mr,
         }
     }
 

@@ -87,6 +87,17 @@ def sgemm(stage: str, alpha: float, a: np.ndarray, b: np.ndarray, beta: float, c
     return c_buffer if whole_c_buffer else np.ascontiguousarray(c_view)
 
 
+def sgemm_calls(stage: str, alpha: float, a: np.ndarray, b: np.ndarray, beta: float,
+                c: np.ndarray, calls: int, threads: int = 0) -> np.ndarray:
+    """Run `sgemm(stage, ..., threads)` `calls` times in a row, on A and -A alternately (fresh
+    copies of
+    every operand each time), and return every C, stacked in order. Threads that race get C
+    wrong in some calls only; the alternating sign makes a C computed from the previous call's
+    data wrong too (a stale packed block holds the same numbers when A does not change)."""
+    return np.stack([sgemm(stage, alpha, a if i % 2 == 0 else -a, b, beta, c, threads)
+                     for i in range(calls)])
+
+
 def saxpy(alpha: float, x: np.ndarray, y: np.ndarray, incx: int = 1, incy: int = 1,
           whole_y_buffer: bool = False) -> np.ndarray:
     """Run `saxpy` on copies of x, y laid out with increments incx, incy; return y (or its

@@ -28,6 +28,18 @@ RANDOM_POINTS = {"naive": 2, "reordered": 2, "blocked": 2, "microkernel": 2, "si
 MANY_BLOCKS = (8209, 67, 1031)
 
 
+#: parallel runs one product this many times in a row, on RACE_THREADS threads (RACE_SHAPE:
+#: two slices of k, a cache block of rows and a few micro-panels more, columns for three
+#: threads). Threads that race give a wrong C in some calls only, and more threads than cores
+#: make it show: a thread that loses its core halfway through its share leaves the others
+#: running. The reference with its wait for the packed A removed got 30% of the calls at this
+#: size wrong on a 2-core Zen 3 (9 and 10 of 30; 10% with one thread per core), so 40 calls all
+#: pass with a chance below one in a million.
+RACE_CALLS = 40
+RACE_THREADS = 3
+RACE_SHAPE = (4099, 67, 1031)
+
+
 def per_stage(points: dict[str, int]) -> list:
     """One parameter per stage of `points`, each in its stage's part and worth its points."""
     return [pytest.param(stage, marks=[pytest.mark.part(stage), pytest.mark.points(worth)],
@@ -59,6 +71,28 @@ def test_sgemm_many_blocks(student, stage) -> None:
                 what=f"sgemm[{stage}] C for m={m}, n={n}, k={k}, alpha=1.5, beta=-0.5",
                 hint="every block of rows (MC) must meet every block of k (KC), each at its "
                      "own offsets in A, B and C")
+
+
+@pytest.mark.part("parallel")
+@pytest.mark.points(1)
+def test_sgemm_parallel_every_call(student) -> None:
+    """parallel gives the right C on each of 40 calls in a row on 3 threads (no race)."""
+    m, n, k = RACE_SHAPE
+    a, b, c = ref.sgemm_inputs(m, n, k, seed=4099)
+    got = student.call(probes.sgemm_calls, "parallel", 1.5, a, b, -0.5, c, RACE_CALLS,
+                       RACE_THREADS)
+    for call, c_got in enumerate(got):
+        a_call = a if call % 2 == 0 else -a
+        atol = float(np.max(ref.sgemm_atol(1.5, a_call, b, -0.5, c), initial=1e-6))
+        check_close(c_got, ref.sgemm(1.5, a_call, b, -0.5, c), rtol=1e-4, atol=atol,
+                    what=f"sgemm[parallel] C in call {call + 1} of {RACE_CALLS} (A's sign "
+                         f"alternates) for m={m}, n={n}, k={k}, alpha=1.5, beta=-0.5, "
+                         f"threads={RACE_THREADS}",
+                    hint="a C that is right in some calls and wrong in others is a race: a "
+                         "thread read a packed block before another finished writing it, or "
+                         "two threads wrote the same part of C; make every thread wait until "
+                         "what it reads is complete (a Barrier, or a counter it reads with "
+                         "Ordering::Acquire after the writers' Release)")
 
 
 @pytest.mark.part("blas1")

@@ -134,10 +134,13 @@ impl Team<'_> {
     }
 
     /// Packs the rows of packing ticket `ticket` (`PANELS_PER_TICKET` micro-panels of one slice).
+    /// The tickets go from the end of `A` to its start: the micro-panels that every block of
+    /// columns reads first are packed last, and are still in cache when it does.
     fn pack(&self, ticket: usize) {
+        let from_start = self.pack_tickets - 1 - ticket;
         let (s, group) = (
-            ticket / self.tickets_per_slice,
-            ticket % self.tickets_per_slice,
+            from_start / self.tickets_per_slice,
+            from_start % self.tickets_per_slice,
         );
         let (start, kc) = self.slice(s);
         let first_row = group * PANELS_PER_TICKET * self.uk.mr;

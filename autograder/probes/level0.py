@@ -90,10 +90,10 @@ def sgemm(stage: str, alpha: float, a: np.ndarray, b: np.ndarray, beta: float, c
 def sgemm_calls(stage: str, alpha: float, a: np.ndarray, b: np.ndarray, beta: float,
                 c: np.ndarray, calls: int, threads: int = 0) -> np.ndarray:
     """Run `sgemm(stage, ..., threads)` `calls` times in a row, on A and -A alternately (fresh
-    copies of
-    every operand each time), and return every C, stacked in order. Threads that race get C
-    wrong in some calls only; the alternating sign makes a C computed from the previous call's
-    data wrong too (a stale packed block holds the same numbers when A does not change)."""
+    copies of every operand each time), and return every C, stacked in order. Threads that
+    race get C wrong in some calls only; the alternating sign makes a C computed from the
+    previous call's data wrong too (a stale packed block holds the same numbers when A does not
+    change)."""
     return np.stack([sgemm(stage, alpha, a if i % 2 == 0 else -a, b, beta, c, threads)
                      for i in range(calls)])
 

@@ -18,10 +18,10 @@
 //! `std::thread::scope` lets threads borrow the matrices; `c.split_at_mut` hands each thread
 //! a disjoint `&mut` range of rows of `C`, in safe Rust. A packed `B` shared by all threads
 //! needs them to agree on when it is ready and when it may be overwritten:
-//! `std::sync::Barrier`. Starting and joining threads costs 20–100 µs per call: spawn once per
+//! `std::sync::Barrier`. Starting and joining threads costs 20–150 µs per call: spawn once per
 //! call, not once per block, and use fewer threads for small `m`.
 //!
-//! Going further (the reference does): on a machine shared with other processes, a fixed
+//! Going further: on a machine shared with other processes, a fixed
 //! split waits for the slowest thread, and a barrier waits for the last thread to *start* (a
 //! new thread can take milliseconds to get a core). Dealing out blocks of `C` as tickets from
 //! a shared `AtomicUsize` counter (`fetch_add`), each block computed whole by the thread that

@@ -31,7 +31,8 @@ from autograder.coach.kernel import LoopInfo, stage_files
 from autograder.coach.loops import LoopStats, analyse, count_accumulators
 from autograder.coach.machine import Cache, Machine, amd_cpu, parse_size, read_caches
 from autograder.coach.measure import Point, Sweep, alone_share, parse_samples
-from autograder.coach.run import select_stages
+from autograder.coach.run import coach_peaks, select_stages
+from autograder.judge.timing import Figure, Roofline
 from autograder.report.coaching import coach_suggestion
 from autograder.report.record import LevelResult, Outcome
 from autograder.report.record import TestResult as Result
@@ -259,6 +260,31 @@ def test_port_contention_is_not_blamed_on_the_accumulators() -> None:
     assert not contended.latency_bound and "few_accumulators" not in {f.code for f in found}
     chained = mca.Throughput(10.07, 8.0, resource_share=10.0, dependency_share=60.0)
     assert chained.latency_bound and mca.Throughput(10.07, 8.0).latency_bound  # no analysis
+
+
+def test_peaks_leave_out_an_all_thread_peak_the_threads_did_not_get() -> None:
+    """A quick roofline whose 2 threads ran like one (a host holding a vCPU) is measured again;
+    if the second one still does, the coach keeps the 1-thread peak and says why it dropped the
+    all-thread one (parallel's fraction of it would be double). A good re-measurement counts."""
+    def roof(one: float, every: float) -> Roofline:
+        return Roofline("test cpu", "avx2", 2, {
+            "peak_gflops_1_thread": Figure(one, 0.0, (one,)),
+            "peak_gflops_all_threads": Figure(every, 0.0, (every,))})
+
+    def probe(*samples: Roofline):
+        left = list(samples)
+        return lambda **_: left.pop(0)
+
+    notes: list[str] = []
+    peaks = coach_peaks(notes.append, probe(roof(104.0, 103.0), roof(103.0, 105.0)))
+    assert peaks == {"peak_gflops_1_thread": 104.0}
+    assert len(notes) == 1 and "measured twice" in notes[0] and "cores" in notes[0]
+    notes.clear()
+    peaks = coach_peaks(notes.append, probe(roof(104.0, 103.0), roof(103.0, 206.0)))
+    assert peaks == {"peak_gflops_1_thread": 104.0, "peak_gflops_all_threads": 206.0}
+    assert notes == []
+    assert coach_peaks(notes.append, probe(roof(102.0, 204.0))) == {
+        "peak_gflops_1_thread": 102.0, "peak_gflops_all_threads": 204.0}
 
 
 def test_small_readers() -> None:

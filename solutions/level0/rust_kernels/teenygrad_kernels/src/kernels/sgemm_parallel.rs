@@ -232,7 +232,8 @@ impl Team<'_> {
             if block >= self.blocks {
                 return;
             }
-            // The last packing tickets are being packed by other threads: microseconds.
+            // Other threads are packing the last tickets: microseconds, unless one of them lost
+            // its core, which yielding this one lets it have back.
             while self.packed.load(Ordering::Acquire) < self.pack_tickets {
                 std::thread::yield_now();
             }

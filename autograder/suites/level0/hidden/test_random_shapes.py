@@ -81,10 +81,13 @@ def test_sgemm_parallel_every_call(student) -> None:
     a, b, c = ref.sgemm_inputs(m, n, k, seed=4099)
     got = student.call(probes.sgemm_calls, "parallel", 1.5, a, b, -0.5, c, RACE_CALLS,
                        RACE_THREADS)
+    # The two products the calls alternate between (A, then -A), each computed once.
+    wants = [(ref.sgemm(1.5, a_call, b, -0.5, c),
+              float(np.max(ref.sgemm_atol(1.5, a_call, b, -0.5, c), initial=1e-6)))
+             for a_call in (a, -a)]
     for call, c_got in enumerate(got):
-        a_call = a if call % 2 == 0 else -a
-        atol = float(np.max(ref.sgemm_atol(1.5, a_call, b, -0.5, c), initial=1e-6))
-        check_close(c_got, ref.sgemm(1.5, a_call, b, -0.5, c), rtol=1e-4, atol=atol,
+        want, atol = wants[call % 2]
+        check_close(c_got, want, rtol=1e-4, atol=atol,
                     what=f"sgemm[parallel] C in call {call + 1} of {RACE_CALLS} (A's sign "
                          f"alternates) for m={m}, n={n}, k={k}, alpha=1.5, beta=-0.5, "
                          f"threads={RACE_THREADS}",

@@ -131,8 +131,8 @@ impl Team<'_> {
     /// `KC` deep, and holds `m` rounded up to `MR` rows.
     fn slice(&self, s: usize) -> (usize, usize) {
         let pc = s * self.uk.kc;
-        let rows = self.m.next_multiple_of(self.uk.mr);
-        (rows * pc, self.uk.kc.min(self.k - pc))
+        let before = ABlock::packed_len(&self.uk, self.m, pc);
+        (before, self.uk.kc.min(self.k - pc))
     }
 
     /// Packs the rows of packing ticket `ticket` (`PANELS_PER_TICKET` micro-panels of one slice).
@@ -316,7 +316,7 @@ pub fn sgemm_parallel(
             beta,
             c: Shared::new(c),
             ldc,
-            packed_a: Shared::new(a_buf.get(m.next_multiple_of(uk.mr) * k)),
+            packed_a: Shared::new(a_buf.get(ABlock::packed_len(&uk, m, k))),
             tickets_per_slice,
             pack_tickets: tickets_per_slice * k.div_ceil(uk.kc),
             blocks,

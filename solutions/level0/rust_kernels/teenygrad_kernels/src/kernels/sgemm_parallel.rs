@@ -44,12 +44,12 @@
 //! them, which watch for the next call for a millisecond before they sleep (OpenBLAS's workers
 //! do the same), and the caller works beside them. New threads in every call had cost
 //! 100–150 µs per call and, now and then, a thread that ran on its spawner's core for
-//! milliseconds; with the pool, two threads at n = 1024 ran 7–15 % faster (median GFLOP/s on
-//! two Zen 3 vCPUs, the two designs side by side in one process: 142 → 163, 164 → 175) and a
-//! call at n = 64 costs 50 µs instead of 160. It is the one part of the reference that needs
-//! `unsafe` for a reason other than speed: a worker thread outlives the call, so the compiler
-//! cannot see that it stops using the call's data before the call returns (`Pool::run` says why
-//! it does).
+//! milliseconds; with the pool, two threads at n = 1024 ran 4–15 % faster (median GFLOP/s on
+//! two Zen 3 vCPUs, the two designs side by side in one process: 142 → 163 in a busy spell of
+//! the host, 171 → 177 in a quiet one) and a call at n = 64 costs 50 µs instead of 160. The
+//! pool needs one `unsafe` of its own: a worker thread outlives the call, so the compiler
+//! cannot see that it stops using the call's data before the call returns (`Pool::run` says
+//! why it does).
 //!
 //! ## Graded
 //! Correctness as for every stage (with `threads` of 1, 2 and 3), plus one product computed 40

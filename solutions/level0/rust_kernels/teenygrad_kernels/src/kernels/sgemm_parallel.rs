@@ -19,7 +19,9 @@
 //! a disjoint `&mut` range of rows of `C`, in safe Rust. A packed `B` shared by all threads
 //! needs them to agree on when it is ready and when it may be overwritten:
 //! `std::sync::Barrier`. Starting and joining threads costs 20–150 µs per call: spawn once per
-//! call, not once per block, and use fewer threads for small `m`.
+//! call, not once per block, and use fewer threads for small `m`. Ask
+//! `std::thread::available_parallelism()` once and keep the answer (`std::sync::OnceLock`): on
+//! Linux it reads files, 30–40 µs a call.
 //!
 //! Going further: on a machine shared with other processes, a fixed
 //! split waits for the slowest thread, and a barrier waits for the last thread to *start* (a
@@ -46,7 +48,7 @@
 //! 100–150 µs per call and, now and then, a thread that ran on its spawner's core for
 //! milliseconds; with the pool, two threads at n = 1024 ran 4–15 % faster (median GFLOP/s on
 //! two Zen 3 vCPUs, the two designs side by side in one process: 142 → 163 in a busy spell of
-//! the host, 171 → 177 in a quiet one) and a call at n = 64 costs 50 µs instead of 160. The
+//! the host, 171 → 177 in a quiet one), and at n = 64 a call takes 8 µs instead of 116. The
 //! pool needs one `unsafe` of its own: a worker thread outlives the call, so the compiler
 //! cannot see that it stops using the call's data before the call returns (`Pool::run` says
 //! why it does).
@@ -67,7 +69,7 @@ use super::sgemm_simd::{
 };
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 thread_local! {
@@ -452,7 +454,10 @@ impl Drop for CountOnDrop<'_> {
 /// The number of threads to use: `threads` (0 = one per core), at most one per two
 /// micro-panels of columns.
 fn thread_count(threads: usize, n: usize, uk: &MicroKernel) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Asked once: on Linux, `available_parallelism` reads the CPU quota of the process's cgroup
+    // from files, 30–40 µs a call, longer than a whole 64 × 64 product takes.
+    static CORES: OnceLock<usize> = OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let wanted = if threads == 0 { cores } else { threads };
     wanted.min(n.div_ceil(2 * uk.nr)).max(1)
 }

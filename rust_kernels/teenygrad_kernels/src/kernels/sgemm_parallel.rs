@@ -40,18 +40,8 @@
 //! transposed). One counter deals both kinds of work: the first tickets pack a few
 //! micro-panels of `A` each, the rest are blocks of columns, which wait only for the last
 //! micro-panels of `A` still being packed (microseconds). Packing `A` once rather than once per
-//! block of columns and thread made it 5–10 % faster on two Zen 3 cores (n = 1024 and 2048).
-//!
-//! Its threads outlive the call: a small pool of workers, started by the first call that needs
-//! them, which watch for the next call for a millisecond before they sleep (OpenBLAS's workers
-//! do the same), and the caller works beside them. New threads in every call had cost
-//! 100–150 µs per call and, now and then, a thread that ran on its spawner's core for
-//! milliseconds. With the pool, on two Zen 3 vCPUs, a 64 × 64 product takes 8 µs instead of
-//! 116 and n = 256 runs at 169 GFLOP/s instead of 104; at n = 1024 the two designs were within
-//! the host's noise (medians of interleaved runs from 12 % slower to 15 % faster). The
-//! pool needs one `unsafe` of its own: a worker thread outlives the call, so the compiler
-//! cannot see that it stops using the call's data before the call returns (`Pool::run` says
-//! why it does).
+//! block of columns and thread made it 5–10 % faster on two Zen 3 cores (n = 1024 and 2048;
+//! at n = 1024 best 180 vs 171 GFLOP/s, 88 % of the peak).
 //!
 //! ## Graded
 //! Correctness as for every stage (with `threads` of 1, 2 and 3), plus one product computed 40

@@ -16,7 +16,7 @@ from conftest import KIT, build_submission, run_grade
 from machine_load import machine_is_busy
 
 from autograder.coach import mca
-from autograder.coach.diagnose import Evidence, cliff, diagnose
+from autograder.coach.diagnose import Evidence, cliff, cliffs, diagnose
 from autograder.coach.disasm import (
     Function,
     Library,
@@ -168,6 +168,10 @@ def test_cliff_is_named_with_the_cache_it_crosses() -> None:
     assert cliff(Sweep(points)) == (points[2], points[3], 30.0, 11.0)
     assert cliff(Sweep(points), per_cpu=True) == (points[1], points[2], 40.0, 12.0)
     assert cliff(Sweep(points[:2])) is None
+    # every cliff, steepest first (what the coach times again before naming one)
+    assert cliffs(Sweep(points)) == [(points[2], points[3], 30.0, 11.0)]
+    two = [Point(128, 40.0, 1.0), Point(256, 20.0, 1.0), Point(512, 5.0, 1.0)]
+    assert cliffs(Sweep(two)) == [(two[1], two[2], 20.0, 5.0), (two[0], two[1], 40.0, 20.0)]
     found = diagnose(Evidence("blocked", AVX512, sweep=Sweep(points, others_share=0.9)))
     (finding,) = [f for f in found if f.code == "cache_cliff"]
     assert "from 40 to 12 GFLOP per CPU-second between n = 256 and n = 512" in finding.sentence
@@ -469,7 +473,14 @@ def test_reference_fast_stages_have_no_problem(coach_env, tmp_path_factory) -> N
 @pytest.mark.timing
 def test_reference_blocked_has_no_cliff(coach_env, tmp_path_factory) -> None:
     """The reference's blocked stage keeps its speed where B outgrows the last-level cache
-    (the sweep's last product), so the coach names no cliff (skipped on a busy machine)."""
+    (the sweep's last product, judged against the graded size as the grader judges it), so
+    the coach names no cliff there (skipped on a busy machine).
+
+    Only that step: between sizes that fit the caches, the speed of the blocked stage's
+    plain loop follows how much of the core's L2 this vCPU has, which a host's other guests
+    change (measured on this kit's Zen 3 VM, the two sizes timed in turns: n = 256 at 17.9
+    and n = 512 at 9.5 GFLOP per CPU-second in one run, 18.6 and 16.8 in the next)."""
+    from autograder.coach.diagnose import sweep_cliffs
     from autograder.coach.run import beyond_caches, measured_report, static_report
     from autograder.judge.client import WorkerClient
     from autograder.judge.runner import worker_spec
@@ -486,7 +497,10 @@ def test_reference_blocked_has_no_cliff(coach_env, tmp_path_factory) -> None:
     finally:
         client.close()
     assert report.sweep is not None and not report.sweep.points[-1].square, report.notes
-    assert "cache_cliff" not in [f.code for f in report.findings], report.sweep.points
+    beyond = report.sweep.points[-1]
+    speeds = [(p.label, round(p.cpu_gflops, 1)) for p in report.sweep.points]
+    assert [c for c in sweep_cliffs(report.evidence) if c[1] is beyond] == [], (
+        speeds, report.notes)
 
 
 @pytest.mark.slow

@@ -186,11 +186,14 @@ def _accumulator_findings(ev: Evidence) -> list[Finding]:
     return []
 
 
-def cliff(sweep: Sweep, per_cpu: bool = False, kept_target: float | None = None,
-          graded_n: int = 1024) -> tuple[Point, Point, float, float] | None:
-    """The steepest fall between consecutive sizes, if it is a cliff: (point before, point
-    after, GFLOP/s before, after); `per_cpu` reads GFLOP per CPU-second (a single-thread
-    stage: other processes taking the core do not lower it).
+Cliff = tuple[Point, Point, float, float]  # point before, point after, speed before, after
+
+
+def cliffs(sweep: Sweep, per_cpu: bool = False, kept_target: float | None = None,
+           graded_n: int = 1024) -> list[Cliff]:
+    """Every fall between consecutive sizes that is a cliff, steepest first: (point before,
+    point after, GFLOP/s before, after); `per_cpu` reads GFLOP per CPU-second (a
+    single-thread stage: other processes taking the core do not lower it).
 
     A fall to under `CLIFF_RATIO` of the previous size's speed is a cliff. For a stage graded
     on the speed it keeps beyond the caches (`kept_target`, the blocked stage), the product
@@ -204,30 +207,43 @@ def cliff(sweep: Sweep, per_cpu: bool = False, kept_target: float | None = None,
     graded = next((p for p in sweep.points if p.square and p.n == graded_n), None)
     if kept_target is not None and graded is not None and not sweep.points[-1].square:
         steps[-1] = (graded, sweep.points[-1], kept_target)
-    worst = None
+    falls = []
     for before, after, bar in steps:
         ratio = rate(after) / rate(before) if rate(before) > 0 else 1.0
-        if ratio < bar and (worst is None or ratio < worst[0]):
-            worst = (ratio, before, after)
-    if worst is None:
-        return None
-    return worst[1], worst[2], rate(worst[1]), rate(worst[2])
+        if ratio < bar:
+            falls.append((ratio, (before, after, rate(before), rate(after))))
+    return [found for _, found in sorted(falls, key=lambda fall: fall[0])]
 
 
-def _size(point: Point) -> str:
+def cliff(sweep: Sweep, per_cpu: bool = False, kept_target: float | None = None,
+          graded_n: int = 1024) -> Cliff | None:
+    """The steepest of `cliffs`, None when there is none."""
+    found = cliffs(sweep, per_cpu, kept_target, graded_n)
+    return found[0] if found else None
+
+
+def size_label(point: Point) -> str:
     """`n = 512`, or `256 x 4096 x 4096` for a product that is not square."""
     return f"n = {point.n}" if point.square else point.label.replace("x", " x ")
 
 
-def _cliff_finding(ev: Evidence) -> list[Finding]:
-    """A cliff in the sweep: per CPU-second for a single-thread stage (so it is judged on a
-    busy machine too), per wall-clock second for `parallel` when the machine was quiet."""
+def sweep_cliffs(ev: Evidence) -> list[Cliff]:
+    """The cliffs (`cliffs`) the diagnosis judges in the stage's sweep, steepest first: per
+    CPU-second for a single-thread stage (so they are judged on a busy machine too), per
+    wall-clock second for `parallel` when the machine was quiet."""
     per_cpu = ev.threads == 1
     if not ev.sweep or not (per_cpu or ev.timings_trusted):
         return []
-    found = cliff(ev.sweep, per_cpu, ev.kept_target, ev.graded_n)
+    return cliffs(ev.sweep, per_cpu, ev.kept_target, ev.graded_n)
+
+
+def _cliff_finding(ev: Evidence) -> list[Finding]:
+    """The sweep's steepest cliff named with its cause in numbers: the sizes, B's bytes, the
+    cache."""
+    found = next(iter(sweep_cliffs(ev)), None)
     if found is None:
         return []
+    per_cpu = ev.threads == 1
     before, after, g1, g2 = found
     b1, b2 = before.b_bytes, after.b_bytes
     # B exactly the size of a cache counts on both sides: A, C and the code want room too,
@@ -244,8 +260,8 @@ def _cliff_finding(ev: Evidence) -> list[Finding]:
         where += (f" (it keeps {g2 / g1:.0%} of its speed; full speed points need "
                   f"{ev.kept_target:.0%})")
     return [Finding("cache_cliff", (
-        f"Speed falls from {g1:.3g} to {g2:.3g} {unit} between {_size(before)} and "
-        f"{_size(after)}, "
+        f"Speed falls from {g1:.3g} to {g2:.3g} {unit} between {size_label(before)} and "
+        f"{size_label(after)}, "
         f"{where}: {advice}"), "1.5.5", blocked)]
 
 

@@ -4,6 +4,7 @@
   clock, larger sizes dropped when they would not fit the time budget), with the cores the
   stage kept busy (CPU seconds per wall-clock second) and the share of the CPUs other
   processes used meanwhile.
+- `retime`: some sizes of a sweep timed again in turns, to tell a cliff from a slow spell.
 - `profile`: `perf record -e cpu-clock` attached to the worker while the stage runs; each sample
   is an address in the library (or elsewhere: Python, numpy, libc).
 """
@@ -40,6 +41,10 @@ MIN_SAMPLES = 30  # fewer samples of the student's code say nothing about its th
 #: budget: falls past a cache reach that (the naive stage's, past the L2: 4.6x on this kit's
 #: Zen 4), and one product cannot be cut short.
 FALL_ROOM = 4
+#: A cliff is timed again before it is named: its two sizes in turns, RETIME_ROUNDS rounds of
+#: at least RETIME_TURN_S of products each.
+RETIME_ROUNDS = 3
+RETIME_TURN_S = 0.05
 
 
 @dataclass
@@ -100,11 +105,13 @@ def _others_share(busy0: float, own0: float, wall0: float, worker_cpu: float) ->
 
 
 def _time_size(client: WorkerClient, stage: str, threads: int, shape: tuple[int, int, int],
-               estimate_s: float, deadline: float = math.inf) -> tuple[Point, float, int]:
-    """GFLOP/s of the m x n x k product (median of several calls, each repeating it enough
-    times to last MIN_CALL_S), the worker CPU seconds it used, and how many calls were timed.
-    When the monotonic `deadline` leaves no room for more, fewer calls are timed (a product
-    of a second or more: the warm-up alone, which then counts)."""
+               estimate_s: float, deadline: float = math.inf, calls: int = 3,
+               min_s: float = MIN_SIZE_S) -> tuple[Point, float, int]:
+    """GFLOP/s of the m x n x k product (median of at least `calls` calls, each repeating it
+    enough times to last MIN_CALL_S, more while the products timed add up to under `min_s`),
+    the worker CPU seconds it used, and how many calls were timed. When the monotonic
+    `deadline` leaves no room for more, fewer calls are timed (a product of a second or more:
+    the warm-up alone, which then counts)."""
     m, n, k = shape
     client.call(probes.prepare_sgemm, n, SEED + n, m=m, k=k)
     repeats = max(1, min(1000, math.ceil(MIN_CALL_S / max(estimate_s, 1e-7))))
@@ -113,15 +120,15 @@ def _time_size(client: WorkerClient, stage: str, threads: int, shape: tuple[int,
     walls, cpus = [], []
     if repeats == 1 and time.monotonic() + 3 * warm.wall_s > deadline:
         walls, cpus = [warm.wall_s], [warm.cpu_s]  # the warm-up was one whole product
-    while len(walls) < 3 or (sum(walls) < MIN_SIZE_S and len(walls) < MAX_RUNS):
+    while len(walls) < calls or (sum(walls) < min_s and len(walls) < MAX_RUNS):
         if walls and time.monotonic() + walls[-1] * repeats > deadline:
             break
         timed = client.call_timed(probes.run_sgemm, stage, threads, 0, rows, timeout=600)
         walls.append(timed.wall_s / repeats)
         cpus.append(timed.cpu_s / repeats)
-    median = sorted(walls)[len(walls) // 2]
+    median = _median(walls)
     cores = sum(cpus) / sum(walls) if sum(walls) > 0 else 0.0
-    cpu_median = max(sorted(cpus)[len(cpus) // 2], 1e-9)
+    cpu_median = max(_median(cpus), 1e-9)
     flops = 2 * m * n * k
     point = Point(n, flops / median / 1e9, cores, flops / cpu_median / 1e9, m, k)
     return point, sum(cpus) * repeats, len(walls)
@@ -133,9 +140,16 @@ def sweep(client: WorkerClient, stage: str, threads: int, budget_s: float,
     outgrows the last-level cache), as far as `budget_s` seconds allow."""
     result = Sweep()
     deadline = time.monotonic() + budget_s
+    if not client.alive:
+        client.start()
+    client.wait_ready()
+    # The worker's whole CPU time, not only its timed calls': making the operands and the
+    # warm-up calls are its work too (counted as other processes', they read as 15-20 % of
+    # the CPUs in a sweep of the blocked stage).
+    worker, worker0 = client.worker_pid(), client.cpu_seconds()
     busy0 = machine_busy_seconds()
     own = os.times()
-    own0, wall0, worker_cpu = own.user + own.system, time.perf_counter(), 0.0
+    own0, wall0, timed_cpu = own.user + own.system, time.perf_counter(), 0.0
     previous: Point | None = None
     shapes = [(n, n, n) for n in SIZES] + ([beyond] if beyond else [])
     for shape in shapes:
@@ -156,10 +170,39 @@ def sweep(client: WorkerClient, stage: str, threads: int, budget_s: float,
                                 f"{2 * shape[0] * shape[1] * shape[2] / point.gflops / 1e9:.2g} "
                                 "s; the coach keeps under its time budget)")
         result.points.append(point)
-        worker_cpu += cpu
+        timed_cpu += cpu
         previous = point
+    # A worker started again (the student's code crashed it) counts only its timed calls.
+    worker_cpu = (client.cpu_seconds() - worker0 if client.worker_pid() == worker > 0
+                  else timed_cpu)
     result.others_share = _others_share(busy0, own0, wall0, worker_cpu)
     return result
+
+
+def retime(client: WorkerClient, stage: str, threads: int, points: list[Point],
+           deadline: float, rounds: int = RETIME_ROUNDS) -> list[Point] | None:
+    """The sizes of `points` timed again in turns, each once per round, so that a slow spell
+    of the machine (a neighbour on the host, which no process count shows) falls on all of
+    them alike: per size, the median of its turns; None when the monotonic `deadline` comes
+    before every size had `rounds` turns."""
+    turns: list[list[Point]] = [[] for _ in points]
+    for _ in range(rounds):
+        for point, timed in zip(points, turns, strict=True):
+            shape = (point.m or point.n, point.n, point.k or point.n)
+            estimate = 2 * shape[0] * shape[1] * shape[2] / (point.gflops * 1e9)
+            # a turn: the warm-up, at least one call and RETIME_TURN_S of products
+            if time.monotonic() + 2 * max(estimate, MIN_CALL_S) + RETIME_TURN_S > deadline:
+                return None
+            timed.append(_time_size(client, stage, threads, shape, estimate, deadline,
+                                    calls=1, min_s=RETIME_TURN_S)[0])
+    return [Point(p.n, _median([t.gflops for t in timed]), _median([t.cores for t in timed]),
+                  _median([t.cpu_gflops for t in timed]), p.m, p.k)
+            for p, timed in zip(points, turns, strict=True)]
+
+
+def _median(values: list[float]) -> float:
+    """The middle value (of an odd count; the upper middle of an even one)."""
+    return sorted(values)[len(values) // 2]
 
 
 @dataclass

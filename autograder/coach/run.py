@@ -19,7 +19,14 @@ from pathlib import Path
 
 from autograder import roofline
 from autograder.coach import disasm, mca
-from autograder.coach.diagnose import Evidence, Finding, diagnose, measured_fraction
+from autograder.coach.diagnose import (
+    Evidence,
+    Finding,
+    diagnose,
+    measured_fraction,
+    size_label,
+    sweep_cliffs,
+)
 from autograder.coach.kernel import (
     PROFILE_PARTS,
     StageCode,
@@ -29,7 +36,15 @@ from autograder.coach.kernel import (
     stage_files,
 )
 from autograder.coach.machine import Machine, detect, human_bytes
-from autograder.coach.measure import Profile, Sweep, alone_share, profile, sweep
+from autograder.coach.measure import (
+    RETIME_ROUNDS,
+    Profile,
+    Sweep,
+    alone_share,
+    profile,
+    retime,
+    sweep,
+)
 from autograder.judge.build import build_maturin
 from autograder.judge.client import WorkerClient
 from autograder.judge.errors import GraderError, StudentError, StudentStop
@@ -46,6 +61,9 @@ STAGES = SGEMM_STAGES + MEMORY_BOUND
 #: The level's part of a kernel whose name is not a part's (saxpy and sdot are part blas1).
 PART_OF = {"saxpy": "blas1", "sdot": "blas1"}
 BUDGET_S = 100.0  # the whole coach, build included, aims at under two minutes
+#: The share of a stage's sweep budget its sizes may use; the rest is for timing a cliff's
+#: two sizes again (`confirm_cliffs`).
+SWEEP_SHARE = 0.75
 PROFILE_S = 1.0  # CPU-seconds of the worker (at most twice that of wall-clock time)
 #: Wall-clock seconds of a stage besides its sweep: the profile (at most 2 PROFILE_S) and
 #: perf's start, stop and script, the stage's setup and static reading. Measured 4-5 s per
@@ -180,15 +198,19 @@ def _threads(stage: str) -> int:
 def measured_report(report: StageReport, built: Built, client: WorkerClient,
                     peak: dict[str, float], budget_s: float,
                     beyond: tuple[int, int, int] | None = None) -> None:
-    """Add the sweep (n = 64 ... 2048, then the product `beyond` the caches), the profile
-    and the diagnosis they support to a static report."""
+    """Add the sweep (n = 64 ... 2048, then the product `beyond` the caches, in
+    SWEEP_SHARE of `budget_s`; its cliffs timed again in the rest), the profile and the
+    diagnosis they support to a static report."""
     ev = report.evidence
     assert ev is not None and report.code is not None
     if report.stage in MEMORY_BOUND:
         return profile_report(report, built, client)
     threads = 0 if report.stage == "parallel" else 1
+    deadline = time.monotonic() + budget_s
     try:
-        report.sweep = ev.sweep = sweep(client, report.stage, threads, budget_s, beyond)
+        report.sweep = ev.sweep = sweep(client, report.stage, threads, SWEEP_SHARE * budget_s,
+                                        beyond)
+        confirm_cliffs(ev, client, report.stage, threads, deadline)
         squares = report.sweep.squares
         n = ev.graded_n if report.sweep.at(ev.graded_n) else (squares[-1].n if squares else 256)
         starts = {f.name: f.start for f in built.library.functions.values()}
@@ -206,6 +228,39 @@ def measured_report(report: StageReport, built: Built, client: WorkerClient,
     roof = "peak_gflops_all_threads" if report.stage == "parallel" else "peak_gflops_1_thread"
     ev.peak_gflops = peak.get(roof, 0.0)
     report.findings = diagnose(ev)
+
+
+def confirm_cliffs(ev: Evidence, client: WorkerClient, stage: str, threads: int,
+                   deadline: float) -> None:
+    """Time the two sizes of each cliff in the sweep again, in turns (`retime`), and put
+    those times in the sweep, until every cliff it shows has been timed so or the monotonic
+    `deadline` comes: a sweep times each size once, in order, so a slow spell of the machine
+    on one size looks like a cliff; a cliff the cache makes shows in every turn. Each
+    re-timing is a note of the sweep."""
+    assert ev.sweep is not None
+    confirmed: set[tuple[str, str]] = set()
+    while True:
+        pending = [(before, after) for before, after, _, _ in sweep_cliffs(ev)
+                   if (before.label, after.label) not in confirmed]
+        if not pending:
+            return
+        before, after = pending[0]
+        again = retime(client, stage, threads, [before, after], deadline)
+        sizes = f"{size_label(before)} and {size_label(after)}"
+        if again is None:
+            ev.sweep.notes.append(f"{sizes} were not timed again (the coach's time budget "
+                                  "ran out): the fall between them may be a slow spell")
+            return
+        confirmed.add((before.label, after.label))
+        points = ev.sweep.points
+        for old, new in zip((before, after), again, strict=True):
+            points[points.index(old)] = new
+        per_cpu = ev.threads == 1  # as sweep_cliffs judges it
+        speeds = [p.cpu_gflops if per_cpu else p.gflops for p in again]
+        unit = "GFLOP per CPU-second" if per_cpu else "GFLOP/s"
+        ev.sweep.notes.append(f"{sizes} timed again in turns ({RETIME_ROUNDS} each), so that "
+                              f"a slow spell of the machine falls on both: {speeds[0]:.3g} "
+                              f"and {speeds[1]:.3g} {unit}")
 
 
 def apply_profile(report: StageReport, built: Built, samples: Profile | str) -> None:

@@ -189,7 +189,7 @@ def retime(client: WorkerClient, stage: str, threads: int, points: list[Point],
     for _ in range(rounds):
         for point, timed in zip(points, turns, strict=True):
             shape = (point.m or point.n, point.n, point.k or point.n)
-            estimate = 2 * shape[0] * shape[1] * shape[2] / (point.gflops * 1e9)
+            estimate = 2 * shape[0] * shape[1] * shape[2] / (max(point.gflops, 1e-3) * 1e9)
             # a turn: the warm-up, at least one call and RETIME_TURN_S of products
             if time.monotonic() + 2 * max(estimate, MIN_CALL_S) + RETIME_TURN_S > deadline:
                 return None

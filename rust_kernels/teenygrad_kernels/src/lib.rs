@@ -17,7 +17,7 @@
 //! - `sgemm(stage, alpha, a, b, beta, c, threads=0)`: `c ← alpha·a@b + beta·c` in place with
 //!   the named stage; `a` (m, k), `b` (k, n), `c` (m, n), each with contiguous rows (row
 //!   strides may exceed the row length: `big[:, :n]` works); `threads` only for `parallel`
-//!   (0 = one per core).
+//!   (0 = the kernel's choice: one per core, or fewer for a small product).
 //! - `sgemm_lists(stage, m, n, k, alpha, a, b, beta, c) -> list[float]`: the same product on
 //!   row-major Python sequences of floats (`a` m·k, `b` k·n, `c` m·n values), returning the new
 //!   `c`: the capstone's numpy-free path from a level -1 storage list to the kernels.
@@ -474,7 +474,7 @@ fn sgemv(
 
 /// sgemm(stage, alpha, a, b, beta, c, threads=0): c <- alpha*a@b + beta*c in place with the
 /// named stage; a (m, k), b (k, n), c (m, n). `threads` is used by the `parallel` stage only
-/// (0 = one per core).
+/// (0 = the kernel's choice: one per core, or fewer for a small product).
 #[pyfunction]
 #[pyo3(signature = (stage, alpha, a, b, beta, c, threads = 0))]
 #[allow(clippy::too_many_arguments)]
@@ -491,7 +491,7 @@ fn sgemm(
     check_stage(stage)?;
     let threads = usize::try_from(threads).map_err(|_| {
         PyValueError::new_err(format!(
-            "threads must be >= 0 (0 = one per core), got {threads}"
+            "threads must be >= 0 (0 = the kernel's choice), got {threads}"
         ))
     })?;
     let (aa, ba, ca) = (

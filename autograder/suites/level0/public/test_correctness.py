@@ -16,19 +16,23 @@ STAGES = ["naive", "reordered", "blocked", "microkernel", "simd", "parallel"]
 #: (m, n, k, lda_pad, ldb_pad, ldc_pad): edges that are no tile's multiple, padded rows, k = 0,
 #: and more rows, then more columns, than a cache block usually holds (4099 > 4096): a second
 #: block of rows (MC) or columns (NC) must start at its own offset (n = 67: wide enough for
-#: parallel to split the columns over two threads).
+#: parallel to split the columns over two threads; 1 x 97: one row split among threads).
+#: 300 x 257 x 515 is padded too: it is the one large enough (40 million multiply-adds) that a
+#: parallel stage which keeps small products on one thread when left to choose still runs it
+#: on several.
 SHAPES = [(1, 1, 1, 0, 0, 0), (7, 5, 3, 0, 0, 0), (37, 61, 17, 3, 5, 2), (0, 4, 3, 0, 0, 0),
-          (5, 0, 3, 0, 0, 0), (4, 6, 0, 0, 0, 1), (129, 131, 67, 1, 0, 7), (300, 257, 515, 0, 0, 0),
-          (4099, 67, 3, 2, 0, 1), (3, 4099, 9, 0, 1, 2)]
+          (5, 0, 3, 0, 0, 0), (4, 6, 0, 0, 0, 1), (129, 131, 67, 1, 0, 7), (300, 257, 515, 3, 1, 2),
+          (4099, 67, 3, 2, 0, 1), (3, 4099, 9, 0, 1, 2), (1, 97, 5, 0, 2, 0)]
 ALPHA_BETA = [(1.0, 0.0), (-0.5, 2.0), (0.0, 1.5), (2.0, 1.0)]
 #: The instruction sets `simd` and `parallel` dispatch to, as `TEENYGRAD_ISA` names them
 #: (`Isa::from_name` in rust_kernels/teenygrad_kernels/src/kernels/mod.rs). Every one this CPU
 #: has is tested, not only the widest: a student's fallback kernel is graded code too.
 ISAS = ["avx512f", "avx2+fma", "neon", "scalar"]
 DISPATCHING = {"simd", "parallel"}
-#: `threads` the parallel stage runs with besides 0 (one per core): one, and three (more than
-#: a two-core machine has, and an uneven split of the blocks).
-MORE_THREADS = [1, 3]
+#: `threads` the parallel stage runs with besides 0 (the kernel's choice): one, three (more
+#: than a two-core machine has, and an uneven split of the blocks) and nine (many narrow
+#: shares: more blocks of columns than a micro-tile is wide).
+MORE_THREADS = [1, 3, 9]
 
 
 def per_stage(points: float, parallel: float | None = None) -> list:

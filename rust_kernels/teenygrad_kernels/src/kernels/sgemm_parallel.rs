@@ -2,7 +2,8 @@
 //!
 //! Same contract as `sgemm_naive` (read its doc comment first): `C ← α·A·B + β·C`, row-major
 //! with leading dimensions, any `m, n, k ≥ 0`, and `C` not read when `β == 0`; plus `threads`,
-//! the number of threads to use (`0` = one per core: `std::thread::available_parallelism()`).
+//! the number of threads to use (`0` = up to you: one per core,
+//! `std::thread::available_parallelism()`, or fewer for a small product).
 //!
 //! ## The idea
 //! Reuse your `simd` stage's micro-kernel and packing, and split the work of the loop nest
@@ -19,7 +20,8 @@
 //! a disjoint `&mut` range of rows of `C`, in safe Rust. A packed `B` shared by all threads
 //! needs them to agree on when it is ready and when it may be overwritten:
 //! `std::sync::Barrier`. Starting and joining threads costs 20–150 µs per call: spawn once per
-//! call, not once per block, and use fewer threads for small `m`. Ask
+//! call, not once per block, and when `threads` is 0 run small products on fewer threads (on
+//! two cores, below about n = 300 the start-up costs more than the second core gives). Ask
 //! `std::thread::available_parallelism()` once and keep the answer (`std::sync::OnceLock`): on
 //! Linux it reads files, 30–40 µs a call.
 //!
@@ -53,7 +55,8 @@
 //! 1.8–1.95× one thread here.
 
 /// `C ← alpha · A · B + beta · C` (row-major, leading dimensions `lda`, `ldb`, `ldc`) on
-/// `threads` threads (`0` = one per core), with the `simd` stage's micro-kernel.
+/// `threads` threads (`0` = one per core, fewer for a small product), with the `simd` stage's
+/// micro-kernel.
 ///
 /// `A` is `m × k`, `B` is `k × n`, `C` is `m × n`. When `beta == 0`, `C` is not read.
 #[allow(clippy::too_many_arguments)] // the BLAS signature, plus `threads`

@@ -2,7 +2,8 @@
 //!
 //! Same contract as `sgemm_naive` (read its doc comment first): `C ← α·A·B + β·C`, row-major
 //! with leading dimensions, any `m, n, k ≥ 0`, and `C` not read when `β == 0`; plus `threads`,
-//! the number of threads to use (`0` = one per core: `std::thread::available_parallelism()`).
+//! the number of threads to use (`0` = up to you: one per core,
+//! `std::thread::available_parallelism()`, or fewer for a small product).
 //!
 //! ## The idea
 //! Reuse your `simd` stage's micro-kernel and packing, and split the work of the loop nest
@@ -19,7 +20,8 @@
 //! a disjoint `&mut` range of rows of `C`, in safe Rust. A packed `B` shared by all threads
 //! needs them to agree on when it is ready and when it may be overwritten:
 //! `std::sync::Barrier`. Starting and joining threads costs 20–150 µs per call: spawn once per
-//! call, not once per block, and use fewer threads for small `m`. Ask
+//! call, not once per block, and when `threads` is 0 run small products on fewer threads (on
+//! two cores, below about n = 300 the start-up costs more than the second core gives). Ask
 //! `std::thread::available_parallelism()` once and keep the answer (`std::sync::OnceLock`): on
 //! Linux it reads files, 30–40 µs a call.
 //!
@@ -255,20 +257,31 @@ impl Drop for CountOnDrop<'_> {
     }
 }
 
-/// The number of threads to use: `threads` (0 = one per core), at most one per two
-/// micro-panels of columns.
-fn thread_count(threads: usize, n: usize, uk: &MicroKernel) -> usize {
+/// Multiply-adds (`m · n · k`) each thread must have for threads to pay: starting and joining
+/// them costs about 0.1 ms (2 threads at n = 64: 116 µs, one thread 8 µs), and on two Zen 3
+/// cores 2 threads overtook 1 between n = 256 and 320 (16.8 and 32.8 million multiply-adds).
+const MIN_WORK_PER_THREAD: usize = 12_000_000;
+
+/// The number of threads to use: `threads`, or for 0 one per core but at most one per
+/// MIN_WORK_PER_THREAD multiply-adds; either way at most one per two micro-panels of columns.
+fn thread_count(threads: usize, m: usize, n: usize, k: usize, uk: &MicroKernel) -> usize {
     // Asked once: on Linux, `available_parallelism` reads the CPU quota of the process's cgroup
     // from files, 30–40 µs a call, longer than a whole 64 × 64 product takes.
     static CORES: OnceLock<usize> = OnceLock::new();
     let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let wanted = if threads == 0 { cores } else { threads };
+    let work = m.saturating_mul(n).saturating_mul(k);
+    let wanted = if threads == 0 {
+        cores.min(work / MIN_WORK_PER_THREAD)
+    } else {
+        threads
+    };
     wanted.min(n.div_ceil(2 * uk.nr)).max(1)
 }
 // END SOLUTION
 
 /// `C ← alpha · A · B + beta · C` (row-major, leading dimensions `lda`, `ldb`, `ldc`) on
-/// `threads` threads (`0` = one per core), with the `simd` stage's micro-kernel.
+/// `threads` threads (`0` = one per core, fewer for a small product), with the `simd` stage's
+/// micro-kernel.
 ///
 /// `A` is `m × k`, `B` is `k × n`, `C` is `m × n`. When `beta == 0`, `C` is not read.
 #[allow(clippy::too_many_arguments)] // the BLAS signature, plus `threads`
@@ -294,7 +307,7 @@ pub fn sgemm_parallel(
         return scale_c(m, n, beta, c, ldc);
     }
     let uk = select_kernel();
-    let threads = thread_count(threads, n, &uk);
+    let threads = thread_count(threads, m, n, k, &uk);
     if threads == 1 {
         return sgemm_simd(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }

@@ -148,6 +148,44 @@ def test_a_ctrl_c_that_python_swallows_is_raised_again(capfd: pytest.CaptureFixt
     assert "KeyboardInterrupt" not in "".join(capfd.readouterr())
 
 
+def test_a_reply_to_a_call_that_ctrl_c_cut_is_no_verdict() -> None:
+    """Ctrl-C reaches the worker too (one process group): a call it cuts short ends with the
+    interrupt's error, which must not grade the test as failed, even when the judge's own
+    KeyboardInterrupt was swallowed meanwhile (as in a garbage-collector callback): the
+    latch raises it again as soon as the reply is in."""
+    import threading
+
+    from autograder.judge import interrupt
+    from autograder.judge.client import WorkerClient
+    from autograder.judge.runner import worker_spec
+    from autograder.judge.workspace import Source, build_workspace
+    from autograder.levels import load_level
+    from autograder.probes import selftest
+
+    level = load_level("demo", ENGINE_KIT)
+    ws = build_workspace(level, Source("submission", SUBMISSIONS / "hang_in_mul"))
+    client = WorkerClient(worker_spec(level, ws), name="ctrl-c-test")
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # xdist ignores it
+    try:
+        client.start()
+        with interrupt.latched() as latch:
+            def press_ctrl_c() -> None:  # what the judge swallowed, and what the worker got
+                latch.pressed = True
+                os.kill(client.worker_pid(), signal.SIGINT)
+
+            timer = threading.Timer(0.5, press_ctrl_c)
+            timer.start()
+            started = time.monotonic()
+            with pytest.raises(KeyboardInterrupt):  # mul hangs until its 3 s call limit
+                client.call(selftest.call, "calc.ops", "mul", 2, 3)
+            timer.join()
+            assert time.monotonic() - started < 2.5  # the worker's reply, not the limit
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        client.close()
+        ws.cleanup()
+
+
 def test_an_ignored_ctrl_c_stays_ignored() -> None:
     """A grading started with SIGINT ignored (a background job, nohup) is not made
     interruptible by the latch."""

@@ -230,6 +230,10 @@ class WorkerClient:
         self.calls += 1
         self._send(encode(request), deadline, what, limit)
         reply = self._receive(deadline, what, limit)
+        # A Ctrl-C during the call reached the worker too (one process group), so its reply
+        # may be the interrupt's, not a verdict on the student's code; and the judge's own
+        # KeyboardInterrupt may have been swallowed meanwhile (see interrupt.py).
+        interrupt.check()
         if reply.get("ok"):
             return reply.get("value")
         raise self._failure(reply.get("error") or {})

@@ -79,3 +79,8 @@ def check() -> None:
     KeyboardInterrupt was swallowed); nothing outside it."""
     for latch in _installed:
         latch.check()
+
+
+def pressed() -> bool:
+    """Whether Ctrl-C was pressed inside `latched()`, however its KeyboardInterrupt ended."""
+    return any(latch.pressed for latch in _installed)

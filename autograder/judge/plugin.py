@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, Verbosity, is_hypothesis_test, seed, settings
 
-from autograder.judge import examples
+from autograder.judge import examples, interrupt
 from autograder.judge.api import Student
 from autograder.judge.client import WorkerClient, WorkerSpec
 from autograder.judge.errors import StudentError, StudentStop
@@ -353,6 +353,8 @@ class GradingPlugin:
         result = self.ctx.pending.pop(nodeid, None)
         if result is None:
             return
+        if interrupt.pressed():  # Ctrl-C cut this test short (its verdict may be the
+            return  # interrupt's, e.g. a worker stopped by it): not a finished test
         self.ctx.results.append(result)
         if self.ctx.progress is not None:
             self.ctx.progress(result, len(self.ctx.results), len(self.ctx.collected))

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from statistics import median_high
 
 import numpy as np
 
@@ -126,9 +127,9 @@ def _time_size(client: WorkerClient, stage: str, threads: int, shape: tuple[int,
         timed = client.call_timed(probes.run_sgemm, stage, threads, 0, rows, timeout=600)
         walls.append(timed.wall_s / repeats)
         cpus.append(timed.cpu_s / repeats)
-    median = _median(walls)
+    median = median_high(walls)
     cores = sum(cpus) / sum(walls) if sum(walls) > 0 else 0.0
-    cpu_median = max(_median(cpus), 1e-9)
+    cpu_median = max(median_high(cpus), 1e-9)
     flops = 2 * m * n * k
     point = Point(n, flops / median / 1e9, cores, flops / cpu_median / 1e9, m, k)
     return point, sum(cpus) * repeats, len(walls)
@@ -195,14 +196,10 @@ def retime(client: WorkerClient, stage: str, threads: int, points: list[Point],
                 return None
             timed.append(_time_size(client, stage, threads, shape, estimate, deadline,
                                     calls=1, min_s=RETIME_TURN_S)[0])
-    return [Point(p.n, _median([t.gflops for t in timed]), _median([t.cores for t in timed]),
-                  _median([t.cpu_gflops for t in timed]), p.m, p.k)
+    return [Point(p.n, median_high([t.gflops for t in timed]),
+                  median_high([t.cores for t in timed]),
+                  median_high([t.cpu_gflops for t in timed]), p.m, p.k)
             for p, timed in zip(points, turns, strict=True)]
-
-
-def _median(values: list[float]) -> float:
-    """The middle value (of an odd count; the upper middle of an even one)."""
-    return sorted(values)[len(values) // 2]
 
 
 @dataclass

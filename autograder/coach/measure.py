@@ -70,6 +70,11 @@ class Point:
         return str(self.n) if self.square else f"{self.m}x{self.n}x{self.k}"
 
     @property
+    def shape(self) -> tuple[int, int, int]:
+        """(m, n, k), the zeros filled in."""
+        return (self.m or self.n, self.n, self.k or self.n)
+
+    @property
     def b_bytes(self) -> int:
         """The bytes of B (k x n floats): what i-k-j streams once per row of C."""
         return 4 * (self.k or self.n) * self.n
@@ -105,6 +110,12 @@ def _others_share(busy0: float, own0: float, wall0: float, worker_cpu: float) ->
     return max(0.0, (busy - own - worker_cpu) / (wall * (os.cpu_count() or 1)))
 
 
+def flop_count(shape: tuple[int, int, int]) -> int:
+    """The floating-point operations of an m x n x k product: a multiply and an add each."""
+    m, n, k = shape
+    return 2 * m * n * k
+
+
 def _time_size(client: WorkerClient, stage: str, threads: int, shape: tuple[int, int, int],
                estimate_s: float, deadline: float = math.inf, calls: int = 3,
                min_s: float = MIN_SIZE_S) -> tuple[Point, float, int]:
@@ -130,7 +141,7 @@ def _time_size(client: WorkerClient, stage: str, threads: int, shape: tuple[int,
     median = median_high(walls)
     cores = sum(cpus) / sum(walls) if sum(walls) > 0 else 0.0
     cpu_median = max(median_high(cpus), 1e-9)
-    flops = 2 * m * n * k
+    flops = flop_count(shape)
     point = Point(n, flops / median / 1e9, cores, flops / cpu_median / 1e9, m, k)
     return point, sum(cpus) * repeats, len(walls)
 
@@ -154,8 +165,7 @@ def sweep(client: WorkerClient, stage: str, threads: int, budget_s: float,
     previous: Point | None = None
     shapes = [(n, n, n) for n in SIZES] + ([beyond] if beyond else [])
     for shape in shapes:
-        flops = 2 * shape[0] * shape[1] * shape[2]
-        estimate = flops / (previous.gflops * 1e9) if previous else 1e-4
+        estimate = flop_count(shape) / (previous.gflops * 1e9) if previous else 1e-4
         needed = max(FALL_ROOM * estimate, 5 * MIN_CALL_S)
         label = "x".join(map(str, shape)) if len(set(shape)) > 1 else f"n = {shape[0]}"
         if previous and time.monotonic() + needed > deadline:
@@ -168,7 +178,7 @@ def sweep(client: WorkerClient, stage: str, threads: int, budget_s: float,
         if runs < 3:
             result.notes.append(f"{label} timed {'once' if runs == 1 else f'{runs} times'} "
                                 "(one product took "
-                                f"{2 * shape[0] * shape[1] * shape[2] / point.gflops / 1e9:.2g} "
+                                f"{flop_count(shape) / point.gflops / 1e9:.2g} "
                                 "s; the coach keeps under its time budget)")
         result.points.append(point)
         timed_cpu += cpu
@@ -189,12 +199,11 @@ def retime(client: WorkerClient, stage: str, threads: int, points: list[Point],
     turns: list[list[Point]] = [[] for _ in points]
     for _ in range(rounds):
         for point, timed in zip(points, turns, strict=True):
-            shape = (point.m or point.n, point.n, point.k or point.n)
-            estimate = 2 * shape[0] * shape[1] * shape[2] / (max(point.gflops, 1e-3) * 1e9)
+            estimate = flop_count(point.shape) / (max(point.gflops, 1e-3) * 1e9)
             # a turn: the warm-up, at least one call and RETIME_TURN_S of products
             if time.monotonic() + 2 * max(estimate, MIN_CALL_S) + RETIME_TURN_S > deadline:
                 return None
-            timed.append(_time_size(client, stage, threads, shape, estimate, deadline,
+            timed.append(_time_size(client, stage, threads, point.shape, estimate, deadline,
                                     calls=1, min_s=RETIME_TURN_S)[0])
     return [Point(p.n, median_high([t.gflops for t in timed]),
                   median_high([t.cores for t in timed]),

@@ -13,6 +13,7 @@ from threadpoolctl import threadpool_limits
 
 from autograder.judge import sandbox
 from autograder.judge.build import build_maturin
+from autograder.judge.bytecode import compile_student_modules, compile_worker_modules
 from autograder.judge.client import WorkerClient, WorkerSpec
 from autograder.judge.errors import (
     GraderError,
@@ -50,6 +51,7 @@ def worker_spec(level: Level, ws: Workspace) -> WorkerSpec:
     parts are swapped in one at a time tells the worker which are, and adds the packages of
     the kit's stand-in while one it stands in for is not."""
     box = sandbox.probe()
+    compile_worker_modules()  # each worker imports them: compiled once here, not in each
     if not box.confined:
         prepare_for_nobody(ws.root, [ws.student, *ws.extra_paths])
     swap = read_swap(level, ws.student)
@@ -162,6 +164,7 @@ def grade_level(level: Level, source: Source, options: GradeOptions | None = Non
             if swap.note(level):
                 result.notes.append(swap.note(level))
         if not options.list_only:
+            compile_student_modules(ws.student, spec.sandbox)
             blocked |= preflight(level, spec)
         ctx = _run_suites(level, spec, options, blocked)
         if options.list_only:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import glob
 import importlib.metadata
+import importlib.util
 import os
 import shutil
 import site
@@ -305,6 +306,12 @@ class View:
         if self.kit_modules:
             for name in WORKER_KIT_MODULES:
                 args += _bind(KIT_ROOT / "autograder" / name)
+            # The package's __init__.py is bound alone: its bytecode beside it too (see
+            # judge.bytecode), not the rest of its __pycache__ (the judge's modules').
+            init_bytecode = Path(importlib.util.cache_from_source(
+                str(KIT_ROOT / "autograder" / "__init__.py")))
+            if init_bytecode.is_file():
+                args += _bind(init_bytecode)
             pythonpath.insert(0, str(KIT_ROOT))
         for path in self.read_only:
             args += _bind(path)

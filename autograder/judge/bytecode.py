@@ -4,17 +4,18 @@ Every test gets a fresh worker (see `autograder.judge.plugin`), and each imports
 worker-side modules (`autograder.worker`, `.probes`, `.cases`) before it can answer. Python
 keeps their bytecode beside them in `__pycache__`, but only where it may write it: in a
 checkout graded with `PYTHONDONTWRITEBYTECODE=1` set (as on the kit's own CI machine) every
-worker compiled them from source again, 15-25 ms of the ~170 ms a worker takes to start, and a
-worker never writes any (it runs with `sys.dont_write_bytecode` in a read-only view).
+worker compiled them from source again (about 15 ms of the ~165 ms a worker takes to start),
+and a worker never writes any (it runs with `sys.dont_write_bytecode` in a read-only view).
 
 So the judge writes that bytecode itself, once per grading, before the first worker starts:
 hash-checked `.pyc` files (PEP 552), which Python uses only while they match the source's
 hash, so an edited module is never run from stale bytecode.
 
-The student's Python files cost each worker as much again (a level's package: 15-30 ms). They
-are untrusted input, which the judge does not even parse, so their bytecode is written by an
-interpreter in the sandbox that only compiles them: none of their code runs there, it sees
-nothing but the student's folder, and workers later read that folder read-only.
+A test that imports the student's package costs its worker as much again or more (level 1's
+package: about 30 ms). Those files are untrusted input, which the judge does not even parse,
+so their bytecode is written by an interpreter in the sandbox that only compiles them: none
+of their code runs there, it sees nothing but the student's folder, and workers later read
+that folder read-only.
 """
 
 from __future__ import annotations

@@ -80,8 +80,8 @@ def test_a_sandboxed_worker_compiles_no_kit_module(tmp_path: Path) -> None:
                     "in the sandbox (unconfined, each worker compiles them, as before)")
 def test_student_files_are_compiled_in_the_sandbox_and_used(tmp_path: Path) -> None:
     """The student's package gets bytecode from the sandboxed compiler (a file that does not
-    compile gets none, and nothing of theirs runs); a worker-like interpreter then compiles
-    none of the files that had bytecode."""
+    compile gets none, one that warns gets it, and nothing of theirs runs); a worker-like
+    interpreter then compiles none of the files that had bytecode."""
     student = tmp_path / "student"
     (student / "pkg").mkdir(parents=True)
     (student / "pkg" / "__init__.py").write_text("from pkg.core import twice\n")
@@ -91,6 +91,7 @@ def test_student_files_are_compiled_in_the_sandbox_and_used(tmp_path: Path) -> N
         "    pass\n\n"
         "def twice(x):\n    return 2 * x\n")
     (student / "pkg" / "broken.py").write_text("def oops(:\n")
+    (student / "pkg" / "warns.py").write_text("def f(x):\n    return x is 1\n" * 2000)
     report = ("import json, sys\nseen = []\n"
               "sys.addaudithook(lambda e, a: e == 'compile' and seen.append(str(a[1])))\n"
               "import pkg\nprint(json.dumps([s for s in seen if '/student/' in s]))\n")
@@ -108,6 +109,7 @@ def test_student_files_are_compiled_in_the_sandbox_and_used(tmp_path: Path) -> N
     assert compile_student_modules(student, sandbox.probe())
     assert not (student / "pkg" / "ran").exists()  # compiling ran none of the student's code
     cached = {p.name for p in (student / "pkg" / "__pycache__").iterdir()}
-    assert cached == {f"__init__.{sys.implementation.cache_tag}.pyc",
-                      f"core.{sys.implementation.cache_tag}.pyc"}  # not broken.py
+    # not broken.py; warns.py, whose 2000 SyntaxWarnings nobody reads, has its bytecode
+    assert cached == {f"{name}.{sys.implementation.cache_tag}.pyc"
+                      for name in ("__init__", "core", "warns")}
     assert compiled() == []

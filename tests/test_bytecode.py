@@ -23,11 +23,18 @@ from autograder.judge.bytecode import (
     worker_module_sources,
 )
 
-IMPORTS = "import autograder.worker.main, autograder.probes.level1, autograder.cases.indexing"
-#: Prints the kit files this process compiled from source while importing IMPORTS.
-REPORT = ("import json, sys\nseen = []\n"
-          "sys.addaudithook(lambda e, a: e == 'compile' and seen.append(str(a[1])))\n"
-          f"{IMPORTS}\nprint(json.dumps([s for s in seen if '/autograder/' in s]))\n")
+
+def compile_report(imports: str, under: str) -> str:
+    """A program that runs `imports` and prints (JSON) the files whose path holds `under`
+    that it compiled from source meanwhile."""
+    return ("import json, sys\nseen = []\n"
+            "sys.addaudithook(lambda e, a: e == 'compile' and seen.append(str(a[1])))\n"
+            f"{imports}\nprint(json.dumps([s for s in seen if {under!r} in s]))\n")
+
+
+#: The kit files this process compiled from source while importing the worker-side modules.
+REPORT = compile_report("import autograder.worker.main, autograder.probes.level1, "
+                        "autograder.cases.indexing", "/autograder/")
 
 
 def compiled_from_source(python: list[str], pythonpath: list[str]) -> list[str]:
@@ -92,9 +99,7 @@ def test_student_files_are_compiled_in_the_sandbox_and_used(tmp_path: Path) -> N
         "def twice(x):\n    return 2 * x\n")
     (student / "pkg" / "broken.py").write_text("def oops(:\n")
     (student / "pkg" / "warns.py").write_text("def f(x):\n    return x is 1\n" * 2000)
-    report = ("import json, sys\nseen = []\n"
-              "sys.addaudithook(lambda e, a: e == 'compile' and seen.append(str(a[1])))\n"
-              "import pkg\nprint(json.dumps([s for s in seen if '/student/' in s]))\n")
+    report = compile_report("import pkg", "/student/")
     (tmp_path / "home").mkdir()
     view = sandbox.View(read_only=[student], writable=[tmp_path / "home"],
                         chdir=tmp_path / "home")

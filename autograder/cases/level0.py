@@ -51,3 +51,23 @@ def sgemv_inputs(m: int, n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.
     """A (m, n), x (n,), y0 (m,) float32 from `seed`."""
     rng = np.random.default_rng(seed)
     return uniform(rng, (m, n)), uniform(rng, n), uniform(rng, m)
+
+
+# ----- work and traffic per call (GFLOP/s, GB/s, a kernel's place on the roofline) -------------
+
+
+def sgemm_work(n: int, m: int | None = None, k: int | None = None) -> tuple[int, int]:
+    """FLOP and compulsory bytes of an m×n×k SGEMM (m = k = n unless given): 2mnk FLOP (a
+    multiply and an add per term; the α/β scaling is not counted); read A and B, write C."""
+    m, k = m or n, k or n
+    return 2 * m * n * k, 4 * (m * k + k * n + m * n)
+
+
+def saxpy_work(n: int) -> tuple[int, int]:
+    """FLOP and bytes of a saxpy of length n: 2n FLOP; read x, read y, write y."""
+    return 2 * n, 4 * 3 * n
+
+
+def sgemv_work(n: int) -> tuple[int, int]:
+    """FLOP and bytes of an n×n sgemv: 2n² FLOP; read A and x, write y."""
+    return 2 * n * n, 4 * (n * n + 2 * n)

@@ -26,7 +26,7 @@ from statistics import median_high
 
 import numpy as np
 
-from autograder.cases.level0 import fresh_a
+from autograder.cases.level0 import fresh_a, sgemm_work
 from autograder.coach.machine import tool
 from autograder.judge.client import WorkerClient
 from autograder.judge.timing import machine_busy_seconds
@@ -110,10 +110,10 @@ def _others_share(busy0: float, own0: float, wall0: float, worker_cpu: float) ->
     return max(0.0, (busy - own - worker_cpu) / (wall * (os.cpu_count() or 1)))
 
 
-def flop_count(shape: tuple[int, int, int]) -> int:
-    """The floating-point operations of an m x n x k product: a multiply and an add each."""
+def sgemm_flops(shape: tuple[int, int, int]) -> int:
+    """The floating-point operations of an (m, n, k) product."""
     m, n, k = shape
-    return 2 * m * n * k
+    return sgemm_work(n, m, k)[0]
 
 
 def _time_size(client: WorkerClient, stage: str, threads: int, shape: tuple[int, int, int],
@@ -141,7 +141,7 @@ def _time_size(client: WorkerClient, stage: str, threads: int, shape: tuple[int,
     median = median_high(walls)
     cores = sum(cpus) / sum(walls) if sum(walls) > 0 else 0.0
     cpu_median = max(median_high(cpus), 1e-9)
-    flops = flop_count(shape)
+    flops = sgemm_flops(shape)
     point = Point(n, flops / median / 1e9, cores, flops / cpu_median / 1e9, m, k)
     return point, sum(cpus) * repeats, len(walls)
 
@@ -165,7 +165,7 @@ def sweep(client: WorkerClient, stage: str, threads: int, budget_s: float,
     previous: Point | None = None
     shapes = [(n, n, n) for n in SIZES] + ([beyond] if beyond else [])
     for shape in shapes:
-        estimate = flop_count(shape) / (previous.gflops * 1e9) if previous else 1e-4
+        estimate = sgemm_flops(shape) / (previous.gflops * 1e9) if previous else 1e-4
         needed = max(FALL_ROOM * estimate, 5 * MIN_CALL_S)
         label = "x".join(map(str, shape)) if len(set(shape)) > 1 else f"n = {shape[0]}"
         if previous and time.monotonic() + needed > deadline:
@@ -178,7 +178,7 @@ def sweep(client: WorkerClient, stage: str, threads: int, budget_s: float,
         if runs < 3:
             result.notes.append(f"{label} timed {'once' if runs == 1 else f'{runs} times'} "
                                 "(one product took "
-                                f"{flop_count(shape) / point.gflops / 1e9:.2g} "
+                                f"{sgemm_flops(shape) / point.gflops / 1e9:.2g} "
                                 "s; the coach keeps under its time budget)")
         result.points.append(point)
         timed_cpu += cpu
@@ -199,7 +199,7 @@ def retime(client: WorkerClient, stage: str, threads: int, points: list[Point],
     turns: list[list[Point]] = [[] for _ in points]
     for _ in range(rounds):
         for point, timed in zip(points, turns, strict=True):
-            estimate = flop_count(point.shape) / (max(point.gflops, 1e-3) * 1e9)
+            estimate = sgemm_flops(point.shape) / (max(point.gflops, 1e-3) * 1e9)
             # a turn: the warm-up, at least one call and RETIME_TURN_S of products
             if time.monotonic() + 2 * max(estimate, MIN_CALL_S) + RETIME_TURN_S > deadline:
                 return None

@@ -17,7 +17,15 @@ import numpy as np
 import pytest
 
 from autograder import roofline as roofline_probe
-from autograder.cases.level0 import blas1_inputs, fresh_a, sgemm_inputs, sgemv_inputs
+from autograder.cases.level0 import (
+    blas1_inputs,
+    fresh_a,
+    saxpy_work,
+    sgemm_inputs,
+    sgemm_work,
+    sgemv_inputs,
+    sgemv_work,
+)
 from autograder.judge.api import check_close, fraction_between
 from autograder.judge.benchmark import (
     Timing,
@@ -36,23 +44,6 @@ SINGLE_THREAD = [("reordered", 7), ("blocked", 7), ("microkernel", 10), ("simd",
 
 # Work and compulsory memory traffic of one call (beta = 0): what GFLOP/s and GB/s count, and
 # (as FLOP per byte) where a kernel sits on the roofline plot.
-def sgemm_work(n: int, m: int | None = None, k: int | None = None) -> tuple[int, int]:
-    """m×n×k SGEMM (m = k = n unless given): 2mnk FLOP (a multiply and an add per term); read
-    A and B, write C."""
-    m, k = m or n, k or n
-    return 2 * m * n * k, 4 * (m * k + k * n + m * n)
-
-
-def saxpy_work(n: int) -> tuple[int, int]:
-    """saxpy of length n: 2n FLOP; read x, read y, write y."""
-    return 2 * n, 4 * 3 * n
-
-
-def sgemv_work(n: int) -> tuple[int, int]:
-    """n×n sgemv: 2n² FLOP; read A and x, write y."""
-    return 2 * n * n, 4 * (n * n + 2 * n)
-
-
 def at_speed(roof: Roofline, key: str) -> Callable[[], bool]:
     """Whether the machine still reaches its roof `key`: the probe run again, now."""
 

@@ -9,10 +9,13 @@ the file and line. The strict xfails pin holes the red team found in the engine:
 
 from __future__ import annotations
 
+import json
 import os
+import platform
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import textwrap
 import threading
@@ -20,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import unprivileged
 from conftest import ENGINE_KIT, KIT, Graded, build_submission, run_grade
 
 FIXTURES = KIT / "tests" / "fixtures"
@@ -309,3 +313,111 @@ def test_a_forged_probe_cannot_hide_itertools(tmp_path: Path) -> None:
                        json_out=tmp_path / "r.json")
     assert graded.record is not None, graded.stderr
     assert graded.record["points"] == 0, _tests(graded)
+
+
+# -- what a worker inherits from the grader ------------------------------------------------------
+#: keyctl(2)'s number (no libc wraps it) and the calls used below.
+KEYCTL = {"x86_64": 250, "aarch64": 219}.get(platform.machine())
+ADD_KEY = {"x86_64": 248, "aarch64": 217}.get(platform.machine())
+KEYCTL_JOIN, KEYCTL_SEARCH, SESSION_KEYRING = 1, 10, -3
+
+#: Run as `python KEYRING_GRADER GRADE_PY ARGS...`: a login's session keyring holding a secret
+#: (as SSH or PAM give one), then grade.py in it. Exit 3 when this kernel has no keyrings.
+KEYRING_GRADER = f'''
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall({KEYCTL}, {KEYCTL_JOIN}, b"teenygrad-login")
+libc.syscall({ADD_KEY}, b"user", b"grader-secret", b"s3cret", 6, {SESSION_KEYRING})
+if libc.syscall({KEYCTL}, {KEYCTL_SEARCH}, {SESSION_KEYRING}, b"user", b"grader-secret", 0) < 0:
+    sys.exit(3)
+os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
+'''
+
+#: A demo submission that looks for the grader's key and for a key an earlier worker left, and
+#: leaves one itself: a right answer only when it finds neither.
+KEYRING_STUDENT = f'''
+import ctypes
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_mine = []
+
+
+def _found(name):
+    return _libc.syscall({KEYCTL}, {KEYCTL_SEARCH}, {SESSION_KEYRING}, b"user", name, 0) >= 0
+
+
+def _clean():
+    seen = _found(b"grader-secret") or (_found(b"left-behind") and not _mine)
+    if not _mine:
+        _libc.syscall({ADD_KEY}, b"user", b"left-behind", b"x", 1, {SESSION_KEYRING})
+        _mine.append(1)
+    return not seen
+
+
+def add(a, b):
+    return a + b if _clean() else 0.0
+
+
+def mul(a, b):
+    return a * b if _clean() else 0.0
+
+
+def safe_div(a, b):
+    if b == 0:
+        raise ValueError("division by zero")
+    return a / b if _clean() else 0.0
+'''
+
+
+@pytest.mark.skipif(KEYCTL is None, reason=f"keyctl's number on {platform.machine()} unknown")
+def test_workers_have_keyrings_of_their_own(tmp_path: Path) -> None:
+    """Graded from a login's session keyring, student code finds neither the login's keys nor
+    a key that an earlier test's worker left: every worker starts with an empty one."""
+    sub = tmp_path / "sub" / "calc"
+    sub.mkdir(parents=True)
+    shutil.copyfile(ENGINE_KIT / "solutions/demo/calc/__init__.py", sub / "__init__.py")
+    (sub / "ops.py").write_text(KEYRING_STUDENT)
+    (tmp_path / "grader.py").write_text(KEYRING_GRADER)
+    env = {**os.environ, "TEENYGRAD_KIT_ROOT": str(ENGINE_KIT), "TEENYGRAD_HISTORY": "off"}
+    done = subprocess.run(
+        [sys.executable, tmp_path / "grader.py", KIT / "grade.py", "demo", "--submission",
+         sub.parent, "--quiet", "--format", "json", "--output", tmp_path / "r.json"],
+        cwd=KIT, env=env, capture_output=True, text=True, timeout=300)
+    if done.returncode == 3 and not (tmp_path / "r.json").exists():
+        pytest.skip("this kernel gives no session keyrings")
+    record = json.loads((tmp_path / "r.json").read_text())
+    tests = {t["name"]: t["outcome"] for lv in record["levels"] for t in lv["tests"]}
+    assert len(tests) > 2 and set(tests.values()) == {"passed"}, tests
+
+
+#: Run as an ordinary user: what a submission can leave in its worker's folder (a read-only
+#: folder holding a link to a file of the grader's), then the judge's clean-up of that folder.
+LINK_IN_LOCKED_FOLDER = '''
+import os, sys
+from pathlib import Path
+from autograder.judge.processes import remove_tree
+top, victim = Path(sys.argv[1]), Path(sys.argv[2])
+victim.write_text("the grader's"); victim.chmod(0o644)
+(top / "locked").mkdir(parents=True)
+os.symlink(victim, top / "locked" / "link")
+(top / "locked").chmod(0o500)
+remove_tree(top)
+print(oct(victim.stat().st_mode & 0o777), top.exists())
+'''
+
+
+@pytest.mark.skipif(bool(unprivileged.missing_tools()), reason=unprivileged.missing_tools())
+def test_cleaning_up_never_changes_a_file_through_a_link(tmp_path: Path) -> None:
+    """Graded as an ordinary user, the judge unlocks what a worker locked to delete it; a link
+    in a locked folder must not make it change the mode of the file it points to."""
+    folder = unprivileged.user_dir("cleanup-")
+    try:
+        done = subprocess.run(
+            unprivileged.wrap([sys.executable, "-c", LINK_IN_LOCKED_FOLDER, str(folder / "home"),
+                               str(folder / "victim")]),
+            capture_output=True, text=True, timeout=120, cwd=KIT,
+            env={**os.environ, "PYTHONPATH": str(KIT)})
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split() == ["0o644", "False"], done.stdout
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -8,8 +8,10 @@ of them talks to a worker.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
+import platform
 import resource
 import select
 import shutil
@@ -26,6 +28,10 @@ NPROC_LIMIT = 512
 FILE_SIZE_LIMIT = 256 << 20
 #: Environment variables that cap the thread pools of numpy's BLAS (OpenBLAS, MKL, OpenMP).
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
+#: The keyctl(2) system call's number, per architecture (no libc wraps it; None: unknown here).
+KEYCTL_SYSCALL = {"x86_64": 250, "aarch64": 219}.get(platform.machine())
+KEYCTL_JOIN_SESSION_KEYRING = 1
+_LIBC = ctypes.CDLL(None, use_errno=True)
 #: Host environment variables a worker keeps besides PATH, LANG, TZ, TERM (BLAS and locale
 #: settings: OPENBLAS_CORETYPE must reach numpy unchanged).
 ENV_PREFIXES = ("LC_", "OPENBLAS_", "MKL_", "OMP_", "GOTO")
@@ -33,8 +39,8 @@ ENV_PREFIXES = ("LC_", "OPENBLAS_", "MKL_", "OMP_", "GOTO")
 
 def child_limits(memory_mb: int, cpu_seconds: int, confined: bool) -> Callable[[], None]:
     """The steps run in a child between fork and exec: resource limits (address space, CPU
-    time, no core files, file size, process count), and, unconfined as root, `nobody` when
-    that user can run the interpreter."""
+    time, no core files, file size, process count), unconfined as root `nobody` when that
+    user can run the interpreter, and a session keyring of its own."""
     as_nobody = not confined and os.geteuid() == 0 and nobody_can_run_python()
 
     def apply() -> None:
@@ -46,8 +52,21 @@ def child_limits(memory_mb: int, cpu_seconds: int, confined: bool) -> Callable[[
         resource.setrlimit(resource.RLIMIT_NPROC, (NPROC_LIMIT, NPROC_LIMIT))
         if as_nobody:
             become_nobody()
+        leave_session_keyring()
 
     return apply
+
+
+def leave_session_keyring() -> None:
+    """Join a new, empty session keyring (in a child, before exec).
+
+    A process inherits its parent's session keyring through fork and exec, and namespaces do
+    not change that: a grader started from a login (SSH, PAM) would share its session's keys
+    with every worker, and the workers with each other. A kernel without keyrings is fine:
+    there is nothing to share.
+    """
+    if KEYCTL_SYSCALL is not None:
+        _LIBC.syscall(KEYCTL_SYSCALL, KEYCTL_JOIN_SESSION_KEYRING, None)
 
 
 def become_nobody() -> None:
@@ -83,7 +102,9 @@ def prepare_for_nobody(ws_root: Path, readable: list[Path]) -> None:
         for dirpath, _dirnames, filenames in os.walk(top):
             os.chmod(dirpath, 0o755)
             for name in filenames:
-                os.chmod(os.path.join(dirpath, name), 0o644)
+                path = os.path.join(dirpath, name)
+                if not os.path.islink(path):  # chmod would follow it, out of the tree
+                    os.chmod(path, 0o644)
 
 
 def hand_to_nobody(folder: Path) -> None:
@@ -99,8 +120,10 @@ def remove_tree(folder: Path) -> None:
 
     def unlock_and_retry(_function: Callable[..., object], path: str, _exc: object) -> None:
         for locked in (os.path.dirname(path), path):
-            with contextlib.suppress(OSError):
-                os.chmod(locked, 0o700)
+            # Never through a symbolic link: chmod follows it, to any file the grader owns.
+            if not os.path.islink(locked):
+                with contextlib.suppress(OSError):
+                    os.chmod(locked, 0o700)
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path, ignore_errors=True)
         else:

@@ -26,8 +26,10 @@ import pytest
 import unprivileged
 from conftest import ENGINE_KIT, KIT, Graded, build_submission, run_grade
 
+from autograder.judge import sandbox
+
 FIXTURES = KIT / "tests" / "fixtures"
-SLEEPER = "sleep 8675309"  # the argv of the children redteam_runtime_attacks starts
+SLEEPER = "sleeper-8675309"  # in the argv of the children redteam_runtime_attacks starts
 
 
 def _pgrep(pattern: str) -> list[str]:
@@ -421,3 +423,46 @@ def test_cleaning_up_never_changes_a_file_through_a_link(tmp_path: Path) -> None
         assert done.stdout.split() == ["0o644", "False"], done.stdout
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+#: A demo submission that runs another program, or finds one to run: a right answer only when
+#: the worker's view holds none (the host's own Python has `array` built in, for one).
+PROGRAM_RUNNER = '''
+import os, shutil, subprocess
+
+PROGRAMS = ("sh", "env", "perl", "awk", "python3", "uname")
+
+
+def _none_found():
+    found = [p for p in PROGRAMS if shutil.which(p, path="/usr/bin:/bin:/usr/sbin:/sbin:"
+                                                   + os.environ.get("PATH", ""))]
+    try:
+        subprocess.run(["sh", "-c", "true"], check=True)
+        found.append("sh ran")
+    except OSError:
+        pass
+    return not found
+
+
+def add(a, b):
+    return a + b if _none_found() else 0.0
+
+
+def mul(a, b):
+    return a * b if _none_found() else 0.0
+
+
+def safe_div(a, b):
+    if b == 0:
+        raise ValueError("division by zero")
+    return a / b if _none_found() else 0.0
+'''
+
+
+@pytest.mark.skipif(not sandbox.probe().confined, reason=sandbox.probe().note())
+def test_a_worker_finds_no_program_to_run(tmp_path: Path) -> None:
+    """Student code finds no program in its view (a shell, another Python, perl): each would
+    run code outside the level's rules. Only its own interpreter is there."""
+    graded = _demo(tmp_path, PROGRAM_RUNNER)
+    tests = _tests(graded)
+    assert len(tests) > 2 and {t["outcome"] for t in tests.values()} == {"passed"}, tests

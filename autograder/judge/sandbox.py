@@ -146,23 +146,27 @@ def _bind(path: str | Path, dest: str | Path | None = None, writable: bool = Fal
 
 @functools.cache
 def system_args(whole_usr: bool = False) -> tuple[str, ...]:
-    """The host's programs and shared libraries, a few /etc files and a small private /tmp.
+    """The host's shared libraries, a few /etc files and a small private /tmp; for a build
+    also the host's programs.
 
-    A worker gets only what running programs needs from /usr (its programs, the shared
-    libraries, locales and time zones), so no other software's bundled Python (a cloud SDK's,
-    say) is in its view; a build gets all of /usr (the C toolchain the linker needs). Both
-    lose every Python installation's libraries under /usr.
+    A worker gets only what the interpreter needs from /usr (the shared libraries, locales and
+    time zones) and no program at all: another program runs outside the level's rules (the
+    host's own Python has `array` built in, which level -1 bans), and a worker has no use for
+    one. A build gets all of /usr (the C toolchain the linker needs). Both lose every Python
+    installation's libraries under /usr.
     """
     args: list[str] = []
-    for path in ["/usr"] if whole_usr else _usr_for_programs():
+    for path in ["/usr"] if whole_usr else _usr_for_libraries():
         args += _bind(path)
     for top in ("/lib", "/lib64", "/lib32", "/bin", "/sbin"):
+        if top.endswith("bin") and not whole_usr:
+            continue
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += _bind(top)
     for path in foreign_python_dirs():
-        if whole_usr or any(path.startswith(f"{usr}/") for usr in _usr_for_programs()):
+        if whole_usr or any(path.startswith(f"{usr}/") for usr in _usr_for_libraries()):
             args += ["--size", str(HIDDEN_SIZE), "--tmpfs", path]
     for path in ETC_FILES:
         args += ["--ro-bind-try", path, path]
@@ -171,13 +175,12 @@ def system_args(whole_usr: bool = False) -> tuple[str, ...]:
 
 
 @functools.cache
-def _usr_for_programs() -> tuple[str, ...]:
-    """The parts of /usr that running a program needs: programs, shared libraries (the
-    multiarch folder on Debian, lib64 elsewhere), locales, time zones."""
+def _usr_for_libraries() -> tuple[str, ...]:
+    """The parts of /usr that running the interpreter needs: shared libraries (the multiarch
+    folder on Debian, lib64 elsewhere), locales, time zones; no programs."""
     multiarch = sysconfig.get_config_var("MULTIARCH") or ""
-    wanted = ["/usr/bin", "/usr/sbin", f"/usr/lib/{multiarch}" if multiarch else "",
-              "/usr/lib64", "/usr/lib32", "/usr/libexec", "/usr/lib/locale",
-              "/usr/share/zoneinfo", "/usr/share/locale"]
+    wanted = [f"/usr/lib/{multiarch}" if multiarch else "", "/usr/lib64", "/usr/lib32",
+              "/usr/lib/locale", "/usr/share/zoneinfo", "/usr/share/locale"]
     return tuple(path for path in wanted
                  if path and os.path.isdir(path) and not os.path.islink(path))
 
@@ -321,7 +324,7 @@ class View:
             args += _bind(source, dest)
         hidden = [path for path in foreign_python_dirs()
                   if self.whole_usr or any(path.startswith(f"{usr}/")
-                                           for usr in _usr_for_programs())]
+                                           for usr in _usr_for_libraries())]
         for path in [*hidden, *seal, "/"]:
             args += ["--remount-ro", path]
         if self.chdir is not None:

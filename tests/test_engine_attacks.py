@@ -14,7 +14,7 @@ SUBMISSIONS = sorted(p for p in (ENGINE_KIT / "submissions").iterdir() if p.is_d
 
 
 def _sleepers() -> list[str]:
-    done = subprocess.run(["pgrep", "-f", "sleep 987654"], capture_output=True, text=True)
+    done = subprocess.run(["pgrep", "-f", "sleeper-987654"], capture_output=True, text=True)
     return done.stdout.split()
 
 

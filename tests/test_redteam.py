@@ -21,6 +21,7 @@ import textwrap
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import unprivileged
@@ -466,3 +467,118 @@ def test_a_worker_finds_no_program_to_run(tmp_path: Path) -> None:
     graded = _demo(tmp_path, PROGRAM_RUNNER)
     tests = _tests(graded)
     assert len(tests) > 2 and {t["outcome"] for t in tests.values()} == {"passed"}, tests
+
+
+# -- replies forged on the worker's pipe -----------------------------------------------------------
+#: A demo submission that writes its own replies to the judge: `add` a frame whose JSON nests
+#: past any recursion limit, `mul` an error megabytes long, full of terminal escapes.
+FORGED_REPLIES = '''
+import os, struct, sys
+
+ESCAPES = "\\x1b[1A\\x1b[2K\\x1b[32m  passed 3/3\\x1b]0;owned\\x07\\x00"
+
+
+def _write(frame):
+    os.write(int(sys.argv[sys.argv.index("--fd-out") + 1]), frame)
+    os._exit(0)
+
+
+def _forge(header):
+    _write(struct.pack("<IQ", len(header), 0) + header)
+
+
+def add(a, b):
+    _forge(b"[" * 200_000 + b"]" * 200_000)
+
+
+def mul(a, b):
+    error = {"kind": "exception", "type": ESCAPES, "message": ESCAPES * 200_000,
+             "where": ESCAPES, "function": ESCAPES, "traceback": ESCAPES * 200_000}
+    from autograder.worker.codec import encode  # the worker's own: a well-formed frame
+    _write(encode({"ok": False, "error": error}))
+
+
+def safe_div(a, b):
+    if b == 0:
+        raise ValueError("division by zero")
+    return a / b
+'''
+
+
+def test_forged_replies_are_the_students_failure(tmp_path: Path) -> None:
+    """A reply the student's code forged fails its test, as a crash or a failure, never as a
+    grader error; its text is cut and its escapes shown, not sent to a terminal or into XML."""
+    graded = _demo(tmp_path, FORGED_REPLIES)
+    tests = _tests(graded)
+    outcomes = {name: t["outcome"] for name, t in tests.items()}
+    assert {outcomes[n] for n in outcomes if "add" in n} == {"crashed"}, outcomes
+    assert {outcomes[n] for n in outcomes if "mul" in n} == {"failed"}, outcomes
+    assert {outcomes[n] for n in outcomes if "div" in n} == {"passed"}, outcomes
+    assert graded.returncode == 1, graded.stderr
+    assert (tmp_path / "sub.json").stat().st_size < 200_000, "the forged error was not cut"
+    texts = [str(t[key]) for t in tests.values() for key in ("message", "detail", "output")]
+    assert not any("\x1b" in text or "\x07" in text for text in texts), "escapes got through"
+    assert any("\\x1b[" in text for text in texts), "the escapes were dropped, not shown"
+    junit = tmp_path / "r.xml"
+    sub = tmp_path / "sub"
+    done = run_grade("demo", "--submission", sub, "--format", "junit", "--output", junit,
+                     kit_root=ENGINE_KIT, timeout=300)
+    assert done.returncode == 1, done.stderr
+    ElementTree.parse(junit)  # well-formed XML
+
+
+def test_a_number_beyond_any_float_is_a_wrong_answer(tmp_path: Path) -> None:
+    """An int of 400 digits where a probability belongs fails its tests, not the grader."""
+    sub = build_submission(tmp_path / "sub", KIT / "solutions/level-2", tmp_path / "none")
+    path = sub / "probability/estimation.py"
+    text = path.read_text()
+    bernoulli = 'must be 0 or 1")\n    return float(x.mean())\n'
+    assert text.count(bernoulli) == 1
+    path.write_text(text.replace(bernoulli, 'must be 0 or 1")\n    return 10**400\n'))
+    graded = run_grade("level-2", "--submission", sub, "-k", "mle", json_out=tmp_path / "r.json")
+    outcomes = {name: t["outcome"] for name, t in _tests(graded).items()}
+    assert "failed" in outcomes.values() and "grader error" not in outcomes.values(), outcomes
+    assert graded.returncode == 1, graded.stderr
+
+
+#: A demo submission that writes 300 MB into its working folder (its home), in files under the
+#: per-file limit: a right answer only when its folder is writable and the writing is stopped.
+DISK_FILLER = '''
+import os
+
+
+def _stopped():
+    chunk, written = b"x" * (1 << 20), 0
+    try:
+        for i in range(3):
+            with open(f"fill-{i}", "wb") as out:
+                for _ in range(100):
+                    out.write(chunk)
+                    written += len(chunk)
+    except OSError:
+        return written >= (1 << 20)
+    return False
+
+
+def add(a, b):
+    return a + b if _stopped() else 0.0
+
+
+def mul(a, b):
+    return a * b
+
+
+def safe_div(a, b):
+    if b == 0:
+        raise ValueError("division by zero")
+    return a / b
+'''
+
+
+@pytest.mark.skipif(not sandbox.probe().confined, reason=sandbox.probe().note())
+def test_a_worker_cannot_fill_the_disk(tmp_path: Path) -> None:
+    """What a worker writes in its home counts against a limit (there 256 MB), not the host's
+    disk: 300 MB of files, each under the per-file limit, are stopped."""
+    tests = _tests(_demo(tmp_path, DISK_FILLER))
+    assert {n: t["outcome"] for n, t in tests.items() if "add" in n} == {
+        "test_add": "passed", "test_add_negative": "passed"}, tests

@@ -29,8 +29,16 @@ from autograder.judge.errors import (
     WorkerCrashed,
     WorkerTimeout,
 )
+from autograder.judge.intake import printable_text
 from autograder.judge.timing import process_cpu_seconds
-from autograder.worker.codec import MAX_REPLY_BYTES, CodecError, encode, read_message
+from autograder.worker.codec import (
+    MAX_ERROR_MESSAGE,
+    MAX_ERROR_TRACEBACK,
+    MAX_REPLY_BYTES,
+    CodecError,
+    encode,
+    read_message,
+)
 
 STARTUP_TIMEOUT = 60.0
 OUTPUT_TAIL_BYTES = 2000
@@ -55,9 +63,9 @@ class WorkerSpec:
 
     def view(self, home: Path) -> sandbox.View:
         """What a worker sees: the student's files and built modules (read-only), and `home`,
-        its own writable folder (no other worker's)."""
+        its own writable folder (no other worker's; confined, a size-limited one in memory)."""
         return sandbox.View(read_only=[self.workspace, *self.extra_paths],
-                            writable=[home], packages=tuple(self.packages),
+                            private=[home], packages=tuple(self.packages),
                             banned=tuple(self.banned_imports), blocker=self.blocker,
                             chdir=home)
 
@@ -275,7 +283,7 @@ class WorkerClient:
                 # as the student knows them (teenygrad/ops.py).
                 text = text.replace(f"{self.spec.workspace}/", "")
                 cut = f"[... {size - limit} bytes cut ...]\n" if size > limit else ""
-                parts.append(f"[{stream}]\n{cut}{text}")
+                parts.append(f"[{stream}]\n{cut}{printable_text(text)}")
         return "\n".join(parts)
 
     # -- plumbing ----------------------------------------------------------------------------
@@ -322,19 +330,24 @@ class WorkerClient:
         return reply
 
     def _failure(self, error: dict) -> BaseException:
+        def text(key: str, limit: int, default: str = "") -> str:
+            # The worker cuts these, but a reply can be forged: cut them again, keep the end
+            # of a traceback, and escape what would rewrite a terminal or break XML.
+            value = str(error.get(key, default))
+            return printable_text(value[-limit:] if key == "traceback" else value[:limit])
+
         kind = error.get("kind")
-        message = str(error.get("message", ""))
-        where = str(error.get("where", ""))
-        trace = str(error.get("traceback", ""))
+        message = text("message", MAX_ERROR_MESSAGE)
+        where = text("where", 300)
+        trace = text("traceback", MAX_ERROR_TRACEBACK)
+        function = text("function", 300)
         if kind == "not_implemented":
             at = f" ({where})" if where else ""
-            function = str(error.get("function", ""))
             cause = f"`{function}`{at}" if function else where
             return NotImplementedByStudent(f"not implemented: {message}{at}", trace, cause)
         if kind == "banned_import":
             return BannedImport(message, trace)
-        return StudentError(str(error.get("type", "Exception")), message, where, trace,
-                            str(error.get("function", "")))
+        return StudentError(text("type", 100, "Exception"), message, where, trace, function)
 
 
 def probe_target(probe: Any) -> str:

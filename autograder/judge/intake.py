@@ -92,6 +92,14 @@ def printable(rel: str) -> str:
     return "".join(ascii(ch)[1:-1] if _odd_char(ch) else ch for ch in rel)
 
 
+def printable_text(text: str) -> str:
+    """Text from the student's side (an error message, a traceback, what the code printed)
+    safe to print: like `printable`, but new lines and tabs are kept. An escape sequence would
+    rewrite the grader's terminal, and most control characters are not allowed in XML."""
+    return "".join(ascii(ch)[1:-1] if ch not in "\n\t" and _odd_char(ch) else ch
+                   for ch in text)
+
+
 def _odd_char(ch: str) -> bool:
     return unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp")
 

@@ -46,6 +46,7 @@ ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime", "/etc/pass
 FOREIGN_PYTHON_DIRS = ("/usr/lib/python3*", "/usr/local/lib/python3*", "/usr/lib/pypy*",
                        "/usr/share/python*", "/usr/lib/python2*", "/usr/local/lib/python2*")
 SANDBOX_UID = SANDBOX_GID = 65534
+#: Size of a sandbox's private /tmp, and of a worker's private home.
 TMP_SIZE = 256 << 20
 #: Size of the empty tmpfs laid over a hidden folder (room for mount points only).
 HIDDEN_SIZE = 1 << 20
@@ -293,6 +294,9 @@ class View:
 
     read_only: list[Path] = field(default_factory=list)
     writable: list[Path] = field(default_factory=list)
+    #: Writable folders of this process alone, in memory and at most TMP_SIZE each: what is
+    #: written there cannot fill the host's disk, and it is gone when the process ends.
+    private: list[Path] = field(default_factory=list)
     packages: tuple[str, ...] = ()
     banned: tuple[str, ...] = ()
     blocker: Path | None = None  # see write_blocker
@@ -320,6 +324,8 @@ class View:
             args += _bind(path)
         for path in self.writable:
             args += _bind(path, writable=True)
+        for path in self.private:
+            args += ["--size", str(TMP_SIZE), "--tmpfs", str(path)]
         for source, dest in self.binds:
             args += _bind(source, dest)
         hidden = [path for path in foreign_python_dirs()

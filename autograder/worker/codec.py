@@ -21,6 +21,10 @@ MAX_MESSAGE_BYTES = 1 << 31
 #: largest was 2.2 MB; student code can write a forged frame to the reply pipe, and the judge
 #: reads a frame whole, so this caps what one test can make the judge hold.
 MAX_REPLY_BYTES = 256 << 20
+#: The most of an error's message and traceback (its end) a reply carries: the worker cuts
+#: them, and the judge again (a forged reply is not cut by the worker).
+MAX_ERROR_MESSAGE = 2000
+MAX_ERROR_TRACEBACK = 4000
 
 
 class CodecError(ValueError):
@@ -116,7 +120,7 @@ def read_message(stream: BinaryIO, max_bytes: int = MAX_MESSAGE_BYTES) -> Any:
     header_len, n_buffers = struct.unpack("<IQ", _read_exact(stream, 12))
     if header_len > max_bytes or n_buffers > 4096:
         raise CodecError("frame too large")
-    header = json.loads(_read_exact(stream, header_len))
+    raw_header = _read_exact(stream, header_len)
     buffers: list[bytes | bytearray] = []
     total = header_len
     for _ in range(n_buffers):
@@ -125,7 +129,15 @@ def read_message(stream: BinaryIO, max_bytes: int = MAX_MESSAGE_BYTES) -> Any:
         if total > max_bytes:
             raise CodecError(f"frame too large (over {max_bytes} bytes)")
         buffers.append(_read_exact(stream, size))
-    return _decode_value(header, buffers)
+    # A frame can be forged (student code can write to the reply pipe): whatever decoding it
+    # raises (JSON nested past the recursion limit, a buffer index out of range, a dtype that
+    # is not a string) makes it malformed, never an error of the reader.
+    try:
+        return _decode_value(json.loads(raw_header), buffers)
+    except CodecError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError) as exc:
+        raise CodecError(f"malformed frame ({type(exc).__name__})") from None
 
 
 def write_message(stream: BinaryIO, message: Any) -> None:

@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from autograder.worker.audit import BannedImportError, ImportAudit
-from autograder.worker.codec import CodecError, encode, read_message, write_message
+from autograder.worker.codec import (
+    MAX_ERROR_MESSAGE,
+    MAX_ERROR_TRACEBACK,
+    CodecError,
+    encode,
+    read_message,
+    write_message,
+)
 
 PROBE_PACKAGE = "autograder.probes."
 
@@ -71,9 +78,9 @@ def _error_reply(exc: BaseException, student_root: str, attempts: list[str],
     else:
         kind, message = "exception", str(exc)
     return {"ok": False, "error": {"kind": kind, "type": type(exc).__name__,
-                                   "message": message[:2000], "where": where,
+                                   "message": message[:MAX_ERROR_MESSAGE], "where": where,
                                    "function": _student_function(exc, student_root),
-                                   "traceback": text[-4000:]}}
+                                   "traceback": text[-MAX_ERROR_TRACEBACK:]}}
 
 
 def _resolve(target: str) -> Any:

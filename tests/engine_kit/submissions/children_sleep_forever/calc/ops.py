@@ -1,4 +1,5 @@
 import subprocess
+import sys
 
 def add(a, b):
     return a + b
@@ -16,5 +17,7 @@ def safe_div(a, b):
 
 def add(a, b):  # noqa: F811
     for i in range(100):
-        subprocess.Popen(["sleep", "987654"], start_new_session=bool(i % 2))
+        subprocess.Popen([sys.executable, "-c", "import time; time.sleep(987654)",
+                          "sleeper-987654"],
+                         start_new_session=bool(i % 2))
     return a + b

@@ -20,9 +20,9 @@ from autograder.judge import interrupt
 from autograder.judge.errors import GraderError
 from autograder.judge.runner import GradeOptions, grade_level
 from autograder.judge.workspace import Source, SourceError
-from autograder.levels import ManifestError, all_levels, load_level
+from autograder.levels import Level, ManifestError, all_levels, load_level
 from autograder.report import history
-from autograder.report.files import write_atomically
+from autograder.report.files import OutputError, check_output, write_atomically
 from autograder.report.formats import FORMATS, to_markdown
 from autograder.report.progress import Progress
 from autograder.report.record import RunRecord
@@ -89,7 +89,8 @@ def _grading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=sorted(FORMATS), default="text",
                         help="report format (default: text)")
     parser.add_argument("--output", "-o", type=Path, metavar="FILE",
-                        help="write the report to FILE instead of standard output")
+                        help="write the report to FILE instead of standard output (a "
+                             "different file already there is kept as FILE.~1~, ~2~, ...)")
     parser.add_argument("--public-only", action="store_true",
                         help="run only the public tests, as in the student repository")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress display")
@@ -162,6 +163,8 @@ def grade(args: argparse.Namespace) -> int:
     levels = all_levels() if args.command == "all" else [load_level(args.command)]
     _check_keyword(args.keyword)
     source = _source(args)
+    if args.output is not None:  # before minutes of grading, not after
+        check_output(args.output, never=_never_overwritten(levels, source))
     # With --output FILE, a script reads the file: the terminal's progress only on a terminal.
     shown = args.output is None or sys.stderr.isatty()
     progress = Progress(enabled=not args.quiet and not args.list and shown)
@@ -190,10 +193,10 @@ def grade(args: argparse.Namespace) -> int:
     if args.keyword and not interrupted and not record.grader_error and \
             not any(lv.tests for lv in record.levels):
         raise SourceError(f"no test matches '{args.keyword}' (see --list for the test ids)")
-    if record.levels or not interrupted:  # Ctrl-C before any test ended: nothing to report
-        _emit(record, args)
     if not args.list:  # never in the grade's way: a failed write is one warning line
         history.append_safely(record, _selection(args))
+    if record.levels or not interrupted:  # Ctrl-C before any test ended: nothing to report
+        _emit(record, args)
     if interrupted:
         finished = sum(len(lv.tests) for lv in record.levels)
         print(f"grade.py: interrupted; {finished} finished tests reported, marked incomplete",
@@ -204,6 +207,27 @@ def grade(args: argparse.Namespace) -> int:
     if args.list or record.points >= record.max_points:
         return EXIT_FULL
     return EXIT_POINTS_LOST
+
+
+def _never_overwritten(levels: list[Level], source: Source) -> list[tuple[Path, str]]:
+    """What a report must never replace: the student files being graded (the submission's, or
+    the kit's own assignments/ or solutions/), with the folders that hold them, and the grading
+    history."""
+    never: list[tuple[Path, str]] = []
+    for level in levels:
+        for key in level.editable:
+            if source.kind == "solutions":
+                places = [level.solution_path(key)]
+            else:
+                root = source.path if source.path is not None else level.root
+                places = [level.student_path(key, root), root / key]  # repository, flat
+            # a key in a folder: that whole folder (a report has no business among the code)
+            never += [(place.parent if "/" in key else place, "where the files being graded are")
+                      for place in places]
+    where = history.history_path()
+    if where is not None:
+        never.append((where, "the grading history"))
+    return never
 
 
 def _summary_line(record: RunRecord, args: argparse.Namespace) -> str:
@@ -230,8 +254,10 @@ def _emit(record: RunRecord, args: argparse.Namespace) -> None:
         # The report goes to the file; the terminal gets one line (scripts read the file).
         report = FORMATS[args.format](record) if args.format != "text" else \
             render(record, verbose=args.verbose, listing=args.list)
-        write_atomically(args.output, report)
-        print(_summary_line(record, args), file=sys.stderr)
+        kept = write_atomically(args.output, report)
+        line = _summary_line(record, args)
+        print(line + (f" (the file there before is kept as {kept})" if kept else ""),
+              file=sys.stderr)
     elif args.format == "text":
         text_report = render(record, colour=sys.stdout.isatty() and not os.environ.get("NO_COLOR"),
                              verbose=args.verbose, listing=args.list)
@@ -240,8 +266,12 @@ def _emit(record: RunRecord, args: argparse.Namespace) -> None:
         print(FORMATS[args.format](record))
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary and not args.list:
-        with open(summary, "a") as handle:
-            handle.write(to_markdown(record))
+        try:
+            with open(summary, "a", encoding="utf-8") as handle:
+                handle.write(to_markdown(record))
+        except OSError as exc:  # the grade stands: one warning line, as for the history
+            print(f"grade.py: warning: step summary not written ({summary}: {exc.strerror})",
+                  file=sys.stderr)
 
 
 def _run_command(name: str, argv: list[str]) -> int:
@@ -287,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
             status = grade(build_parser().parse_args(argv))
         sys.stdout.flush()  # here, so that a closed pipe is reported below, not at exit
         return status
-    except (SourceError, ManifestError) as exc:
+    except (SourceError, ManifestError, OutputError) as exc:
         print(f"grade.py: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except GraderError as exc:
@@ -302,8 +332,18 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     except Exception as exc:  # noqa: BLE001 - never a traceback dump for users
-        log = Path(tempfile.gettempdir()) / "teenygrad-grader-error.log"
-        log.write_text(traceback.format_exc())
         print(f"grade.py: internal grader error: {type(exc).__name__}: {exc} "
-              f"(traceback in {log})", file=sys.stderr)
+              f"({_save_traceback()})", file=sys.stderr)
         return EXIT_GRADER_ERROR
+
+
+def _save_traceback() -> str:
+    """Write the current exception's traceback to a new file of this user's; say where."""
+    try:
+        fd, log = tempfile.mkstemp(prefix="teenygrad-grader-error-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(traceback.format_exc())
+    except OSError as exc:
+        return f"its traceback could not be saved: {exc.strerror}"
+    return f"traceback in {log}"
+

@@ -160,3 +160,47 @@ def test_missing_file_graded_as_stub(tmp_path: Path) -> None:
                        json_out=tmp_path / "r.json")
     assert graded.record["levels"][0]["missing_files"] == ["calc/ops.py"]
     assert graded.record["points"] == 0
+
+
+def _demo_submission(tmp_path: Path) -> Path:
+    sub = tmp_path / "sub"
+    shutil.copytree(ENGINE_KIT / "solutions/demo", sub)
+    return sub
+
+
+@pytest.mark.parametrize("where", ["a student file", "the student's folder", "a folder",
+                                   "below a file", "the history"])
+def test_a_report_path_that_cannot_take_it_is_refused_before_grading(
+        tmp_path: Path, where: str) -> None:
+    """-o onto the files being graded, a folder, a path below a file or the grading history:
+    exit 2 in one line before any test runs, and the file there is unchanged."""
+    sub = _demo_submission(tmp_path)
+    history = tmp_path / "history.sqlite"
+    history.write_bytes(b"")
+    (tmp_path / "plain").write_text("x")
+    target = {"a student file": sub / "calc/ops.py", "the student's folder": sub / "calc/r.json",
+              "a folder": sub, "below a file": tmp_path / "plain/r.json",
+              "the history": history}[where]
+    before = target.read_bytes() if target.is_file() else None
+    graded = run_grade("demo", "--submission", sub, "--format", "json", "--output", target,
+                       kit_root=ENGINE_KIT, env={"TEENYGRAD_HISTORY": str(history)})
+    assert graded.returncode == 2, graded.stderr
+    assert len(graded.stderr.strip().splitlines()) == 1 and "Traceback" not in graded.stderr
+    assert "TOTAL" not in graded.stdout + graded.stderr, "it graded first"
+    assert (target.read_bytes() if target.is_file() else None) == before
+    assert not (sub / "calc/r.json").exists()
+
+
+def test_an_existing_report_file_is_kept(tmp_path: Path) -> None:
+    """-o onto a file that is there: the report replaces it, the old file is kept beside it
+    under a numbered name, and the summary line says so. The submission's folder itself may
+    take a report (GitHub Classroom writes results.json there)."""
+    sub = _demo_submission(tmp_path)
+    out = sub / "results.json"
+    out.write_text("an earlier roster\n")
+    graded = run_grade("demo", "--submission", sub, "--format", "json", "--output", out,
+                       kit_root=ENGINE_KIT)
+    assert graded.returncode == 0, graded.stderr
+    assert json.loads(out.read_text())["points"] == 100
+    assert (sub / "results.json.~1~").read_text() == "an earlier roster\n"
+    assert "results.json.~1~" in graded.stderr

@@ -2,17 +2,33 @@
 
 The text goes to a temporary file beside the target, flushed to disk, then renamed over the
 target in one step (`os.replace`): a grading stopped mid-write leaves the previous file whole,
-and no partial file behind. The new file gets the permissions a plain `open()` would give it
-(0666 less the umask): `tempfile.mkstemp` makes its files 0600, which would hide a gradebook
-from the teaching assistants who share the course folder.
+and no partial file behind. A different file already at the target is kept under a numbered
+name first (`results.json.~1~`, as `cp --backup=numbered` names them): a report written over a
+roster, a gradebook export or the last full report loses nothing. The new file gets the
+permissions a plain `open()` would give it (0666 less the umask): `tempfile.mkstemp` makes its
+files 0600, which would hide a gradebook from the teaching assistants who share the course
+folder.
+
+`check_output` is asked before the work that makes the report: a path that cannot take it
+(a folder, a folder that is a file, a folder this user cannot write in, or a place a report
+must never go, such as the submission being graded) is refused in one line, before a grading
+of minutes is lost to it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import filecmp
+import itertools
 import os
+import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+
+
+class OutputError(Exception):
+    """A report path that cannot be written (the message is one line for the user)."""
 
 
 def _umask() -> int:
@@ -21,18 +37,58 @@ def _umask() -> int:
     return mask
 
 
-def write_atomically(path: Path, text: str, *, newline: str | None = None) -> None:
-    """Write `text` (UTF-8) to `path`, creating its folder, all at once or not at all."""
+def check_output(path: Path, never: Sequence[tuple[Path, str]] = ()) -> None:
+    """Raise OutputError unless a report can be written at `path`: not a folder, in a folder
+    this user can write in (or can make), and not `never`'s paths (a file or a folder, each
+    with what it is: "the submission being graded") nor anything inside them."""
+    if path.is_dir():
+        raise OutputError(f"{path} is a folder: give a file name for the report")
+    target = path.resolve()
+    for protected, what in never:
+        protected = protected.resolve()
+        if target == protected or protected in target.parents:
+            raise OutputError(f"{path} is {what}: a report is never written there")
+    folder = target.parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise OutputError(f"{path}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"{path}: cannot write in {folder} (permission denied)")
+
+
+def backup_name(path: Path) -> Path:
+    """The first free numbered name beside `path`: `path.~1~`, `path.~2~`, ..."""
+    for number in itertools.count(1):
+        candidate = path.with_name(f"{path.name}.~{number}~")
+        if not candidate.exists() and not candidate.is_symlink():
+            return candidate
+    raise AssertionError("unreachable")
+
+
+def write_atomically(path: Path, text: str, *, newline: str | None = None) -> Path | None:
+    """Write `text` (UTF-8) to `path`, creating its folder, all at once or not at all. A file
+    already there is kept under a numbered name, which is returned (None if there was none or
+    it held the same text)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    kept = None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
+        same = path.is_file() and not path.is_symlink() and filecmp.cmp(tmp, path, shallow=False)
+        if (path.is_symlink() or path.exists()) and not same:
+            kept = backup_name(path)
+            try:  # a second name for the old file: readers of `path` never find it missing
+                os.link(path, kept, follow_symlinks=False)
+            except OSError:
+                shutil.copy2(path, kept, follow_symlinks=False)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    return kept

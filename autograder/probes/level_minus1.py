@@ -12,7 +12,9 @@ Encodings shared with `autograder.references.level_minus1` (the judge side):
   `[start, stop, step]` (a slice; None allowed);
 - a *view chain* is a list of steps: `["permute", dims]`, `["transpose", d0, d1]`, `["T"]`,
   `["index", key]`, `["expand", sizes]`, `["broadcast_to", shape]`, `["reshape", shape]`;
-- an *operand* of arithmetic is `{"tensor": data}`, `{"layout": layout}` or `{"scalar": x}`.
+- an *operand* of arithmetic is `{"tensor": data}`, `{"layout": layout}` or `{"scalar": x}`;
+  the value of a write (`t[key] = value`) may also be `{"view": chain}`: that view of the base
+  itself, sharing its storage (numpy reads all of it before writing).
 """
 
 from __future__ import annotations
@@ -52,12 +54,15 @@ def _apply(t: Any, step: list) -> Any:
     raise ValueError(f"unknown view step {kind!r}")  # a kit bug, reported as a grader error
 
 
+def _view(t: Any, chain: list) -> Any:
+    for step in chain:
+        t = _apply(t, step)
+    return t
+
+
 def _chain(layout: dict, chain: list) -> tuple[Any, Any]:
     base = _tensor(layout)
-    view = base
-    for step in chain:
-        view = _apply(view, step)
-    return base, view
+    return base, _view(base, chain)
 
 
 def _layout_of(t: Any) -> dict:
@@ -77,6 +82,11 @@ def _operand(spec: dict) -> Any:
     from teenygrad.strided import Tensor
 
     return Tensor(spec["tensor"])
+
+
+def _write_value(base: Any, spec: dict) -> Any:
+    """The value of a write: an operand, or `{"view": chain}`, a view of `base` itself."""
+    return _view(base, spec["view"]) if "view" in spec else _operand(spec)
 
 
 # -- part `nested` -----------------------------------------------------------------------------
@@ -206,14 +216,14 @@ def layout_contiguous(layout: dict) -> dict:
 def setitem_through_view(layout: dict, chain: list, key: dict, value: dict) -> dict:
     """view = chain(base); view[key] = value; return base and view values afterwards."""
     base, view = _chain(layout, chain)
-    view[decode_index(key)] = _operand(value)
+    view[decode_index(key)] = _write_value(base, value)
     return {"base": base.tolist(), "view": view.tolist()}
 
 
 def setitem_on_base(layout: dict, chain: list, key: dict, value: dict) -> dict:
     """view = chain(base); base[key] = value; return the view's values afterwards."""
     base, view = _chain(layout, chain)
-    base[decode_index(key)] = _operand(value)
+    base[decode_index(key)] = _write_value(base, value)
     return {"base": base.tolist(), "view": view.tolist()}
 
 

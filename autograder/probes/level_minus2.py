@@ -338,11 +338,25 @@ def make_distribution(name: str, params: dict) -> None:
     _distribution(name, params)
 
 
-def distribution(name: str, params: dict, method: str, x: Any = None) -> Any:
-    """dist.method(x) (or dist.mean() / dist.var()) as a float64 array."""
+def distribution(name: str, params: dict, method: str, x: Any = None,
+                 change_inputs: bool = False) -> Any:
+    """dist.method(x) (or dist.mean() / dist.var()) as a float64 array.
+
+    change_inputs: the caller changes its array parameters in place after construction and
+    before the query (each array `+= 1` and then `*= 2`: positive definite stays positive
+    definite), as a caller reusing its buffers would; a distribution keeping copies is unmoved.
+    """
     if method not in DIST_METHODS:
         raise ValueError(f"unknown method {method!r}")
+    if change_inputs:
+        params = {k: np.array(v, dtype=np.float64) if isinstance(v, np.ndarray) else v
+                  for k, v in params.items()}
     dist = _distribution(name, params)
+    if change_inputs:
+        for value in params.values():
+            if isinstance(value, np.ndarray):
+                value += 1.0
+                value *= 2.0
     value = getattr(dist, method)() if method in ("mean", "var") else getattr(dist, method)(x)
     return _array(value)
 
@@ -356,16 +370,20 @@ def sample(name: str, params: dict, size: int, seed: int) -> dict:
 
 # -- estimation -------------------------------------------------------------------------------
 def estimation(fn_name: str, *args: Any, **kwargs: Any) -> dict:
-    """An estimation function on judge data: its value and the watched numpy.linalg calls."""
+    """An estimation function on judge data: its value, the watched numpy.linalg calls and the
+    RuntimeWarnings it raised (numpy's overflow in exp, say: sigmoid promises none)."""
     if fn_name not in ESTIMATORS:
         raise ValueError(f"unknown estimator {fn_name!r}")
     _watch()
     fn = getattr(_student("estimation"), fn_name)
-    value, watched = _watched_call(fn, *args, **kwargs)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        value, watched = _watched_call(fn, *args, **kwargs)
+    warned = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
     if isinstance(value, tuple | list) and not isinstance(value, np.ndarray):
         plain: Any = [_number(v) for v in value]
     elif isinstance(value, np.ndarray) and value.ndim > 0:
         plain = _array(value)
     else:
         plain = _number(value)
-    return {"value": plain, "watched": watched}
+    return {"value": plain, "watched": watched, "warnings": warned}

@@ -69,7 +69,9 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 def _lse(x: np.ndarray, axis: Any) -> np.ndarray:
     m = np.max(x, axis=axis, keepdims=True)
-    return np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    m = np.where(np.isfinite(m), m, 0.0)  # an all -inf row: log(0) = -inf, as scipy, not nan
+    with np.errstate(divide="ignore"):
+        return np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
 
 
 def _share(a: np.ndarray, b: np.ndarray, wins: np.ndarray) -> np.ndarray:

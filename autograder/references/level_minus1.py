@@ -234,8 +234,9 @@ def view_chains(draw: Any, shape: Sequence[int], steps: Sequence[str] = VIEW_STE
     for _ in range(draw(st.integers(1, max_steps))):
         ndim = arr.ndim
         kind = draw(st.sampled_from([s for s in steps if ndim or s not in ("transpose",)]))
-        if kind == "permute":
-            step = ["permute", list(draw(st.permutations(range(ndim))))]
+        if kind == "permute":  # some dims negative (counted from the end)
+            step = ["permute", [d - ndim if draw(st.booleans()) else d
+                                for d in draw(st.permutations(range(ndim)))]]
         elif kind == "transpose":
             d = st.integers(-ndim, ndim - 1)
             step = ["transpose", draw(d), draw(d)]
@@ -775,12 +776,14 @@ LAYOUT_KINDS = tuple(LAYOUT_CHAINS)
 
 
 def view_steps(shape: Sequence[int]) -> list[list]:
-    """One step of every view operation that is valid on `shape` (2-d or more): permute,
-    transpose, T, ints (negative too, down to 0-d), slices with a start (an offset) and a
-    step, negative steps from the end and from an explicit start, expand and broadcast_to."""
+    """One step of every view operation that is valid on `shape` (2-d or more): permute (with
+    a negative dim too), transpose, T, ints (negative too, down to 0-d), slices with a start
+    (an offset) and a step, negative steps from the end and from an explicit start, expand and
+    broadcast_to."""
     ndim = len(shape)
     return [
         ["permute", [*range(1, ndim), 0]],
+        ["permute", [-1, *range(ndim - 1)]],  # t.permute(-1, 0): the last dim first
         ["transpose", 0, -1],
         ["T"],
         ["index", {"one": -1}],

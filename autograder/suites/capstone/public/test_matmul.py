@@ -41,9 +41,10 @@ def test_level0_sgemm(student, alpha, beta):
 @pytest.mark.parametrize("layout_a,layout_b", [("contiguous", "contiguous"),
                                                ("transposed", "transposed")])
 def test_backend_matmul(student, layout_a, layout_b):
-    """StridedBackend.matmul gives A @ B through your SGEMM, whatever the operands' layout."""
+    """StridedBackend.matmul gives A @ B, and A @ B + beta * C, through your SGEMM, whatever
+    the operands' layout."""
     m, n, k = 9, 7, 5
-    a, b, _ = _operands(m, n, k)
+    a, b, c = _operands(m, n, k)
     got = student.call(probes.backend_matmul, [a, [m, k], layout_a], [b, [k, n], layout_b])
     assert got["shape"] == [m, n], (
         f"StridedBackend.matmul gave shape {got['shape']}, expected {[m, n]}")
@@ -51,3 +52,30 @@ def test_backend_matmul(student, layout_a, layout_b):
                 what=f"StridedBackend.matmul of {layout_a} A and {layout_b} B (stack/backend.py)",
                 hint="send the row-major values of each operand (your level -1 positions())",
                 rtol=1e-4, atol=1e-4)
+    # beta and c reach the SGEMM (c in A's layout). A level 0 SGEMM that ignores beta is
+    # charged to test_level0_sgemm alone: the backend passes if it gives what that SGEMM gives.
+    beta = 0.5
+    got = student.call(probes.backend_matmul, [a, [m, k], layout_a], [b, [k, n], layout_b],
+                       beta, [c, [m, n], layout_a])
+    want = expected.sgemm(m, n, k, 1.0, a, b, beta, c)
+    if not _close(got["values"], want):
+        level0 = student.call(probes.sgemm_direct, m, n, k, 1.0, a, b, beta, c)
+        if _close(got["values"], level0) and not _close(level0, want):
+            return
+    dropped = _close(got["values"], expected.sgemm(m, n, k, 1.0, a, b, 0.0, c))
+    check_close(got["values"], want,
+                what=f"StridedBackend.matmul(a, b, beta={beta}, c) of {layout_a} A and C and "
+                     f"{layout_b} B (stack/backend.py)",
+                hint="pass beta and the row-major values of c on to sgemm_lists"
+                     + ("; it gave A @ B alone: beta and c were dropped" if dropped else ""),
+                rtol=1e-4, atol=1e-4)
+
+
+def _close(got, want, tol: float = 1e-4) -> bool:
+    """Whether two flat lists of numbers agree within `tol` (absolute and relative)."""
+    try:
+        return len(got) == len(want) and all(
+            abs(float(g) - float(w)) <= tol + tol * abs(float(w))
+            for g, w in zip(got, want, strict=True))
+    except (TypeError, ValueError):
+        return False

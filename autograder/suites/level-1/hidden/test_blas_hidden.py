@@ -20,30 +20,64 @@ def _vector_pairs(draw, nonzero_y=False):
     return draw(ref.layouts((n,), pad=math.nan)), draw(ref.layouts((n,), pad=ref.SENTINEL))
 
 
+def _nan(shape, kind):
+    """A fixed layout of `shape` whose every element is NaN (an input alpha = 0 must not read)."""
+    return ref.with_nan_view(ref.fixed_layout(shape, kind))
+
+
+@st.composite
+def _saxpy_cases(draw):
+    """saxpy's arguments; with alpha = 0, x's view holds NaN half the time (x is not read)."""
+    alpha = draw(st.sampled_from(ref.SCALARS))
+    x, y = draw(_vector_pairs())
+    if alpha == 0 and draw(st.booleans()):
+        x = ref.with_nan_view(x)
+    return {"alpha": alpha, "x": x, "y": y}
+
+
+#: alpha = 0: y is left as it is and x is not read (x = [nan, 1], y = [1, 2]; the strategy
+#: draws more, with x's view all NaN).
+ALPHA_ZERO_AXPY = {"alpha": 0.0,
+                   "x": {"storage": [math.nan, 1.0], "shape": [2], "strides": [1], "offset": 0},
+                   "y": {"storage": [1.0, 2.0], "shape": [2], "strides": [1], "offset": 0}}
+
+
 @pytest.mark.points(2)
 @settings(max_examples=25)
-@given(pair=_vector_pairs(), alpha=st.sampled_from(ref.SCALARS))
-def test_saxpy_strided(student, pair, alpha):
-    """saxpy on strided, reversed and offset vectors: only y's view changes."""
-    x, y = pair
+@explicit_examples("case", [ALPHA_ZERO_AXPY])
+@given(case=_saxpy_cases())
+def test_saxpy_strided(student, case):
+    """saxpy on strided, reversed and offset vectors: only y's view changes; with alpha = 0,
+    x is not read."""
+    alpha, x, y = case["alpha"], case["x"], case["y"]
     got = student.call(probes.saxpy, alpha, x, y)
     what = f"saxpy(alpha={alpha}, x {ref.layout_text(x)}, y {ref.layout_text(y)})"
     wrong = ref.storage_mismatch(got["x"], x["storage"], x, "x")
     assert wrong is None, f"{what} modified x: {wrong}"
     wrong = ref.storage_mismatch(got["y"], ref.axpy_oracle(alpha, x, y), y, "y")
-    assert wrong is None, f"{what}: {wrong}"
+    hint = " — with alpha = 0, y stays as it is and x is not read (x holds NaN here)" \
+        if alpha == 0 and np.isnan(ref.as_array(x)).any() else ""
+    assert wrong is None, f"{what}: {wrong}{hint}"
+
+
+#: Length 0: the sum of nothing is the float 0.0 (not the int 0).
+EMPTY_PAIR = (ref.fixed_layout((0,), "contiguous"), ref.fixed_layout((0,), "offset"))
 
 
 @pytest.mark.points(2)
 @settings(max_examples=25)
+@explicit_examples("pair", [EMPTY_PAIR])
 @given(pair=_vector_pairs())
 def test_sdot_strided(student, pair):
-    """sdot on strided, reversed and offset vectors (0.0 for length 0)."""
+    """sdot on strided, reversed and offset vectors, as a float (0.0 for length 0)."""
     x, y = pair
     got = student.call(probes.sdot, x, y)
     want = float(ref.as_array(x) @ ref.as_array(y))
-    check_close(got, want, rtol=1e-9, atol=1e-9,
-                what=f"sdot(x {ref.layout_text(x)}, y {ref.layout_text(y)})")
+    what = f"sdot(x {ref.layout_text(x)}, y {ref.layout_text(y)})"
+    check_close(got, want, rtol=1e-9, atol=1e-9, what=what)
+    assert isinstance(got, float), \
+        f"{what} returned {got!r} of type {type(got).__name__}, expected the float {want!r} " \
+        f"(sdot returns a float, 0.0 for length 0)"
 
 
 @pytest.mark.points(1)
@@ -64,11 +98,6 @@ def test_vector_shape_mismatch(student):
         expect_raises(student, probes.saxpy, 2.0, ref.arange_layout(shape),
                       ref.arange_layout(shape), error="ValueError", match=ref.fmt_shape(shape),
                       what=what)
-
-
-def _nan(shape, kind):
-    """A fixed layout of `shape` whose every element is NaN (an input alpha = 0 must not read)."""
-    return ref.with_nan_view(ref.fixed_layout(shape, kind))
 
 
 #: alpha = 0: y <- beta*y (C <- beta*C) and A, x (A, B) are not read: they hold NaN here.

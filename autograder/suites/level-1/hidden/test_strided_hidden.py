@@ -202,32 +202,52 @@ def _writes(draw, steps, on_base):
     return shape, chain, key, value
 
 
+def _numpy_view(arr, chain):
+    for step in chain:
+        arr = ref.apply_step(arr, step)
+    return arr
+
+
 def _numpy_write(shape, chain, key, value, through_view):
     base = np.arange(float(np.prod(shape))).reshape(shape)
-    view = base
-    for step in chain:
-        view = ref.apply_step(view, step)
+    view = _numpy_view(base, chain)
     target = view if through_view else base
     index = ref.decode_index(key)
     index = (*index, Ellipsis) if isinstance(index, tuple) else (index, Ellipsis)
-    target[index] = ref.operand_value(value)
+    # A {"view": chain} value shares base's storage: numpy reads all of it before writing.
+    target[index] = _numpy_view(base, value["view"]) if "view" in value else \
+        ref.operand_value(value)
     return base, view
+
+
+#: Values that are views of t itself, overlapping the elements written (the write must read
+#: all of the value first, as numpy does): t[1:] = t[:-1], t[:] = t[::-1], and through a view.
+OVERLAPPING_WRITES = [
+    ((4,), [], {"one": [1, None, None]}, {"view": [["index", {"one": [None, -1, None]}]]}),
+    ((4,), [], {"one": [None, None, None]}, {"view": [["index", {"one": [None, None, -1]}]]}),
+    ((3, 4), [["T"]], {"one": [1, None, None]},
+     {"view": [["T"], ["index", {"one": [None, -1, None]}]]}),
+]
 
 
 @pytest.mark.points(2)
 @settings(max_examples=30)
-@explicit_examples("case", ref.write_cases(expanded=False))
+@explicit_examples("case", [*ref.write_cases(expanded=False), *OVERLAPPING_WRITES])
 @given(case=_writes(WRITABLE, on_base=False))
 def test_setitem_through_views(student, case):
-    """view[key] = value writes into the base's storage (numbers and broadcast tensors)."""
+    """view[key] = value writes into the base's storage (numbers, broadcast tensors, and views
+    of the same storage, read in full before anything is written)."""
     shape, chain, key, value = case
     got = student.call(probes.setitem_through_view, ref.arange_layout(shape), chain, key, value)
     base, view = _numpy_write(shape, chain, key, value, through_view=True)
-    what = f"v = {ref.chain_text(chain)}; v{ref.key_text(key)} = {_value_text(value)}"
+    write = f"{ref.key_text(key)} = {_value_text(value)}"
+    what = f"v = {ref.chain_text(chain)}; v{write}" if chain else f"t{write}"
+    hint = " — the value shares t's storage: read all of it before writing any element (as " \
+        "numpy does)" if "view" in value else ""
     wrong = ref.values_mismatch(got["base"], base)
-    assert wrong is None, f"t after {what} (t of shape {shape}): {wrong}"
+    assert wrong is None, f"t after {what} (t of shape {shape}): {wrong}{hint}"
     wrong = ref.values_mismatch(got["view"], view)
-    assert wrong is None, f"v after {what} (t of shape {shape}): {wrong}"
+    assert wrong is None, f"v after {what} (t of shape {shape}): {wrong}{hint}"
 
 
 @pytest.mark.points(2)
@@ -245,6 +265,8 @@ def test_base_writes_show_in_views(student, case):
 
 
 def _value_text(value):
+    if "view" in value:
+        return ref.chain_text(value["view"])
     return repr(value["scalar"]) if "scalar" in value else f"Tensor({ref._short(value['tensor'])})"
 
 

@@ -87,9 +87,18 @@ EXPLICIT = [
 ]
 
 
+# MultiNormal keeps its own copies of mu and cov: the caller changing its arrays in place
+# afterwards (the probe adds 1 to each, then doubles it) moves neither its mean, its covariance
+# nor its density.
+KEPT_MU, KEPT_COV = np.array([1.0, -1.0]), np.array([[2.0, 0.6], [0.6, 1.0]])
+KEPT = [("mean", None, KEPT_MU), ("var", None, KEPT_COV),
+        ("logpdf", [[1.0, -1.0], [0.0, 2.0]], None)]
+
+
 @pytest.mark.points(1)
 def test_explicit_cases(student):
-    """Edge parameters, cdfs at +-inf, a non-integer mean, MultiNormal at its mean: vs scipy."""
+    """Edge parameters, cdfs at +-inf, a non-integer mean, MultiNormal at its mean: vs scipy;
+    MultiNormal unmoved when the caller changes its mu and cov arrays afterwards."""
     for name, params, method, x, hint in EXPLICIT:
         oracle = ref.scipy_distribution(name, params)
         if x is None:
@@ -101,6 +110,19 @@ def test_explicit_cases(student):
         shown = {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in params.items()}
         call = f"{name}({shown}).{method}({'' if x is None else x})"
         ref.assert_array(got, want, call, hint=hint, rtol=1e-7, atol=1e-10)
+    params = {"mu": KEPT_MU, "cov": KEPT_COV}
+    oracle = ref.scipy_distribution("MultiNormal", params)
+    for method, x, want in KEPT:
+        if x is not None:
+            want = oracle.logpdf(np.asarray(x))
+        got = student.call(probes.distribution, "MultiNormal", params, method,
+                           None if x is None else np.asarray(x), change_inputs=True)
+        call = (f"mu = {KEPT_MU.tolist()}; cov = {KEPT_COV.tolist()}; d = MultiNormal(mu, cov); "
+                f"then mu and cov changed in place (+= 1, *= 2); "
+                f"d.{method}({'' if x is None else x})")
+        ref.assert_array(got, want, call, rtol=1e-7, atol=1e-10,
+                         hint="keep float64 copies: np.array(mu, dtype=np.float64), not "
+                              "np.asarray, which keeps the caller's array")
 
 
 BAD = [("Binomial", {"n": -1, "p": 0.5}), ("Binomial", {"n": 3, "p": 1.5}),

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import Phase, given, settings
+from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -26,14 +26,24 @@ FLOATS = hnp.arrays(np.float64, st.integers(1, 30), elements=st.floats(-1e3, 1e3
 @given(coins=hnp.arrays(np.float64, st.integers(1, 30), elements=st.sampled_from([0.0, 1.0])),
        counts=hnp.arrays(np.float64, st.integers(1, 30), elements=st.integers(0, 50)),
        values=FLOATS)
+# Logits far enough out that exp(-z) overflows (z < -709.8), where sigmoid promises no warning.
+@example(coins=np.array([0.0, 1.0, 1.0]), counts=np.array([0.0, 3.0]),
+         values=np.array([-1000.0, -745.25, -1.0, 0.0, 2.5, 745.25, 1000.0]))
 def test_mle_on_drawn_data(student, coins, counts, values):
-    """MLE of Bernoulli, Poisson and Normal on drawn samples."""
+    """MLE of Bernoulli, Poisson and Normal on drawn samples; sigmoid of the samples as logits,
+    without numpy warning."""
     ref.assert_number(run(student, "mle_bernoulli", coins), float(coins.mean()), "mle_bernoulli")
     ref.assert_number(run(student, "mle_poisson", counts), float(counts.mean()), "mle_poisson")
     mu, sigma2 = run(student, "mle_normal", values)
     ref.assert_number(mu, float(values.mean()), "mu of mle_normal", tol=1e-9)
     ref.assert_number(sigma2, float(values.var()), "sigma2 of mle_normal",
                       tol=1e-9 * max(1.0, float(values.var())), hint="divide by n, not n - 1")
+    got = student.call(probes.estimation, "sigmoid", values)
+    call = f"sigmoid(z) for {values.size} logits in [{values.min():g}, {values.max():g}]"
+    ref.assert_array(got["value"], ref.sigmoid(values), call, rtol=1e-12, atol=0.0)
+    assert not got["warnings"], (
+        f"{call} made numpy warn ({got['warnings'][0]}): exp(-z) overflows for z below about "
+        "-709; for negative z use exp(z) / (1 + exp(z)), so that exp only sees -|z|")
 
 
 @pytest.mark.points(3)

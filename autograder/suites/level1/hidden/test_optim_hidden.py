@@ -63,7 +63,7 @@ def test_adamw_all_options(student):
 @pytest.mark.points(3)
 def test_muon(student):
     """Muon: Newton-Schulz on tall, wide and square matrices; momentum (0 too), nesterov,
-    decay."""
+    decay; ns_steps other than the default 5."""
     rng = np.random.default_rng(7)
     for shape in [(5, 3), (3, 5), (4, 4)]:
         g = rng.normal(size=shape)
@@ -78,6 +78,12 @@ def test_muon(student):
         problem = ref.optimizer_problem(400 + k, shapes, 20, skip=0.15)
         ref.check_trajectory(student, probes.run_optimizer, "Muon", kw, problem,
                              hint="buf starts at 0; scale the update by sqrt(max(1, rows/cols))")
+    for k, ns_steps in enumerate([1, 2]):
+        kw = {"lr": 0.02, "ns_steps": ns_steps}
+        problem = ref.optimizer_problem(420 + k, shapes, 20, skip=0.15)
+        ref.check_trajectory(student, probes.run_optimizer, "Muon", kw, problem,
+                             hint="ns_steps is the number of Newton-Schulz steps: pass it on, "
+                                  "newton_schulz(u, self.ns_steps)")
 
 
 @pytest.mark.points(1)

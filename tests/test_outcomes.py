@@ -105,3 +105,23 @@ def test_a_stub_that_breaks_another_file_blocks_it_too(tmp_path: Path) -> None:
     assert "mismatched types (sgemm_simd.rs:" in messages["simd"], messages
     assert "sgemm_parallel.rs:" in messages["parallel"], messages
     assert graded.record["points"] == 5
+
+
+def test_the_failing_example_and_its_message_are_the_same_case(tmp_path: Path) -> None:
+    """When several explicit examples of a test would fail, the report's message, smallest
+    input and call to paste all describe the first one (they once mixed the first's message
+    with the last's input). A write from an overlapping view read lazily fails three."""
+    sub = build_submission(tmp_path / "sub", KIT / "solutions/level-1", tmp_path / "none")
+    strided = sub / "teenygrad/strided.py"
+    eager = "values = [source.storage[p] for p in source.positions()]"
+    assert strided.read_text().count(eager) == 1
+    strided.write_text(strided.read_text().replace(
+        eager, "values = (source.storage[p] for p in source.positions())"))
+    graded = run_grade("level-1", "--submission", sub, "-k", "test_setitem_through_views",
+                       json_out=tmp_path / "r.json")
+    assert graded.record is not None, graded.stderr
+    (test,) = graded.record["levels"][0]["tests"]
+    assert test["outcome"] == "failed", test
+    assert test["message"].startswith("t after t[1:] = t[:-1]"), test["message"]
+    assert "t[1:], {'view': t[:-1]}" in test["example"], test["example"]
+    assert "{'one': [1, None, None]}" in test["repro"], test["repro"]

@@ -123,8 +123,11 @@ class GradingPlugin:
         for name, help_text in MARKERS.items():
             config.addinivalue_line("markers", f"{name}: {help_text}")
         settings.register_profile(
+            # One failure per test: hypothesis then stops at the first failing explicit
+            # example, so the report's message, smallest input and call to paste are all of
+            # that one (with several, the message was the first's and the input the last's).
             "grading", derandomize=True, database=None, deadline=None, print_blob=False,
-            max_examples=50, verbosity=Verbosity.quiet,
+            max_examples=50, verbosity=Verbosity.quiet, report_multiple_bugs=False,
             phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                    HealthCheck.data_too_large, HealthCheck.filter_too_much])

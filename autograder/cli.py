@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import importlib
+import math
 import os
 import sys
 import tempfile
@@ -12,6 +13,8 @@ import time
 import traceback
 import zipfile
 from pathlib import Path
+from types import ModuleType
+from typing import NoReturn
 
 import pytest
 from _pytest.mark import _parse_expression
@@ -70,9 +73,38 @@ exit status: 0 full marks, 1 points lost, 2 bad usage or input, 3 grader error,
 """
 
 
+#: The help's closing lines of an instructor command whose module has no EPILOG of its own.
+COMMAND_EPILOG = """\
+exit status: 0 done, 1 something needs a look (see the output), 2 bad usage or input
+  (one line), 3 grader error, 130 interrupted
+"""
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, no usage dump
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def positive_seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds above 0 (not -5, 0, nan or inf)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, not {text!r}")
+    return value
+
+
+def positive_count(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {text!r}")
+    return value
 
 
 def _grading_options(parser: argparse.ArgumentParser) -> None:
@@ -274,15 +306,20 @@ def _emit(record: RunRecord, args: argparse.Namespace) -> None:
                   file=sys.stderr)
 
 
-def _run_command(name: str, argv: list[str]) -> int:
-    """Run an instructor sub-command; its module is imported only when it is used."""
+def _run_command(name: str, argv: list[str], tool: str = "grade.py",
+                 module: ModuleType | None = None) -> int:
+    """Run an instructor sub-command; its module is imported only when it is used (`module`:
+    already imported, e.g. the `__main__` of `python -m autograder.instructor.NAME`)."""
     module_name, help_text = COMMANDS[name]
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        print(f"grade.py: error: '{name}' is not available here ({exc})", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    parser = _Parser(prog=f"grade.py {name}", description=module.__doc__ or help_text,
+    if module is None:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            print(f"{tool}: error: '{name}' is not available here ({exc})", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    prog = f"grade.py {name}" if tool == "grade.py" else tool
+    parser = _Parser(prog=prog, description=module.__doc__ or help_text,
+                     epilog=getattr(module, "EPILOG", COMMAND_EPILOG),
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     module.add_arguments(parser)
     return int(module.run(parser.parse_args(argv)))
@@ -303,8 +340,10 @@ def _unknown_command(word: str) -> str | None:
     return f"unknown level or command '{word}': {hint}"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of grade.py; returns the exit status (see --help)."""
+def main(argv: list[str] | None = None, *, tool: str = "grade.py",
+         module: ModuleType | None = None) -> int:
+    """Entry point of grade.py; returns the exit status (see --help). `tool` and `module`:
+    see `command_main`."""
     argv = sys.argv[1:] if argv is None else argv
     try:
         unknown = _unknown_command(argv[0]) if argv else None
@@ -312,19 +351,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"grade.py: error: {unknown} (see --help)", file=sys.stderr)
             return EXIT_BAD_INPUT
         if argv and argv[0] in COMMANDS:
-            status = _run_command(argv[0], argv[1:])
+            status = _run_command(argv[0], argv[1:], tool, module)
         else:
             status = grade(build_parser().parse_args(argv))
         sys.stdout.flush()  # here, so that a closed pipe is reported below, not at exit
         return status
     except (SourceError, ManifestError, OutputError) as exc:
-        print(f"grade.py: error: {exc}", file=sys.stderr)
+        print(f"{tool}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except GraderError as exc:
-        print(f"grade.py: grader error: {exc}", file=sys.stderr)
+        print(f"{tool}: grader error: {exc}", file=sys.stderr)
         return EXIT_GRADER_ERROR
     except KeyboardInterrupt:
-        print("grade.py: interrupted", file=sys.stderr)
+        print(f"{tool}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`grade.py ... | head`): stop quietly, as Unix tools do, and keep
@@ -332,9 +371,16 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     except Exception as exc:  # noqa: BLE001 - never a traceback dump for users
-        print(f"grade.py: internal grader error: {type(exc).__name__}: {exc} "
+        print(f"{tool}: internal grader error: {type(exc).__name__}: {exc} "
               f"({_save_traceback()})", file=sys.stderr)
         return EXIT_GRADER_ERROR
+
+
+def command_main(name: str, module: ModuleType) -> NoReturn:
+    """`python -m autograder.instructor.NAME ARGS`: exactly `grade.py NAME ARGS` (the same
+    parser, help and exit statuses, one line for bad input, never a traceback), run on the
+    already imported `module` (the `__main__` one, not a second copy)."""
+    sys.exit(main([name, *sys.argv[1:]], tool=f"python -m {COMMANDS[name][0]}", module=module))
 
 
 def _save_traceback() -> str:

@@ -195,3 +195,117 @@ def test_real_engine_batch(tmp_path):
     assert rows["full"]["score"] == "100" and rows["zero"]["score"] == "0", proc.stderr
     assert 0 < float(rows["partial"]["score"]) < 100
     assert rows["crash"]["score"] == "0" and rows["hang"]["score"] == "0"
+
+
+def add_level(kit: Path, level: str) -> None:
+    """A second level in the kit, with the same manifest as demo."""
+    manifests = kit / "autograder" / "levels"
+    text = (manifests / "demo.toml").read_text().replace('id = "demo"', f'id = "{level}"')
+    (manifests / f"{level}.toml").write_text(text.replace("order = 1", "order = 2"))
+
+
+def test_a_file_at_the_csv_path_is_kept_unless_it_is_our_own_export(setup, tmp_path):
+    """A roster at --csv, or another level's CSV, is kept as FILE.~1~ (and the batch says so);
+    the batch's own earlier CSV of the level is replaced without a copy, on a resume too."""
+    kit, grader, subs = setup
+    shutil.rmtree(subs / "erin")  # no 3 s timeout in this test
+    add_level(kit, "other")
+    out = tmp_path / "grades.csv"
+    out.write_text("student,email\nalice,alice@example.org\n")
+    first = batch(kit, grader, subs, out)
+    assert "kept as" in first.stderr and "~1~" in first.stderr
+    assert (tmp_path / "grades.csv.~1~").read_text() == "student,email\nalice,alice@example.org\n"
+    level_demo = read_csv(out)
+    assert len(level_demo) == 6 and not (tmp_path / "grades.csv.~2~").exists()
+
+    (subs / "bob" / "behaviour").write_text("partial 10")  # a resume that changes the CSV
+    batch(kit, grader, subs, out)
+    assert not (tmp_path / "grades.csv.~2~").exists()  # our own export: nothing to keep
+    level_demo = read_csv(out)
+
+    env = {**os.environ, "TEENYGRAD_KIT_ROOT": str(kit)}
+    other = subprocess.run([sys.executable, "-m", "autograder.instructor.batch", "other",
+                            str(subs), "--csv", str(out), "--grade-py", str(grader),
+                            "--timeout", "3"], env=env, capture_output=True, text=True,
+                           timeout=120)
+    assert other.returncode == 1, other.stderr
+    assert "not this gradebook's CSV of other" in other.stderr
+    assert read_csv(tmp_path / "grades.csv.~2~") == level_demo  # demo's rows are not lost
+    assert not (tmp_path / "grades.csv.~3~").exists()  # one copy, not one per grade
+
+
+@pytest.mark.parametrize("where", ["gradebook", "wal", "folder", "below-a-file"])
+def test_a_csv_path_that_cannot_take_it_is_refused_before_grading(setup, tmp_path, where):
+    """--csv X.sqlite3 (the gradebook itself), a folder, a path below a file: exit 2 with one
+    line, before anyone is graded and without a gradebook left behind."""
+    kit, grader, subs = setup
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "a-folder").mkdir()
+    out = {"gradebook": tmp_path / "grades.sqlite3", "wal": tmp_path / "grades.sqlite3-wal",
+           "folder": tmp_path / "a-folder", "below-a-file": tmp_path / "a-file" / "g.csv"}[where]
+    proc = batch(kit, grader, subs, out)
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert not list(tmp_path.glob("*.sqlite3")) and not list(tmp_path.glob("*/*.sqlite3"))
+
+
+@pytest.mark.parametrize("timeout", ["-5", "0", "nan", "inf", "soon"])
+def test_a_timeout_that_is_not_a_positive_number_is_refused(setup, tmp_path, timeout):
+    """--timeout -5 / nan / ...: exit 2, one line, nothing graded."""
+    kit, grader, subs = setup
+    proc = batch(kit, grader, subs, tmp_path / "g.csv", "--timeout", timeout)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "--timeout" in proc.stderr and not (tmp_path / "g.sqlite3").exists()
+
+
+def test_an_entry_that_cannot_be_graded_gets_a_row_and_the_batch_goes_on(setup, tmp_path):
+    """A zip or a file where a folder should be, a folder name that is not UTF-8 and a folder
+    that cannot be read: each gets a "bad input" row saying why, the students after them are
+    graded, and the exit says some need a look; hidden files get no row."""
+    kit, grader, subs = setup
+    for student in ("dave", "erin", "frank"):
+        shutil.rmtree(subs / student)
+    shutil.make_archive(str(subs / "zed"), "zip", subs / "alice")  # zed.zip, after everyone
+    (subs / "notes.txt").write_text("late: 2 days")
+    (subs / ".DS_Store").write_text("")
+    bad_name = os.fsdecode(b"dan\xff")
+    (subs / bad_name).mkdir()
+    (subs / bad_name / "behaviour").write_text("full 100")
+    locked = subs / "eve"
+    locked.mkdir()
+    (locked / "behaviour").write_text("full 100")
+    locked.chmod(0)
+    drop = []  # root reads any folder: without the capabilities that let it, as a user would
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("root without setpriv: a chmod 000 folder stays readable")
+        drop = ["setpriv", "--inh-caps=-dac_override,-dac_read_search",
+                "--bounding-set=-dac_override,-dac_read_search"]
+    cmd = [*drop, sys.executable, "-m", "autograder.instructor.batch", "demo", str(subs),
+           "--csv", str(tmp_path / "grades.csv"), "--grade-py", str(grader), "--timeout", "3"]
+    try:
+        proc = subprocess.run(cmd, env={**os.environ, "TEENYGRAD_KIT_ROOT": str(kit)},
+                              capture_output=True, text=True, timeout=120)
+    finally:
+        locked.chmod(0o755)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    rows = {r[0]: r for r in read_csv(tmp_path / "grades.csv")[1:]}
+    assert sorted(rows) == ["alice", "bob", "carol", "dan\\xff", "eve", "notes.txt", "zed.zip"]
+    assert [rows[s][3] for s in ("alice", "bob", "carol")] == ["graded"] * 3
+    for student, says in [("dan\\xff", "not UTF-8"), ("eve", "cannot be read"),
+                          ("notes.txt", "not a folder"), ("zed.zip", "zip file: unzip it")]:
+        assert rows[student][3] == "bad input" and says in rows[student][5], rows[student]
+    assert "need a look" in proc.stdout
+
+
+def test_help_says_where_the_gradebook_is_and_the_exit_statuses(setup):
+    """--help: the gradebook of grades.csv is grades.sqlite3; what is kept; exit statuses."""
+    kit, _grader, _subs = setup
+    proc = subprocess.run([sys.executable, "-m", "autograder.instructor.batch", "--help"],
+                          env={**os.environ, "TEENYGRAD_KIT_ROOT": str(kit)},
+                          capture_output=True, text=True)
+    text = " ".join(proc.stdout.split())
+    assert proc.returncode == 0
+    assert "grades.csv -> grades.sqlite3" in text and "FILE.sqlite3" not in text
+    assert "exit status: 0" in text and "FILE.~1~" in text

@@ -204,3 +204,39 @@ def test_an_existing_report_file_is_kept(tmp_path: Path) -> None:
     assert json.loads(out.read_text())["points"] == 100
     assert (sub / "results.json.~1~").read_text() == "an earlier roster\n"
     assert "results.json.~1~" in graded.stderr
+
+
+@pytest.mark.parametrize("argv", [
+    ["gradescope", "demo", "-o", "{tmp}"],  # a folder: OutputError, from the shared main
+    ["gradescope", "nope"],  # an unknown level: the module's own one line
+    ["gradescope", "demo", "--run", "--timeout", "-1"],  # argparse: the shared parser
+    ["batch", "demo", "{tmp}", "--csv", "{tmp}/g.csv", "--timeout", "nan"],
+    ["batch", "demo"],  # a missing argument: one line, not a usage dump
+    ["mutation", "demo", "--sample", "-1"],
+], ids=["gs-output-folder", "gs-unknown-level", "gs-timeout", "batch-timeout",
+        "batch-missing-arg", "mutation-sample"])
+def test_python_m_entry_points_behave_as_grade_py(tmp_path: Path, argv: list[str]) -> None:
+    """`python -m autograder.instructor.NAME ARGS` is `grade.py NAME ARGS`: the same exit
+    status and the same one line (no traceback), whatever the error."""
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    env = {**os.environ, "TEENYGRAD_KIT_ROOT": str(ENGINE_KIT)}
+    module = f"autograder.instructor.{argv[0]}"
+    via_cli = subprocess.run([sys.executable, str(KIT / "grade.py"), *argv], env=env,
+                             cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    via_m = subprocess.run([sys.executable, "-m", module, *argv[1:]], env=env, cwd=KIT,
+                           capture_output=True, text=True, timeout=120)
+    assert via_cli.returncode == via_m.returncode == 2, (via_cli.stderr, via_m.stderr)
+    for proc in (via_cli, via_m):
+        assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert via_cli.stderr.split("error:", 1)[1] == via_m.stderr.split("error:", 1)[1]
+
+
+@pytest.mark.parametrize("command", ["batch", "gradescope", "mutation"])
+def test_instructor_help_states_exit_statuses_and_files(command: str) -> None:
+    """Each instructor command's --help (either entry point) ends with its exit statuses and
+    says what happens to files already there."""
+    for cmd in ([sys.executable, str(KIT / "grade.py"), command, "--help"],
+                [sys.executable, "-m", f"autograder.instructor.{command}", "--help"]):
+        proc = subprocess.run(cmd, cwd=KIT, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert "exit status: 0" in proc.stdout and "files:" in proc.stdout

@@ -116,7 +116,7 @@ def test_zip_layout(tmp_path):
     (root / "autograder" / "suites" / "demo" / "hidden" / "test_h.py").write_text("")
     (root / "tests").mkdir()
     (root / "tests" / "test_kit.py").write_text("")
-    names = gradescope.build_zip(root, "demo", tmp_path / "autograder.zip")
+    names, _kept = gradescope.build_zip(root, "demo", tmp_path / "autograder.zip")
     assert {"setup.sh", "run_autograder", "grade.py", "assignments/demo/pkg/core.py",
             "rust_kernels/k/src/student.rs",
             "autograder/suites/demo/hidden/test_h.py"} <= set(names)
@@ -162,3 +162,69 @@ def test_real_zip_in_a_fake_autograder_root(tmp_path, which):
     assert_valid(results)
     expected = 100.0 if which == "solutions" else 0.0
     assert results["score"] == expected, proc.stdout[-2000:] + proc.stderr[-2000:]
+
+
+def gradescope_cli(kit: Path, *argv: str, module: bool = False) -> subprocess.CompletedProcess:
+    """`grade.py gradescope ARGV` (module: `python -m autograder.instructor.gradescope`)."""
+    cmd = ([sys.executable, "-m", "autograder.instructor.gradescope"] if module else
+           [sys.executable, str(Path(gradescope.__file__).parents[2] / "grade.py"), "gradescope"])
+    env = {**os.environ, "TEENYGRAD_KIT_ROOT": str(kit)}
+    return subprocess.run([*cmd, *argv], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_an_existing_zip_is_kept_and_none_is_left_half_written(tmp_path):
+    """-o FILE over a different file: the old one is kept as FILE.~1~ and the CLI says so;
+    the same zip again keeps nothing; no partial file is ever left beside it."""
+    kit = make_kit(tmp_path / "kit")
+    out = tmp_path / "out" / "autograder.zip"
+    out.parent.mkdir()
+    out.write_text("last term's autograder")
+    first = gradescope_cli(kit, "demo", "-o", str(out))
+    assert first.returncode == 0, first.stderr
+    assert (out.parent / "autograder.zip.~1~").read_text() == "last term's autograder"
+    assert "kept as" in first.stderr and zipfile.is_zipfile(out)
+    again = gradescope_cli(kit, "demo", "-o", str(out))
+    assert again.returncode == 0 and "kept as" not in again.stderr
+    assert sorted(p.name for p in out.parent.iterdir()) == ["autograder.zip",
+                                                             "autograder.zip.~1~"]
+
+
+@pytest.mark.parametrize("where", ["folder", "below-a-file", "read-only", "in-the-kit"])
+@pytest.mark.parametrize("module", [False, True], ids=["grade.py", "python-m"])
+def test_an_output_that_cannot_take_the_zip_is_refused(tmp_path, where, module):
+    """-o a folder, below a file, in a read-only folder or over the kit's own files: exit 2,
+    one line, no partial file; the same through `python -m autograder.instructor.gradescope`."""
+    kit = make_kit(tmp_path / "kit")
+    (kit / "grade.py").write_text("")
+    (tmp_path / "a-folder").mkdir()
+    (tmp_path / "a-file").write_text("x")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    if where == "read-only" and os.access(locked, os.W_OK):
+        pytest.skip("this user writes in a read-only folder (root)")
+    out = {"folder": tmp_path / "a-folder", "below-a-file": tmp_path / "a-file" / "x.zip",
+           "read-only": locked / "x.zip", "in-the-kit": kit / "grade.py"}[where]
+    try:
+        proc = gradescope_cli(kit, "demo", "-o", str(out), module=module)
+    finally:
+        locked.chmod(0o755)
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert not list(tmp_path.rglob("*.partial")) and (kit / "grade.py").read_text() == ""
+
+
+@pytest.mark.parametrize("timeout", ["-1", "0", "nan"])
+def test_run_refuses_a_timeout_that_is_not_a_positive_number(tmp_path, timeout):
+    """gradescope --run --timeout -1: exit 2, one line, nothing graded."""
+    kit = make_kit(tmp_path / "kit")
+    root = gradescope_root(tmp_path)
+    proc = gradescope_cli(kit, "demo", "--run", "--root", str(root), "--timeout", timeout)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert not (root / "results").exists()
+
+
+def test_help_says_what_is_kept_and_the_exit_statuses(tmp_path):
+    """--help names the kept copy of an existing zip and the exit statuses."""
+    proc = gradescope_cli(make_kit(tmp_path / "kit"), "--help")
+    assert proc.returncode == 0 and "exit status: 0" in proc.stdout and "~1~" in proc.stdout

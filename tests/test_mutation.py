@@ -330,3 +330,38 @@ def test_retry_grades_only_the_survivors_again(tmp_path: Path,
         assert survivor.job_id in pending and killed.job_id not in pending
     finally:
         session.db.close()
+
+
+@pytest.mark.parametrize("case", ["work-is-a-file", "work-below-a-file", "broken-json",
+                                  "not-a-session", "not-an-object", "broken-json-resume",
+                                  "sample-negative", "sample-zero", "timeout-nan",
+                                  "budget-negative", "jobs-zero"])
+def test_bad_input_is_one_line_exit_2(tmp_path: Path, case: str) -> None:
+    """--work a file (or below one), a session.json that is not a session's (with --report or
+    resuming), --sample -1, --timeout nan, ...: exit 2 with one line, never a traceback."""
+    (tmp_path / "a-file").write_text("x")
+    work = tmp_path / "work"
+    work.mkdir()
+    session = {"broken-json": "{broken", "broken-json-resume": "{broken",
+               "not-a-session": '{"level": "level-2"}', "not-an-object": "[1, 2]"}
+    if case in session:
+        (work / "session.json").write_text(session[case])
+    extra = {"work-is-a-file": ["--work", tmp_path / "a-file"],
+             "work-below-a-file": ["--work", tmp_path / "a-file" / "w"],
+             "broken-json": ["--report"], "not-a-session": ["--report"],
+             "not-an-object": ["--report"], "broken-json-resume": [],
+             "sample-negative": ["--sample", "-1"], "sample-zero": ["--sample", "0"],
+             "timeout-nan": ["--timeout", "nan"], "budget-negative": ["--budget", "-5"],
+             "jobs-zero": ["--jobs", "0"]}[case]
+    if "--work" not in extra:
+        extra = [*extra, "--work", work]
+    proc = run_grade("mutation", "level-2", "--files", COUNTING, *extra, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert (tmp_path / "a-file").read_text() == "x"
+
+
+def test_help_says_what_is_written_and_the_exit_statuses() -> None:
+    """--help: what the work folder holds and the exit statuses."""
+    proc = run_grade("mutation", "--help", timeout=120)
+    assert proc.returncode == 0 and "exit status: 0" in proc.stdout and "--fresh" in proc.stdout

@@ -11,6 +11,16 @@ never overwritten. A run that is interrupted (Ctrl-C, kill, power cut) resumes w
 a submission whose content hash matches its latest grade is not graded again; a changed one is.
 The CSV (latest grade of every student) is rewritten atomically after every grade.
 
+Every entry of SUBMISSIONS_DIR gets a row, so no student is left out unseen: an entry that
+cannot be graded (a zip or other file where a folder should be, a symbolic link, a folder that
+cannot be read, a name that is not UTF-8) gets a "bad input" row saying why, and the batch goes
+on with the next student. Hidden entries (".name") and the batch's own files are skipped.
+
+A file already at the CSV's path is replaced without a copy only if it is this gradebook's
+own earlier export of the level (each of its rows is a grade the gradebook holds for it, so
+nothing is lost: a resumed batch makes no copies). Anything else there (a roster, another
+level's CSV, a CSV edited by hand) is kept as `FILE.~1~` (`~2~`, ...) and the batch says so.
+
 Every grading folder of a batch (each `grade.py`'s temporary folder and the workspace it
 builds) is made inside one work folder of that gradebook, in the system's temporary folder
 (`work_folder`). It is removed when the batch ends, however it ends, and a resumed batch first
@@ -25,22 +35,25 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import stat
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.cli import positive_seconds
 from autograder.instructor.levels import USER_ERRORS, InstructorError, kit_root, select_levels
 from autograder.instructor.run_grade import run_grade
 from autograder.judge import sandbox
 from autograder.judge.intake import open_file, opened_root, read_capped
 from autograder.levels import SubmissionLimits
-from autograder.report.files import write_atomically
+from autograder.report.files import OutputError, check_output, write_atomically
 
 DEFAULT_TIMEOUT = 1800.0
 SKIP_NAMES = {".git", "__pycache__", ".ipynb_checkpoints", "target", ".DS_Store", ".venv"}
@@ -86,10 +99,50 @@ class Grade:
 # --- submissions and their content hash ---------------------------------------------------
 
 
-def submissions(folder: Path) -> list[Path]:
-    """The student folders of SUBMISSIONS_DIR, sorted by name (hidden folders skipped). A
-    symbolic link to a folder is listed too, so that its row says why it is not graded."""
-    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+def submissions(folder: Path, skip: Iterable[Path] = ()) -> list[Path]:
+    """Every entry of SUBMISSIONS_DIR, sorted by name, but hidden ones and `skip` (the batch's
+    own files, with their kept copies `NAME.~N~`): a student folder is graded, anything else
+    (a zip, a symbolic link, ...) is listed so that its row says why it is not graded."""
+    own = {p.name for p in skip if p.parent.resolve() == folder.resolve()}
+    return sorted(
+        p for p in folder.iterdir()
+        if not p.name.startswith(".") and p.name not in own
+        and re.sub(r"\.~\d+~$", "", p.name) not in own
+    )
+
+
+def student_id(entry: Path) -> str:
+    """The student id of an entry: its name, any bytes that are not UTF-8 shown as \\xNN."""
+    return os.fsencode(entry.name).decode("utf-8", "backslashreplace")
+
+
+def problem(entry: Path) -> str | None:
+    """Why `entry` cannot be graded as a submission (one line), or None for a student folder
+    this user can read."""
+    try:
+        entry.name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "bad input: the folder name is not UTF-8 text: rename it"
+    if entry.is_symlink():
+        return f"bad input: {entry.name} is a symbolic link: batch grades real folders only"
+    if not entry.is_dir():
+        if zipfile.is_zipfile(entry):
+            return f"bad input: {entry.name} is a zip file: unzip it into a folder named after " \
+                   "the student"
+        return f"bad input: {entry.name} is a file, not a folder: each submission is a folder"
+    try:
+        with os.scandir(entry):
+            pass
+    except OSError as exc:
+        return f"bad input: the folder cannot be read ({exc.strerror or exc})"
+    return None
+
+
+def _refused(entry: Path, why: str) -> Grade:
+    """The row of an entry that is not graded: its hash is that of the reason (and of what
+    the entry is), so it stays unchanged until the entry is fixed."""
+    digest = hashlib.sha256(os.fsencode(entry.name) + b"\0" + why.encode()).hexdigest()
+    return Grade(student_id(entry), digest, "bad input", None, None, None, why, None, 0.0)
 
 
 def content_hash(folder: Path, read_limit: int = SubmissionLimits().file_bytes) -> str:
@@ -208,25 +261,57 @@ class Gradebook:
         self.db.close()
 
 
-def export_csv(book: Gradebook, level: str, path: Path) -> int:
-    """Write the latest grades as CSV, atomically (temp file + rename); return the row count."""
+def _csv_row(row: sqlite3.Row) -> list[str]:
+    """A gradebook row as the CSV shows it."""
+    return [
+        row["student"],
+        "" if row["score"] is None else f"{row['score']:g}",
+        "" if row["max_score"] is None else f"{row['max_score']:g}",
+        row["status"],
+        row["content_hash"][:12],
+        row["message"],
+    ]
+
+
+def own_export(book: Gradebook, level: str, path: Path) -> bool:
+    """True if the file at `path` is an export of `book` at `level` that it can write again:
+    the CSV header, and rows that are each a grade the gradebook holds for the level (a
+    roster, another level's CSV or a hand-edited one is not: it must be kept)."""
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+    if not rows or rows[0] != CSV_COLUMNS:
+        return False
+    book.db.row_factory = sqlite3.Row
+    held = {
+        tuple(_csv_row(row))
+        for row in book.db.execute(
+            "SELECT student, score, max_score, status, content_hash, message FROM grades"
+            " WHERE level = ?",
+            (level,),
+        )
+    }
+    return all(tuple(row) in held for row in rows[1:])
+
+
+def export_csv(book: Gradebook, level: str, path: Path) -> tuple[int, Path | None]:
+    """Write the latest grades as CSV, atomically (temp file + rename); return the row count
+    and where the file that was at `path` is kept (None: there was none, or it was this
+    gradebook's own export of `level`, which it can always write again)."""
     rows = book.latest_all(level)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow(
-            [
-                row["student"],
-                "" if row["score"] is None else f"{row['score']:g}",
-                "" if row["max_score"] is None else f"{row['max_score']:g}",
-                row["status"],
-                row["content_hash"][:12],
-                row["message"],
-            ]
-        )
-    write_atomically(path, buffer.getvalue(), newline="")
-    return len(rows)
+        writer.writerow(_csv_row(row))
+    ours = path.is_file() and own_export(book, level, path)
+    kept = write_atomically(path, buffer.getvalue(), newline="")
+    if kept is not None and ours:  # a second name of our own export: nothing to keep
+        kept.unlink(missing_ok=True)
+        kept = None
+    return len(rows), kept
 
 
 # --- grading one submission ---------------------------------------------------------------
@@ -337,38 +422,79 @@ def run_batch(
     db_path: Path | None = None,
 ) -> dict[str, int]:
     """Grade every submission of `folder` that has no up-to-date grade; return counts."""
-    book = Gradebook(db_path or csv_path.with_suffix(".sqlite3"))
+    db_path = db_path or gradebook_path(csv_path)
+    todo = submissions(folder, skip=[csv_path, *_gradebook_files(db_path)])
+    check_output(csv_path, never=_never_written(folder, csv_path, db_path, todo))
+    book = Gradebook(db_path)
     counts = {"graded": 0, "unchanged": 0, "errors": 0}
     work = work_folder(book.path)
     shutil.rmtree(work, ignore_errors=True)  # what a killed batch left behind
     work.mkdir(parents=True)
     work.chmod(0o711)  # traversable, not listable: an unconfined worker (`nobody`) reaches its
     # workspace below it (judge.processes.prepare_for_nobody), as it does in /tmp
+
+    def export() -> None:
+        kept = export_csv(book, level, csv_path)[1]
+        if kept is not None:  # said once: later exports replace our own file
+            print(f"batch: {csv_path} was not this gradebook's CSV of {level}: the file that "
+                  f"was there is kept as {kept}", file=sys.stderr)
+
     try:
-        todo = submissions(folder)
         bar = ProgressBar(len(todo))
         for sub in todo:
-            latest = book.latest(level, sub.name)
-            digest = content_hash(sub)
+            student = student_id(sub)
+            why = problem(sub)
+            try:
+                digest = _refused(sub, why).content_hash if why else content_hash(sub)
+            except OSError as exc:  # unreadable inside, or gone since it was listed
+                why = f"bad input: the folder cannot be read ({exc.strerror or exc})"
+                digest = _refused(sub, why).content_hash
+            latest = book.latest(level, student)
             up_to_date = latest is not None and latest["content_hash"] == digest
             if up_to_date and (latest["status"] == "graded" or not retry_errors):
                 counts["unchanged"] += 1
+                counts["errors"] += latest["status"] != "graded"  # still needs a look
                 bar.done += 1
-                bar.show(sub.name, f"unchanged ({_points(latest)})")
+                bar.show(student, f"unchanged ({_points(latest)})")
                 continue
-            bar.show(sub.name, "grading…")
-            grade = grade_one(grade_py, level, sub, timeout, work)
+            if why:  # one student's bad entry: a row saying so, and on with the next
+                grade = _refused(sub, why)
+            else:
+                bar.show(student, "grading…")
+                grade = grade_one(grade_py, level, sub, timeout, work)
             book.add(level, grade)  # committed before the next submission starts
-            export_csv(book, level, csv_path)
+            export()
             counts["graded"] += 1
             counts["errors"] += grade.status != "graded"
             bar.done += 1
-            bar.show(sub.name, f"{_points(grade)} in {grade.duration:.1f} s")
-        export_csv(book, level, csv_path)
+            bar.show(student, f"{_points(grade)} in {grade.duration:.1f} s")
+        export()
     finally:
         book.close()
         shutil.rmtree(work, ignore_errors=True)
     return counts
+
+
+def gradebook_path(csv_path: Path) -> Path:
+    """The gradebook of a CSV: the CSV's path with its suffix replaced by `.sqlite3`
+    (`grades.csv` -> `grades.sqlite3`, `grades` -> `grades.sqlite3`)."""
+    return csv_path.with_suffix(".sqlite3")
+
+
+def _gradebook_files(db_path: Path) -> list[Path]:
+    """The gradebook and the files SQLite keeps beside it."""
+    return [db_path, *(db_path.with_name(db_path.name + end) for end in ("-wal", "-shm",
+                                                                          "-journal"))]
+
+
+def _never_written(folder: Path, csv_path: Path, db_path: Path,
+                   todo: list[Path]) -> list[tuple[Path, str]]:
+    """Where the CSV must never go: over the gradebook (or its SQLite files), or into a
+    student's submission (it would change what is graded)."""
+    never = [(path, "the gradebook") for path in _gradebook_files(db_path)]
+    never += [(sub, f"in the submission of {student_id(sub)}") for sub in todo
+              if sub.is_dir() and not sub.is_symlink()]
+    return never
 
 
 def _points(grade) -> str:
@@ -378,6 +504,20 @@ def _points(grade) -> str:
     if score is None:
         return status
     return f"{score:g}/{max_score:g}" + ("" if status == "graded" else f" ({status})")
+
+
+EPILOG = """\
+files: the CSV (--csv FILE) is rewritten after every grade. A file already there is kept as
+  FILE.~1~ (~2~, ...) unless it is this gradebook's own CSV of LEVEL (each row a grade the
+  gradebook holds), so nothing is lost: a roster, another level's CSV, a hand-edited one.
+  The gradebook is FILE with its suffix replaced by .sqlite3 (grades.csv -> grades.sqlite3),
+  shared by all levels; it only gains rows and is never replaced.
+
+exit status: 0 every submission graded, 1 some need a look (grader error, timeout, or a
+  "bad input" row: a zip or file instead of a folder, an unreadable folder, a name that is
+  not UTF-8), 2 bad usage or input (one line, nothing graded), 3 grader error,
+  130 interrupted (finished grades are saved: run the same command to resume)
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -394,11 +534,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         required=True,
         metavar="FILE",
-        help="grades CSV to write (the gradebook FILE.sqlite3 sits beside it)",
+        help="grades CSV to write; the gradebook beside it is FILE with its suffix replaced "
+        "by .sqlite3 (grades.csv -> grades.sqlite3)",
     )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=positive_seconds,
         default=DEFAULT_TIMEOUT,
         help=f"seconds per submission before it is stopped (default {DEFAULT_TIMEOUT:g})",
     )
@@ -417,15 +558,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Grade the batch: 0 all graded, 1 some grader errors or timeouts, 2 bad input."""
+    """Grade the batch: 0 all graded, 1 some need a look, 2 bad input (see EPILOG)."""
     root = kit_root()
+    db_path = gradebook_path(args.csv)
     try:
         select_levels(root, args.level)
         if not args.submissions.is_dir():
             raise InstructorError(f"submissions folder not found: {args.submissions}")
+        # before anyone is graded: not a folder, not the gradebook itself (--csv X.sqlite3)
+        check_output(args.csv, never=[(path, "the gradebook") for path in
+                                      _gradebook_files(db_path)])
         if not args.csv.parent.is_dir():
             raise InstructorError(f"folder of the CSV not found: {args.csv.parent}")
-    except USER_ERRORS as exc:
+    except (*USER_ERRORS, OutputError) as exc:
         print(f"batch: error: {exc}", file=sys.stderr)
         return 2
     refused = "" if args.unsandboxed else sandbox.refusal("batch")
@@ -443,8 +588,11 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
+    except OutputError as exc:
+        print(f"batch: error: {exc}", file=sys.stderr)
+        return 2
     except sqlite3.DatabaseError as exc:
-        print(f"batch: error: gradebook {args.csv.with_suffix('.sqlite3')}: {exc}", file=sys.stderr)
+        print(f"batch: error: gradebook {db_path}: {exc}", file=sys.stderr)
         return 2
     print(
         f"batch: {counts['graded']} graded, {counts['unchanged']} unchanged, "
@@ -453,7 +601,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if counts["errors"] else 0
 
 
-if __name__ == "__main__":
-    _parser = argparse.ArgumentParser(prog="python -m autograder.instructor.batch")
-    add_arguments(_parser)
-    sys.exit(run(_parser.parse_args()))
+if __name__ == "__main__":  # the same parser, help and errors as `grade.py batch`
+    from autograder.cli import command_main
+
+    command_main("batch", sys.modules[__name__])

@@ -18,6 +18,7 @@ real `run_autograder` in a temporary folder laid out like /autograder.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -27,10 +28,12 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from autograder.cli import positive_seconds
 from autograder.instructor.levels import USER_ERRORS, kit_root, select_levels
 from autograder.instructor.release import generate
 from autograder.instructor.run_grade import run_grade
 from autograder.judge import sandbox
+from autograder.report.files import check_output, replace_keeping
 
 TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_ROOT = "/autograder"
@@ -71,25 +74,37 @@ def _add(archive: zipfile.ZipFile, arcname: str, data: bytes, executable: bool =
     archive.writestr(info, data)
 
 
-def build_zip(root: Path, level: str, output: Path, unsandboxed: bool = False) -> list[str]:
-    """Write the autograder zip for `level`; return its member names."""
+def build_zip(root: Path, level: str, output: Path, unsandboxed: bool = False
+              ) -> tuple[list[str], Path | None]:
+    """Write the autograder zip for `level`, all at once or not at all; return its member
+    names and where a different file that was at `output` is kept (`output.~N~`, else None).
+    OutputError (one line) for an `output` that cannot take the zip, before it is built."""
     select_levels(root, level)  # one-line error for an unknown level
+    check_output(output, never=[(root / rel, "part of the kit the zip is made from")
+                                for rel in INCLUDE])
     ctx = generate(root, level)
     stubs = {item.target.relative_to(root).as_posix(): item.stub or "" for item in ctx.files}
     output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.partial")
-    with zipfile.ZipFile(tmp, "w") as archive:
-        for arc, path in _kit_files(root):
-            if arc not in stubs:
-                _add(archive, arc, path.read_bytes(), executable=os.access(path, os.X_OK))
-        for arc, text in sorted(stubs.items()):
-            _add(archive, arc, text.encode("utf-8"))
-        _add(archive, "setup.sh", _script("gradescope_setup.sh", level).encode(), True)
-        runner = _script("run_autograder", level, unsandboxed)
-        _add(archive, "run_autograder", runner.encode(), True)
-        names = archive.namelist()
-    os.replace(tmp, output)
-    return names
+    fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle, zipfile.ZipFile(handle, "w") as archive:
+            for arc, path in _kit_files(root):
+                if arc not in stubs:
+                    _add(archive, arc, path.read_bytes(), executable=os.access(path, os.X_OK))
+            for arc, text in sorted(stubs.items()):
+                _add(archive, arc, text.encode("utf-8"))
+            _add(archive, "setup.sh", _script("gradescope_setup.sh", level).encode(), True)
+            runner = _script("run_autograder", level, unsandboxed)
+            _add(archive, "run_autograder", runner.encode(), True)
+            names = archive.namelist()
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the zip from the other staff
+        kept = replace_keeping(tmp, output)
+    except BaseException:  # never a partial zip left behind
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return names, kept
 
 
 # --- running one submission ---------------------------------------------------------------
@@ -214,6 +229,17 @@ def _run_grader(root: Path, source: Path, level: str, timeout: float, started: f
 # --- command line -------------------------------------------------------------------------
 
 
+EPILOG = """\
+files: the zip (-o FILE) is written all at once (no partial file is left behind); a
+  different file already at FILE is kept as FILE.~1~ (~2~, ...). FILE must not be a folder,
+  below a file, or inside the kit's files the zip is made from. With --run: ROOT/results/
+  results.json is replaced (Gradescope gives each run a fresh ROOT).
+
+exit status: 0 zip written (with --run: a results.json written, whatever the grade),
+  2 bad usage or input (one line), 3 grader error
+"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `grade.py gradescope`."""
     parser.add_argument("level", help="the level this autograder grades (e.g. level-1)")
@@ -222,7 +248,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--output",
         type=Path,
         default=Path("autograder.zip"),
-        help="zip to write (default: autograder.zip)",
+        help="zip to write (default: autograder.zip; a different file there is kept as "
+        "FILE.~1~)",
     )
     parser.add_argument(
         "--run",
@@ -244,14 +271,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--timeout",
-        type=float,
-        default=float(os.environ.get("TEENYGRAD_GRADESCOPE_TIMEOUT") or DEFAULT_TIMEOUT),
-        help=f"with --run: seconds before grading is stopped (default {DEFAULT_TIMEOUT:.0f})",
+        type=positive_seconds,  # applied to the default too: a bad environment value is refused
+        default=os.environ.get("TEENYGRAD_GRADESCOPE_TIMEOUT") or str(DEFAULT_TIMEOUT),
+        help=f"with --run: seconds before grading is stopped (default {DEFAULT_TIMEOUT:.0f}, "
+        "or $TEENYGRAD_GRADESCOPE_TIMEOUT)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    """Build the zip, or (--run) grade one submission; 0 ok, 2 bad input."""
+    """Build the zip, or (--run) grade one submission; 0 ok, 2 bad input (see EPILOG)."""
     if args.run:
         results = run_autograder(
             args.root, args.level, args.timeout, unsandboxed=args.unsandboxed
@@ -259,7 +287,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"results.json: {results.get('score', 0)} points")
         return 0
     try:
-        names = build_zip(kit_root(), args.level, args.output, args.unsandboxed)
+        names, kept = build_zip(kit_root(), args.level, args.output, args.unsandboxed)
     except USER_ERRORS as exc:
         for line in str(exc).splitlines():
             print(f"gradescope: error: {line}", file=sys.stderr)
@@ -268,10 +296,13 @@ def run(args: argparse.Namespace) -> int:
         f"wrote {args.output} ({len(names)} files) — upload it as the Gradescope autograder "
         f"of {args.level}; see docs/instructor.md"
     )
+    if kept is not None:
+        print(f"gradescope: the file that was at {args.output} is kept as {kept}",
+              file=sys.stderr)
     return 0
 
 
-if __name__ == "__main__":
-    _parser = argparse.ArgumentParser(prog="python -m autograder.instructor.gradescope")
-    add_arguments(_parser)
-    sys.exit(run(_parser.parse_args()))
+if __name__ == "__main__":  # the same parser, help and errors as `grade.py gradescope`
+    from autograder.cli import command_main
+
+    command_main("gradescope", sys.modules[__name__])

@@ -60,6 +60,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from autograder.cli import positive_count, positive_seconds
 from autograder.instructor import mutation_equivalent, preforked
 from autograder.instructor.levels import USER_ERRORS, InstructorError, kit_root
 from autograder.instructor.markers import find_regions, style_of
@@ -105,22 +106,33 @@ class Mutant:
     definition: str
 
 
+EPILOG = """\
+files: everything is written in the work folder (--work DIR, a folder: made if missing):
+  the session is resumed there, never replaced unless --fresh (which deletes it); report.md
+  and survivors/ are rewritten from the session on each run. Nothing outside it is written.
+
+exit status: 0 done (whatever the score), 2 bad usage or input (one line: an unknown level,
+  a --work that is not a folder, a session.json that is not a session's), 3 grader error
+  (the unmutated reference does not get full marks), 130 interrupted (resume later)
+"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `grade.py mutation`."""
     parser.add_argument("level", help="the level whose tests are measured (e.g. level-1)")
     parser.add_argument("--work", type=Path, metavar="DIR",
                         help="session, copy, table and survivors (default: "
                              "grading-output/mutation/LEVEL/); run again to resume")
-    parser.add_argument("--budget", type=float, metavar="SECONDS",
+    parser.add_argument("--budget", type=positive_seconds, metavar="SECONDS",
                         help="stop starting mutants after SECONDS (resume later)")
-    parser.add_argument("--sample", type=int, metavar="N",
+    parser.add_argument("--sample", type=positive_count, metavar="N",
                         help="grade only a fixed sample of N mutants (chosen with --seed)")
     parser.add_argument("--seed", type=int, default=0, help="seed of --sample (default 0)")
     parser.add_argument("--files", nargs="+", metavar="KEY",
                         help="mutate only these student files (e.g. probability/counting.py)")
     parser.add_argument("--all-code", action="store_true",
                         help="also mutate code outside the BEGIN/END SOLUTION regions")
-    parser.add_argument("--timeout", type=float, metavar="SECONDS",
+    parser.add_argument("--timeout", type=positive_seconds, metavar="SECONDS",
                         help="stop grading one mutant after this long: killed "
                              "(default: 4 x the unmutated run + 30 s)")
     parser.add_argument("--fresh", action="store_true",
@@ -135,7 +147,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="grade every test of each mutant (slower; same verdicts)")
     parser.add_argument("--no-fork", action="store_true",
                         help="start a fresh grade.py for each grading (slower; same verdicts)")
-    parser.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+    parser.add_argument("--jobs", "-j", type=positive_count, default=1, metavar="N",
                         help="grade N mutants at a time (default 1; one per core is "
                              "the most that helps)")
 
@@ -148,14 +160,15 @@ def run(args: argparse.Namespace) -> int:
         level = load_level(args.level)
         session_type = _session_type(level)
         work = (args.work or kit_root() / "grading-output" / "mutation" / level.id).resolve()
+        _check_work(work, args.work)
         files = tuple(sorted(args.files)) if args.files else None
         settings = Settings(level.id, args.sample, args.seed, args.all_code, files)
+        state = work / "session.json"
+        saved = None if args.fresh and not args.report else _saved_settings(state)
         if args.report:  # the session's own settings, whatever the command line says
-            state = work / "session.json"
-            if not state.exists():
+            if saved is None:
                 raise InstructorError(f"no mutation session in {work}")
-            saved = json.loads(state.read_text())
-            settings = Settings(**{**saved, "files": tuple(saved["files"] or ()) or None})
+            settings = saved
         session = session_type(level, work, settings, fresh=args.fresh,
                                read_only=args.report)
         try:
@@ -175,6 +188,38 @@ def run(args: argparse.Namespace) -> int:
     except BaselineError as exc:
         print(f"grade.py mutation: {exc}", file=sys.stderr)
         return EXIT_GRADER_ERROR
+
+
+def _check_work(work: Path, given: Path | None) -> None:
+    """InstructorError unless `work` is a folder this user can write in, or can be made."""
+    name = f"--work {given}" if given is not None else f"the work folder {work}"
+    if work.exists() and not work.is_dir():
+        raise InstructorError(f"{name} is a file, not a folder")
+    folder = work
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise InstructorError(f"{name}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InstructorError(f"{name}: cannot write in {folder} (permission denied)")
+
+
+def _saved_settings(state: Path) -> Settings | None:
+    """The settings in a work folder's session.json (None: no session there); InstructorError
+    for one that cannot be read or is not a session's."""
+    if not state.exists():
+        return None
+    try:
+        saved = json.loads(state.read_text(encoding="utf-8"))
+        settings = Settings(**{**saved, "files": tuple(saved["files"] or ()) or None})
+        if not isinstance(settings.level, str) or not isinstance(settings.seed, int):
+            raise TypeError("wrong types")
+    except OSError as exc:
+        raise InstructorError(f"{state}: cannot be read ({exc.strerror})") from None
+    except (ValueError, TypeError, KeyError) as exc:
+        raise InstructorError(f"{state} is not a mutation session's settings ({exc}): "
+                              "use --fresh, or another --work") from None
+    return settings
 
 
 def _session_type(level: Level) -> type[Session]:
@@ -909,3 +954,9 @@ class _Bar:
         """End the bar's line."""
         if self.tty and not self.quiet and self.done:
             print(file=sys.stderr)
+
+
+if __name__ == "__main__":  # the same parser, help and errors as `grade.py mutation`
+    from autograder.cli import command_main
+
+    command_main("mutation", sys.modules[__name__])

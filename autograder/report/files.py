@@ -72,23 +72,30 @@ def write_atomically(path: Path, text: str, *, newline: str | None = None) -> Pa
     it held the same text)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    kept = None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
-        same = path.is_file() and not path.is_symlink() and filecmp.cmp(tmp, path, shallow=False)
-        if (path.is_symlink() or path.exists()) and not same:
-            kept = backup_name(path)
-            try:  # a second name for the old file: readers of `path` never find it missing
-                os.link(path, kept, follow_symlinks=False)
-            except OSError:
-                shutil.copy2(path, kept, follow_symlinks=False)
-        os.replace(tmp, path)
+        kept = replace_keeping(Path(tmp), path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    return kept
+
+
+def replace_keeping(new: Path, path: Path) -> Path | None:
+    """Rename the finished file `new` to `path` in one step, first keeping a different file
+    that is there under a numbered name, which is returned (None if none was kept)."""
+    same = path.is_file() and not path.is_symlink() and filecmp.cmp(new, path, shallow=False)
+    kept = None
+    if (path.is_symlink() or path.exists()) and not same:
+        kept = backup_name(path)
+        try:  # a second name for the old file: readers of `path` never find it missing
+            os.link(path, kept, follow_symlinks=False)
+        except OSError:
+            shutil.copy2(path, kept, follow_symlinks=False)
+    os.replace(new, path)
     return kept

@@ -141,3 +141,43 @@ def test_tools_leave_no_history_unless_asked(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != history.HISTORY_ENV}
     done = grade_process(KIT / "grade.py", ["history"], cwd=KIT, timeout=120, env=env)
     assert done.returncode == 0 and "turned off" in done.stdout
+
+
+def _history(*argv: str) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    history.add_arguments(parser)
+    return history.run(parser.parse_args(list(argv)))
+
+
+def test_a_file_that_is_not_a_database_is_one_line(tmp_path: Path, capsys,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """TEENYGRAD_HISTORY naming a file that is not SQLite: exit 2 naming it."""
+    garbage = tmp_path / "garbage.sqlite"
+    garbage.write_text("not a database\n" * 100)
+    monkeypatch.setenv(history.HISTORY_ENV, str(garbage))
+    assert _history("--plot", str(tmp_path / "p.png")) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(garbage) in err[0]
+
+
+def test_the_plot_path_is_checked_first_and_an_old_plot_is_kept(
+        tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--plot not a .png, or a folder: exit 2 before the table; a plot already there is kept
+    as PLOT.~1~."""
+    db = tmp_path / "h.sqlite"
+    history.append(_record(4.0, 9.0, 1000.0), path=db)
+    monkeypatch.setenv(history.HISTORY_ENV, str(db))
+    assert _history("level0", "--plot", str(tmp_path / "plot.txt")) == 2
+    (tmp_path / "folder").mkdir()
+    assert _history("level0", "--plot", str(tmp_path / "folder")) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 2
+    assert not (tmp_path / "folder.png").exists() and not (tmp_path / "plot.txt").exists()
+    old = tmp_path / "p.png"
+    old.write_bytes(b"my own picture")
+    assert _history("level0", "--plot", str(old)) == 0
+    assert (tmp_path / "p.png.~1~").read_bytes() == b"my own picture"
+    assert old.read_bytes()[:4] == b"\x89PNG"
+    assert "kept as" in capsys.readouterr().out

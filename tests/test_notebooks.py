@@ -72,3 +72,74 @@ def test_course_has_the_written_questions_as_an_assignment_apart(tmp_path, level
         return
     assert graded(apart / f"{notebooks.written_assignment(level)}.ipynb") == questions
     assert [p.name for p in apart.iterdir()] == [f"{notebooks.written_assignment(level)}.ipynb"]
+
+
+def _kit_copy(tmp_path):
+    """A copy of the kit's levels, solutions and assignments (never write into the kit)."""
+    import shutil
+
+    root = tmp_path / "kit"
+    for name in ["autograder", "solutions", "assignments", "rust_kernels"]:
+        shutil.copytree(kit_root() / name, root / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "target"))
+    return root
+
+
+def _notebooks(*argv):
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    notebooks.add_arguments(parser)
+    return notebooks.run(parser.parse_args(list(argv)))
+
+
+def test_a_refused_course_run_changes_nothing_and_force_keeps_what_it_replaces(tmp_path, capsys):
+    """A run refused for an existing folder leaves an edited nbgrader_config.py alone; the
+    written questions' folder is never deleted without --force; --force keeps the old ones."""
+    level = handouts.available_levels()[-1]
+    course = tmp_path / "C"
+    assert _notebooks(level, "--course", str(course)) == 0
+    config = course / "nbgrader_config.py"
+    config.write_text(config.read_text() + "# my own setting\n")
+    assert _notebooks(level, "--course", str(course)) == 2
+    assert config.read_text().endswith("# my own setting\n")
+    written = course / "source" / notebooks.written_assignment(level)
+    if written.is_dir():
+        import shutil
+
+        shutil.rmtree(course / "source" / level)
+        (written / "mine.txt").write_text("an instructor's file")
+        capsys.readouterr()
+        assert _notebooks(level, "--course", str(course)) == 2
+        assert "exists (use --force" in capsys.readouterr().err
+        assert (written / "mine.txt").exists()
+    assert _notebooks(level, "--course", str(course), "--force") == 0
+    out = capsys.readouterr().out
+    assert (course / "nbgrader_config.py.~1~").read_text().endswith("# my own setting\n")
+    assert "kept as nbgrader_config.py.~1~" in out
+    if written.is_dir():
+        assert (course / "replaced" / f"{written.name}.~1~" / "mine.txt").exists()
+
+
+def test_check_with_course_is_a_usage_error(tmp_path, capsys):
+    """--check belongs to --sources: with --course it is refused before anything is written."""
+    course = tmp_path / "C"
+    assert _notebooks(handouts.available_levels()[0], "--course", str(course), "--check") == 2
+    assert not course.exists()
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("text", [
+    "[]", "{}", '{"cells": 5, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+    '{"cells": [{"cell_type": "code", "source": "x", "outputs": [], "execution_count": null,'
+    ' "id": "a"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'])
+def test_a_source_notebook_that_is_not_a_notebook_is_one_line(tmp_path, capsys, text):
+    """Valid JSON that is not a notebook: exit 2 naming the file, no course written."""
+    level = handouts.available_levels()[0]
+    root = _kit_copy(tmp_path)
+    (root / "solutions" / level / f"{level}.ipynb").write_text(text)
+    course = tmp_path / "C"
+    assert _notebooks(level, "--course", str(course), "--root", str(root)) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{level}.ipynb" in err[0] and "not a notebook" in err[0]
+    assert not course.exists()

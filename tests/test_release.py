@@ -191,3 +191,34 @@ def test_the_kits_stubs_match_the_solutions():
     except InstructorError as exc:
         pytest.fail(f"the release refuses the kit's solutions:\n{exc}")
     assert [ctx.rel(f.target) for f in ctx.differing] == []
+
+
+@pytest.mark.parametrize("argv", [["--check", "--student-repo", "REPO"], ["--diff"],
+                                  ["--force"]])
+def test_a_flag_of_another_mode_is_a_usage_error(tmp_path, capsys, argv):
+    """--check with --student-repo, --diff without --check, --force without --student-repo:
+    exit 2, one line, nothing written."""
+    root = make_kit(tmp_path / "kit")
+    repo = tmp_path / "repo"
+    assert run_release(root, *[str(repo) if a == "REPO" else a for a in argv]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    assert not repo.exists() and not (root / "assignments").exists()
+
+
+@pytest.mark.parametrize("text", ["[]", "{}", '{"cells": 5, "metadata": {}}'])
+def test_a_handout_that_is_not_a_notebook_is_one_line(tmp_path, capsys, text):
+    """A solutions/ notebook that is JSON but no notebook: exit 2 naming it, not exit 3."""
+    root = make_kit(tmp_path)
+    (root / "solutions" / "demo" / "demo.ipynb").write_text(text)
+    assert run_release(root, "--check") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "demo.ipynb" in err[0] and "not a notebook" in err[0]
+
+
+def test_a_student_repo_below_a_file_is_one_line(tmp_path, capsys):
+    """--student-repo under a file: exit 2, one line, before anything is built."""
+    root = make_kit(tmp_path / "kit")
+    (tmp_path / "afile").write_text("x")
+    assert run_release(root, "--student-repo", str(tmp_path / "afile" / "sub")) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is a file, not a folder" in err[0]

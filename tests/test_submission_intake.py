@@ -385,7 +385,8 @@ def test_batch_channel(tmp_path: Path) -> None:
     assert {s: (r["score"], r["status"]) for s, r in rows.items()} == {
         "victim": ("100", "graded"), "copycat": ("80", "graded"), "dircat": ("0", "graded"),
         "alias": ("", "bad input"), "hoarder": ("", "bad input")}
-    assert rows["alias"]["message"] == "alias is a symbolic link: batch grades real folders only"
+    assert rows["alias"]["message"] == ("bad input: alias is a symbolic link: batch grades "
+                                        "real folders only")
     assert rows["hoarder"]["message"] == (
         "grade.py: error: level-1: the submission's student files are too large together "
         "(2.7 MB; a submission may have at most 2 MB)")
@@ -545,3 +546,69 @@ def test_classroom_channel(tmp_path: Path) -> None:
     assert level["missing_files"] == ["calc/ops.py"] and graded.record["points"] == 0
     assert level["notes"].count(
         "assignments/demo/calc/ops.py is a symbolic link: submit the file itself") == 1
+
+
+def test_an_empty_or_zipped_submission_says_so(tmp_path: Path) -> None:
+    """Nothing of the student's found: one note saying so; a lone zip file: "unzip it"."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    ws = workspace(empty)
+    try:
+        assert any("no student files found in" in n and "right folder" in n for n in ws.notes)
+    finally:
+        ws.cleanup()
+    zipped = tmp_path / "zipped"
+    zipped.mkdir()
+    (zipped / "sub.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    ws = workspace(zipped)
+    try:
+        assert any("sub.zip is a zip file: unzip it" in n for n in ws.notes)
+    finally:
+        ws.cleanup()
+
+
+def test_a_binary_student_file_is_named_as_such(tmp_path: Path) -> None:
+    """A .py file holding null bytes is refused as "not a text file", graded as its stub."""
+    sub = reference(tmp_path / "sub")
+    (sub / NESTED).write_bytes(b"\x7fELF\x00\x00binary")
+    ws = workspace(sub)
+    try:
+        assert ws.refused[NESTED] == f"{NESTED} is not a text file (it holds null bytes): " \
+                                     "submit the source file itself"
+        assert NESTED in ws.missing
+    finally:
+        ws.cleanup()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX permissions")
+def test_an_unreadable_submission_folder_is_one_line(tmp_path: Path) -> None:
+    """chmod 000 on the submission folder: SourceError (exit 2), not a PermissionError."""
+    sub = reference(tmp_path / "sub")
+    sub.chmod(0)
+    try:
+        if os.access(sub, os.R_OK):
+            pytest.skip("this user reads any folder (root with CAP_DAC_OVERRIDE)")
+        with pytest.raises(SourceError, match="cannot be read"):
+            workspace(sub)
+    finally:
+        sub.chmod(0o755)
+
+
+def test_a_submission_path_that_is_not_utf8_is_shown_escaped(tmp_path: Path) -> None:
+    """A folder name with a byte that is not UTF-8: the text and HTML reports are written,
+    the path escaped, and the history takes the row."""
+    sub = reference(Path(os.fsdecode(bytes(tmp_path) + b"/dan\xff")))
+    db = tmp_path / "h.sqlite"
+    for fmt in ["text", "html"]:
+        out = tmp_path / f"r.{fmt}"
+        graded = run_grade("level-1", "--submission", sub, "--format", fmt, "-o", out,
+                           env={"TEENYGRAD_HISTORY": str(db)})
+        assert graded.returncode == 0, graded.stderr
+        assert "dan\\udcff" in out.read_text() or "dan\\xff" in out.read_text()
+        assert "history not saved" not in graded.stderr
+    assert len(history_rows(db)) == 2
+
+
+def history_rows(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as con:
+        return con.execute("SELECT source FROM runs").fetchall()

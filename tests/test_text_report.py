@@ -79,6 +79,12 @@ def test_next_step_names_the_submission() -> None:
     assert "next:" not in render(_record(_test("ok", "nested", Outcome.PASSED, 2.0)))
 
 
+def test_next_step_quotes_a_path_with_spaces() -> None:
+    """The command pastes back as it is shown: a path with a space is quoted."""
+    text = render(_record(*_stubbed(1), source="/tmp/spa ce"), width=80)
+    assert "python grade.py level-1 --submission '/tmp/spa ce' -k nested -v" in text
+
+
 def test_a_shrunk_example_is_shown_and_its_reproduction_with_v() -> None:
     """A failing property-based test shows its smallest input; -v adds the call to paste."""
     failing = _test("test_h", "nested", Outcome.FAILED, message="wrong",

@@ -127,6 +127,36 @@ def _cell_source(cell: dict) -> str:
     return "".join(source) if isinstance(source, list) else str(source)
 
 
+def notebook_problem(data: object, text: str) -> str | None:
+    """What makes parsed JSON `data` (of `text`) not a valid nbformat 4 notebook, in one
+    line, or None. Checked before anything reads its cells: nbformat itself fails on such a
+    file with an AttributeError or a TypeError, not a message."""
+    import nbformat  # only the instructor tools need it
+
+    if not isinstance(data, dict):
+        return f"the file holds a JSON {type(data).__name__}, not an object with cells"
+    cells = data.get("cells")
+    if not isinstance(cells, list):
+        return "'cells' is missing or not a list"
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, dict):
+            return f"cell {index} is not a JSON object"
+        if not isinstance(cell.get("metadata"), dict):
+            return f"cell {index} has no 'metadata' object"
+        source = cell.get("source", "")
+        if not isinstance(source, str) and not (
+                isinstance(source, list) and all(isinstance(s, str) for s in source)):
+            return f"cell {index}'s 'source' is not text"
+        if not isinstance(cell["metadata"].get("nbgrader", {}), dict):
+            return f"cell {index}'s 'metadata.nbgrader' is not an object"
+    try:
+        nbformat.validate(nbformat.reads(text, as_version=4))
+    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds; each is one line here
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        return str(message).splitlines()[0]
+    return None
+
+
 def notebook_regions(path: Path, text: str | None = None) -> dict[int, list[Region]]:
     """Validate a source notebook; return {cell index: regions} for its code cells.
 
@@ -139,6 +169,9 @@ def notebook_regions(path: Path, text: str | None = None) -> dict[int, list[Regi
         notebook = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise MarkerError(path, exc.lineno, f"not a notebook: {exc.msg}") from exc
+    problem = notebook_problem(notebook, raw)
+    if problem:
+        raise MarkerError(path, 1, f"not a notebook: {problem}")
     found: dict[int, list[Region]] = {}
     for index, cell in enumerate(notebook.get("cells", [])):
         source = _cell_source(cell)

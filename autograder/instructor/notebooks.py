@@ -15,14 +15,19 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import json
+import os
 import shutil
 import stat
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
 
 from autograder.instructor.levels import USER_ERRORS, InstructorError, kit_root, select_levels
+from autograder.instructor.markers import notebook_problem
 from autograder.judge.intake import (
     Refusal,
     kind,
@@ -33,6 +38,7 @@ from autograder.judge.intake import (
     scan,
 )
 from autograder.levels import SubmissionLimits
+from autograder.report.files import OutputError, backup_name, check_output, write_atomically
 
 NBGRADER_DIR = Path(__file__).parent / "nbgrader"
 #: A level's written questions are the nbgrader assignment `<level>` + this.
@@ -60,49 +66,123 @@ def source_notebooks(root: Path, level_id: str) -> list[Path]:
     return sorted((root / "solutions" / level_id).glob("*.ipynb"))
 
 
-def build_course(root: Path, course: Path, level_ids: list[str], force: bool = False) -> list[str]:
+def build_course(root: Path, course: Path, level_ids: list[str], force: bool = False,
+                 report: Callable[[str], None] = print) -> list[str]:
     """Lay out an nbgrader course for the levels; return the assignment names written.
 
     `course/source/<id>/` gets the level's source notebooks and the stubs the release generates
-    (computed here, not read from `assignments/`, so drift cannot reach nbgrader).
+    (computed here, not read from `assignments/`, so drift cannot reach nbgrader). Everything is
+    built and checked before anything is written: a refused run leaves the course as it was.
+    What is already there is the instructor's: a source folder is replaced only with `force`,
+    and then kept under `course/replaced/`; an edited `nbgrader_config.py` is kept as it is
+    (with `force`, replaced and kept as `nbgrader_config.py.~N~`). `report` gets one line for
+    each thing kept or replaced.
     """
+    check_output(course / "nbgrader_config.py")  # a course below a file, a folder named so
+    if course.exists() and not course.is_dir():
+        raise InstructorError(f"--course {course} is a file, not a folder")
+    planned, written = _plan_course(root, course, level_ids)
+    existing = [dest for dest in planned if dest.exists() or dest.is_symlink()]
+    if existing and not force:
+        shown = ", ".join(str(dest) for dest in existing)
+        raise InstructorError(f"{shown} exist{'s' if len(existing) == 1 else ''} "
+                              "(use --force to replace, keeping the old under replaced/)")
+    config_path = course / "nbgrader_config.py"
+    config = (NBGRADER_DIR / "nbgrader_config.py").read_text(encoding="utf-8")
+    config = config.replace("@KIT_ROOT@", str(root))
+    try:
+        current = config_path.read_text(encoding="utf-8") if config_path.is_file() else None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InstructorError(f"{config_path} cannot be read ({exc})") from None
+    try:
+        if current is None or force:
+            kept = write_atomically(config_path, config)
+            if kept:
+                report(f"replaced {config_path}; the edited one is kept as {kept.name}")
+        elif current != config:  # the instructor's edits stay: nbgrader reads this file
+            report(f"kept {config_path} as it is (it differs from the kit's; --force "
+                   "replaces it, keeping yours as a numbered backup)")
+        for dest, files in planned.items():
+            _write_folder(course, dest, files, report)
+    except OSError as exc:
+        raise InstructorError(f"writing the course in {course}: {exc}") from None
+    return written
+
+
+def _plan_course(root: Path, course: Path, level_ids: list[str]
+                 ) -> tuple[dict[Path, dict[str, str]], list[str]]:
+    """{folder of course/source/: {relative path: text}} for the levels, and the levels that
+    have a source notebook: every source notebook read, checked and split, every stub
+    generated (InstructorError naming what is wrong)."""
     from autograder.instructor.release import generate
 
+    planned: dict[Path, dict[str, str]] = {}
     written: list[str] = []
-    course.mkdir(parents=True, exist_ok=True)
-    config = (NBGRADER_DIR / "nbgrader_config.py").read_text(encoding="utf-8")
-    (course / "nbgrader_config.py").write_text(config.replace("@KIT_ROOT@", str(root)))
     for level_id in level_ids:
         notebooks = source_notebooks(root, level_id)
         if not notebooks:
             continue
+        files = {item.key: item.stub for item in generate(root, level_id).files
+                 if item.kind != "notebook" and item.stub is not None}
         dest = course / "source" / level_id
-        if dest.exists():
-            if not force:
-                raise InstructorError(f"{dest} exists (use --force to replace it)")
-            shutil.rmtree(dest)
-        for item in generate(root, level_id).files:
-            if item.kind == "notebook" or item.stub is None:
-                continue
-            target = dest / item.key
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(item.stub, encoding="utf-8")
+        planned[dest] = files
         for notebook in notebooks:
-            dest.mkdir(parents=True, exist_ok=True)
-            engine, questions = split_written(nbformat.read(notebook, as_version=4), level_id)
-            nbformat.write(engine, dest / notebook.name)
-            if questions is None:
-                continue
-            # The written questions are an nbgrader assignment of their own, so nbgrader's
-            # totals (formgrader, feedback, gradebook) say 100 for the level and show the
-            # questions' points apart, under their own name.
-            apart = course / "source" / written_assignment(level_id)
-            if apart.exists():
-                shutil.rmtree(apart)
-            apart.mkdir(parents=True)
-            nbformat.write(questions, apart / f"{written_assignment(level_id)}.ipynb")
+            engine, questions = _split_source(notebook, level_id)
+            files[notebook.name] = nbformat.writes(engine)
+            if questions is not None:
+                # The written questions are an nbgrader assignment of their own, so nbgrader's
+                # totals (formgrader, feedback, gradebook) say 100 for the level and show the
+                # questions' points apart, under their own name.
+                name = written_assignment(level_id)
+                planned[course / "source" / name] = {f"{name}.ipynb": nbformat.writes(questions)}
         written.append(level_id)
-    return written
+    return planned, written
+
+
+def _split_source(path: Path, level_id: str
+                  ) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode | None]:
+    """`split_written` of a source notebook, any problem one InstructorError naming it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InstructorError(f"{path}: cannot be read ({exc})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InstructorError(f"{path}:{exc.lineno}: not a notebook: {exc.msg}") from None
+    problem = notebook_problem(data, text)
+    if problem:
+        raise InstructorError(f"{path}: not a notebook: {problem}")
+    try:
+        return split_written(nbformat.reads(text, as_version=4), level_id)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InstructorError(f"{path}: a graded cell's nbgrader metadata is incomplete "
+                              f"({type(exc).__name__}: {exc})") from None
+
+
+def _write_folder(course: Path, dest: Path, files: dict[str, str],
+                  report: Callable[[str], None]) -> None:
+    """Write `files` into `dest`, built beside it first and then renamed into place; a folder
+    already there is moved to `course/replaced/` (outside source/, where nbgrader would take
+    it for an assignment) and named in a `report` line."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staged = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        for rel, text in files.items():
+            target = staged / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if rel.endswith(".ipynb") and not text.endswith("\n"):
+                text += "\n"  # as nbformat.write ends a notebook
+            target.write_text(text, encoding="utf-8")
+        if dest.exists() or dest.is_symlink():
+            (course / "replaced").mkdir(exist_ok=True)
+            kept = backup_name(course / "replaced" / dest.name)
+            os.replace(dest, kept)
+            report(f"replaced {dest}; the previous one is kept as {kept}")
+        os.replace(staged, dest)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
 
 
 def written_assignment(level_id: str) -> str:
@@ -254,13 +334,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --sources: write nothing, exit 1 if a notebook differs",
     )
-    parser.add_argument("--force", action="store_true", help="replace existing source folders")
+    parser.add_argument("--force", action="store_true",
+                        help="with --course: replace existing source folders (the old ones are "
+                        "kept in DIR/replaced/) and an edited nbgrader_config.py (kept as "
+                        "nbgrader_config.py.~N~)")
     parser.add_argument("--root", type=Path, default=None, help=argparse.SUPPRESS)
+
+
+def _misplaced_flag(args: argparse.Namespace) -> str | None:
+    """Why an option does not apply to the chosen mode (--check belongs to --sources, --force
+    to --course), or None."""
+    if args.check and not args.sources:
+        return "--check applies to --sources only (--course always writes the course)"
+    if args.force and args.course is None:
+        return "--force applies to --course only"
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
     """Write the source notebooks or lay out the nbgrader course; 0 ok, 1 differs, 2 bad input."""
     root = (args.root or kit_root()).resolve()
+    misplaced = _misplaced_flag(args)
+    if misplaced:  # before anything is read or written: the run would not do what was asked
+        print(f"notebooks: error: {misplaced} (see --help)", file=sys.stderr)
+        return 2
     try:
         levels = [lv.id for lv in select_levels(root, args.level)]
         if args.sources:
@@ -277,7 +374,7 @@ def run(args: argparse.Namespace) -> int:
             )
             return 0
         done = build_course(root, args.course, levels, force=args.force)
-    except USER_ERRORS as exc:
+    except (*USER_ERRORS, OutputError) as exc:
         for line in str(exc).splitlines():
             print(f"notebooks: error: {line}", file=sys.stderr)
         return 2
@@ -294,7 +391,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    _parser = argparse.ArgumentParser(prog="python -m autograder.instructor.notebooks")
-    add_arguments(_parser)
-    sys.exit(run(_parser.parse_args()))
+if __name__ == "__main__":  # the same parser, help and errors as `grade.py notebooks`
+    from autograder.cli import command_main
+
+    command_main("notebooks", sys.modules[__name__])

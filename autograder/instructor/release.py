@@ -108,9 +108,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", type=Path, default=None, help=argparse.SUPPRESS)
 
 
+def _misplaced_flag(args: argparse.Namespace) -> str | None:
+    """Why an option does not apply to the chosen mode, or None: --check writes nothing, so it
+    cannot go with --student-repo; --diff shows --check's differences; --force is for
+    --student-repo's folder."""
+    if args.check and args.student_repo is not None:
+        return "--check writes nothing and --student-repo writes a repository: choose one"
+    if args.diff and not args.check:
+        return "--diff applies to --check only (release --check --diff)"
+    if args.force and args.student_repo is None:
+        return "--force applies to --student-repo only"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     """Release (or check); 0 ok, 1 files differ / leak scan failed, 2 bad input or leak."""
     root = (args.root or kit_root()).resolve()
+    misplaced = _misplaced_flag(args)
+    if misplaced:  # before anything is read or written: the run would not do what was asked
+        print(f"release: error: {misplaced} (see --help)", file=sys.stderr)
+        return 2
     if args.student_repo is not None:  # built from the generated stubs; the kit is not written
         from autograder.instructor import student_repo
 
@@ -145,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    _parser = argparse.ArgumentParser(prog="python -m autograder.instructor.release")
-    add_arguments(_parser)
-    sys.exit(run(_parser.parse_args()))
+if __name__ == "__main__":  # the same parser, help and errors as `grade.py release`
+    from autograder.cli import command_main
+
+    command_main("release", sys.modules[__name__])

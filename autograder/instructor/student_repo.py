@@ -38,6 +38,7 @@ from autograder.instructor.levels import USER_ERRORS, InstructorError, kit_root
 from autograder.instructor.release import generate
 from autograder.instructor.steps import ReleaseContext
 from autograder.levels import all_levels
+from autograder.report.files import OutputError, check_output
 from autograder.report.record import Outcome
 from autograder.suites import oracle
 
@@ -298,6 +299,14 @@ def scan(repo: Path, root: Path, ctx: ReleaseContext | None = None) -> LeakRepor
     return report
 
 
+def _first_line(exc: BaseException) -> str:
+    """An error as one line (shutil.Error holds a list of every file that failed)."""
+    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list):
+        failed = exc.args[0]
+        return f"{len(failed)} file(s) not copied, first: {failed[0][0]}: {failed[0][2]}"
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
+
+
 def _is_inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
@@ -311,6 +320,10 @@ def write_student_repo(root: Path, dest: Path, force: bool = False, level: str |
         raise InstructorError(f"{dest} is inside a folder of the kit that would be copied")
     if dest.exists() and not dest.is_dir():
         raise InstructorError(f"{dest} is not a folder")
+    try:  # a folder below a file, or where this user cannot write: before minutes of building
+        check_output(dest / "README.md")
+    except OutputError as exc:
+        raise InstructorError(f"--student-repo {dest} cannot be written: {exc}") from None
     if dest.is_dir() and any(dest.iterdir()) and not force:
         raise InstructorError(f"{dest} is not empty (use --force to write into it anyway)")
     with tempfile.TemporaryDirectory(prefix="student-repo-") as tmp:
@@ -319,7 +332,10 @@ def write_student_repo(root: Path, dest: Path, force: bool = False, level: str |
         problems = scan(staged, root, ctx).problems()
         if problems:
             raise InstructorError("leak scan failed, nothing written:\n" + "\n".join(problems))
-        shutil.copytree(staged, dest, dirs_exist_ok=True)
+        try:
+            shutil.copytree(staged, dest, dirs_exist_ok=True)
+        except (OSError, shutil.Error) as exc:
+            raise InstructorError(f"writing {dest}: {_first_line(exc)}") from None
     problems = scan(dest, root, ctx).problems()
     if problems:
         raise InstructorError(

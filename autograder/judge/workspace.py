@@ -51,8 +51,9 @@ class Source:
     path: Path | None = None
 
     def label(self) -> str:
-        """How the report names the source."""
-        return str(self.path) if self.kind == "submission" else self.kind
+        """How the report names the source (a path's undecodable or control characters shown
+        as escapes: every report format and the history can then hold it)."""
+        return printable(str(self.path)) if self.kind == "submission" else self.kind
 
 
 @dataclass
@@ -207,13 +208,22 @@ def build_workspace(level: Level, source: Source, base: Path | None = None) -> W
     if source.kind == "submission":
         if source.path is None or not source.path.is_dir():
             raise SourceError(f"submission folder not found: {source.path}")
-        plan = _submission_plan(level, source.path)
+        try:
+            plan = _submission_plan(level, source.path)
+        except PermissionError as exc:  # the student's folder, not the kit: bad input
+            raise SourceError(f"submission folder {printable(str(source.path))} cannot be "
+                              f"read ({exc.strerror}): check its permissions") from None
     else:
         plan = _kit_plan(level, source)
     if not plan.keys:
         raise SourceError(f"{level.id}: no student files found (is the kit complete?)")
-    with opened_root(plan.root) as root_fd:
-        opened, refused = _open_sources(level, plan, root_fd, strict=source.kind != "solutions")
+    try:
+        with opened_root(plan.root) as root_fd:
+            opened, refused = _open_sources(level, plan, root_fd,
+                                            strict=source.kind != "solutions")
+    except PermissionError as exc:
+        raise SourceError(f"{printable(str(plan.root))} cannot be read ({exc.strerror}): "
+                          "check its permissions") from None
     _check_totals(level, opened)
     if source.kind != "submission" and len(opened) < len(plan.keys):
         key = next(k for k in plan.keys if k not in opened)
@@ -233,6 +243,19 @@ def build_workspace(level: Level, source: Source, base: Path | None = None) -> W
         ws.cleanup()
         raise
     return ws
+
+
+def _nothing_found(plan: _Plan, ws: Workspace) -> list[str]:
+    """One line when none of the student's files was found: a zip file to unzip (as
+    `--submission FILE.zip` says), or a folder that is likely the wrong one."""
+    if plan.listing is None or ws.refused or len(ws.missing) < len(ws.keys):
+        return []
+    where = printable(str(plan.root))
+    zips = [printable(e.rel) for e in plan.listing.entries if e.rel.lower().endswith(".zip")]
+    if zips:
+        return [f"{zips[0]} is a zip file: unzip it and give the folder that holds your files "
+                f"(no student file found in {where})"]
+    return [f"no student files found in {where}: is it the right folder?"]
 
 
 def _is_students(level: Level, layout: Layout | None, rel: str) -> bool:
@@ -256,6 +279,13 @@ def _fill(level: Level, plan: _Plan, ws: Workspace, opened: dict[str, tuple[int,
                 rel = str(plan.place[key])
                 refused[key] = Refusal(rel, f"{printable(rel)} changed while it was read: "
                                             "submit it again")
+        if data is not None and b"\0" in data and key.endswith((".py", ".rs")):
+            # a binary file (an archive, a compiled file) under a source name: say what it
+            # is, rather than let the tests call it source that "does not parse"
+            rel = str(plan.place[key])
+            refused[key] = Refusal(rel, f"{printable(rel)} is not a text file (it holds null "
+                                        "bytes): submit the source file itself")
+            data = None
         if data is not None:
             _write(dest, data)
             ws.keys.append(key)
@@ -271,3 +301,4 @@ def _fill(level: Level, plan: _Plan, ws: Workspace, opened: dict[str, tuple[int,
         ws.ignored = [printable(e.rel) for e in plan.listing.entries
                       if e.rel not in taken and _is_students(level, plan.layout, e.rel)]
         ws.notes += plan.listing.notes(level.submission)
+        ws.notes += _nothing_found(plan, ws)

@@ -13,9 +13,13 @@ not the student's own and leave no history unless they name a database (see `run
 from __future__ import annotations
 
 import argparse
+import contextlib
+import filecmp
 import os
+import shutil
 import sqlite3
 import sys
+import tempfile
 import time
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -24,6 +28,7 @@ from typing import TextIO
 
 from autograder import KIT_ROOT
 from autograder.report import plots
+from autograder.report.files import OutputError, backup_name, check_output
 from autograder.report.record import LevelResult, RunRecord
 
 #: Environment variable: the history database to use, or "off".
@@ -197,8 +202,11 @@ def kernel_table(runs: list[Run]) -> list[str]:
     return lines
 
 
-def plot(runs: list[Run], path: Path, title: str) -> Path:
-    """Score per part and GFLOP/s per kernel over time, as a PNG at `path`."""
+def plot(runs: list[Run], path: Path, title: str) -> tuple[Path, Path | None]:
+    """Score per part and GFLOP/s per kernel over time, as a PNG at `path`; returns the path
+    and where a different file already there is kept (`path.~N~`), or None. The PNG is drawn
+    into a temporary file beside `path` and renamed over it: a stopped run leaves no half
+    plot, and nothing there before is lost."""
     parts: dict[str, list[float | None]] = {}
     kernels: dict[str, list[float | None]] = {}
     several_levels = len({run.level for run in runs}) > 1
@@ -210,7 +218,46 @@ def plot(runs: list[Run], path: Path, title: str) -> Path:
         for point in run.kernel_points():
             kernels.setdefault(point.name, [None] * len(runs))[i] = point.gflops
     figure = plots.history_figure([run.time for run in runs], parts, kernels, title)
-    return plots.save_png(figure, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
+    os.close(fd)
+    kept = None
+    try:
+        plots.save_png(figure, Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())  # as a plain open() would make it
+        same = path.is_file() and not path.is_symlink() and filecmp.cmp(tmp, path, shallow=False)
+        if (path.exists() or path.is_symlink()) and not same:
+            kept = backup_name(path)
+            try:  # a second name for the old plot: readers of `path` never find it missing
+                os.link(path, kept, follow_symlinks=False)
+            except OSError:
+                shutil.copy2(path, kept, follow_symlinks=False)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path, kept
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _plot_path(args: argparse.Namespace) -> Path:
+    """Where the plot goes, checked before anything is read or printable: OutputError (one
+    line) for a path that is not a .png file name or cannot take a file."""
+    out = args.plot or KIT_ROOT / "grading-output" / f"history-{args.level or 'all'}.png"
+    if out.is_dir():
+        raise OutputError(f"--plot {out} is a folder: give a file name ending in .png")
+    if out.suffix.lower() != ".png":
+        raise OutputError(f"--plot {out}: the plot is a PNG image: give a file name ending "
+                          "in .png")
+    database = history_path()
+    check_output(out, never=[(database, "the grading history")] if database else [])
+    return out
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -236,7 +283,18 @@ def run(args: argparse.Namespace) -> int:
         print("grade.py history: error: --limit must be at least 1", file=sys.stderr)
         return 2
     path = history_path()
-    runs = load(args.level)
+    try:
+        out = _plot_path(args)
+    except OutputError as exc:
+        print(f"grade.py history: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        runs = load(args.level)
+    except sqlite3.Error as exc:  # a file that is not the history's database (or a damaged one)
+        print(f"grade.py history: error: {path} is not a readable grading history "
+              f"({exc}): give another file with {HISTORY_ENV}, or move this one away",
+              file=sys.stderr)
+        return 2
     if not runs:
         where = "turned off (TEENYGRAD_HISTORY=off)" if path is None else f"in {path}"
         what = f"of {args.level} " if args.level else ""
@@ -246,8 +304,13 @@ def run(args: argparse.Namespace) -> int:
     kernels = kernel_table(runs)
     if kernels:
         print("\n" + "\n".join(kernels))
-    name = args.level or "all"
-    out = args.plot or KIT_ROOT / "grading-output" / f"history-{name}.png"
     title = f"grading history · {args.level}" if args.level else "grading history"
-    print(f"\nhistory plot: {plot(runs, out, title)}")
+    try:
+        written, kept = plot(runs, out, title)
+    except OSError as exc:
+        print(f"grade.py history: error: plot not written ({out}: {exc.strerror or exc})",
+              file=sys.stderr)
+        return 2
+    print(f"\nhistory plot: {written}"
+          + (f" (the file there before is kept as {kept})" if kept else ""))
     return 0

@@ -17,6 +17,7 @@ what `python grade.py LEVEL -k ID` takes to grade exactly that test or part.
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import textwrap
 
@@ -336,7 +337,7 @@ def next_step(level: LevelResult, style: Style, student_view: bool = False) -> l
     if part is None:
         return []
     source = "" if student_view else {"assignments": "", "solutions": " --solutions"}.get(
-        level.source, f" --submission {level.source}")
+        level.source, f" --submission {shlex.quote(level.source)}")  # a path with spaces
     command = f"python grade.py {level.level}{source} -k {part.id} -v"
     text = f"next: {part.title} ({_points(part.points, part.max_points)}), the first part to fix:"
     return [style(row, "1") for row in _wrap(text, style.width)] + [f"  {command}"]

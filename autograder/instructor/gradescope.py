@@ -18,7 +18,6 @@ real `run_autograder` in a temporary folder laid out like /autograder.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
@@ -33,7 +32,7 @@ from autograder.instructor.levels import USER_ERRORS, kit_root, select_levels
 from autograder.instructor.release import generate
 from autograder.instructor.run_grade import run_grade
 from autograder.judge import sandbox
-from autograder.report.files import check_output, replace_keeping
+from autograder.report.files import check_output, produce_atomically
 
 TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_ROOT = "/autograder"
@@ -84,11 +83,9 @@ def build_zip(root: Path, level: str, output: Path, unsandboxed: bool = False
                                 for rel in INCLUDE])
     ctx = generate(root, level)
     stubs = {item.target.relative_to(root).as_posix(): item.stub or "" for item in ctx.files}
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as handle, zipfile.ZipFile(handle, "w") as archive:
+
+    def write_zip(tmp: Path) -> list[str]:
+        with zipfile.ZipFile(tmp, "w") as archive:
             for arc, path in _kit_files(root):
                 if arc not in stubs:
                     _add(archive, arc, path.read_bytes(), executable=os.access(path, os.X_OK))
@@ -97,13 +94,10 @@ def build_zip(root: Path, level: str, output: Path, unsandboxed: bool = False
             _add(archive, "setup.sh", _script("gradescope_setup.sh", level).encode(), True)
             runner = _script("run_autograder", level, unsandboxed)
             _add(archive, "run_autograder", runner.encode(), True)
-            names = archive.namelist()
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the zip from the other staff
-        kept = replace_keeping(tmp, output)
-    except BaseException:  # never a partial zip left behind
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+            names.extend(archive.namelist())
+
+    names: list[str] = []
+    kept = produce_atomically(output, write_zip, ".partial")
     return names, kept
 
 

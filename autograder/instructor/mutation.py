@@ -67,6 +67,7 @@ from autograder.instructor.markers import find_regions, style_of
 from autograder.instructor.run_grade import die_with_parent, run_grade
 from autograder.judge.fail_fast import FIRST_ENV, PLUGIN_OPTION
 from autograder.levels import Level, load_level
+from autograder.report.files import OutputError, check_folder
 from autograder.report.history import HISTORY_ENV
 
 EXIT_DONE, EXIT_BAD_INPUT, EXIT_GRADER_ERROR = 0, 2, 3
@@ -192,16 +193,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _check_work(work: Path, given: Path | None) -> None:
     """InstructorError unless `work` is a folder this user can write in, or can be made."""
-    name = f"--work {given}" if given is not None else f"the work folder {work}"
-    if work.exists() and not work.is_dir():
-        raise InstructorError(f"{name} is a file, not a folder")
-    folder = work
-    while not folder.exists():
-        folder = folder.parent
-    if not folder.is_dir():
-        raise InstructorError(f"{name}: {folder} is a file, not a folder")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise InstructorError(f"{name}: cannot write in {folder} (permission denied)")
+    try:
+        check_folder(work, f"--work {given}" if given is not None else f"the work folder {work}")
+    except OutputError as exc:
+        raise InstructorError(str(exc)) from None
 
 
 def _saved_settings(state: Path) -> Settings | None:

@@ -23,7 +23,7 @@ import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 
@@ -48,13 +48,19 @@ def check_output(path: Path, never: Sequence[tuple[Path, str]] = ()) -> None:
         protected = protected.resolve()
         if target == protected or protected in target.parents:
             raise OutputError(f"{path} is {what}: a report is never written there")
-    folder = target.parent
-    while not folder.exists():
-        folder = folder.parent
-    if not folder.is_dir():
-        raise OutputError(f"{path}: {folder} is a file, not a folder")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(f"{path}: cannot write in {folder} (permission denied)")
+    check_folder(target.parent, str(path))
+
+
+def check_folder(folder: Path, name: str) -> None:
+    """Raise OutputError unless `folder` is a folder this user can write in, or one it can
+    make (its nearest existing parent is such a folder); `name` says what it is for."""
+    existing = folder
+    while not existing.exists() and not existing.is_symlink():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"{name}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"{name}: cannot write in {existing} (permission denied)")
 
 
 def backup_name(path: Path) -> Path:
@@ -70,20 +76,33 @@ def write_atomically(path: Path, text: str, *, newline: str | None = None) -> Pa
     """Write `text` (UTF-8) to `path`, creating its folder, all at once or not at all. A file
     already there is kept under a numbered name, which is returned (None if there was none or
     it held the same text)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as handle:
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline=newline) as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+
+    return produce_atomically(path, write)
+
+
+def produce_atomically(path: Path, produce: Callable[[Path], object], suffix: str = ""
+                       ) -> Path | None:
+    """`produce(tmp)` writes a whole file (a zip, a PNG) at a temporary path beside `path`
+    (ending in `suffix`), which then replaces `path` in one step, a different file there kept
+    as by `write_atomically`; returns where it is kept. Nothing is left behind on failure."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        produce(tmp)
         os.chmod(tmp, 0o666 & ~_umask())
-        kept = replace_keeping(Path(tmp), path)
+        return replace_keeping(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            tmp.unlink()
         raise
-    return kept
 
 
 def replace_keeping(new: Path, path: Path) -> Path | None:

@@ -13,13 +13,9 @@ not the student's own and leave no history unless they name a database (see `run
 from __future__ import annotations
 
 import argparse
-import contextlib
-import filecmp
 import os
-import shutil
 import sqlite3
 import sys
-import tempfile
 import time
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -28,7 +24,7 @@ from typing import TextIO
 
 from autograder import KIT_ROOT
 from autograder.report import plots
-from autograder.report.files import OutputError, backup_name, check_output
+from autograder.report.files import OutputError, check_output, produce_atomically
 from autograder.report.record import LevelResult, RunRecord
 
 #: Environment variable: the history database to use, or "off".
@@ -218,32 +214,7 @@ def plot(runs: list[Run], path: Path, title: str) -> tuple[Path, Path | None]:
         for point in run.kernel_points():
             kernels.setdefault(point.name, [None] * len(runs))[i] = point.gflops
     figure = plots.history_figure([run.time for run in runs], parts, kernels, title)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    kept = None
-    try:
-        plots.save_png(figure, Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())  # as a plain open() would make it
-        same = path.is_file() and not path.is_symlink() and filecmp.cmp(tmp, path, shallow=False)
-        if (path.exists() or path.is_symlink()) and not same:
-            kept = backup_name(path)
-            try:  # a second name for the old plot: readers of `path` never find it missing
-                os.link(path, kept, follow_symlinks=False)
-            except OSError:
-                shutil.copy2(path, kept, follow_symlinks=False)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path, kept
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    return path, produce_atomically(path, lambda tmp: plots.save_png(figure, tmp), ".png")
 
 
 def _plot_path(args: argparse.Namespace) -> Path:

@@ -25,7 +25,7 @@ from xml.etree import ElementTree
 
 import pytest
 import unprivileged
-from conftest import ENGINE_KIT, KIT, Graded, build_submission, run_grade
+from conftest import ENGINE_KIT, KIT, Graded, build_submission, run_grade, without_markers
 
 from autograder.judge import sandbox
 
@@ -53,13 +53,22 @@ def _tests(graded: Graded) -> dict[str, dict]:
     return {t["name"]: t for lv in graded.record["levels"] for t in lv["tests"]}
 
 
-def _demo(tmp_path: Path, source: str, name: str = "sub") -> Graded:
-    """Grade the engine's demo level on a submission whose calc/ops.py is `source`."""
-    sub = tmp_path / name / "calc"
+def _demo_submission(folder: Path, source: str) -> Path:
+    """A demo submission in `folder` whose calc/ops.py is the reference followed by `source`
+    (whose definitions replace the reference's: a source gives only what it changes)."""
+    sub = folder / "calc"
     sub.mkdir(parents=True)
     shutil.copyfile(ENGINE_KIT / "solutions/demo/calc/__init__.py", sub / "__init__.py")
-    (sub / "ops.py").write_text(textwrap.dedent(source))
-    return run_grade("demo", "--submission", sub.parent, kit_root=ENGINE_KIT,
+    reference = without_markers((ENGINE_KIT / "solutions/demo/calc/ops.py").read_text())
+    (sub / "ops.py").write_text(f"{reference}\n\n# -- the red team's --\n"
+                                f"{textwrap.dedent(source)}")
+    return folder
+
+
+def _demo(tmp_path: Path, source: str, name: str = "sub") -> Graded:
+    """Grade the engine's demo level on `_demo_submission(source)`."""
+    sub = _demo_submission(tmp_path / name, source)
+    return run_grade("demo", "--submission", sub, kit_root=ENGINE_KIT,
                      json_out=tmp_path / f"{name}.json", timeout=300)
 
 
@@ -376,15 +385,12 @@ def safe_div(a, b):
 def test_workers_have_keyrings_of_their_own(tmp_path: Path) -> None:
     """Graded from a login's session keyring, student code finds neither the login's keys nor
     a key that an earlier test's worker left: every worker starts with an empty one."""
-    sub = tmp_path / "sub" / "calc"
-    sub.mkdir(parents=True)
-    shutil.copyfile(ENGINE_KIT / "solutions/demo/calc/__init__.py", sub / "__init__.py")
-    (sub / "ops.py").write_text(KEYRING_STUDENT)
+    sub = _demo_submission(tmp_path / "sub", KEYRING_STUDENT)
     (tmp_path / "grader.py").write_text(KEYRING_GRADER)
     env = {**os.environ, "TEENYGRAD_KIT_ROOT": str(ENGINE_KIT), "TEENYGRAD_HISTORY": "off"}
     done = subprocess.run(
         [sys.executable, tmp_path / "grader.py", KIT / "grade.py", "demo", "--submission",
-         sub.parent, "--quiet", "--format", "json", "--output", tmp_path / "r.json"],
+         sub, "--quiet", "--format", "json", "--output", tmp_path / "r.json"],
         cwd=KIT, env=env, capture_output=True, text=True, timeout=300)
     if done.returncode == 3 and not (tmp_path / "r.json").exists():
         pytest.skip("this kernel gives no session keyrings")
@@ -496,12 +502,6 @@ def mul(a, b):
              "where": ESCAPES, "function": ESCAPES, "traceback": ESCAPES * 200_000}
     from autograder.worker.codec import encode  # the worker's own: a well-formed frame
     _write(encode({"ok": False, "error": error}))
-
-
-def safe_div(a, b):
-    if b == 0:
-        raise ValueError("division by zero")
-    return a / b
 '''
 
 
@@ -563,15 +563,6 @@ def _stopped():
 def add(a, b):
     return a + b if _stopped() else 0.0
 
-
-def mul(a, b):
-    return a * b
-
-
-def safe_div(a, b):
-    if b == 0:
-        raise ValueError("division by zero")
-    return a / b
 '''
 
 

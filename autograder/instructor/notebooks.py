@@ -168,6 +168,10 @@ def _write_folder(course: Path, dest: Path, files: dict[str, str],
     dest.parent.mkdir(parents=True, exist_ok=True)
     staged = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:
+        # mkdtemp's 0700 would hide the assignment from the course's other staff: as mkdir
+        mask = os.umask(0)
+        os.umask(mask)
+        staged.chmod(0o777 & ~mask)
         for rel, text in files.items():
             target = staged / rel
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -198,9 +198,9 @@ def kernel_table(runs: list[Run]) -> list[str]:
     return lines
 
 
-def plot(runs: list[Run], path: Path, title: str) -> tuple[Path, Path | None]:
-    """Score per part and GFLOP/s per kernel over time, as a PNG at `path`; returns the path
-    and where a different file already there is kept (`path.~N~`), or None. The PNG is drawn
+def plot(runs: list[Run], path: Path, title: str) -> Path | None:
+    """Score per part and GFLOP/s per kernel over time, as a PNG at `path`; returns where a
+    different file already there is kept (`path.~N~`), or None. The PNG is drawn
     into a temporary file beside `path` and renamed over it: a stopped run leaves no half
     plot, and nothing there before is lost."""
     parts: dict[str, list[float | None]] = {}
@@ -214,7 +214,7 @@ def plot(runs: list[Run], path: Path, title: str) -> tuple[Path, Path | None]:
         for point in run.kernel_points():
             kernels.setdefault(point.name, [None] * len(runs))[i] = point.gflops
     figure = plots.history_figure([run.time for run in runs], parts, kernels, title)
-    return path, produce_atomically(path, lambda tmp: plots.save_png(figure, tmp), ".png")
+    return produce_atomically(path, lambda tmp: plots.save_png(figure, tmp), ".png")
 
 
 def _plot_path(args: argparse.Namespace) -> Path:
@@ -277,11 +277,11 @@ def run(args: argparse.Namespace) -> int:
         print("\n" + "\n".join(kernels))
     title = f"grading history · {args.level}" if args.level else "grading history"
     try:
-        written, kept = plot(runs, out, title)
+        kept = plot(runs, out, title)
     except OSError as exc:
         print(f"grade.py history: error: plot not written ({out}: {exc.strerror or exc})",
               file=sys.stderr)
         return 2
-    print(f"\nhistory plot: {written}"
+    print(f"\nhistory plot: {out}"
           + (f" (the file there before is kept as {kept})" if kept else ""))
     return 0

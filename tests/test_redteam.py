@@ -327,6 +327,24 @@ def test_a_forged_probe_cannot_hide_itertools(tmp_path: Path) -> None:
     assert graded.record["points"] == 0, _tests(graded)
 
 
+#: The demo's three functions, each right only while `guard()` is true: how an attack below
+#: reports what it found through the grade.
+GUARDED_OPS = """
+def add(a, b):
+    return a + b if {guard}() else 0.0
+
+
+def mul(a, b):
+    return a * b if {guard}() else 0.0
+
+
+def safe_div(a, b):
+    if b == 0:
+        raise ValueError("division by zero")
+    return a / b if {guard}() else 0.0
+"""
+
+
 # -- what a worker inherits from the grader ------------------------------------------------------
 #: keyctl(2)'s number (no libc wraps it) and the calls used below.
 KEYCTL = {"x86_64": 250, "aarch64": 219}.get(platform.machine())
@@ -365,20 +383,7 @@ def _clean():
         _mine.append(1)
     return not seen
 
-
-def add(a, b):
-    return a + b if _clean() else 0.0
-
-
-def mul(a, b):
-    return a * b if _clean() else 0.0
-
-
-def safe_div(a, b):
-    if b == 0:
-        raise ValueError("division by zero")
-    return a / b if _clean() else 0.0
-'''
+''' + GUARDED_OPS.format(guard="_clean")
 
 
 @pytest.mark.skipif(KEYCTL is None, reason=f"keyctl's number on {platform.machine()} unknown")
@@ -450,20 +455,7 @@ def _none_found():
         pass
     return not found
 
-
-def add(a, b):
-    return a + b if _none_found() else 0.0
-
-
-def mul(a, b):
-    return a * b if _none_found() else 0.0
-
-
-def safe_div(a, b):
-    if b == 0:
-        raise ValueError("division by zero")
-    return a / b if _none_found() else 0.0
-'''
+''' + GUARDED_OPS.format(guard="_none_found")
 
 
 @pytest.mark.skipif(not sandbox.probe().confined, reason=sandbox.probe().note())

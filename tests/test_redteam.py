@@ -467,17 +467,99 @@ def test_a_worker_finds_no_program_to_run(tmp_path: Path) -> None:
     assert len(tests) > 2 and {t["outcome"] for t in tests.values()} == {"passed"}, tests
 
 
+# -- the fork server -------------------------------------------------------------------------------
+#: A demo submission that goes for the process its worker was forked from, the fork server
+#: (the same user): `add` tries to read its memory and to trace it (a right answer only if
+#: both fail), and for a negative `a` kills it; `mul` stops it (SIGSTOP); `safe_div` finds out
+#: whether an earlier test's files are still in its home or /tmp (a wrong answer if so), leaves
+#: its own, and leaves a process that stops the server every millisecond.
+SERVER_ATTACKS = '''
+import ctypes, os, signal, time
+
+
+def _server_out_of_reach():
+    parent = os.getppid()
+    try:
+        with open(f"/proc/{parent}/mem", "rb") as memory:
+            memory.read(1)
+        return False
+    except OSError:
+        pass
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.ptrace(16, parent, 0, 0) == 0:  # PTRACE_ATTACH
+        libc.ptrace(17, parent, 0, 0)
+        return False
+    return True
+
+
+def add(a, b):
+    answer = a + b if _server_out_of_reach() else float("nan")
+    if a < 0:
+        os.kill(os.getppid(), signal.SIGKILL)
+    return answer
+
+
+def mul(a, b):
+    os.kill(os.getppid(), signal.SIGSTOP)
+    return a * b
+
+
+def safe_div(a, b):
+    marks = [os.path.join(os.environ["HOME"], "left-by-safe-div"), "/tmp/left-by-safe-div"]
+    found = any(os.path.exists(mark) for mark in marks)
+    for mark in marks:
+        open(mark, "w").close()
+    server = os.getppid()
+    if os.fork() == 0:
+        os.setsid()
+        while True:
+            os.kill(server, signal.SIGSTOP)
+            time.sleep(0.001)
+    if found:
+        return float("nan")
+    if b == 0:
+        raise ValueError("division by zero")
+    return a / b
+'''
+
+
+@pytest.mark.skipif(not sandbox.fork_server_allowed(), reason="no fork server here")
+def test_attacks_on_the_fork_server_change_no_other_test(tmp_path: Path) -> None:
+    """Each test's worker is forked from one server per grading: a test's code cannot read or
+    trace it, and stopping it, killing it, or leaving files and a process behind changes no
+    later test's verdict (the judge lets a stopped server go on, replaces a dead one, and the
+    server clears the sandbox before each fork)."""
+    graded = _demo(tmp_path, SERVER_ATTACKS)
+    outcomes = {name: t["outcome"] for name, t in _tests(graded).items()}
+    assert {n: outcomes[n] for n in ("test_add", "test_mul", "test_div", "test_div_zero")} \
+        == dict.fromkeys(("test_add", "test_mul", "test_div", "test_div_zero"), "passed"), outcomes
+    # The test whose code killed the server killed its own worker with it: its own verdict.
+    assert outcomes["test_add_negative"] in ("passed", "crashed"), outcomes
+
+
 # -- replies forged on the worker's pipe -----------------------------------------------------------
 #: A demo submission that writes its own replies to the judge: `add` a frame whose JSON nests
 #: past any recursion limit, `mul` an error megabytes long, full of terminal escapes.
 FORGED_REPLIES = '''
-import os, struct, sys
+import os, struct
 
 ESCAPES = "\\x1b[1A\\x1b[2K\\x1b[32m  passed 3/3\\x1b]0;owned\\x07\\x00"
 
 
+def _reply_pipe():
+    # The write end of a pipe that is not stdout or stderr: the worker's reply channel, found
+    # as any code could find it (its number is not the same for every kind of worker).
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and os.readlink(f"/proc/self/fd/{fd}").startswith("pipe:"):
+            flags = open(f"/proc/self/fdinfo/{fd}").read().split("flags:")[1].split()[0]
+            if int(flags, 8) & os.O_WRONLY:
+                return fd
+    raise RuntimeError("no reply pipe")
+
+
 def _write(frame):
-    os.write(int(sys.argv[sys.argv.index("--fd-out") + 1]), frame)
+    os.write(_reply_pipe(), frame)
     os._exit(0)
 
 

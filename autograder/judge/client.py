@@ -29,6 +29,7 @@ from autograder.judge.errors import (
     WorkerCrashed,
     WorkerTimeout,
 )
+from autograder.judge.forkserver import ForkedWorker, ForkServer, ServerDown
 from autograder.judge.intake import printable_text
 from autograder.judge.timing import process_cpu_seconds
 from autograder.worker.codec import (
@@ -95,10 +96,13 @@ class _DeadlineReader:
 class WorkerClient:
     """The judge's handle on one worker process (started lazily, restarted after failure)."""
 
-    def __init__(self, spec: WorkerSpec, name: str = "worker") -> None:
+    def __init__(self, spec: WorkerSpec, name: str = "worker",
+                 server: ForkServer | None = None) -> None:
         self.spec = spec
         self.name = name
-        self.proc: subprocess.Popen | None = None
+        #: Where workers come from: forked by the grading's server, or (None) a sandbox each.
+        self.server = server
+        self.proc: subprocess.Popen | ForkedWorker | None = None
         self._send_fd = -1
         self._recv_fd = -1
         self._out_dir = Path(tempfile.mkdtemp(prefix="out-", dir=spec.scratch))
@@ -132,6 +136,9 @@ class WorkerClient:
         self.close()
         self._ready = False
         self._worker_pid = -1
+        self.marker = uuid.uuid4().hex
+        if self.server is not None and self._fork():
+            return
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         confined = self.spec.sandbox.confined
@@ -158,7 +165,6 @@ class WorkerClient:
         # from the timed test next to it. Student kernels that use threads start their own.
         env.update(dict.fromkeys(processes.BLAS_THREAD_VARIABLES, "1"))
         env.update(self.spec.env)
-        self.marker = uuid.uuid4().hex
         env["TEENYGRAD_WORKER"] = self.marker
         stdout, stderr = self._out_dir / "stdout", self._out_dir / "stderr"
         passed = (req_r, rep_w, info_w) if confined else (req_r, rep_w)
@@ -175,13 +181,39 @@ class WorkerClient:
         self._info_fd = info_r
         self._send_fd, self._recv_fd = req_w, rep_r
 
+    def _fork(self) -> bool:
+        """Launch the worker as a child of the grading's fork server; False if the server
+        cannot give one (the caller then starts a sandbox of its own)."""
+        assert self.server is not None
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        env = {**self.spec.env, "TEENYGRAD_WORKER": self.marker}
+        try:
+            with open(self._out_dir / "stdout", "wb") as out, \
+                    open(self._out_dir / "stderr", "wb") as err:
+                self.proc = self.server.fork([req_r, rep_w, out.fileno(), err.fileno()], env)
+        except ServerDown:
+            for fd in (req_w, rep_r):
+                os.close(fd)
+            return False
+        finally:
+            os.close(req_r)
+            os.close(rep_w)
+        self._send_fd, self._recv_fd = req_w, rep_r
+        return True
+
     def close(self) -> None:
         """End the worker and everything it started, and close the pipes.
 
         Confined, killing bubblewrap ends the PID namespace (its init dies with its parent,
-        and the kernel kills every process left in it); unconfined, the worker's process
-        group is killed and a sweep finds children that left it.
+        and the kernel kills every process left in it); forked by a fork server, the worker and
+        its process group are killed, and what left the group dies before the server's next
+        fork; unconfined, the worker's process group is killed and a sweep finds children that
+        left it.
         """
+        if isinstance(self.proc, ForkedWorker):
+            self.proc.kill()  # what it started dies before the server's next fork
+            self.proc = None
         if self.proc is not None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -252,7 +284,8 @@ class WorkerClient:
             return -1
         if self._worker_pid > 0:
             return self._worker_pid
-        if self._info_fd < 0:  # unconfined: the worker is the process the judge started
+        # Forked, or unconfined: the worker is the process the judge knows.
+        if isinstance(self.proc, ForkedWorker) or self._info_fd < 0:
             return self.proc.pid
         init = processes.sandbox_init_pid(self._info_fd)
         if init > 0:

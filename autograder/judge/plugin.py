@@ -21,6 +21,7 @@ from autograder.judge import examples, interrupt
 from autograder.judge.api import Student
 from autograder.judge.client import WorkerClient, WorkerSpec
 from autograder.judge.errors import StudentError, StudentStop
+from autograder.judge.forkserver import ForkServer
 from autograder.levels import Level
 from autograder.report.record import Outcome, TestResult
 
@@ -43,6 +44,8 @@ class RunContext:
 
     level: Level
     spec: WorkerSpec
+    #: The grading's fork server, which forks each test's worker (None: a sandbox per worker).
+    server: ForkServer | None = None
     #: Why a student module or file cannot be used (a hanging import, a file not built or not
     #: compiling), by module name or file key: every test of a part that needs it ends so;
     #: `part <id>` blocks a whole part (one not swapped in: autograder.judge.swap).
@@ -223,7 +226,8 @@ class GradingPlugin:
         def launch(env: dict[str, str]) -> Student:
             if isinstance(student, BlockedClient):
                 return student
-            client = WorkerClient(replace(self.ctx.spec, env={**self.ctx.spec.env, **env}))
+            client = WorkerClient(replace(self.ctx.spec, env={**self.ctx.spec.env, **env}),
+                                  server=self.ctx.server)
             launched.append(client)
             client.launch()
             return client
@@ -233,7 +237,12 @@ class GradingPlugin:
             client.close()
 
     def _take_worker(self) -> WorkerClient:
-        """A launched worker for this test, launching the next one to overlap its start-up."""
+        """A launched worker for this test: forked by the fork server, or else with the next
+        one launched already, to overlap its start-up with this test."""
+        if self.ctx.server is not None:
+            client = WorkerClient(self.ctx.spec, server=self.ctx.server)
+            client.launch()
+            return client
         client = self._spare or WorkerClient(self.ctx.spec)
         if not client.alive:
             client.launch()

@@ -203,9 +203,35 @@ def children(pid: int) -> list[int]:
         return []
 
 
+def _stat_fields(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command's name (empty when it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def state(pid: int) -> str:
+    """`pid`'s state letter from /proc (R, S, T stopped, Z zombie, ...; "" when it is gone)."""
+    fields = _stat_fields(pid)
+    return fields[0] if fields else ""
+
+
+def namespace_pid(pid: int) -> int:
+    """`pid`'s number in its own PID namespace (the last NSpid entry; -1 when it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("NSpid:"):
+                return int(line.split()[-1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return -1
+
+
 def start_time(pid: int) -> int:
     """When `pid` started, in clock ticks since boot (very late when it is gone)."""
+    fields = _stat_fields(pid)
     try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
-    except (OSError, ValueError, IndexError):
+        return int(fields[19])
+    except (ValueError, IndexError):
         return 1 << 62

@@ -22,6 +22,8 @@ from autograder.judge.errors import (
     WorkerCrashed,
     WorkerTimeout,
 )
+from autograder.judge.forkserver import ForkServer
+from autograder.judge.forkserver import enabled as fork_server_enabled
 from autograder.judge.plugin import GradingPlugin, RunContext, new_result
 from autograder.judge.processes import prepare_for_nobody
 from autograder.judge.static_checks import scan_workspace
@@ -65,7 +67,8 @@ def worker_spec(level: Level, ws: Workspace) -> WorkerSpec:
                       blocker=sandbox.write_blocker(ws.root))
 
 
-def preflight(level: Level, spec: WorkerSpec) -> dict[str, StudentStop]:
+def preflight(level: Level, spec: WorkerSpec, server: ForkServer | None = None
+              ) -> dict[str, StudentStop]:
     """Import each student module once; those that hang or kill the worker block their parts
     (as a student file the build blocked does: see `build_maturin`).
 
@@ -73,7 +76,7 @@ def preflight(level: Level, spec: WorkerSpec) -> dict[str, StudentStop]:
     """
     blocked: dict[str, StudentStop] = {}
     modules = dict.fromkeys(m for part in level.parts.values() for m in part.modules)
-    client = WorkerClient(spec, name="preflight")
+    client = WorkerClient(spec, name="preflight", server=server)
     try:
         try:
             client.start()
@@ -116,9 +119,9 @@ def _pytest_args(level: Level, options: GradeOptions) -> list[str]:
 
 
 def _run_suites(level: Level, spec: WorkerSpec, options: GradeOptions,
-                blocked: dict[str, StudentStop]) -> RunContext:
-    ctx = RunContext(level=level, spec=spec, blocked=blocked, progress=options.progress,
-                     public_only=options.public_only)
+                blocked: dict[str, StudentStop], server: ForkServer | None) -> RunContext:
+    ctx = RunContext(level=level, spec=spec, server=server, blocked=blocked,
+                     progress=options.progress, public_only=options.public_only)
     # The judge's own numpy work (references, checks of timed outputs) on one BLAS thread:
     # OpenBLAS's idle threads spin for a while after each call, and would steal a core from
     # the student's next timed run.
@@ -141,6 +144,7 @@ def grade_level(level: Level, source: Source, options: GradeOptions | None = Non
                          public_only=options.public_only
                          or not (level.suites_dir / "hidden").is_dir())
     ws = build_workspace(level, source)
+    server: ForkServer | None = None
     try:
         result.ignored_files, result.missing_files = ws.ignored, ws.missing
         if ws.layout is not None:  # a submission: say how its folder was read
@@ -165,8 +169,9 @@ def grade_level(level: Level, source: Source, options: GradeOptions | None = Non
                 result.notes.append(swap.note(level))
         if not options.list_only:
             compile_student_modules(ws.student, spec.sandbox)
-            blocked |= preflight(level, spec)
-        ctx = _run_suites(level, spec, options, blocked)
+            server = ForkServer(spec) if fork_server_enabled(spec) else None
+            blocked |= preflight(level, spec, server)
+        ctx = _run_suites(level, spec, options, blocked, server)
         if options.list_only:
             result.tests = [new_result(item) for item in ctx.collected]
             for test in result.tests:
@@ -181,6 +186,8 @@ def grade_level(level: Level, source: Source, options: GradeOptions | None = Non
         result.notes += ws.notes + ctx.notes
         result.summarize_parts({p.id: p.title for p in level.parts.values()})
     finally:
+        if server is not None:
+            server.shutdown()
         ws.cleanup()
     result.duration = time.monotonic() - started
     return result

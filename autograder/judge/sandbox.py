@@ -134,6 +134,42 @@ def probe() -> Sandbox:
     return Sandbox(None, reason)
 
 
+def execute_only_interpreter(folder: Path) -> Path:
+    """A copy of the interpreter in `folder` that can be run but not read.
+
+    Bound over the interpreter in a view, it makes every process there not dumpable: the
+    kernel marks so a process that runs a file it cannot read, and then no other process of
+    the same user can trace it or open its memory (what the fork server needs: its children
+    run student code as the same user).
+    """
+    copy = folder / "python-execute-only"
+    shutil.copyfile(interpreter(), copy)
+    copy.chmod(0o111)
+    return copy
+
+
+@functools.cache
+def fork_server_allowed() -> bool:
+    """Whether a fork server is safe here: bubblewrap runs, and a process started from the
+    execute-only interpreter is not dumpable (checked, not assumed: prctl through ctypes)."""
+    box = probe()
+    if not box.confined or box.bwrap is None:
+        return False
+    import tempfile  # noqa: PLC0415 - only this check needs it
+
+    with tempfile.TemporaryDirectory(prefix="teenygrad-probe-") as folder:
+        binary = execute_only_interpreter(Path(folder))
+        python, _, _ = python_args((), (), None)
+        check = "import ctypes; print(ctypes.CDLL(None).prctl(3, 0, 0, 0, 0))"
+        cmd = [box.bwrap, *namespace_args(), *system_args(), *python, *_bind(binary, interpreter()),
+               "--", interpreter(), "-c", check]
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            return False
+        return done.returncode == 0 and done.stdout.strip() == "0"
+
+
 def namespace_args() -> list[str]:
     """Fresh namespaces of every kind, an unprivileged uid, no capabilities, no way back."""
     return ["--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid",

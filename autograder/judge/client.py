@@ -1,8 +1,9 @@
 """`WorkerClient`: start a worker on a workspace, send it calls with deadlines, end it cleanly.
 
 The worker runs in the sandbox (`autograder.judge.sandbox`: bubblewrap, a filesystem view made
-for it, its own PID namespace) under resource limits; every call has a wall-clock deadline. A
-timeout, a crash or a corrupt reply ends the worker — and with its PID namespace everything it
+for it, its own PID namespace) under resource limits; every call has a wall-clock deadline. It
+is forked by the grading's fork server (`autograder.judge.forkserver`) or, without one, started
+in a sandbox of its own. A timeout, a crash or a corrupt reply ends the worker — and what it
 started — and raises in the judge; the next call starts a fresh worker.
 """
 

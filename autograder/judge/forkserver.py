@@ -35,6 +35,9 @@ START_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 30.0
 #: How often the judge looks whether a test's process stopped the server, while it waits.
 POLL_SECONDS = 0.05
+#: A worker's exit status when its server cannot tell it: killed (SIGKILL, in bubblewrap's
+#: convention), as every process is when its sandbox ends.
+UNKNOWN_EXIT = 128 + signal.SIGKILL
 #: Set to 0 to start a sandbox per test instead (the slower way, for comparison).
 ENV = "TEENYGRAD_FORK_SERVER"
 
@@ -44,9 +47,15 @@ class ServerDown(Exception):
 
 
 def enabled(spec: WorkerSpec) -> bool:
-    """Whether gradings here use a fork server: confined, not switched off, and safe."""
-    return (os.environ.get(ENV, "1") != "0" and spec.sandbox.confined
-            and sandbox.fork_server_allowed())
+    """Whether gradings here use a fork server: confined, not switched off, safe, and the
+    kernel has pidfds (Linux 5.3: how the judge signals a worker it did not start)."""
+    if os.environ.get(ENV, "1") == "0" or not spec.sandbox.confined:
+        return False
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except (AttributeError, OSError):
+        return False
+    return sandbox.fork_server_allowed()
 
 
 class ForkedWorker:
@@ -55,26 +64,29 @@ class ForkedWorker:
 
     def __init__(self, server: ForkServer, pid: int, inner_pid: int) -> None:
         self.server, self.pid, self.inner_pid = server, pid, inner_pid
+        self._sandbox = server.proc  # which server forked it: only that one can say its status
         # A pidfd names this process for good: signals never reach another that reuses the pid.
         self._pidfd = os.pidfd_open(pid)
         self.returncode: int | None = None
 
     def poll(self) -> int | None:
         """None while the worker runs; its exit status once it has ended."""
-        if self.returncode is None:
-            ready, _, _ = select.select([self._pidfd], [], [], 0)
-            if ready:
-                return self.wait(0)
+        if self.returncode is None and (self._pidfd < 0
+                                        or select.select([self._pidfd], [], [], 0)[0]):
+            return self.wait(0)
         return self.returncode
 
-    def wait(self, timeout: float | None = None) -> int | None:
+    def wait(self, timeout: float | None = None) -> int:
         """The worker's exit status (bubblewrap's init's convention), waiting up to `timeout`
-        seconds; None if it is still running or the server cannot say."""
+        seconds (subprocess.TimeoutExpired if it is still running then)."""
         if self.returncode is None:
-            ready, _, _ = select.select([self._pidfd], [], [], timeout)
-            if not ready:
+            if self._pidfd >= 0 and not select.select([self._pidfd], [], [], timeout)[0]:
                 raise subprocess.TimeoutExpired("worker", timeout or 0)
-            self.returncode = self.server.exit_status(self.inner_pid)
+            status = None
+            if self._pidfd >= 0 and self.server.proc is self._sandbox:
+                status = self.server.exit_status(self.inner_pid)
+            # Unknown when it was killed with its sandbox (its server replaced or gone).
+            self.returncode = UNKNOWN_EXIT if status is None else status
         return self.returncode
 
     def kill(self) -> None:

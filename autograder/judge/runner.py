@@ -119,7 +119,8 @@ def _pytest_args(level: Level, options: GradeOptions) -> list[str]:
 
 
 def _run_suites(level: Level, spec: WorkerSpec, options: GradeOptions,
-                blocked: dict[str, StudentStop], server: ForkServer | None) -> RunContext:
+                blocked: dict[str, StudentStop], server: ForkServer | None = None
+                ) -> RunContext:
     ctx = RunContext(level=level, spec=spec, server=server, blocked=blocked,
                      progress=options.progress, public_only=options.public_only)
     # The judge's own numpy work (references, checks of timed outputs) on one BLAS thread:

@@ -118,16 +118,25 @@ def test_student_repo_stubs_come_from_the_solutions_not_the_tree(tmp_path):
 
 
 def test_refuses_a_non_empty_folder_and_keeps_user_files(tmp_path, capsys):
-    """A non-empty DIR needs --force; with it, files already there are kept."""
+    """A non-empty DIR needs --force; with it, files already there are kept: those of other
+    names as they are, a different one of the same name beside the new one as NAME.~1~ (and
+    the summary says so); writing the same repository again keeps nothing more."""
     root = make_full_kit(tmp_path / "kit")
     dest = tmp_path / "student"
     dest.mkdir()
     (dest / "notes.txt").write_text("mine")
+    (dest / "README.md").write_text("my own readme")
     assert build(root, dest) == 2
     assert "is not empty (use --force" in capsys.readouterr().err
-    assert listing(dest) == {"notes.txt"}
+    assert listing(dest) == {"notes.txt", "README.md"}
     assert build(root, dest, "--force") == 0
+    assert "1 different file(s) already there kept" in capsys.readouterr().out
     assert (dest / "notes.txt").read_text() == "mine"
+    assert (dest / "README.md.~1~").read_text() == "my own readme"
+    assert (dest / "README.md").read_text() != "my own readme"
+    before = listing(dest)
+    assert build(root, dest, "--force") == 0
+    assert listing(dest) == before and "kept" not in capsys.readouterr().out
     assert build(root, root / "assignments" / "x") == 2  # never inside the kit's own folders
 
 

@@ -104,7 +104,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="also write a complete student repository into DIR (must be empty, or --force)",
     )
-    parser.add_argument("--force", action="store_true", help="write into a non-empty DIR")
+    parser.add_argument("--force", action="store_true",
+                        help="write into a non-empty DIR (a different file of the same name "
+                             "is kept as NAME.~N~)")
     parser.add_argument("--root", type=Path, default=None, help=argparse.SUPPRESS)
 
 

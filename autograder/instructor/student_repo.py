@@ -12,8 +12,8 @@ recorded here, by grading the public suites on the reference solutions (level 0 
 about a minute).
 The tree is built in a staging folder, scanned for leaks (solution-region text, reference code,
 hidden test names, markers, forbidden paths), and only then copied into DIR. DIR must be empty
-unless `--force`; files already in DIR are overwritten only where the student repo has the same
-path and never deleted.
+unless `--force`; a file already in DIR where the student repo has a different one is kept as
+`NAME.~N~`, and none is deleted.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from autograder.instructor.levels import USER_ERRORS, InstructorError, kit_root
 from autograder.instructor.release import generate
 from autograder.instructor.steps import ReleaseContext
 from autograder.levels import all_levels
-from autograder.report.files import OutputError, check_output
+from autograder.report.files import OutputError, check_output, replace_keeping
 from autograder.report.record import Outcome
 from autograder.suites import oracle
 
@@ -311,6 +311,29 @@ def _is_inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+def _copy_keeping(staged: Path, dest: Path) -> list[Path]:
+    """Copy the staged tree into `dest`; a different file already at a path is kept beside it
+    as `NAME.~N~` (as `grade.py -o` keeps a report), never lost. Returns the kept names."""
+    kept = []
+    for folder, _, names in os.walk(staged):
+        target_folder = dest / Path(folder).relative_to(staged)
+        target_folder.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            source, target = Path(folder) / name, target_folder / name
+            if target.is_dir() and not target.is_symlink():
+                raise InstructorError(f"{target} is a folder where the student repo has a file")
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=target_folder)
+            os.close(fd)
+            try:
+                shutil.copy2(source, tmp)
+                backup = replace_keeping(Path(tmp), target)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+            if backup is not None:
+                kept.append(backup)
+    return kept
+
+
 def write_student_repo(root: Path, dest: Path, force: bool = False, level: str | None = None):
     """Build, scan, then copy into `dest`; raise InstructorError on bad input or a leak."""
     dest = dest.resolve()
@@ -333,7 +356,7 @@ def write_student_repo(root: Path, dest: Path, force: bool = False, level: str |
         if problems:
             raise InstructorError("leak scan failed, nothing written:\n" + "\n".join(problems))
         try:
-            shutil.copytree(staged, dest, dirs_exist_ok=True)
+            ctx.kept = _copy_keeping(staged, dest)
         except (OSError, shutil.Error) as exc:
             raise InstructorError(f"writing {dest}: {_first_line(exc)}") from None
     problems = scan(dest, root, ctx).problems()
@@ -360,6 +383,9 @@ def run(args: argparse.Namespace) -> int:
         f"student repository written to {args.student_repo} "
         f"({len(ctx.files)} generated files, leak scan clean)"
     )
+    if ctx.kept:
+        print(f"{len(ctx.kept)} different file(s) already there kept beside the new ones, "
+              f"first: {ctx.kept[0]}")
     return 0
 
 

@@ -45,6 +45,8 @@ class ReleaseContext:
     check_only: bool = False
     differing: list[ReleaseFile] = field(default_factory=list)
     written: list[ReleaseFile] = field(default_factory=list)
+    #: `--student-repo --force`: different files that were in DIR, kept as NAME.~N~.
+    kept: list[Path] = field(default_factory=list)
 
     def rel(self, path: Path) -> str:
         """`path` relative to the kit root, for messages."""

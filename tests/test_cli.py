@@ -169,18 +169,19 @@ def _demo_submission(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("where", ["a student file", "the student's folder", "a folder",
-                                   "below a file", "the history"])
+                                   "below a file", "the history", "/proc"])
 def test_a_report_path_that_cannot_take_it_is_refused_before_grading(
         tmp_path: Path, where: str) -> None:
-    """-o onto the files being graded, a folder, a path below a file or the grading history:
-    exit 2 in one line before any test runs, and the file there is unchanged."""
+    """-o onto the files being graded, a folder, a path below a file, the grading history, or
+    a folder no file can be made in whoever asks (/proc: even root, whom access() says yes
+    to): exit 2 in one line before any test runs, and the file there is unchanged."""
     sub = _demo_submission(tmp_path)
     history = tmp_path / "history.sqlite"
     history.write_bytes(b"")
     (tmp_path / "plain").write_text("x")
     target = {"a student file": sub / "calc/ops.py", "the student's folder": sub / "calc/r.json",
               "a folder": sub, "below a file": tmp_path / "plain/r.json",
-              "the history": history}[where]
+              "the history": history, "/proc": Path("/proc/teenygrad-report.json")}[where]
     before = target.read_bytes() if target.is_file() else None
     graded = run_grade("demo", "--submission", sub, "--format", "json", "--output", target,
                        kit_root=ENGINE_KIT, env={"TEENYGRAD_HISTORY": str(history)})

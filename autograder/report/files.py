@@ -61,6 +61,15 @@ def check_folder(folder: Path, name: str) -> None:
         raise OutputError(f"{name}: {existing} is a file, not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise OutputError(f"{name}: cannot write in {existing} (permission denied)")
+    # access() says yes to root everywhere, and knows nothing of read-only mounts or of /proc:
+    # where the file's folder exists already, try a file there (made and removed at once).
+    if existing == folder:
+        try:
+            with tempfile.NamedTemporaryFile(prefix=".write-check-", dir=folder):
+                pass
+        except OSError as exc:
+            raise OutputError(f"{name}: cannot create a file in {folder} ({exc.strerror})"
+                              ) from None
 
 
 def backup_name(path: Path) -> Path:

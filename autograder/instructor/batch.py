@@ -122,19 +122,19 @@ def problem(entry: Path) -> str | None:
     try:
         entry.name.encode("utf-8")
     except UnicodeEncodeError:
-        return "bad input: the folder name is not UTF-8 text: rename it"
+        return "the folder name is not UTF-8 text: rename it"
     if entry.is_symlink():
-        return f"bad input: {entry.name} is a symbolic link: batch grades real folders only"
+        return f"{entry.name} is a symbolic link: batch grades real folders only"
     if not entry.is_dir():
         if zipfile.is_zipfile(entry):
-            return f"bad input: {entry.name} is a zip file: unzip it into a folder named after " \
+            return f"{entry.name} is a zip file: unzip it into a folder named after " \
                    "the student"
-        return f"bad input: {entry.name} is a file, not a folder: each submission is a folder"
+        return f"{entry.name} is a file, not a folder: each submission is a folder"
     try:
         with os.scandir(entry):
             pass
     except OSError as exc:
-        return f"bad input: the folder cannot be read ({exc.strerror or exc})"
+        return f"the folder cannot be read ({exc.strerror or exc})"
     return None
 
 
@@ -364,7 +364,9 @@ def grade_one(grade_py: Path, level: str, folder: Path, timeout: float,
                 time.monotonic() - started,
             )
         duration = time.monotonic() - started
-        last = (run.stderr.strip().splitlines() or [""])[-1][:300]
+        # The row's status names the kind of failure: the message is only what went wrong.
+        last = (run.stderr.strip().splitlines() or [""])[-1].removeprefix("grade.py: error: ")
+        last = last[:300]
         status = STATUS_BY_EXIT.get(run.returncode, "grader error")
         try:
             raw = out.read_text(encoding="utf-8")
@@ -447,7 +449,7 @@ def run_batch(
             try:
                 digest = _refused(sub, why).content_hash if why else content_hash(sub)
             except OSError as exc:  # unreadable inside, or gone since it was listed
-                why = f"bad input: the folder cannot be read ({exc.strerror or exc})"
+                why = f"the folder cannot be read ({exc.strerror or exc})"
                 digest = _refused(sub, why).content_hash
             latest = book.latest(level, student)
             up_to_date = latest is not None and latest["content_hash"] == digest

@@ -471,8 +471,8 @@ def test_a_worker_finds_no_program_to_run(tmp_path: Path) -> None:
 #: A demo submission that goes for the process its worker was forked from, the fork server
 #: (the same user): `add` tries to read its memory and to trace it (a right answer only if
 #: both fail), and for a negative `a` kills it; `mul` stops it (SIGSTOP); `safe_div` finds out
-#: whether an earlier test's files are still in its home or /tmp (a wrong answer if so), leaves
-#: its own, and leaves a process that stops the server every millisecond.
+#: whether an earlier test's files (in its home, /tmp) or shared memory segment are still there
+#: (a wrong answer if so), leaves its own, and a process that stops the server every millisecond.
 SERVER_ATTACKS = '''
 import ctypes, os, signal, time
 
@@ -506,9 +506,12 @@ def mul(a, b):
 
 def safe_div(a, b):
     marks = [os.path.join(os.environ["HOME"], "left-by-safe-div"), "/tmp/left-by-safe-div"]
-    found = any(os.path.exists(mark) for mark in marks)
+    libc = ctypes.CDLL(None, use_errno=True)
+    segment = 0x7E57D1F  # a System V shared memory key
+    found = any(os.path.exists(mark) for mark in marks) or libc.shmget(segment, 0, 0) >= 0
     for mark in marks:
         open(mark, "w").close()
+    libc.shmget(segment, 4096, 0o1600)  # IPC_CREAT | 0600
     server = os.getppid()
     if os.fork() == 0:
         os.setsid()

@@ -12,8 +12,10 @@ to the tests after it is undone here, or cannot reach this process:
   execute-only file, and the kernel marks a process that runs a file it cannot read as not
   dumpable (the judge checks that it is: `sandbox.fork_server_allowed`);
 - before each fork it kills every other process in the sandbox (`kill(-1)`: whatever the last
-  test left running; bubblewrap's init is spared by the kernel) and empties the writable
-  folders, so each test starts from the same state the first one did;
+  test left running; bubblewrap's init is spared by the kernel), empties the writable
+  folders and removes System V IPC objects, so each test starts from the state the first one
+  did (a POSIX message queue, which only ctypes can make and nothing can list, is the one
+  thing a test can leave for a later one of the same grading: its own data, nothing else's);
 - a test's process that kills or stops the server only costs the judge a new sandbox (the
   control socket's end is closed in every child, so none can speak for the server).
 
@@ -46,11 +48,13 @@ from pathlib import Path
 from autograder.worker.audit import ImportAudit
 from autograder.worker.main import serve
 
-#: keyctl(2) and prctl(2) numbers (x86_64, aarch64) for the children's keyrings and the check
-#: that this process is not dumpable; used only where the level lets ctypes into the view.
+#: keyctl(2)'s number (x86_64, aarch64) and the prctl(2), IPC constants for the children's
+#: keyrings, the check that this process is not dumpable and the removal of IPC objects;
+#: used only where the level lets ctypes into the view.
 KEYCTL_SYSCALL = {"x86_64": 250, "aarch64": 219}
 KEYCTL_JOIN_SESSION_KEYRING = 1
 PR_GET_DUMPABLE = 3
+IPC_RMID = 0
 #: How long the previous test's processes may take to die before the server gives up (the
 #: judge then starts a new sandbox).
 CLEAR_TIMEOUT = 5.0
@@ -123,9 +127,26 @@ def _empty(folder: str) -> None:
                     os.unlink(entry.path)
 
 
-def clear(folders: list[str]) -> None:
+def _remove_ipc_objects(libc: Callable[..., int]) -> None:
+    """Remove every System V shared memory segment, semaphore set and message queue of the
+    sandbox's IPC namespace (only code with ctypes can make them: levels that allow it)."""
+    for kind, control in (("shm", "shmctl"), ("sem", "semctl"), ("msg", "msgctl")):
+        try:
+            lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            ident = int(line.split()[1])  # the columns are: key, id, ...
+            if kind == "sem":
+                libc(control, ident, 0, IPC_RMID)
+            else:
+                libc(control, ident, IPC_RMID, None)
+
+
+def clear(folders: list[str], libc: Callable[..., int] | None = None) -> None:
     """Kill every process here but init and this one, reap this one's children, empty the
-    writable `folders`; TimeoutError if some process would not die."""
+    writable `folders` and (with `libc`) remove the IPC objects; TimeoutError if some process
+    would not die."""
     deadline = time.monotonic() + CLEAR_TIMEOUT
     while True:
         with contextlib.suppress(ProcessLookupError):  # nothing to signal
@@ -138,6 +159,8 @@ def clear(folders: list[str]) -> None:
         time.sleep(0.001)
     for folder in folders:
         _empty(folder)
+    if libc is not None:
+        _remove_ipc_objects(libc)
 
 
 def receive(control: _socket.socket) -> tuple[bytes, list[int]]:
@@ -196,7 +219,7 @@ class Server:
         """A new worker, once the previous test's processes and files are gone."""
         try:
             if clear_first:
-                clear(self.folders)
+                clear(self.folders, self.libc)
         except TimeoutError as exc:
             return {"error": str(exc)}
         sys.stdout.flush()

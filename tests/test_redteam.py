@@ -526,14 +526,45 @@ def safe_div(a, b):
 '''
 
 
+def _demo_as_user(source: str) -> dict:
+    """The JSON record of the demo level graded on `_demo_submission(source)` by an ordinary
+    user (see tests/unprivileged.py)."""
+    work = unprivileged.user_dir("redteam-user-")
+    try:
+        sub = _demo_submission(work / "sub", source)
+        for path in [work, *work.rglob("*")]:
+            unprivileged.give(path)
+        env = {**unprivileged.user_environment(unprivileged.user_dir("grader-home-"),
+                                               unprivileged.user_dir("grader-cache-")),
+               "TEENYGRAD_KIT_ROOT": str(ENGINE_KIT)}
+        out = work / "r.json"
+        done = subprocess.run(
+            unprivileged.wrap([sys.executable, str(KIT / "grade.py"), "demo", "--submission",
+                               str(sub), "--format", "json", "--output", str(out), "--quiet"]),
+            capture_output=True, text=True, timeout=300, cwd=work, env=env)
+        assert out.is_file(), done.stderr
+        return json.loads(out.read_text())
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 @pytest.mark.skipif(not sandbox.fork_server_allowed(), reason="no fork server here")
-def test_attacks_on_the_fork_server_change_no_other_test(tmp_path: Path) -> None:
+@pytest.mark.parametrize("who", ["root", "user"])
+def test_attacks_on_the_fork_server_change_no_other_test(tmp_path: Path, who: str) -> None:
     """Each test's worker is forked from one server per grading: a test's code cannot read or
     trace it, and stopping it, killing it, or leaving files and a process behind changes no
     later test's verdict (the judge lets a stopped server go on, replaces a dead one, and the
-    server clears the sandbox before each fork)."""
-    graded = _demo(tmp_path, SERVER_ATTACKS)
-    outcomes = {name: t["outcome"] for name, t in _tests(graded).items()}
+    server clears the sandbox before each fork); graded by root and by an ordinary user."""
+    if who == "user" and unprivileged.missing_tools():
+        pytest.skip(f"cannot grade as an ordinary user: {unprivileged.missing_tools()}")
+    if who == "root" and os.geteuid() != 0:
+        pytest.skip("the grader is not root here")
+    if who == "user":
+        tests = {t["name"]: t for lv in _demo_as_user(SERVER_ATTACKS)["levels"]
+                 for t in lv["tests"]}
+    else:
+        tests = _tests(_demo(tmp_path, SERVER_ATTACKS))
+    outcomes = {name: t["outcome"] for name, t in tests.items()}
     assert {n: outcomes[n] for n in ("test_add", "test_mul", "test_div", "test_div_zero")} \
         == dict.fromkeys(("test_add", "test_mul", "test_div", "test_div_zero"), "passed"), outcomes
     # The test whose code killed the server killed its own worker with it: its own verdict.

@@ -29,6 +29,7 @@ import site
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -155,8 +156,6 @@ def fork_server_allowed() -> bool:
     box = probe()
     if not box.confined or box.bwrap is None:
         return False
-    import tempfile  # noqa: PLC0415 - only this check needs it
-
     with tempfile.TemporaryDirectory(prefix="teenygrad-probe-") as folder:
         binary = execute_only_interpreter(Path(folder))
         python, _, _ = python_args((), (), None)
